@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "winbpf/object.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+struct bpf_link;
+
+namespace winbpf {
+
+/// One attached program (RAII over bpf_link: destroyed = detached unless pinned).
+class Link {
+public:
+    Link(bpf_link *link, bpf_program *program);
+    Link(Link &&) noexcept;
+    Link &operator=(Link &&) noexcept;
+    ~Link();
+    bpf_link *raw() const noexcept { return link_; }
+    bpf_program *program() const noexcept { return program_; }
+    /// Pins the link at path in bpffs; throws Error naming the program.
+    void pin(const std::string &path);
+
+private:
+    bpf_link *link_;
+    bpf_program *program_;
+};
+
+/// Every entry program of a loaded object's hooks plus its support programs, attached; detached on destruction.
+class Attachment {
+public:
+    /// Attaches; throws Error naming the program that failed (nothing stays attached then).
+    explicit Attachment(const Object &object);
+    const std::vector<Link> &links() const noexcept { return links_; }
+    std::vector<Link> &links() noexcept { return links_; }
+
+private:
+    std::vector<Link> links_;
+};
+
+} // namespace winbpf

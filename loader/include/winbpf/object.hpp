@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "winbpf/hook.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct bpf_object;
+struct bpf_map;
+struct bpf_program;
+
+namespace winbpf {
+
+/// An eBPF object built by Makefile.bpf (RAII over libbpf's bpf_object; closed on destruction).
+class Object {
+public:
+    /// Opens an object file. Throws Error for a missing file, a file that is not a BPF ELF object, a program in a
+    /// section libbpf does not know (e.g. SEC("process") compiled without Makefile.bpf), or no winbpf hook program.
+    static Object open_file(const std::string &path);
+    /// Opens an object from memory (e.g. a skeleton's embedded ELF bytes); name is used in messages.
+    static Object open_memory(std::span<const std::byte> elf, const std::string &name);
+
+    Object(Object &&) noexcept;
+    Object &operator=(Object &&) noexcept;
+    ~Object();
+
+    /// Loads every program and map into the kernel: selects the exit program variant the running kernel supports,
+    /// sizes the shim scratch map to the possible CPUs, then writes the shim config (clock offset) and the
+    /// account names (passwd database). Throws Error naming the failing program with the verifier's log.
+    void load();
+
+    const std::string &name() const;
+    /// Hook handlers found in the object, in ELF order.
+    const std::vector<HookProgram> &hooks() const;
+    /// Object-wide programs of the shim that must be attached with the hooks (e.g. the fork tracker).
+    std::vector<bpf_program *> support_programs() const;
+    /// A map by name; throws Error naming the object when it has no such map.
+    bpf_map *map(std::string_view name) const;
+    /// Ring buffer records the object's programs could not write (sum of winbpf_lost over CPUs). Needs load().
+    std::uint64_t lost_events() const;
+    bpf_object *raw() const noexcept;
+
+private:
+    struct State;
+    explicit Object(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+} // namespace winbpf

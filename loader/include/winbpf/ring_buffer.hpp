@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <span>
+
+struct bpf_map;
+struct ring_buffer;
+
+namespace winbpf {
+
+/// Consumer of one or more BPF ring buffer maps (RAII over libbpf's ring_buffer).
+/// winbpf programs batch wake-ups (shim bpf_ringbuf_output), so poll() drains on its timeout too.
+class RingBufferConsumer {
+public:
+    /// Called once per record with its bytes; return 0 to go on, non-zero to stop the current drain.
+    using Callback = std::function<int(std::span<const std::byte>)>;
+
+    RingBufferConsumer(bpf_map *map, Callback callback);
+    RingBufferConsumer(const RingBufferConsumer &) = delete;
+    RingBufferConsumer &operator=(const RingBufferConsumer &) = delete;
+    ~RingBufferConsumer();
+
+    /// Adds another ring buffer map to the same consumer.
+    void add(bpf_map *map, Callback callback);
+    /// Waits up to timeout for a wake-up, then drains every available record. Returns the records consumed;
+    /// throws Error on failure other than EINTR (which returns 0).
+    int poll(std::chrono::milliseconds timeout);
+
+private:
+    struct Slot;
+    ring_buffer *rb_ = nullptr;
+    std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+} // namespace winbpf

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include "pass1_object.hpp"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+namespace winbpf::glue {
+namespace {
+
+constexpr std::string_view kMarker = "?winbpf_sec=";
+
+struct FdCloser {
+    int fd;
+    ~FdCloser()
+    {
+        if (fd >= 0)
+            close(fd);
+    }
+};
+
+struct ElfDeleter {
+    void operator()(Elf *elf) const { elf_end(elf); }
+};
+
+std::runtime_error elf_error(const std::string &path, const std::string &what)
+{
+    return std::runtime_error(path + ": " + what + ": " + elf_errmsg(-1));
+}
+
+} // namespace
+
+std::vector<SecSymbol> read_sec_symbols(const std::string &path)
+{
+    if (elf_version(EV_CURRENT) == EV_NONE)
+        throw std::runtime_error("libelf initialisation failed");
+    FdCloser file{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0)
+        throw std::runtime_error(path + ": " + std::strerror(errno));
+    std::unique_ptr<Elf, ElfDeleter> elf(elf_begin(file.fd, ELF_C_READ, nullptr));
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF)
+        throw std::runtime_error(path + ": not an ELF object");
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
+        throw elf_error(path, "no section name table");
+
+    std::map<size_t, std::pair<std::string, int>> marked; // section index -> (SEC name, counter)
+    Elf_Scn *symtab = nullptr;
+    GElf_Shdr symtab_header{};
+    for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
+        GElf_Shdr header;
+        if (!gelf_getshdr(scn, &header))
+            throw elf_error(path, "bad section header");
+        const char *name = elf_strptr(elf.get(), shstrndx, header.sh_name);
+        if (!name)
+            continue;
+        if (header.sh_type == SHT_SYMTAB) {
+            symtab = scn;
+            symtab_header = header;
+        }
+        std::string_view view(name);
+        auto at = view.rfind(kMarker);
+        if (at == std::string_view::npos || header.sh_type == SHT_REL || header.sh_type == SHT_RELA)
+            continue;
+        marked[elf_ndxscn(scn)] = {std::string(view.substr(0, at)), std::stoi(std::string(view.substr(at + kMarker.size())))};
+    }
+    if (!symtab)
+        throw std::runtime_error(path + ": no symbol table");
+
+    std::vector<SecSymbol> out;
+    Elf_Data *data = elf_getdata(symtab, nullptr);
+    if (!data)
+        throw elf_error(path, "unreadable symbol table");
+    const size_t count = symtab_header.sh_entsize ? symtab_header.sh_size / symtab_header.sh_entsize : 0;
+    for (size_t i = 0; i < count; ++i) {
+        GElf_Sym sym;
+        if (!gelf_getsym(data, static_cast<int>(i), &sym))
+            continue;
+        auto found = marked.find(sym.st_shndx);
+        const int type = GELF_ST_TYPE(sym.st_info);
+        if (found == marked.end() || (type != STT_FUNC && type != STT_OBJECT))
+            continue;
+        const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name);
+        if (!name || !*name)
+            continue;
+        out.push_back({found->second.first, found->second.second, name, type == STT_FUNC});
+    }
+    // Sections with no named symbol (e.g. a license string kept only by section) still count as SEC() uses.
+    for (const auto &[index, sec] : marked) {
+        bool seen = false;
+        for (const auto &s : out)
+            seen = seen || (s.counter == sec.second);
+        if (!seen)
+            out.push_back({sec.first, sec.second, "", false});
+    }
+    return out;
+}
+
+} // namespace winbpf::glue

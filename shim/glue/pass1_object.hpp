@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace winbpf::glue {
+
+/// A symbol placed by SEC() in the pass-1 object (section "<name>?winbpf_sec=<counter>").
+struct SecSymbol {
+    std::string section; ///< The SEC() name as written, e.g. "process" or ".maps".
+    int counter;         ///< The __COUNTER__ value of that SEC() use.
+    std::string symbol;  ///< Function or variable name.
+    bool is_function;    ///< STT_FUNC.
+};
+
+/// Reads every SEC() symbol of a pass-1 object (ELF, EM_BPF). Throws std::runtime_error on a malformed file.
+std::vector<SecSymbol> read_sec_symbols(const std::string &path);
+
+} // namespace winbpf::glue

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BPF-side internals shared by every winbpf hook: the per-object shim maps, the hidden part of each hook context,
+ * wall-clock conversion to FILETIME, and loss accounting for ring buffers.
+ */
+#pragma once
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "winbpf/abi.h"
+
+#ifndef EINVAL
+#define EINVAL 22
+#endif
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+#ifndef ERANGE
+#define ERANGE 34
+#endif
+#ifndef EFAULT
+#define EFAULT 14
+#endif
+
+/* Per-CPU scratch layout (one value of winbpf_scratch per CPU). Sizes in bytes. */
+#define WINBPF_ARGV_MAX 32768       /* argv bytes read per command line (the documented cap) */
+#define WINBPF_CMD_REGION 65536     /* UTF-16LE command line; raw argv is read into its upper half */
+#define WINBPF_PATH_MAX 4096        /* UTF-8 bytes of a path built from dentries */
+#define WINBPF_TEXT_REGION 8192     /* UTF-16LE image path / names; raw UTF-8 is built in its upper half */
+#define WINBPF_BOUNCE_REGION 65536  /* bounce buffer for memmove_s, strncat_s, memset with a non-zero value */
+#define WINBPF_SLACK 512            /* room after each region so masked offsets + access size stay inside */
+
+/*
+ * State carried across bpf_loop steps. It lives in the map value, not on the stack: the verifier then sees it as
+ * unknown scalars and the callback's states converge (stack constants would be tracked precisely per step).
+ */
+struct winbpf_loop_state {
+    __u32 in;           /* next input byte (region offset) */
+    __u32 in_end;       /* end of input (region offset) */
+    __u32 out;          /* next output byte (region offset) */
+    __u32 nul_to_space; /* argv: NUL separators become spaces */
+    __u64 dentry;       /* path walk: struct dentry * being named */
+    __u64 vfsmnt;       /* path walk: struct vfsmount * it belongs to */
+    __u32 pos;          /* path walk: start of the path built so far (right to left) */
+    __u32 truncated;    /* path walk: the path did not fit */
+};
+
+struct winbpf_scratch {
+    struct winbpf_loop_state loop;
+    __u8 cmd[WINBPF_CMD_REGION + WINBPF_SLACK];
+    __u8 text[WINBPF_TEXT_REGION + WINBPF_SLACK];
+    __u8 bounce[WINBPF_BOUNCE_REGION + WINBPF_SLACK];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, WINBPF_SCRATCH_DEFAULT_CPUS);
+    __type(key, __u32);
+    __type(value, struct winbpf_scratch);
+} winbpf_scratch SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct winbpf_config);
+} winbpf_config SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} winbpf_lost SEC(".maps");
+
+/*
+ * Hidden state placed directly before every Windows context on the entry program's stack, so a helper that gets
+ * the Windows context (process_md_t *, ...) finds the Linux side of the event.
+ */
+struct winbpf_hidden {
+    void *linux_ctx;          /* the Linux program's context (tp_btf argument array) */
+    struct task_struct *task; /* task the event is about (current for process events) */
+};
+
+#define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))
+
+/* Callback context of the shim's bpf_loop steps (the state itself is in s->loop). */
+struct winbpf_loop_ctx {
+    struct winbpf_scratch *s;
+};
+
+static __always_inline struct winbpf_scratch *winbpf_scratch_get(void)
+{
+    __u32 cpu = bpf_get_smp_processor_id();
+    return bpf_map_lookup_elem(&winbpf_scratch, &cpu);
+}
+
+/* Count one record that could not be written to a ring buffer (reported by the loader: never silent). */
+static __always_inline void winbpf_count_lost(void)
+{
+    __u32 zero = 0;
+    __u64 *lost = bpf_map_lookup_elem(&winbpf_lost, &zero);
+    if (lost)
+        *lost += 1;
+}
+
+/* CLOCK_REALTIME now, in ns since the Unix epoch (TAI clock corrected by the loader-written offset). */
+static __always_inline __u64 winbpf_realtime_ns(void)
+{
+    __u32 zero = 0;
+    struct winbpf_config *config = bpf_map_lookup_elem(&winbpf_config, &zero);
+    __s64 offset = config ? config->realtime_minus_tai_ns : 0;
+    return bpf_ktime_get_tai_ns() + offset;
+}
+
+#define WINBPF_FILETIME_UNIX_EPOCH 116444736000000000ULL /* 100 ns ticks from 1601-01-01 to 1970-01-01 */
+
+/* FILETIME (100 ns ticks since 1601-01-01 UTC) of an instant given in CLOCK_BOOTTIME ns. */
+static __always_inline __u64 winbpf_boottime_to_filetime(__u64 boot_ns)
+{
+    __u64 now_boot = bpf_ktime_get_boot_ns();
+    __u64 real = winbpf_realtime_ns() - (now_boot - boot_ns);
+    return real / 100 + WINBPF_FILETIME_UNIX_EPOCH;
+}
+
+/* FILETIME of now. */
+static __always_inline __u64 winbpf_filetime_now(void)
+{
+    return winbpf_realtime_ns() / 100 + WINBPF_FILETIME_UNIX_EPOCH;
+}

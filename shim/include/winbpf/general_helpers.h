@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * eBPF-for-Windows general helpers that Linux lacks or spells differently (CONTRACT §2).
+ */
+#pragma once
+
+#include "winbpf/common.h"
+
+/* Windows contexts whose hidden part carries the Linux context (see WINBPF_HIDDEN). */
+struct _process_md;
+
+/* The Linux program context behind a Windows hook context; other pointers pass through unchanged. */
+#define winbpf_linux_ctx(ctx)                                                                                      \
+    _Generic((ctx), struct _process_md *: WINBPF_HIDDEN(ctx)->linux_ctx, default: (void *)(ctx))
+
+/* Flag of bpf_perf_event_output: write to the current CPU's buffer. */
+#define EBPF_MAP_FLAG_CURRENT_CPU BPF_F_CURRENT_CPU
+
+/* bpf_perf_event_output(ctx, map, flags, data, size): Windows argument order, same as Linux. */
+#define bpf_perf_event_output(ctx, map, flags, data, size)                                                         \
+    (bpf_perf_event_output)(winbpf_linux_ctx(ctx), (map), (flags), (data), (size))
+
+/*
+ * bpf_ringbuf_output(map, data, size, flags). With flags 0 (what Windows programs pass) winbpf batches wake-ups:
+ * the consumer is woken only once a quarter of the ring is filled; winbpf's loader drains on a timeout, so
+ * records arrive within that timeout. Explicit Linux flags (BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP) are honoured.
+ * A record that does not fit is counted in winbpf_lost and reported by the loader.
+ */
+static __always_inline long winbpf_ringbuf_output(void *ringbuf, void *data, __u64 size, __u64 flags)
+{
+    if (flags == 0) {
+        __u64 pending = bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA);
+        __u64 ring_size = bpf_ringbuf_query(ringbuf, BPF_RB_RING_SIZE);
+        flags = pending + size >= ring_size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    }
+    long ret = (bpf_ringbuf_output)(ringbuf, data, size, flags);
+    if (ret < 0)
+        winbpf_count_lost();
+    return ret;
+}
+#define bpf_ringbuf_output(map, data, size, flags) winbpf_ringbuf_output((map), (data), (size), (flags))
+
+/* bpf_ringbuf_reserve: as Linux; a failed reservation is counted in winbpf_lost. */
+static __always_inline void *winbpf_ringbuf_reserve(void *ringbuf, __u64 size, __u64 flags)
+{
+    void *record = (bpf_ringbuf_reserve)(ringbuf, size, flags);
+    if (!record)
+        winbpf_count_lost();
+    return record;
+}
+#define bpf_ringbuf_reserve(map, size, flags) winbpf_ringbuf_reserve((map), (size), (flags))
+
+/* Milliseconds since boot, excluding suspend (CLOCK_MONOTONIC). */
+static __always_inline __u64 bpf_ktime_get_ms(void)
+{
+    return bpf_ktime_get_ns() / 1000000;
+}
+
+/* Milliseconds since boot, including suspend (CLOCK_BOOTTIME). */
+static __always_inline __u64 bpf_ktime_get_boot_ms(void)
+{
+    return bpf_ktime_get_boot_ns() / 1000000;
+}
+
+/*
+ * 64-bit logon session id of the caller. Linux: the audit session id of the current task (task_struct.sessionid,
+ * set by pam_loginuid at login); 0 when the kernel has no audit sessions or the task has none.
+ */
+static __always_inline __u64 winbpf_get_current_logon_id(void)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (!bpf_core_field_exists(task->sessionid))
+        return 0;
+    __u32 session = BPF_CORE_READ(task, sessionid);
+    return session == (__u32)-1 ? 0 : session;
+}
+#define bpf_get_current_logon_id(ctx) winbpf_get_current_logon_id()
+
+/*
+ * 1 if the caller is an administrator, 0 if not. Linux: effective uid 0 or CAP_SYS_ADMIN in the effective set.
+ */
+static __always_inline int winbpf_is_current_admin(void)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    const struct cred *cred = BPF_CORE_READ(task, cred);
+    if (BPF_CORE_READ(cred, euid.val) == 0)
+        return 1;
+    __u64 effective = BPF_CORE_READ(cred, cap_effective.val);
+    return (effective >> 21 /* CAP_SYS_ADMIN */) & 1;
+}
+#define bpf_is_current_admin(ctx) winbpf_is_current_admin()
+
+/*
+ * 64-bit key unique to the current process incarnation: the process start time (CLOCK_BOOTTIME, 10 us units)
+ * in the upper 42 bits and the tgid in the lower 22 bits (PID_MAX_LIMIT is 2^22). A tgid cannot be reused
+ * within 10 us, so keys differ for every process started in the first 1.39 years of uptime; afterwards the
+ * time part wraps.
+ */
+static __always_inline __u64 bpf_get_current_process_start_key(void)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    __u64 start = BPF_CORE_READ(task, group_leader, start_boottime) / 10000;
+    return (start << 22) | ((__u64)BPF_CORE_READ(task, tgid) & ((1u << 22) - 1));
+}
+
+/* FILETIME of the current thread's creation (task_struct.start_boottime converted to wall clock). */
+static __always_inline __u64 bpf_get_current_thread_create_time(void)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    return winbpf_boottime_to_filetime(BPF_CORE_READ(task, start_boottime));
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Glue of the `process` hook: Linux entry programs that build process_md_t and call a Windows handler.
+ *
+ *   WINBPF_PROCESS_OBJECT_GLUE()   once per object: tracks who forked each process (tp_btf/sched_process_fork).
+ *   WINBPF_PROCESS_ENTRY(handler)  per handler:
+ *     <handler>__winbpf_process_exec       tp_btf/sched_process_exec  CREATE; a negative return kills with SIGKILL
+ *     <handler>__winbpf_process_exit       tp_btf/sched_process_exit  DELETE when group_dead (kernels with it)
+ *     <handler>__winbpf_process_exit_live  tp_btf/sched_process_exit  DELETE when signal->live is 0 (older kernels)
+ *   The loader attaches one of the two exit programs, chosen from the tracepoint's BTF prototype.
+ */
+#pragma once
+
+#include "ebpf_ntos_hooks.h"
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, struct winbpf_fork_origin);
+} winbpf_forks SEC(".maps");
+
+/* process_md_t on the entry program's stack, with the hidden Linux state right before it. */
+struct winbpf_process_ctx {
+    struct winbpf_hidden hidden;
+    process_md_t md;
+};
+
+/* Binary SID S-1-22-1-<uid>: revision 1, two sub-authorities, identifier authority 22 (Unix users). */
+static __always_inline void winbpf_unix_user_sid(uint8_t *sid, __u32 uid)
+{
+    sid[0] = 1;
+    sid[1] = 2;
+    sid[7] = 22;
+    sid[8] = 1;
+    sid[12] = uid & 0xff;
+    sid[13] = (uid >> 8) & 0xff;
+    sid[14] = (uid >> 16) & 0xff;
+    sid[15] = uid >> 24;
+}
+
+/* Exit status of a dying task as Windows reports it: 0..255, or 128+N when killed by signal N. */
+static __always_inline __u32 winbpf_exit_status(struct task_struct *task)
+{
+    __u32 code = BPF_CORE_READ(task, exit_code);
+    return (code & 0x7f) ? 128 + (code & 0x7f) : (code >> 8) & 0xff;
+}
+
+/* Fill w for an event about task (== current). Returns 0, or -1 when the scratch is missing (event dropped
+ * and counted as lost). */
+static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, void *linux_ctx,
+                                                  struct task_struct *task, process_operation_t operation)
+{
+    struct winbpf_scratch *s = winbpf_scratch_get();
+    if (!s) {
+        winbpf_count_lost();
+        return -1;
+    }
+    __builtin_memset(w, 0, sizeof(*w));
+    w->hidden.linux_ctx = linux_ctx;
+    w->hidden.task = task;
+
+    __u32 tgid = BPF_CORE_READ(task, tgid);
+    struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+    __u64 start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+    w->md.process_id = tgid;
+    w->md.parent_process_id = BPF_CORE_READ(parent, tgid);
+    struct winbpf_fork_origin *origin = bpf_map_lookup_elem(&winbpf_forks, &tgid);
+    if (origin && origin->child_start_boottime == start_boottime) {
+        w->md.creating_process_id = origin->creating_process_id;
+        w->md.creating_thread_id = origin->creating_thread_id;
+    } else {
+        w->md.creating_process_id = w->md.parent_process_id;
+        w->md.creating_thread_id = BPF_CORE_READ(parent, pid);
+    }
+    w->md.creation_time = winbpf_boottime_to_filetime(start_boottime);
+    w->md.operation = operation;
+    w->md.token_sid_size = 16;
+    winbpf_unix_user_sid(w->md.token_sid, BPF_CORE_READ(task, cred, euid.val));
+
+    __u32 n = winbpf_current_command_line(s, task);
+    if (n > WINBPF_CMD_REGION)
+        n = WINBPF_CMD_REGION;
+    w->md.command_start = s->cmd;
+    w->md.command_end = s->cmd + n;
+    return 0;
+}
+
+static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ctx *w, struct task_struct *task)
+{
+    w->md.exit_time = winbpf_filetime_now();
+    w->md.process_exit_code = winbpf_exit_status(task);
+}
+
+#define WINBPF_PROCESS_OBJECT_GLUE()                                                                               \
+    __attribute__((section("tp_btf/sched_process_fork"), used)) int BPF_PROG(                                      \
+        winbpf__process_fork, struct task_struct *parent, struct task_struct *child)                               \
+    {                                                                                                              \
+        __u32 tgid = BPF_CORE_READ(child, tgid);                                                                   \
+        if (BPF_CORE_READ(child, pid) != tgid)                                                                     \
+            return 0; /* a new thread, not a new process */                                                        \
+        struct task_struct *creator = bpf_get_current_task_btf();                                                  \
+        struct winbpf_fork_origin origin = {                                                                       \
+            .child_start_boottime = BPF_CORE_READ(child, start_boottime),                                          \
+            .creating_process_id = BPF_CORE_READ(creator, tgid),                                                   \
+            .creating_thread_id = BPF_CORE_READ(creator, pid),                                                     \
+        };                                                                                                         \
+        bpf_map_update_elem(&winbpf_forks, &tgid, &origin, BPF_ANY);                                               \
+        return 0;                                                                                                  \
+    }
+
+#define WINBPF_PROCESS_ENTRY(handler)                                                                              \
+    __attribute__((section("tp_btf/sched_process_exec"), used)) int BPF_PROG(                                      \
+        handler##__winbpf_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)        \
+    {                                                                                                              \
+        struct winbpf_process_ctx w;                                                                               \
+        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_CREATE))                                       \
+            return 0;                                                                                              \
+        if (handler(&w.md) < 0)                                                                                    \
+            bpf_send_signal(9 /* SIGKILL */);                                                                      \
+        return 0;                                                                                                  \
+    }                                                                                                              \
+    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                      \
+        handler##__winbpf_process_exit, struct task_struct *task, bool group_dead)                                 \
+    {                                                                                                              \
+        struct winbpf_process_ctx w;                                                                               \
+        if (!group_dead || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))                        \
+            return 0;                                                                                              \
+        winbpf_process_prepare_exit(&w, task);                                                                     \
+        handler(&w.md);                                                                                            \
+        return 0;                                                                                                  \
+    }                                                                                                              \
+    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                      \
+        handler##__winbpf_process_exit_live, struct task_struct *task)                                             \
+    {                                                                                                              \
+        struct winbpf_process_ctx w;                                                                               \
+        if (BPF_CORE_READ(task, signal, live.counter) != 0 ||                                                      \
+            winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))                                       \
+            return 0;                                                                                              \
+        winbpf_process_prepare_exit(&w, task);                                                                     \
+        handler(&w.md);                                                                                            \
+        return 0;                                                                                                  \
+    }

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Process hook helpers (CONTRACT §3): image path, account name and account domain of the process an event is
+ * about. Each copies UTF-16LE bytes without a NUL into buf and returns the byte length; 0 if empty; -EINVAL if
+ * len is too small (nothing copied); -ENOENT for an account name or domain that cannot be resolved.
+ */
+#pragma once
+
+#include "winbpf/task_strings.h"
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096);
+    __type(key, __u32);
+    __type(value, struct winbpf_account);
+} winbpf_accounts SEC(".maps");
+
+/* Image path: canonical absolute path of the executable (mm->exe_file, as /proc/PID/exe shows it). */
+static __always_inline int bpf_process_get_image_path(process_md_t* ctx, uint8_t* buf, uint32_t len)
+{
+    struct winbpf_scratch *s = winbpf_scratch_get();
+    if (!s)
+        return -EINVAL;
+    __u32 n = winbpf_task_image_path(s, WINBPF_HIDDEN(ctx)->task);
+    return winbpf_copy_out(buf, len, s->text, n);
+}
+
+/* Account name: user name of the process's effective uid (passwd database, loaded into winbpf_accounts). */
+static __always_inline int bpf_process_get_account_name(process_md_t* ctx, uint8_t* buf, uint32_t len)
+{
+    __u32 euid = BPF_CORE_READ(WINBPF_HIDDEN(ctx)->task, cred, euid.val);
+    struct winbpf_account *account = bpf_map_lookup_elem(&winbpf_accounts, &euid);
+    if (!account)
+        return -ENOENT;
+    __u32 n = account->length;
+    if (n > sizeof(account->name))
+        n = sizeof(account->name);
+    return winbpf_copy_out(buf, len, account->name, n);
+}
+
+/* Account domain: UTS host name of the process (its UTS namespace's nodename). */
+static __always_inline int bpf_process_get_account_domain(process_md_t* ctx, uint8_t* buf, uint32_t len)
+{
+    struct winbpf_scratch *s = winbpf_scratch_get();
+    if (!s)
+        return -EINVAL;
+    long n = winbpf_task_host_name(s, WINBPF_HIDDEN(ctx)->task);
+    if (n < 0)
+        return -ENOENT;
+    return winbpf_copy_out(buf, len, s->text, n);
+}
