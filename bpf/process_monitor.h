@@ -4,7 +4,9 @@
  * out (all fields naturally aligned). Strings are UTF-16LE without NUL and follow the fixed part in this order:
  * account_name, account_domain, image_path, command_line. They are present only when
  * PROCESS_MONITOR_FLAG_STRINGS is set: a DELETE of a process whose CREATE record was delivered carries no strings
- * (userspace keeps them from the CREATE, keyed by process_id and creation_time).
+ * (userspace keeps them from the CREATE, keyed by process_id and creation_time). A DELETE that does carry
+ * strings has image path and accounts but never a command line (as on Windows, the hook gives none at DELETE):
+ * userspace takes the command line of processes that were running before it attached from /proc/PID/cmdline.
  */
 #pragma once
 
@@ -13,8 +15,8 @@
 #define PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED 0x4 /* command_line was cut at PROCESS_MONITOR_COMMAND_MAX */
 
 #define PROCESS_MONITOR_ACCOUNT_MAX 128   /* bytes of account_name and of account_domain */
-#define PROCESS_MONITOR_IMAGE_MAX 4096    /* bytes of image_path */
-#define PROCESS_MONITOR_COMMAND_MAX 24576 /* bytes of command_line (12288 UTF-16 units) */
+#define PROCESS_MONITOR_IMAGE_MAX 8192    /* bytes of image_path (the shim's longest path) */
+#define PROCESS_MONITOR_COMMAND_MAX 24064 /* bytes of command_line (12032 UTF-16 units) */
 #define PROCESS_MONITOR_RECORD_MAX 32768  /* largest record */
 
 struct process_monitor_event {

@@ -17,7 +17,8 @@
 #define WINBPF_MAP_LOST "winbpf_lost"
 /* ARRAY indexed by CPU id: per-CPU scratch for command lines and paths; loader resizes to possible CPUs. */
 #define WINBPF_MAP_SCRATCH "winbpf_scratch"
-/* LRU_HASH tgid -> struct winbpf_fork_origin: who forked each process (filled at sched_process_fork). */
+/* ARRAY of WINBPF_FORKS_SLOTS struct winbpf_fork_origin, slot = tgid % WINBPF_FORKS_SLOTS: who forked each
+ * process (sched_process_fork). Direct-mapped: an entry is valid only when tgid and start time match. */
 #define WINBPF_MAP_FORKS "winbpf_forks"
 /* HASH uid -> struct winbpf_account: user names (UTF-16LE) filled by the loader from the passwd database. */
 #define WINBPF_MAP_ACCOUNTS "winbpf_accounts"
@@ -29,18 +30,25 @@
 
 /* Loader-written configuration. */
 struct winbpf_config {
-    /* CLOCK_REALTIME - CLOCK_TAI in ns (minus the kernel's TAI offset, normally -37 s or 0). */
-    __s64 realtime_minus_tai_ns;
-    /* Non-zero once the loader has written this entry. */
+    /* CLOCK_REALTIME - CLOCK_BOOTTIME in ns, measured by the loader at load time. FILETIMEs (creation_time,
+     * exit_time) are CLOCK_BOOTTIME instants plus this offset, so one process's creation_time is the same in all
+     * its events. */
+    __s64 realtime_minus_boottime_ns;
+    /* Non-zero once the loader has written this entry. Without it (e.g. `bpftool prog loadall`), the offset is
+     * derived per event from CLOCK_TAI (exact when the kernel's TAI offset is 0, the default). */
     __u32 valid;
     __u32 reserved;
 };
 
 /* Value of WINBPF_MAP_FORKS. */
+#define WINBPF_FORKS_SLOTS 65536
+
 struct winbpf_fork_origin {
-    __u64 child_start_boottime; /* start_boottime of the child: guards against a reused tgid */
-    __u32 creating_process_id;  /* tgid of the task that forked */
-    __u32 creating_thread_id;   /* pid (thread id) of the task that forked */
+    __u64 start_boottime;      /* start_boottime of the new process (validates the slot) */
+    __u32 tgid;                /* the new process (validates the slot) */
+    __u32 creating_process_id; /* tgid of the task that forked */
+    __u32 creating_thread_id;  /* pid (thread id) of the task that forked */
+    __u32 reserved;
 };
 
 /* Value of WINBPF_MAP_ACCOUNTS. */

@@ -87,6 +87,13 @@ struct winbpf_hidden {
 
 #define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))
 
+/*
+ * bpf_rdonly_cast (kernel 6.2+): read-only typed view of a kernel pointer held as an integer, so fields are read
+ * with direct loads instead of one bpf_probe_read_kernel call each.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define winbpf_cast(ptr, type) ((type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+
 /* Callback context of the shim's bpf_loop steps (the state itself is in s->loop). */
 struct winbpf_loop_ctx {
     struct winbpf_scratch *s;
@@ -107,13 +114,14 @@ static __always_inline void winbpf_count_lost(void)
         *lost += 1;
 }
 
-/* CLOCK_REALTIME now, in ns since the Unix epoch (TAI clock corrected by the loader-written offset). */
-static __always_inline __u64 winbpf_realtime_ns(void)
+/* CLOCK_REALTIME - CLOCK_BOOTTIME in ns: the loader's value, else derived now from CLOCK_TAI. */
+static __always_inline __s64 winbpf_realtime_minus_boottime(void)
 {
     __u32 zero = 0;
     struct winbpf_config *config = bpf_map_lookup_elem(&winbpf_config, &zero);
-    __s64 offset = config ? config->realtime_minus_tai_ns : 0;
-    return bpf_ktime_get_tai_ns() + offset;
+    if (config && config->valid)
+        return config->realtime_minus_boottime_ns;
+    return (__s64)(bpf_ktime_get_tai_ns() - bpf_ktime_get_boot_ns());
 }
 
 #define WINBPF_FILETIME_UNIX_EPOCH 116444736000000000ULL /* 100 ns ticks from 1601-01-01 to 1970-01-01 */
@@ -121,13 +129,11 @@ static __always_inline __u64 winbpf_realtime_ns(void)
 /* FILETIME (100 ns ticks since 1601-01-01 UTC) of an instant given in CLOCK_BOOTTIME ns. */
 static __always_inline __u64 winbpf_boottime_to_filetime(__u64 boot_ns)
 {
-    __u64 now_boot = bpf_ktime_get_boot_ns();
-    __u64 real = winbpf_realtime_ns() - (now_boot - boot_ns);
-    return real / 100 + WINBPF_FILETIME_UNIX_EPOCH;
+    return (boot_ns + winbpf_realtime_minus_boottime()) / 100 + WINBPF_FILETIME_UNIX_EPOCH;
 }
 
 /* FILETIME of now. */
 static __always_inline __u64 winbpf_filetime_now(void)
 {
-    return winbpf_realtime_ns() / 100 + WINBPF_FILETIME_UNIX_EPOCH;
+    return winbpf_boottime_to_filetime(bpf_ktime_get_boot_ns());
 }

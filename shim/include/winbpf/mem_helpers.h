@@ -169,7 +169,7 @@ static __always_inline long bpf_strncat_s(char *dst, __u64 dst_size, const char 
 }
 
 /* Small constant sizes compile to plain loads and stores; everything else goes through the helpers above. */
-#define WINBPF_INLINE_MEM_MAX 64
+#define WINBPF_INLINE_MEM_MAX 128
 #define memcpy(dst, src, n)                                                                                        \
     (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memcpy((dst), (src), (n))                 \
                                                              : (bpf_memcpy_s((dst), (n), (src), (n)), (void *)(dst)))

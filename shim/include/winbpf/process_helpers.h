@@ -28,7 +28,7 @@ static __always_inline int bpf_process_get_image_path(process_md_t* ctx, uint8_t
 /* Account name: user name of the process's effective uid (passwd database, loaded into winbpf_accounts). */
 static __always_inline int bpf_process_get_account_name(process_md_t* ctx, uint8_t* buf, uint32_t len)
 {
-    __u32 euid = BPF_CORE_READ(WINBPF_HIDDEN(ctx)->task, cred, euid.val);
+    __u32 euid = WINBPF_HIDDEN(ctx)->task->cred->euid.val;
     struct winbpf_account *account = bpf_map_lookup_elem(&winbpf_accounts, &euid);
     if (!account)
         return -ENOENT;

@@ -19,16 +19,16 @@ static __always_inline int winbpf_copy_out(void *buf, __u32 len, const void *src
 }
 
 /*
- * Command line of the current task (argv from mm->arg_start..arg_end, at most WINBPF_ARGV_MAX bytes, NUL
+ * Command line of the current task (task: trusted BTF pointer, read with direct loads) (argv from mm->arg_start..arg_end, at most WINBPF_ARGV_MAX bytes, NUL
  * separators as spaces, trailing NUL dropped) into s->cmd as UTF-16LE. Returns the byte length; 0 when the
  * task has no mm or its argv cannot be read.
  */
 static __always_inline __u32 winbpf_current_command_line(struct winbpf_scratch *s, struct task_struct *task)
 {
-    struct mm_struct *mm = BPF_CORE_READ(task, mm);
+    struct mm_struct *mm = task->mm;
     if (!mm)
         return 0;
-    __u64 start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
+    __u64 start = mm->arg_start, end = mm->arg_end;
     if (end <= start)
         return 0;
     __u64 n = end - start;
@@ -46,20 +46,21 @@ static long winbpf_path_step(__u64 index, void *vctx)
 {
     struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;
     struct winbpf_loop_state *w = &s->loop;
-    struct dentry *dentry = (struct dentry *)w->dentry;
-    struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
-    struct mount *mnt = (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-    struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-    if (dentry == BPF_CORE_READ(vfsmnt, mnt_root) || dentry == parent) {
-        struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-        if (!up || up == mnt)
+    const __u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
+    struct dentry *dentry = winbpf_cast(w->dentry, struct dentry);
+    struct vfsmount *vfsmnt = winbpf_cast(w->vfsmnt, struct vfsmount);
+    __u64 parent = (__u64)dentry->d_parent;
+    if (w->dentry == (__u64)vfsmnt->mnt_root || w->dentry == parent) {
+        struct mount *mnt = winbpf_cast(w->vfsmnt - mnt_offset, struct mount);
+        __u64 up = (__u64)mnt->mnt_parent;
+        if (!up || up == w->vfsmnt - mnt_offset)
             return 1;
-        w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-        w->vfsmnt = (__u64)up + bpf_core_field_offset(struct mount, mnt);
+        w->dentry = (__u64)mnt->mnt_mountpoint;
+        w->vfsmnt = up + mnt_offset;
         return 0;
     }
-    __u32 len = BPF_CORE_READ(dentry, d_name.len);
-    const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+    __u32 len = dentry->d_name.len;
+    const unsigned char *name = dentry->d_name.name;
     if (len > 255)
         len = 255;
     __u32 pos = w->pos;
@@ -72,19 +73,23 @@ static long winbpf_path_step(__u64 index, void *vctx)
     pos -= 1;
     s->text[pos & (WINBPF_TEXT_REGION - 1)] = '/';
     w->pos = pos;
-    w->dentry = (__u64)parent;
+    w->dentry = parent;
     return 0;
 }
 
-/* Image path of task (mm->exe_file) into s->text as UTF-16LE; returns the byte length, 0 if unknown. */
+/* Image path of task (trusted: mm->exe_file, as /proc/PID/exe) into s->text as UTF-16LE; returns the byte
+ * length, 0 if unknown. */
 static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, struct task_struct *task)
 {
-    struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+    struct mm_struct *mm = task->mm;
+    if (!mm)
+        return 0;
+    struct file *exe = mm->exe_file;
     if (!exe)
         return 0;
     struct winbpf_loop_ctx lc = {.s = s};
-    s->loop.dentry = (__u64)BPF_CORE_READ(exe, f_path.dentry);
-    s->loop.vfsmnt = (__u64)BPF_CORE_READ(exe, f_path.mnt);
+    s->loop.dentry = (__u64)exe->f_path.dentry;
+    s->loop.vfsmnt = (__u64)exe->f_path.mnt;
     s->loop.pos = WINBPF_TEXT_REGION;
     s->loop.truncated = 0;
     bpf_loop(128, winbpf_path_step, &lc, 0);
@@ -101,7 +106,10 @@ static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, st
 /* Host name of task's UTS namespace into s->text as UTF-16LE; returns the byte length, < 0 if unknown. */
 static __always_inline long winbpf_task_host_name(struct winbpf_scratch *s, struct task_struct *task)
 {
-    struct uts_namespace *uts = BPF_CORE_READ(task, nsproxy, uts_ns);
+    struct nsproxy *nsproxy = task->nsproxy;
+    if (!nsproxy)
+        return -ENOENT;
+    struct uts_namespace *uts = nsproxy->uts_ns;
     if (!uts)
         return -ENOENT;
     __u32 at = WINBPF_TEXT_REGION - 128;
