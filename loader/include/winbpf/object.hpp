@@ -15,15 +15,18 @@ struct bpf_object;
 struct bpf_map;
 struct bpf_program;
 
-namespace winbpf {
+namespace winbpf
+{
 
 /// An eBPF object built by Makefile.bpf (RAII over libbpf's bpf_object; closed on destruction).
-class Object {
-public:
+class Object
+{
+  public:
     /// Opens an object file. Throws Error for a missing file, a file that is not a BPF ELF object, a program in a
     /// section libbpf does not know (e.g. SEC("process") compiled without Makefile.bpf), or no winbpf hook program.
     static Object open_file(const std::string &path);
-    /// Opens an object from memory (e.g. a skeleton's embedded ELF bytes); name is used in messages.
+    /// Opens an object from memory (e.g. a skeleton's embedded ELF bytes); name is used in messages. The bytes are
+    /// only needed during the call. Same errors as open_file.
     static Object open_memory(std::span<const std::byte> elf, const std::string &name);
 
     Object(Object &&) noexcept;
@@ -31,10 +34,12 @@ public:
     ~Object();
 
     /// Loads every program and map into the kernel: selects the exit program variant the running kernel supports,
-    /// sizes the shim scratch map to the possible CPUs, then writes the shim config (clock offset) and the
-    /// account names (passwd database). Throws Error naming the failing program with the verifier's log.
+    /// sizes the shim scratch map to the possible CPUs, then writes the shim config (CLOCK_REALTIME - CLOCK_BOOTTIME)
+    /// and the account names (passwd database). Throws Error naming the failing program with the verifier's log (or
+    /// libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
+    /// The path (open_file) or name (open_memory) used in messages.
     const std::string &name() const;
     /// Hook handlers found in the object, in ELF order.
     const std::vector<HookProgram> &hooks() const;
@@ -44,9 +49,10 @@ public:
     bpf_map *map(std::string_view name) const;
     /// Ring buffer records the object's programs could not write (sum of winbpf_lost over CPUs). Needs load().
     std::uint64_t lost_events() const;
+    /// The libbpf object (owned by this Object).
     bpf_object *raw() const noexcept;
 
-private:
+  private:
     struct State;
     explicit Object(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;

@@ -3,7 +3,8 @@
 
 #include <string>
 
-namespace winbpf {
+namespace winbpf
+{
 
 /// Mounts bpffs at /sys/fs/bpf when nothing is mounted there. Throws Error when it cannot.
 void ensure_bpffs();
@@ -11,13 +12,14 @@ void ensure_bpffs();
 /// How a CREATE handler's deny is enforced on this kernel (CONTRACT §3).
 enum class EnforcementMode { sigkill, lsm };
 
+/// Result of probe_enforcement().
 struct Enforcement {
     EnforcementMode mode;
     std::string detail; ///< Why: e.g. "BPF LSM unavailable: loading an lsm/bprm_check_security program: EPERM".
 };
 
-/// Probes BPF LSM by loading a minimal LSM program. winbpf enforces with SIGKILL today (LSM deny is not
-/// implemented); detail says whether the kernel would allow LSM.
+/// Probes BPF LSM by loading (then closing) a minimal lsm/bprm_check_security program; never throws. winbpf enforces
+/// with SIGKILL today (LSM deny is not implemented); detail says whether the kernel would allow LSM.
 Enforcement probe_enforcement();
 
 /// "sigkill" or "lsm".

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// `winbpf delete program ID`
+#include "commands.hpp"
+#include "pin_layout.hpp"
+
+#include "winbpf/error.hpp"
+#include "winbpf/inventory.hpp"
+
+#include <bpf/bpf.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <thread>
+
+namespace winbpf::cli
+{
+
+namespace
+{
+
+bool program_exists(std::uint32_t id)
+{
+    int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0)
+        return errno != ENOENT;
+    ::close(fd);
+    return true;
+}
+
+} // namespace
+
+void delete_program(std::uint32_t id)
+{
+    namespace fs = std::filesystem;
+    const std::string dir = handler_dir(id);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw Error("no program with ID " + std::to_string(id) + " was added by winbpf (" + dir + " does not exist)",
+                    ENOENT);
+
+    // What other handlers' directories (or anything else under bpffs) still use stays attached.
+    std::set<std::uint32_t> links_elsewhere, programs_elsewhere;
+    for (const PinnedObject &pin : list_pins("/sys/fs/bpf")) {
+        if (pin.path.starts_with(dir + "/"))
+            continue;
+        if (pin.kind == PinnedObject::Kind::link)
+            links_elsewhere.insert(pin.id);
+        if (pin.program_id != 0)
+            programs_elsewhere.insert(pin.program_id);
+    }
+
+    std::set<std::uint32_t> released;
+    for (const PinnedObject &pin : list_pins(dir)) {
+        if (pin.program_id != 0 && !programs_elsewhere.count(pin.program_id))
+            released.insert(pin.program_id);
+        if (pin.kind != PinnedObject::Kind::link || links_elsewhere.count(pin.id))
+            continue;
+        int fd = bpf_obj_get(pin.path.c_str());
+        if (fd < 0)
+            continue;
+        // Not every link type can be detached explicitly (raw tracepoint links cannot); unpinning releases those.
+        if (bpf_link_detach(fd) != 0 && errno != EOPNOTSUPP && errno != EINVAL)
+            std::cerr << "winbpf: warning: detaching link " << pin.id << " (" << pin.path
+                      << "): " << std::strerror(errno) << "\n";
+        ::close(fd);
+    }
+
+    fs::remove_all(dir, ec);
+    if (ec)
+        throw Error("removing " + dir + ": " + ec.message(), ec.value());
+
+    // Links and programs are freed asynchronously after their last reference goes.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (std::uint32_t program : released)
+        while (program_exists(program) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (std::uint32_t program : released)
+        if (program_exists(program))
+            std::cerr << "winbpf: warning: program " << program
+                      << " is still loaded after unpinning (another process holds it)\n";
+    std::cout << "Deleted ID " << id << "\n";
+}
+
+} // namespace winbpf::cli

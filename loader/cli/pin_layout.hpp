@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// Where `winbpf add program` pins things: /sys/fs/bpf/winbpf/<ID>/ per handler, ID = kernel id of its primary
+// (exec) program. Programs are pinned as <function>, their links as link-<function>; the object's support
+// programs (and their links) are pinned into every handler's directory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace winbpf::cli
+{
+
+inline constexpr const char *pin_root = "/sys/fs/bpf/winbpf";
+
+/// Directory of the handler whose primary program has kernel id id.
+std::string handler_dir(std::uint32_t id);
+/// Pin name of a program's link.
+std::string link_pin_name(const std::string &function);
+
+/// Pins created by one command; removed again (with the directories it made) unless commit() is called.
+class PinTransaction
+{
+  public:
+    PinTransaction() = default;
+    PinTransaction(const PinTransaction &) = delete;
+    PinTransaction &operator=(const PinTransaction &) = delete;
+    ~PinTransaction();
+    /// Creates directory path (mode 0700); throws Error when it exists or cannot be made.
+    void make_dir(const std::string &path);
+    /// Pins fd (program or link) at path; throws Error naming what.
+    void pin(int fd, const std::string &path, const std::string &what);
+    void commit() noexcept { committed_ = true; }
+
+  private:
+    std::vector<std::string> pins_;
+    std::vector<std::string> dirs_;
+    bool committed_ = false;
+};
+
+} // namespace winbpf::cli

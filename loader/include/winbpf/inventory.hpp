@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "winbpf/hook.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace winbpf
+{
+
+/// What a pinned path in bpffs refers to.
+struct PinnedObject {
+    enum class Kind { program, link, map, other };
+    std::string path;             ///< Absolute path in bpffs.
+    Kind kind = Kind::other;      ///< From the object's /proc/self/fdinfo entry.
+    std::uint32_t id = 0;         ///< Kernel id of the program, link or map.
+    std::uint32_t program_id = 0; ///< Programs and links: id of the program (0 for maps).
+};
+
+/// Every pin below root (recursive, symlinks not followed), in path order. Paths bpf_obj_get cannot open are
+/// skipped. Throws Error when root cannot be read.
+std::vector<PinnedObject> list_pins(const std::string &root = "/sys/fs/bpf");
+
+/// One BPF program of the running system (bpf_prog_get_next_id), as `winbpf show programs` prints it.
+struct ProgramInfo {
+    std::uint32_t id = 0;
+    std::string function;     ///< Full function name from the program's BTF (kernel name, 15 chars max, if none).
+    EntryName entry;          ///< Parsed function; entry.handler is empty for programs that are not winbpf entries.
+    std::string type;         ///< The hook ("process") for winbpf entries, else libbpf's program type name.
+    std::string display_name; ///< "Handler (event)" for winbpf entries, else function.
+    bool jited = false;       ///< JIT-compiled (else interpreted).
+    std::size_t pins = 0;     ///< Pin paths under /sys/fs/bpf referring to the program.
+    std::size_t links = 0;    ///< BPF links attached to the program.
+};
+
+/// All programs currently loaded, by id. Needs CAP_SYS_ADMIN; throws Error when the id walk itself fails.
+/// Programs that disappear while being listed are skipped.
+std::vector<ProgramInfo> list_programs();
+
+/// Kernel id of a loaded program's fd; throws Error naming what when the fd is not a program.
+std::uint32_t program_id(int program_fd, const std::string &what);
+
+} // namespace winbpf

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#include "winbpf/hook.hpp"
+
+#include <array>
+
+namespace winbpf
+{
+
+namespace
+{
+// Hook section prefixes of CONTRACT §1; the glue names entry programs after them.
+constexpr std::array<std::string_view, 4> known_hooks = {"netevent_monitor", "process", "bind", "xdp"};
+constexpr std::string_view entry_mark = "__winbpf_";
+
+bool is_event_name(std::string_view event)
+{
+    if (event.empty())
+        return false;
+    for (char c : event)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    return true;
+}
+} // namespace
+
+std::string_view hook_type_name(HookType type)
+{
+    switch (type) {
+    case HookType::process:
+        return "process";
+    }
+    return "unknown";
+}
+
+EntryName parse_entry_name(std::string_view name)
+{
+    for (auto pos = name.find(entry_mark); pos != std::string_view::npos; pos = name.find(entry_mark, pos + 1)) {
+        if (pos == 0)
+            continue; // no handler name
+        std::string_view rest = name.substr(pos + entry_mark.size());
+        for (std::string_view hook : known_hooks) {
+            if (rest.size() > hook.size() + 1 && rest.starts_with(hook) && rest[hook.size()] == '_') {
+                std::string_view event = rest.substr(hook.size() + 1);
+                if (is_event_name(event))
+                    return EntryName{std::string(name.substr(0, pos)), std::string(hook), std::string(event)};
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace winbpf

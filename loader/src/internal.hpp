@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// Internals of the winbpf loader library shared by its source files (not installed, not part of the API).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+struct bpf_map;
+struct bpf_object;
+
+namespace winbpf::detail
+{
+
+/// "No such file or directory" for a positive errno value.
+std::string errno_text(int error);
+
+/// Owns a file descriptor; closes it on destruction.
+class Fd
+{
+  public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(Fd &&other) noexcept : fd_(other.release()) {}
+    Fd &operator=(Fd &&other) noexcept;
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    ~Fd();
+    int get() const noexcept { return fd_; }
+    int release() noexcept;
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+
+  private:
+    int fd_ = -1;
+};
+
+/// While alive, libbpf's messages on this thread (warnings and info, not debug) are collected instead of printed.
+/// The previous print callback is restored on destruction.
+class LogCapture
+{
+  public:
+    LogCapture();
+    LogCapture(const LogCapture &) = delete;
+    LogCapture &operator=(const LogCapture &) = delete;
+    ~LogCapture();
+    /// Everything collected so far.
+    const std::string &text() const noexcept { return text_; }
+
+  private:
+    std::string text_;
+    std::string *outer_;
+};
+
+/// The program libbpf reported as rejected by the kernel, and the verifier log it printed.
+struct VerifierFailure {
+    std::string program;
+    std::string log;
+};
+/// Finds "prog 'X': BPF program load failed" and the "-- BEGIN PROG LOAD LOG --" block in captured libbpf output.
+std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_log);
+
+/// Throws Error when bytes (the start of a file called name) are not a 64-bit BPF ELF object.
+void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
+
+/// True when the running kernel's sched_process_exit tracepoint passes group_dead (vmlinux BTF prototype).
+/// Throws Error when the kernel BTF cannot be read.
+bool exit_tracepoint_has_group_dead();
+
+/// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.
+void write_config(bpf_map *config, const std::string &object_name);
+
+/// Fills the loaded accounts map (uid -> UTF-16LE user name) from the passwd database.
+void fill_accounts(bpf_map *accounts, const std::string &object_name);
+
+/// UTF-8 to UTF-16 code units, at most max_units (never splits a surrogate pair); invalid bytes become U+FFFD.
+std::u16string utf8_to_utf16(std::string_view text, std::size_t max_units);
+
+} // namespace winbpf::detail

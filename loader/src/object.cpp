@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// Opening winbpf objects: file checks, libbpf open, and the hook handlers found in the object.
+#include "winbpf/object.hpp"
+
+#include "internal.hpp"
+#include "object_state.hpp"
+#include "winbpf/error.hpp"
+
+#include <linux/types.h>
+
+#include "winbpf/abi.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <elf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace winbpf
+{
+
+namespace
+{
+
+int event_rank(const std::string &event)
+{
+    if (event == "exec")
+        return 0; // primary: CREATE
+    if (event == "exit")
+        return 1;
+    if (event == "exit_live")
+        return 2;
+    return 3;
+}
+
+std::optional<HookType> hook_type_of(const std::string &hook)
+{
+    if (hook == hook_type_name(HookType::process))
+        return HookType::process;
+    return std::nullopt;
+}
+
+// Reads the first bytes of path (for the ELF header check) with a clear error for a missing or unreadable file.
+std::vector<std::byte> read_head(const std::string &path)
+{
+    detail::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        int err = errno;
+        throw Error("cannot open '" + path + "': " + detail::errno_text(err), err);
+    }
+    std::vector<std::byte> head(sizeof(Elf64_Ehdr));
+    ssize_t n = ::pread(fd.get(), head.data(), head.size(), 0);
+    if (n < 0) {
+        int err = errno;
+        throw Error("cannot read '" + path + "': " + detail::errno_text(err), err);
+    }
+    head.resize(static_cast<std::size_t>(n));
+    return head;
+}
+
+// Checks the programs libbpf found and groups the winbpf entry programs by handler.
+void inspect_programs(bpf_object *object, const std::string &object_name, std::vector<HookProgram> &hooks)
+{
+    std::string unknown;
+    bpf_program *program;
+    bpf_object__for_each_program(program, object)
+    {
+        const char *name = bpf_program__name(program);
+        if (bpf_program__type(program) == BPF_PROG_TYPE_UNSPEC) {
+            unknown += std::string(unknown.empty() ? "" : "; ") + "program '" + name + "' in section '" +
+                       bpf_program__section_name(program) + "'";
+            continue;
+        }
+        EntryName entry = parse_entry_name(name);
+        if (entry.handler.empty())
+            continue;
+        auto type = hook_type_of(entry.hook);
+        if (!type)
+            throw Error(object_name + ": program '" + name + "' is an entry of hook '" + entry.hook +
+                            "', which this loader does not support",
+                        EOPNOTSUPP);
+        auto hook =
+            std::find_if(hooks.begin(), hooks.end(), [&](const HookProgram &h) { return h.handler == entry.handler; });
+        if (hook == hooks.end())
+            hook = hooks.insert(hooks.end(), HookProgram{entry.handler, *type, {}});
+        hook->entries.push_back(program);
+    }
+    if (!unknown.empty())
+        throw Error(object_name + ": section unknown to libbpf (" + unknown +
+                        "): compile Windows-style programs with Makefile.bpf",
+                    EINVAL);
+    if (hooks.empty())
+        throw Error(object_name + ": no known section: the object has no Windows hook program (a SEC(\"process\") "
+                                  "handler compiled with Makefile.bpf)",
+                    ENOENT);
+    for (HookProgram &hook : hooks)
+        std::stable_sort(hook.entries.begin(), hook.entries.end(), [](bpf_program *a, bpf_program *b) {
+            return event_rank(parse_entry_name(bpf_program__name(a)).event) <
+                   event_rank(parse_entry_name(bpf_program__name(b)).event);
+        });
+}
+
+} // namespace
+
+Object Object::open_file(const std::string &path)
+{
+    std::vector<std::byte> head = read_head(path);
+    detail::check_bpf_elf(head, path);
+    auto state = std::make_unique<Object::State>();
+    state->name = path;
+    detail::LogCapture log;
+    state->object = bpf_object__open_file(path.c_str(), nullptr);
+    if (!state->object) {
+        int err = errno;
+        throw Error("libbpf cannot open '" + path + "': " + detail::errno_text(err) + "\n" + log.text(), err);
+    }
+    inspect_programs(state->object, state->name, state->hooks);
+    return Object(std::move(state));
+}
+
+Object Object::open_memory(std::span<const std::byte> elf, const std::string &name)
+{
+    detail::check_bpf_elf(elf, name);
+    auto state = std::make_unique<Object::State>();
+    state->name = name;
+    LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
+    detail::LogCapture log;
+    state->object = bpf_object__open_mem(elf.data(), elf.size(), &opts);
+    if (!state->object) {
+        int err = errno;
+        throw Error("libbpf cannot open '" + name + "': " + detail::errno_text(err) + "\n" + log.text(), err);
+    }
+    inspect_programs(state->object, state->name, state->hooks);
+    return Object(std::move(state));
+}
+
+Object::Object(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Object::Object(Object &&) noexcept = default;
+Object &Object::operator=(Object &&) noexcept = default;
+Object::~Object() = default;
+
+const std::string &Object::name() const
+{
+    return state_->name;
+}
+const std::vector<HookProgram> &Object::hooks() const
+{
+    return state_->hooks;
+}
+bpf_object *Object::raw() const noexcept
+{
+    return state_->object;
+}
+
+std::vector<bpf_program *> Object::support_programs() const
+{
+    std::vector<bpf_program *> programs;
+    if (bpf_program *fork = bpf_object__find_program_by_name(state_->object, WINBPF_PROCESS_FORK_PROG))
+        programs.push_back(fork);
+    return programs;
+}
+
+bpf_map *Object::map(std::string_view name) const
+{
+    std::string key(name);
+    bpf_map *found = bpf_object__find_map_by_name(state_->object, key.c_str());
+    if (!found)
+        throw Error(state_->name + ": no map named '" + key + "'", ENOENT);
+    return found;
+}
+
+std::uint64_t Object::lost_events() const
+{
+    bpf_map *lost = map(WINBPF_MAP_LOST);
+    int fd = bpf_map__fd(lost);
+    if (fd < 0)
+        throw Error(state_->name + ": map " WINBPF_MAP_LOST " is not loaded (call load() first)", EINVAL);
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw Error("cannot count the possible CPUs: " + detail::errno_text(-cpus), -cpus);
+    std::vector<std::uint64_t> values(static_cast<std::size_t>(cpus));
+    __u32 zero = 0;
+    if (bpf_map_lookup_elem(fd, &zero, values.data()) != 0) {
+        int err = errno;
+        throw Error(state_->name + ": reading map " WINBPF_MAP_LOST ": " + detail::errno_text(err), err);
+    }
+    std::uint64_t total = 0;
+    for (std::uint64_t v : values)
+        total += v;
+    return total;
+}
+
+} // namespace winbpf

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// Private state of winbpf::Object (shared by the object source files).
+#pragma once
+
+#include "winbpf/object.hpp"
+
+#include <bpf/libbpf.h>
+
+namespace winbpf
+{
+
+struct Object::State {
+    bpf_object *object = nullptr;
+    std::string name;               ///< Path or caller-given name, used in messages.
+    std::vector<HookProgram> hooks; ///< Hook handlers in ELF order.
+    bool loaded = false;
+
+    State() = default;
+    State(const State &) = delete;
+    State &operator=(const State &) = delete;
+    ~State() { bpf_object__close(object); }
+};
+
+} // namespace winbpf

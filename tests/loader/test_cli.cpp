@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+// The `winbpf` tool: add program / show programs / delete program round trip and its errors.
+#include "test_support.hpp"
+
+#include "winbpf/attachment.hpp"
+#include "winbpf/object.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <filesystem>
+#include <gmock/gmock.h>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+using loader_test::bpf_path;
+using loader_test::run;
+using testing::HasSubstr;
+
+namespace
+{
+
+class Cli : public loader_test::KernelTest
+{
+};
+
+const std::string cli = WINBPF_CLI_PATH;
+
+struct Row {
+    std::uint32_t pins = 0, links = 0;
+    std::string mode, type, name;
+};
+
+// `show programs` rows by id.
+std::map<std::uint32_t, Row> show_programs()
+{
+    auto result = run({cli, "show", "programs"});
+    EXPECT_EQ(result.status, 0) << result.err;
+    std::map<std::uint32_t, Row> rows;
+    std::istringstream lines(result.out);
+    std::string line;
+    std::regex row(R"(^\s*(\d+)\s+(\d+)\s+(\d+)\s+(JIT|INTERPRET)\s+(\S+)\s+(.*)$)");
+    bool header = false;
+    while (std::getline(lines, line)) {
+        std::smatch m;
+        if (line.find("ID") != std::string::npos && line.find("Pins") != std::string::npos &&
+            line.find("Links") != std::string::npos && line.find("Mode") != std::string::npos &&
+            line.find("Type") != std::string::npos && line.find("Name") != std::string::npos)
+            header = true;
+        if (std::regex_match(line, m, row))
+            rows[static_cast<std::uint32_t>(std::stoul(m[1]))] =
+                Row{static_cast<std::uint32_t>(std::stoul(m[2])), static_cast<std::uint32_t>(std::stoul(m[3])), m[4],
+                    m[5], m[6]};
+    }
+    EXPECT_TRUE(header) << result.out;
+    return rows;
+}
+
+std::vector<std::uint32_t> loaded_ids(const std::string &out)
+{
+    std::vector<std::uint32_t> ids;
+    std::regex loaded(R"(Loaded with ID (\d+))");
+    for (std::sregex_iterator it(out.begin(), out.end(), loaded), end; it != end; ++it)
+        ids.push_back(static_cast<std::uint32_t>(std::stoul((*it)[1])));
+    return ids;
+}
+
+// Program ids pinned in a handler's directory.
+std::set<std::uint32_t> pinned_programs(std::uint32_t id)
+{
+    std::set<std::uint32_t> ids;
+    for (const winbpf::PinnedObject &pin : winbpf::list_pins("/sys/fs/bpf/winbpf/" + std::to_string(id)))
+        if (pin.kind == winbpf::PinnedObject::Kind::program)
+            ids.insert(pin.id);
+    return ids;
+}
+
+bool bpftool_knows(std::uint32_t id)
+{
+    return run({BPFTOOL_PATH, "prog", "show", "id", std::to_string(id)}).status == 0;
+}
+
+} // namespace
+
+TEST_F(Cli, AddShowDeleteRoundTrip)
+{
+    auto added = run({cli, "add", "program", bpf_path("loader_test_monitor.o")});
+    ASSERT_EQ(added.status, 0) << added.err;
+    EXPECT_THAT(added.err, HasSubstr("Deny enforcement: sigkill ("));
+    std::vector<std::uint32_t> ids = loaded_ids(added.out);
+    ASSERT_EQ(ids.size(), 2u) << added.out;
+    std::uint32_t monitor = ids[0], second = ids[1];
+
+    std::set<std::uint32_t> monitor_programs = pinned_programs(monitor);
+    std::set<std::uint32_t> second_programs = pinned_programs(second);
+    EXPECT_EQ(monitor_programs.size(), 3u); // exec, one exit variant, fork tracker
+    EXPECT_EQ(second_programs.size(), 3u);
+
+    auto rows = show_programs();
+    ASSERT_TRUE(rows.count(monitor));
+    EXPECT_EQ(rows[monitor].type, "process");
+    EXPECT_EQ(rows[monitor].name, "LoaderTestMonitor (exec)");
+    EXPECT_EQ(rows[monitor].pins, 1u);
+    EXPECT_EQ(rows[monitor].links, 1u);
+    EXPECT_EQ(rows[monitor].mode, "JIT");
+    EXPECT_EQ(rows[second].name, "LoaderTestSecond (exec)");
+    std::uint32_t fork_tracker = 0;
+    for (std::uint32_t id : monitor_programs) {
+        ASSERT_TRUE(rows.count(id));
+        if (rows[id].name == "winbpf__process_fork")
+            fork_tracker = id;
+        else
+            EXPECT_THAT(rows[id].name, testing::StartsWith("LoaderTestMonitor ("));
+    }
+    ASSERT_NE(fork_tracker, 0u);
+    EXPECT_TRUE(second_programs.count(fork_tracker)) << "the fork tracker is pinned with each handler";
+    EXPECT_EQ(rows[fork_tracker].type, "tracing");
+    EXPECT_EQ(rows[fork_tracker].pins, 2u);
+    EXPECT_EQ(rows[fork_tracker].links, 1u);
+
+    // Deleting the first handler keeps the shared fork tracker attached for the second.
+    auto deleted = run({cli, "delete", "program", std::to_string(monitor)});
+    ASSERT_EQ(deleted.status, 0) << deleted.err;
+    EXPECT_FALSE(std::filesystem::exists("/sys/fs/bpf/winbpf/" + std::to_string(monitor)));
+    for (std::uint32_t id : monitor_programs) {
+        if (id != fork_tracker) {
+            EXPECT_FALSE(bpftool_knows(id)) << "program " << id << " is still loaded";
+        }
+    }
+    rows = show_programs();
+    EXPECT_FALSE(rows.count(monitor));
+    ASSERT_TRUE(rows.count(fork_tracker));
+    EXPECT_EQ(rows[fork_tracker].pins, 1u);
+    EXPECT_EQ(rows[fork_tracker].links, 1u);
+    EXPECT_EQ(rows[second].links, 1u);
+
+    deleted = run({cli, "delete", "program", std::to_string(second)});
+    ASSERT_EQ(deleted.status, 0) << deleted.err;
+    for (std::uint32_t id : second_programs)
+        EXPECT_FALSE(bpftool_knows(id)) << "program " << id << " is still loaded";
+
+    auto again = run({cli, "delete", "program", std::to_string(second)});
+    EXPECT_EQ(again.status, 1);
+    EXPECT_THAT(again.err, HasSubstr("no program with ID " + std::to_string(second)));
+}
+
+TEST_F(Cli, ErrorsExitWithOne)
+{
+    struct Case {
+        std::string file, message;
+    };
+    for (const Case &c : {
+             Case{"/nonexistent/loader_test.o", "No such file or directory"},
+             Case{"/bin/true", "not a BPF object"},
+             Case{"/etc/hostname", "not an ELF object file"},
+             Case{bpf_path("loader_test_plain_clang.o"), "compile Windows-style programs with Makefile.bpf"},
+             Case{bpf_path("loader_test_linux_only.o"), "no known section"},
+             Case{bpf_path("loader_test_reject.o"), "-- verifier log of LoaderTestReject__winbpf_process_exec --"},
+         }) {
+        auto result = run({cli, "add", "program", c.file});
+        EXPECT_EQ(result.status, 1) << c.file;
+        EXPECT_THAT(result.err, HasSubstr(c.message)) << c.file;
+        EXPECT_THAT(result.out, testing::Not(HasSubstr("Loaded with ID"))) << c.file;
+    }
+    auto reject = run({cli, "add", "program", bpf_path("loader_test_reject.o")});
+    EXPECT_THAT(reject.err, HasSubstr("read from stack"));
+
+    auto unknown = run({cli, "delete", "program", "4294967295"});
+    EXPECT_EQ(unknown.status, 1);
+    EXPECT_THAT(unknown.err, HasSubstr("no program with ID 4294967295"));
+}
+
+TEST_F(Cli, ShowProgramsListsProgramsNotAddedByWinbpf)
+{
+    // Attached by this process through the library: listed, with their links but no pins.
+    winbpf::Object object = winbpf::Object::open_file(bpf_path("loader_test_monitor.o"));
+    object.load();
+    winbpf::Attachment attachment(object);
+    auto rows = show_programs();
+    for (const winbpf::HookProgram &hook : object.hooks()) {
+        std::uint32_t id = winbpf::program_id(bpf_program__fd(hook.entries[0]), hook.handler);
+        ASSERT_TRUE(rows.count(id)) << hook.handler;
+        EXPECT_EQ(rows[id].type, "process");
+        EXPECT_EQ(rows[id].name, hook.handler + " (exec)");
+        EXPECT_EQ(rows[id].pins, 0u);
+        EXPECT_EQ(rows[id].links, 1u);
+    }
+    std::uint32_t fork_tracker = winbpf::program_id(bpf_program__fd(object.support_programs()[0]), "fork tracker");
+    ASSERT_TRUE(rows.count(fork_tracker));
+    EXPECT_EQ(rows[fork_tracker].name, "winbpf__process_fork");
+    EXPECT_EQ(rows[fork_tracker].links, 1u);
+}

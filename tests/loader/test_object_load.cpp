@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+// Object::load, Attachment and RingBufferConsumer against the running kernel with real Windows-style programs.
+#include "test_support.hpp"
+
+#include "winbpf/attachment.hpp"
+#include "winbpf/error.hpp"
+#include "winbpf/object.hpp"
+#include "winbpf/ring_buffer.hpp"
+
+#include <linux/types.h>
+
+#include "winbpf/abi.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <cstring>
+#include <ctime>
+#include <gmock/gmock.h>
+#include <memory>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using loader_test::bpf_path;
+using testing::HasSubstr;
+using winbpf::Error;
+using winbpf::Object;
+
+namespace
+{
+
+class ObjectLoad : public loader_test::KernelTest
+{
+};
+
+// What loader_test_monitor.c writes per event.
+struct TestEvent {
+    std::uint32_t handler;
+    std::uint32_t process_id;
+    std::uint32_t operation;
+    std::uint32_t exit_code;
+};
+
+bool kernel_exit_has_group_dead()
+{
+    std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+    int id = btf__find_by_name_kind(vmlinux.get(), "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+    const btf_type *ptr = btf__type_by_id(vmlinux.get(), btf__type_by_id(vmlinux.get(), id)->type);
+    return btf_vlen(btf__type_by_id(vmlinux.get(), ptr->type)) == 3;
+}
+
+std::int64_t clock_ns(clockid_t clock)
+{
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::vector<std::uint32_t> loaded_program_ids(const Object &object)
+{
+    std::vector<std::uint32_t> ids;
+    bpf_program *program;
+    bpf_object__for_each_program(program, object.raw()) if (bpf_program__fd(program) >= 0)
+        ids.push_back(winbpf::program_id(bpf_program__fd(program), bpf_program__name(program)));
+    return ids;
+}
+
+pid_t spawn_shell_exit(int code)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        std::string command = "exit " + std::to_string(code);
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    return pid;
+}
+
+} // namespace
+
+TEST_F(ObjectLoad, VerifierRejectionNamesProgramAndLog)
+{
+    Object object = Object::open_file(bpf_path("loader_test_reject.o"));
+    try {
+        object.load();
+        FAIL() << "the verifier accepted loader_test_reject.o";
+    } catch (const Error &e) {
+        EXPECT_THAT(e.what(), HasSubstr("LoaderTestReject__winbpf_process_exec"));
+        EXPECT_THAT(e.what(), HasSubstr("handler LoaderTestReject"));
+        EXPECT_THAT(e.what(), HasSubstr("-- verifier log of LoaderTestReject__winbpf_process_exec --"));
+        EXPECT_THAT(e.what(), HasSubstr("read from stack"));
+        EXPECT_THAT(e.what(), HasSubstr("processed ")); // the verifier's summary line
+        EXPECT_EQ(e.error(), EACCES);
+    }
+}
+
+TEST_F(ObjectLoad, LoadPreparesTheShim)
+{
+    Object object = Object::open_file(bpf_path("loader_test_monitor.o"));
+    object.load();
+    EXPECT_THROW(object.load(), Error);
+
+    bool group_dead = kernel_exit_has_group_dead();
+    for (const winbpf::HookProgram &hook : object.hooks()) {
+        EXPECT_TRUE(bpf_program__autoload(hook.entries[0]));
+        EXPECT_GE(bpf_program__fd(hook.entries[0]), 0);
+        EXPECT_EQ(bpf_program__autoload(hook.entries[1]), group_dead) << bpf_program__name(hook.entries[1]);
+        EXPECT_EQ(bpf_program__autoload(hook.entries[2]), !group_dead) << bpf_program__name(hook.entries[2]);
+    }
+    EXPECT_EQ(bpf_map__max_entries(object.map(WINBPF_MAP_SCRATCH)), static_cast<__u32>(libbpf_num_possible_cpus()));
+
+    __u32 zero = 0;
+    winbpf_config config{};
+    ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map(WINBPF_MAP_CONFIG)), &zero, &config), 0);
+    EXPECT_EQ(config.valid, 1u);
+    std::int64_t expected = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+    EXPECT_LT(std::llabs(config.realtime_minus_boottime_ns - expected), 1'000'000'000LL);
+
+    __u32 root = 0;
+    winbpf_account account{};
+    ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map(WINBPF_MAP_ACCOUNTS)), &root, &account), 0);
+    ASSERT_EQ(account.length, 8u);
+    const unsigned char expected_name[] = {'r', 0, 'o', 0, 'o', 0, 't', 0};
+    EXPECT_EQ(std::memcmp(account.name, expected_name, sizeof(expected_name)), 0);
+
+    EXPECT_EQ(object.lost_events(), 0u);
+}
+
+TEST_F(ObjectLoad, AttachedHandlersSeeCreateAndDelete)
+{
+    std::vector<std::uint32_t> ids;
+    {
+        Object object = Object::open_file(bpf_path("loader_test_monitor.o"));
+        object.load();
+        ids = loaded_program_ids(object);
+        winbpf::Attachment attachment(object);
+        // 2 handlers x (exec + one exit variant) + the fork tracker.
+        EXPECT_EQ(attachment.links().size(), 5u);
+
+        std::vector<TestEvent> events;
+        winbpf::RingBufferConsumer consumer(object.map("loader_test_events"), [&](std::span<const std::byte> data) {
+            TestEvent event{};
+            EXPECT_EQ(data.size(), sizeof(event));
+            std::memcpy(&event, data.data(), std::min(data.size(), sizeof(event)));
+            events.push_back(event);
+            return 0;
+        });
+
+        pid_t child = spawn_shell_exit(3);
+        int wstatus = 0;
+        ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+        ASSERT_EQ(WEXITSTATUS(wstatus), 3);
+
+        auto seen = [&](std::uint32_t handler, std::uint32_t operation) {
+            for (const TestEvent &e : events)
+                if (e.handler == handler && e.process_id == static_cast<std::uint32_t>(child) &&
+                    e.operation == operation)
+                    return &e;
+            return static_cast<const TestEvent *>(nullptr);
+        };
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!(seen(1, 0) && seen(1, 1) && seen(2, 0) && seen(2, 1)) && std::chrono::steady_clock::now() < deadline)
+            consumer.poll(std::chrono::milliseconds(100));
+        ASSERT_NE(seen(1, 0), nullptr) << "no CREATE of " << child << " from LoaderTestMonitor";
+        ASSERT_NE(seen(2, 0), nullptr) << "no CREATE of " << child << " from LoaderTestSecond";
+        ASSERT_NE(seen(1, 1), nullptr) << "no DELETE of " << child << " from LoaderTestMonitor";
+        ASSERT_NE(seen(2, 1), nullptr) << "no DELETE of " << child << " from LoaderTestSecond";
+        EXPECT_EQ(seen(1, 1)->exit_code, 3u);
+        EXPECT_EQ(seen(2, 1)->exit_code, 3u);
+        EXPECT_EQ(object.lost_events(), 0u);
+    }
+    EXPECT_TRUE(loader_test::wait_until_gone(ids, std::chrono::seconds(5)))
+        << "programs stayed loaded after Attachment and Object were destroyed";
+}
+
+TEST_F(ObjectLoad, CallbackCanStopADrain)
+{
+    Object object = Object::open_file(bpf_path("loader_test_monitor.o"));
+    object.load();
+    winbpf::Attachment attachment(object);
+    int calls = 0;
+    winbpf::RingBufferConsumer consumer(object.map("loader_test_events"), [&](std::span<const std::byte>) {
+        ++calls;
+        return 1; // stop after each record
+    });
+    for (int i = 0; i < 3; ++i) {
+        int wstatus = 0;
+        waitpid(spawn_shell_exit(0), &wstatus, 0);
+    }
+    // At least 12 records are queued (3 processes x 2 handlers x CREATE + DELETE): each poll takes exactly one.
+    EXPECT_EQ(consumer.poll(std::chrono::milliseconds(100)), 1);
+    EXPECT_EQ(consumer.poll(std::chrono::milliseconds(100)), 1);
+    EXPECT_EQ(calls, 2);
+}

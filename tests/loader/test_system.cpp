@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// ensure_bpffs, probe_enforcement and the UTF-16 conversion of account names.
+#include "test_support.hpp"
+
+#include "internal.hpp"
+#include "winbpf/system.hpp"
+
+#include <fstream>
+#include <gmock/gmock.h>
+#include <sched.h>
+#include <sstream>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using testing::HasSubstr;
+
+namespace
+{
+
+class System : public loader_test::KernelTest
+{
+};
+
+bool bpffs_mounted()
+{
+    std::ifstream mounts("/proc/self/mounts");
+    std::string line;
+    while (std::getline(mounts, line)) {
+        std::istringstream fields(line);
+        std::string source, target, type;
+        if (fields >> source >> target >> type && target == "/sys/fs/bpf" && type == "bpf")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_F(System, EnsureBpffsMountsWhenMissing)
+{
+    winbpf::ensure_bpffs();
+    EXPECT_TRUE(bpffs_mounted());
+    // In a private mount namespace: unmount bpffs, then ensure_bpffs must mount it again.
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            _exit(10);
+        while (bpffs_mounted())
+            if (umount2("/sys/fs/bpf", MNT_DETACH) != 0)
+                _exit(11);
+        try {
+            winbpf::ensure_bpffs();
+        } catch (...) {
+            _exit(12);
+        }
+        _exit(bpffs_mounted() ? 0 : 13);
+    }
+    int wstatus = 0;
+    ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
+    ASSERT_TRUE(WIFEXITED(wstatus));
+    EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "10: unshare, 11: umount, 12: ensure_bpffs threw, 13: not mounted";
+}
+
+TEST_F(System, EnforcementIsSigkillWithAReason)
+{
+    winbpf::Enforcement enforcement = winbpf::probe_enforcement();
+    EXPECT_EQ(enforcement.mode, winbpf::EnforcementMode::sigkill);
+    EXPECT_THAT(enforcement.detail, HasSubstr("LSM"));
+    EXPECT_THAT(enforcement.detail, HasSubstr("bprm_check_security"));
+    for (const winbpf::ProgramInfo &program : winbpf::list_programs())
+        EXPECT_NE(program.function, "winbpf_lsm_prob") << "the LSM probe program was not closed";
+    EXPECT_STREQ(winbpf::enforcement_name(winbpf::EnforcementMode::sigkill), "sigkill");
+    EXPECT_STREQ(winbpf::enforcement_name(winbpf::EnforcementMode::lsm), "lsm");
+}
+
+TEST(Utf16, AsciiAndMultibyte)
+{
+    using winbpf::detail::utf8_to_utf16;
+    EXPECT_EQ(utf8_to_utf16("root", 64), u"root");
+    EXPECT_EQ(utf8_to_utf16("j\xc3\xb6rg", 64), u"j\u00f6rg");
+    EXPECT_EQ(utf8_to_utf16("\xf0\x9f\x98\x80x", 64), u"\U0001F600x");
+    EXPECT_EQ(utf8_to_utf16("a\xffz", 64), u"a\uFFFDz");
+}
+
+TEST(Utf16, CapNeverSplitsASurrogatePair)
+{
+    using winbpf::detail::utf8_to_utf16;
+    EXPECT_EQ(utf8_to_utf16("abcdef", 4), u"abcd");
+    EXPECT_EQ(utf8_to_utf16("abc\xf0\x9f\x98\x80", 4), u"abc");
+    EXPECT_EQ(utf8_to_utf16(std::string(100, 'u'), 64).size(), 64u);
+}
