@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "process_table.hpp"
+
+#include "utf16.hpp"
+
+#include <utility>
+
+namespace winbpf::monitor
+{
+
+void convert_strings(const Record &record, ProcessStrings &strings)
+{
+    utf16le_to_utf8(record.account_name, strings.account_name);
+    utf16le_to_utf8(record.account_domain, strings.account_domain);
+    utf16le_to_utf8(record.image_path, strings.image_path);
+    utf16le_to_utf8(record.command_line, strings.command_line);
+}
+
+ProcessTable::ProcessTable()
+{
+    live_.reserve(4096);
+    recycled_.reserve(max_recycled);
+}
+
+void ProcessTable::recycle(Map::node_type node)
+{
+    if (recycled_.size() < max_recycled)
+        recycled_.push_back(std::move(node));
+}
+
+const ProcessStrings &ProcessTable::on_create(const Record &record)
+{
+    auto it = live_.find(record.fixed.process_id);
+    if (it == live_.end()) {
+        if (!recycled_.empty()) {
+            Map::node_type node = std::move(recycled_.back());
+            recycled_.pop_back();
+            node.key() = record.fixed.process_id;
+            it = live_.insert(std::move(node)).position;
+        } else {
+            it = live_.try_emplace(record.fixed.process_id).first;
+        }
+    }
+    Entry &entry = it->second;
+    entry.creation_time = record.fixed.creation_time;
+    convert_strings(record, entry.strings);
+    return entry.strings;
+}
+
+const ProcessStrings &ProcessTable::on_delete(const Record &record)
+{
+    const auto it = live_.find(record.fixed.process_id);
+    const bool joined = it != live_.end() && (it->second.creation_time == record.fixed.creation_time ||
+                                              it->second.creation_time == any_creation_time);
+    if (!joined) {
+        if (record.has_strings()) {
+            convert_strings(record, scratch_);
+        } else {
+            scratch_.account_name.clear();
+            scratch_.account_domain.clear();
+            scratch_.image_path.clear();
+            scratch_.command_line.clear();
+        }
+        return scratch_;
+    }
+
+    Map::node_type node = live_.extract(it);
+    ProcessStrings &known = node.mapped().strings;
+    if (record.has_strings()) {
+        convert_strings(record, scratch_);
+        std::pair<std::string *, std::string *> fields[] = {
+            {&scratch_.account_name, &known.account_name},
+            {&scratch_.account_domain, &known.account_domain},
+            {&scratch_.image_path, &known.image_path},
+            {&scratch_.command_line, &known.command_line},
+        };
+        for (auto [mine, theirs] : fields)
+            if (mine->empty())
+                mine->swap(*theirs);
+        recycle(std::move(node));
+        return scratch_;
+    }
+    std::swap(scratch_, known); // CREATE's strings out; scratch_'s buffers go to the recycled node
+    recycle(std::move(node));
+    return scratch_;
+}
+
+void ProcessTable::add_running(std::uint32_t process_id, std::string_view command_line)
+{
+    const auto [it, inserted] = live_.try_emplace(process_id);
+    if (inserted)
+        it->second.strings.command_line.assign(command_line);
+}
+
+} // namespace winbpf::monitor

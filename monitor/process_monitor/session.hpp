@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// The monitoring session: load and attach the BPF object, print events until asked to stop.
+#pragma once
+
+#include "event_printer.hpp"
+#include "stop_signals.hpp"
+
+#include <chrono>
+
+namespace winbpf::monitor
+{
+
+struct SessionOptions {
+    OutputFormat format = OutputFormat::human;
+    std::chrono::milliseconds poll_timeout{100}; ///< Longest delay between an event and its line.
+};
+
+/// Loads the embedded process_monitor object, attaches it, prints "Press Ctrl-C to stop" to stderr, then prints
+/// one line per event to stdout (flushed after every drained batch) and loss reports to stderr, until stop is
+/// requested or stdout is closed. Detaches (RAII), drains what is left and prints
+/// "process_monitor: received N, lost M" to stderr. Returns the exit status (0, or 1 when writing stdout failed).
+/// Throws winbpf::Error when loading or attaching fails.
+int run_session(const SessionOptions &options, const StopSignals &stop);
+
+} // namespace winbpf::monitor

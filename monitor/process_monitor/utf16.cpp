@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include "utf16.hpp"
+
+#include <cstdint>
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+char *put_replacement(char *p) noexcept
+{
+    *p++ = static_cast<char>(0xEF);
+    *p++ = static_cast<char>(0xBF);
+    *p++ = static_cast<char>(0xBD);
+    return p;
+}
+
+char *put_code_point(char *p, std::uint32_t cp) noexcept
+{
+    if (cp < 0x80) {
+        *p++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        *p++ = static_cast<char>(0xC0 | (cp >> 6));
+        *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *p++ = static_cast<char>(0xE0 | (cp >> 12));
+        *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        *p++ = static_cast<char>(0xF0 | (cp >> 18));
+        *p++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return p;
+}
+
+} // namespace
+
+void utf16le_to_utf8(std::span<const std::byte> in, std::string &out)
+{
+    const auto *bytes = reinterpret_cast<const unsigned char *>(in.data());
+    const std::size_t units = in.size() / 2;
+    // Worst case: 3 UTF-8 bytes per UTF-16 unit (a pair gives 4 for 2 units), plus U+FFFD for an odd byte.
+    out.resize(units * 3 + 3);
+    char *const begin = out.data();
+    char *p = begin;
+    std::size_t i = 0;
+    while (i < units) {
+        std::uint32_t u = bytes[2 * i] | (static_cast<std::uint32_t>(bytes[2 * i + 1]) << 8);
+        ++i;
+        if (u < 0x80) {
+            *p++ = static_cast<char>(u);
+        } else if (u < 0xD800 || u > 0xDFFF) {
+            p = put_code_point(p, u);
+        } else if (u <= 0xDBFF) { // high surrogate: needs a low one next
+            std::uint32_t next = i < units ? (bytes[2 * i] | (static_cast<std::uint32_t>(bytes[2 * i + 1]) << 8)) : 0;
+            if (next >= 0xDC00 && next <= 0xDFFF) {
+                ++i;
+                p = put_code_point(p, 0x10000 + ((u - 0xD800) << 10) + (next - 0xDC00));
+            } else {
+                p = put_replacement(p);
+            }
+        } else if (u >= 0xDC80 && u <= 0xDCFF) { // escaped invalid byte of the original text
+            *p++ = static_cast<char>(u - 0xDC00);
+        } else {
+            p = put_replacement(p);
+        }
+    }
+    if (in.size() % 2 != 0)
+        p = put_replacement(p);
+    out.resize(static_cast<std::size_t>(p - begin));
+}
+
+} // namespace winbpf::monitor

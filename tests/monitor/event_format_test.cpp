@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+#include "event_printer.hpp"
+#include "record_builder.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+using test::build_record;
+using test::RecordSpec;
+
+// argv with an escape sequence, a C1 CSI, an invalid byte (\xff, as the BPF side escapes it: U+DCFF), a backslash,
+// a newline, a quote and an emoji.
+const std::u16string hostile = u"evil \x1b[2J \u009b31m \xDCFF \\ \n \" \U0001F600";
+
+RecordSpec hostile_create()
+{
+    RecordSpec spec;
+    spec.process_id = 4242;
+    spec.parent_process_id = 77;
+    spec.creation_time = 134397726701234567ULL;
+    spec.image_path = u"/tmp/\xDCFE\x07x";
+    spec.command_line = hostile;
+    spec.account_name = u"r\xDC80oot";
+    return spec;
+}
+
+RecordSpec delete_of(RecordSpec spec)
+{
+    spec.operation = Operation::destroy;
+    spec.strings = false;
+    spec.exit_time = 134397726711234567ULL;
+    spec.exit_code = 137;
+    return spec;
+}
+
+TEST(HumanFormat, CreateAndDeleteLines)
+{
+    EventPrinter printer(OutputFormat::human);
+    std::string out;
+    RecordSpec spec;
+    spec.process_id = 10;
+    spec.parent_process_id = 9;
+    spec.image_path = u"/usr/bin/dash";
+    spec.command_line = u"/bin/sh -c exit 7";
+    ASSERT_EQ(printer.handle(build_record(spec), out), DecodeStatus::ok);
+    EXPECT_EQ(out, "Process created: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, ParentPID:9, "
+                   "Create Time:2026-11-21T22:11:10.123456Z\n");
+    out.clear();
+    RecordSpec del = spec;
+    del.operation = Operation::destroy;
+    del.strings = false;
+    del.exit_time = 134397726711234567ULL;
+    del.exit_code = 7;
+    ASSERT_EQ(printer.handle(build_record(del), out), DecodeStatus::ok);
+    EXPECT_EQ(out, "Process destroyed: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, "
+                   "Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:7\n");
+}
+
+TEST(HumanFormat, HostileStringsAreEscaped)
+{
+    EventPrinter printer(OutputFormat::human);
+    std::string out;
+    ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
+    EXPECT_EQ(out, "Process created: PID:4242, Image:/tmp/\\xfe\\x07x, CommandLine:evil \\x1b[2J \\u009b31m \\xff "
+                   "\\\\ \\n \" \xf0\x9f\x98\x80, ParentPID:77, Create Time:2026-11-21T22:11:10.123456Z\n");
+    EXPECT_EQ(out.find('\x1b'), std::string::npos);
+    EXPECT_EQ(out.find('\n'), out.size() - 1);
+}
+
+TEST(JsonFormat, CreateLine)
+{
+    EventPrinter printer(OutputFormat::json);
+    std::string out;
+    RecordSpec spec;
+    spec.uid = 0;
+    spec.account_name = u"root";
+    ASSERT_EQ(printer.handle(build_record(spec), out), DecodeStatus::ok);
+    ASSERT_EQ(out.back(), '\n');
+    const auto line = nlohmann::json::parse(out);
+    EXPECT_EQ(line["type"], "process_create");
+    EXPECT_EQ(line["timestamp"], "2026-11-21T22:11:10.123456Z");
+    EXPECT_EQ(line["process_id"], 1234);
+    EXPECT_EQ(line["parent_process_id"], 1);
+    EXPECT_EQ(line["creating_process_id"], 1);
+    EXPECT_EQ(line["creating_thread_id"], 1);
+    EXPECT_EQ(line["creation_time"], "2026-11-21T22:11:10.123456Z");
+    EXPECT_EQ(line["image_path"], "/usr/bin/true");
+    EXPECT_EQ(line["command_line"], "true");
+    EXPECT_EQ(line["token_sid"], "S-1-22-1-0");
+    EXPECT_EQ(line["account_name"], "root");
+    EXPECT_EQ(line["account_domain"], "host");
+    EXPECT_FALSE(line.contains("exit_time"));
+    EXPECT_FALSE(line.contains("process_exit_code"));
+    EXPECT_EQ(line.size(), 12u);
+}
+
+TEST(JsonFormat, HostileStringsGiveValidJsonLines)
+{
+    EventPrinter printer(OutputFormat::json);
+    std::string out;
+    ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
+    ASSERT_EQ(printer.handle(build_record(delete_of(hostile_create())), out), DecodeStatus::ok);
+    // Exactly two lines, each a JSON object.
+    const auto newline = out.find('\n');
+    ASSERT_NE(newline, std::string::npos);
+    ASSERT_EQ(out.find('\n', newline + 1), out.size() - 1);
+    const std::string replacement = "\xef\xbf\xbd";
+    const std::string expected_command = "evil \x1b[2J \xc2\x9b"
+                                         "31m " +
+                                         replacement + " \\ \n \" \xf0\x9f\x98\x80";
+    for (const std::string &line : {out.substr(0, newline), out.substr(newline + 1, out.size() - newline - 2)}) {
+        nlohmann::json doc;
+        ASSERT_NO_THROW(doc = nlohmann::json::parse(line)) << line;
+        EXPECT_EQ(doc["command_line"], expected_command);
+        EXPECT_EQ(doc["image_path"], "/tmp/" + replacement + "\x07x");
+        EXPECT_EQ(doc["account_name"], "r" + replacement + "oot");
+        EXPECT_EQ(doc["process_id"], 4242);
+    }
+    const auto del = nlohmann::json::parse(out.substr(newline + 1));
+    EXPECT_EQ(del["type"], "process_delete");
+    EXPECT_EQ(del["exit_time"], "2026-11-21T22:11:11.123456Z");
+    EXPECT_EQ(del["timestamp"], "2026-11-21T22:11:11.123456Z");
+    EXPECT_EQ(del["process_exit_code"], 137);
+    EXPECT_EQ(del.size(), 14u);
+}
+
+TEST(JsonFormat, LinesAreWhatNlohmannWrites)
+{
+    EventPrinter printer(OutputFormat::json);
+    std::string out;
+    ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
+    ASSERT_EQ(printer.handle(build_record(delete_of(hostile_create())), out), DecodeStatus::ok);
+    std::size_t start = 0;
+    for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
+        const std::string line = out.substr(start, end - start);
+        EXPECT_EQ(nlohmann::ordered_json::parse(line).dump(), line);
+    }
+    EXPECT_EQ(start, out.size());
+}
+
+TEST(JsonFormat, BuffersAreReusedWithoutLeftovers)
+{
+    EventPrinter printer(OutputFormat::json);
+    std::string out;
+    RecordSpec long_spec;
+    long_spec.command_line = std::u16string(5000, u'x');
+    ASSERT_EQ(printer.handle(build_record(long_spec), out), DecodeStatus::ok);
+    out.clear();
+    RecordSpec short_spec;
+    short_spec.process_id = 5;
+    short_spec.command_line = u"y";
+    ASSERT_EQ(printer.handle(build_record(short_spec), out), DecodeStatus::ok);
+    EXPECT_EQ(nlohmann::json::parse(out)["command_line"], "y");
+}
+
+TEST(EventPrinter, CountsMalformedRecordsWithoutOutput)
+{
+    EventPrinter printer(OutputFormat::json);
+    std::string out;
+    const auto good = build_record(RecordSpec{});
+    EXPECT_EQ(printer.handle(std::span(good).first(100), out), DecodeStatus::too_short);
+    EXPECT_EQ(printer.handle(std::span(good).first(good.size() - 2), out), DecodeStatus::size_mismatch);
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(printer.handle(good, out), DecodeStatus::ok);
+    EXPECT_EQ(printer.received(), 3u);
+    EXPECT_EQ(printer.malformed(), 2u);
+    EXPECT_EQ(printer.last_error(), DecodeStatus::size_mismatch);
+    EXPECT_FALSE(out.empty());
+}
+
+} // namespace
+} // namespace winbpf::monitor

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+// End-to-end tests of the built process_monitor (root): real processes, real BPF programs.
+#include "child_process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <regex>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PROCESS_MONITOR_PATH
+#error PROCESS_MONITOR_PATH must name the built process_monitor
+#endif
+#ifndef EXIT_CHILD_PATH
+#error EXIT_CHILD_PATH must name the built monitor_exit_child
+#endif
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+using namespace std::chrono_literals;
+using test::ChildProcess;
+
+constexpr auto startup_timeout = 60s; // loading runs the verifier
+constexpr auto event_timeout = 10s;
+constexpr auto exit_timeout = 20s;
+
+std::string canonical(const char *path)
+{
+    char resolved[PATH_MAX];
+    return realpath(path, resolved) ? resolved : path;
+}
+
+/// A unique marker argument, so the test finds its own processes.
+std::string marker(const char *what)
+{
+    static int counter = 0;
+    return "winbpf-e2e-" + std::string(what) + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+/// A running process_monitor, started and waited for "Press Ctrl-C to stop"; stopped with SIGINT by stop().
+class Monitor
+{
+  public:
+    explicit Monitor(bool json)
+        : child_(json ? std::vector<std::string>{PROCESS_MONITOR_PATH, "--json"}
+                      : std::vector<std::string>{PROCESS_MONITOR_PATH})
+    {
+    }
+
+    /// Waits for the ready line; false (with stderr in the message) when it does not come.
+    ::testing::AssertionResult wait_ready()
+    {
+        if (child_.read_until([&] { return child_.err().find("Press Ctrl-C to stop\n") != std::string::npos; },
+                              startup_timeout))
+            return ::testing::AssertionSuccess();
+        return ::testing::AssertionFailure() << "process_monitor did not get ready; stderr:\n" << child_.err();
+    }
+
+    /// Reads stdout until done() or timeout.
+    bool read_until(const std::function<bool()> &done) { return child_.read_until(done, event_timeout); }
+
+    /// Sends SIGINT and waits for the exit; returns the wait status (nullopt on timeout).
+    std::optional<int> stop()
+    {
+        child_.signal(SIGINT);
+        return child_.wait_exit(exit_timeout);
+    }
+
+    const std::string &out() const { return child_.out(); }
+    const std::string &err() const { return child_.err(); }
+
+  private:
+    ChildProcess child_;
+};
+
+/// The JSON lines of out (complete lines only) of the given type and process id.
+std::vector<nlohmann::json> json_events(const std::string &out, const char *type, pid_t pid)
+{
+    std::vector<nlohmann::json> found;
+    std::size_t start = 0;
+    for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
+        const auto line = nlohmann::json::parse(out.substr(start, end - start), nullptr, false);
+        EXPECT_FALSE(line.is_discarded()) << "invalid JSON line: " << out.substr(start, end - start);
+        if (!line.is_discarded() && line["type"] == type && line["process_id"] == pid)
+            found.push_back(line);
+    }
+    return found;
+}
+
+/// Checks the exit and the summary line; returns records received.
+void expect_clean_stop(Monitor &monitor)
+{
+    const auto status = monitor.stop();
+    ASSERT_TRUE(status.has_value()) << "process_monitor did not stop on SIGINT";
+    EXPECT_TRUE(WIFEXITED(*status)) << "status " << *status;
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << monitor.err();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(monitor.err(), match, std::regex("process_monitor: received ([0-9]+), lost 0\n")))
+        << monitor.err();
+    EXPECT_GT(std::stoull(match[1]), 0u);
+    EXPECT_EQ(monitor.err().find("lost 0 events"), std::string::npos);
+}
+
+class ProcessMonitorE2E : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        if (geteuid() != 0)
+            GTEST_SKIP() << "needs root";
+    }
+};
+
+TEST_F(ProcessMonitorE2E, JsonCreateAndDeleteOfRealProcesses)
+{
+    Monitor monitor(true);
+    ASSERT_TRUE(monitor.wait_ready());
+
+    // 1. A test binary exiting with 7.
+    const std::string exit_marker = marker("exit");
+    pid_t exit_pid = 0;
+    const auto exit_status = test::run_to_exit({EXIT_CHILD_PATH, "7", exit_marker}, event_timeout, &exit_pid);
+    ASSERT_TRUE(exit_status && WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 7);
+
+    // 2. A shell (symlinked /bin/sh: the image is the link's target) killed by SIGTERM: exit code 128+15.
+    const std::string sh_marker = marker("sh");
+    pid_t sh_pid = 0;
+    const auto sh_status = test::run_to_exit({"/bin/sh", "-c", "kill -TERM $$", sh_marker}, event_timeout, &sh_pid);
+    ASSERT_TRUE(sh_status && WIFSIGNALED(*sh_status) && WTERMSIG(*sh_status) == SIGTERM);
+
+    // 3. A hostile argv: invalid UTF-8, an escape sequence, a non-BMP character.
+    const std::string hostile = "bad\xff\xfe-\x1b[31m-\xf0\x9f\x98\x80-" + marker("hostile");
+    pid_t hostile_pid = 0;
+    ASSERT_TRUE(test::run_to_exit({EXIT_CHILD_PATH, "0", hostile}, event_timeout, &hostile_pid));
+
+    auto all_seen = [&] {
+        for (pid_t pid : {exit_pid, sh_pid, hostile_pid})
+            if (json_events(monitor.out(), "process_create", pid).empty() ||
+                json_events(monitor.out(), "process_delete", pid).empty())
+                return false;
+        return true;
+    };
+    EXPECT_TRUE(monitor.read_until(all_seen)) << monitor.out();
+
+    const auto exit_create = json_events(monitor.out(), "process_create", exit_pid);
+    const auto exit_delete = json_events(monitor.out(), "process_delete", exit_pid);
+    ASSERT_EQ(exit_create.size(), 1u);
+    ASSERT_EQ(exit_delete.size(), 1u);
+    const std::string exit_command = std::string(EXIT_CHILD_PATH) + " 7 " + exit_marker;
+    for (const auto &event : {exit_create[0], exit_delete[0]}) {
+        EXPECT_EQ(event["image_path"], canonical(EXIT_CHILD_PATH));
+        EXPECT_EQ(event["command_line"], exit_command);
+        EXPECT_EQ(event["parent_process_id"], getpid());
+        EXPECT_EQ(event["token_sid"], "S-1-22-1-0");
+        EXPECT_EQ(event["account_name"], "root");
+        EXPECT_EQ(event["creation_time"], exit_create[0]["creation_time"]);
+    }
+    EXPECT_EQ(exit_delete[0]["process_exit_code"], 7);
+    EXPECT_GE(exit_delete[0]["exit_time"].get<std::string>(), exit_create[0]["creation_time"].get<std::string>());
+
+    const auto sh_create = json_events(monitor.out(), "process_create", sh_pid);
+    const auto sh_delete = json_events(monitor.out(), "process_delete", sh_pid);
+    ASSERT_EQ(sh_create.size(), 1u);
+    ASSERT_EQ(sh_delete.size(), 1u);
+    EXPECT_EQ(sh_create[0]["image_path"], canonical("/bin/sh"));
+    EXPECT_EQ(sh_create[0]["command_line"], "/bin/sh -c kill -TERM $$ " + sh_marker);
+    EXPECT_EQ(sh_delete[0]["command_line"], "/bin/sh -c kill -TERM $$ " + sh_marker);
+    EXPECT_EQ(sh_delete[0]["process_exit_code"], 128 + SIGTERM);
+
+    const auto hostile_create = json_events(monitor.out(), "process_create", hostile_pid);
+    ASSERT_EQ(hostile_create.size(), 1u);
+    const std::string replaced = "bad\xef\xbf\xbd\xef\xbf\xbd-\x1b[31m-\xf0\x9f\x98\x80-";
+    EXPECT_EQ(
+        hostile_create[0]["command_line"].get<std::string>().find(std::string(EXIT_CHILD_PATH) + " 0 " + replaced), 0u)
+        << hostile_create[0]["command_line"];
+
+    expect_clean_stop(monitor);
+}
+
+TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
+{
+    Monitor monitor(false);
+    ASSERT_TRUE(monitor.wait_ready());
+    const std::string tag = marker("human");
+    const std::string hostile = "\x1b]0;pwned\x07\\\xff" + tag;
+    pid_t pid = 0;
+    ASSERT_TRUE(test::run_to_exit({EXIT_CHILD_PATH, "3", hostile}, event_timeout, &pid));
+
+    const std::string command = std::string(EXIT_CHILD_PATH) + " 3 \\x1b]0;pwned\\x07\\\\\\xff" + tag;
+    const std::string created = "Process created: PID:" + std::to_string(pid) +
+                                ", Image:" + canonical(EXIT_CHILD_PATH) + ", CommandLine:" + command +
+                                ", ParentPID:" + std::to_string(getpid()) + ", Create Time:";
+    const std::string destroyed = "Process destroyed: PID:" + std::to_string(pid) +
+                                  ", Image:" + canonical(EXIT_CHILD_PATH) + ", CommandLine:" + command + ", Exit Time:";
+    EXPECT_TRUE(monitor.read_until([&] {
+        const auto end = monitor.out().find(destroyed);
+        return end != std::string::npos && monitor.out().find('\n', end) != std::string::npos;
+    })) << monitor.out();
+    EXPECT_NE(monitor.out().find(created), std::string::npos);
+    std::smatch match;
+    const std::string out = monitor.out();
+    EXPECT_TRUE(std::regex_search(out, match,
+                                  std::regex("Create Time:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                             "\\.[0-9]{6}Z\n")));
+    EXPECT_TRUE(std::regex_search(out, match, std::regex(", Exit Time:[0-9T:.Z-]{27}, Exit Code:3\n")));
+    EXPECT_EQ(out.find('\x1b'), std::string::npos);
+    EXPECT_EQ(out.find('\x07'), std::string::npos);
+
+    expect_clean_stop(monitor);
+}
+
+TEST_F(ProcessMonitorE2E, RefusesToRunWithoutRoot)
+{
+    ChildProcess monitor({PROCESS_MONITOR_PATH}, 65534);
+    const auto status = monitor.wait_exit(exit_timeout);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 1);
+    EXPECT_NE(monitor.err().find("process_monitor: must run as root"), std::string::npos) << monitor.err();
+}
+
+TEST(ProcessMonitorCli, Help)
+{
+    ChildProcess monitor({PROCESS_MONITOR_PATH, "--help"});
+    const auto status = monitor.wait_exit(exit_timeout);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+    EXPECT_NE(monitor.out().find("--json"), std::string::npos) << monitor.out();
+}
+
+} // namespace
+} // namespace winbpf::monitor

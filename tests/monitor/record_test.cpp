@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include "record.hpp"
+#include "record_builder.hpp"
+
+#include <gtest/gtest.h>
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+using test::build_record;
+using test::RecordSpec;
+
+std::u16string as_u16(std::span<const std::byte> bytes)
+{
+    std::u16string text;
+    for (std::size_t i = 0; i + 1 < bytes.size(); i += 2)
+        text +=
+            static_cast<char16_t>(std::to_integer<unsigned>(bytes[i]) | (std::to_integer<unsigned>(bytes[i + 1]) << 8));
+    return text;
+}
+
+TEST(Record, FixedPartLayout)
+{
+    // bpf/process_monitor.h: 124 bytes of fields, padded to 8-byte alignment.
+    EXPECT_EQ(offsetof(process_monitor_event, process_id), 24u);
+    EXPECT_EQ(offsetof(process_monitor_event, operation), 44u);
+    EXPECT_EQ(offsetof(process_monitor_event, token_sid), 48u);
+    EXPECT_EQ(offsetof(process_monitor_event, command_line_size), 122u);
+    EXPECT_EQ(sizeof(process_monitor_event), 128u);
+}
+
+TEST(Record, DecodesCreateWithStrings)
+{
+    RecordSpec spec;
+    spec.command_line = u"sh -c 'exit 7'";
+    const auto bytes = build_record(spec);
+    Record record;
+    ASSERT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    EXPECT_EQ(record.operation(), Operation::create);
+    EXPECT_TRUE(record.has_strings());
+    EXPECT_EQ(record.fixed.process_id, 1234u);
+    EXPECT_EQ(record.fixed.creation_time, spec.creation_time);
+    EXPECT_EQ(record.token_sid().size(), 16u);
+    EXPECT_EQ(as_u16(record.account_name), u"alice");
+    EXPECT_EQ(as_u16(record.account_domain), u"host");
+    EXPECT_EQ(as_u16(record.image_path), u"/usr/bin/true");
+    EXPECT_EQ(as_u16(record.command_line), u"sh -c 'exit 7'");
+}
+
+TEST(Record, DecodesDeleteWithoutStrings)
+{
+    RecordSpec spec;
+    spec.operation = Operation::destroy;
+    spec.strings = false;
+    spec.exit_code = 7;
+    const auto bytes = build_record(spec);
+    ASSERT_EQ(bytes.size(), sizeof(process_monitor_event));
+    Record record;
+    ASSERT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    EXPECT_EQ(record.operation(), Operation::destroy);
+    EXPECT_FALSE(record.has_strings());
+    EXPECT_EQ(record.fixed.process_exit_code, 7u);
+    EXPECT_TRUE(record.image_path.empty());
+    EXPECT_TRUE(record.command_line.empty());
+}
+
+TEST(Record, AcceptsAlignmentPadding)
+{
+    auto bytes = build_record(RecordSpec{});
+    bytes.resize(bytes.size() + 7);
+    Record record;
+    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    bytes.push_back(std::byte{0});
+    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::size_mismatch);
+}
+
+TEST(Record, RejectsShortRecords)
+{
+    const auto bytes = build_record(RecordSpec{});
+    Record record;
+    EXPECT_EQ(decode_record({}, record), DecodeStatus::too_short);
+    EXPECT_EQ(decode_record(std::span(bytes).first(sizeof(process_monitor_event) - 1), record),
+              DecodeStatus::too_short);
+}
+
+TEST(Record, RejectsTruncatedStrings)
+{
+    const auto bytes = build_record(RecordSpec{});
+    Record record;
+    for (std::size_t cut = 1; cut <= 8; ++cut)
+        EXPECT_EQ(decode_record(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch)
+            << cut;
+    // Fixed part only, but the flag promises strings.
+    EXPECT_EQ(decode_record(std::span(bytes).first(sizeof(process_monitor_event)), record),
+              DecodeStatus::size_mismatch);
+}
+
+TEST(Record, RejectsStringSizesBeyondTheRecord)
+{
+    auto bytes = build_record(RecordSpec{});
+    process_monitor_event fixed;
+    std::memcpy(&fixed, bytes.data(), sizeof(fixed));
+    fixed.command_line_size = 0xFFFE;
+    std::memcpy(bytes.data(), &fixed, sizeof(fixed));
+    Record record;
+    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::size_mismatch);
+}
+
+TEST(Record, RejectsTrailingBytesWithoutStrings)
+{
+    RecordSpec spec;
+    spec.strings = false;
+    auto bytes = build_record(spec);
+    bytes.resize(bytes.size() + 64);
+    Record record;
+    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::size_mismatch);
+}
+
+TEST(Record, RejectsBadFields)
+{
+    Record record;
+    auto bytes = build_record(RecordSpec{});
+    process_monitor_event fixed;
+
+    std::memcpy(&fixed, bytes.data(), sizeof(fixed));
+    fixed.operation = 2;
+    auto bad = bytes;
+    std::memcpy(bad.data(), &fixed, sizeof(fixed));
+    EXPECT_EQ(decode_record(bad, record), DecodeStatus::bad_operation);
+
+    std::memcpy(&fixed, bytes.data(), sizeof(fixed));
+    fixed.token_sid_size = 69;
+    bad = bytes;
+    std::memcpy(bad.data(), &fixed, sizeof(fixed));
+    EXPECT_EQ(decode_record(bad, record), DecodeStatus::bad_sid_size);
+
+    std::memcpy(&fixed, bytes.data(), sizeof(fixed));
+    fixed.account_name_size = 9; // odd; the record still adds up
+    fixed.account_domain_size = 7;
+    bad = bytes;
+    std::memcpy(bad.data(), &fixed, sizeof(fixed));
+    EXPECT_EQ(decode_record(bad, record), DecodeStatus::odd_string);
+}
+
+} // namespace
+} // namespace winbpf::monitor

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#include "terminal_escape.hpp"
+
+#include <gtest/gtest.h>
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+std::string escape(std::string_view text)
+{
+    std::string out = "<";
+    append_terminal_escaped(text, out);
+    return out;
+}
+
+TEST(TerminalEscape, PrintableTextUnchanged)
+{
+    EXPECT_EQ(escape("/usr/bin/ls -la ~/\"x y\""), "</usr/bin/ls -la ~/\"x y\"");
+    EXPECT_EQ(escape("caf\xc3\xa9 \xf0\x9f\x98\x80"), "<caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
+TEST(TerminalEscape, Backslash)
+{
+    EXPECT_EQ(escape("a\\x1b"), "<a\\\\x1b");
+}
+
+TEST(TerminalEscape, C0ControlsAndDel)
+{
+    EXPECT_EQ(escape("\x1b[2J\x07"), "<\\x1b[2J\\x07");
+    EXPECT_EQ(escape(std::string_view("a\0b", 3)), "<a\\x00b");
+    EXPECT_EQ(escape("\t\n\r"), "<\\t\\n\\r");
+    EXPECT_EQ(escape("\x7f"), "<\\x7f");
+    EXPECT_EQ(escape("\x1f"), "<\\x1f");
+}
+
+TEST(TerminalEscape, C1Controls)
+{
+    EXPECT_EQ(escape("\xc2\x9b"
+                     "31m"),
+              "<\\u009b31m"); // CSI
+    EXPECT_EQ(escape("\xc2\x80\xc2\x9f\xc2\xa0"), "<\\u0080\\u009f\xc2\xa0");
+}
+
+TEST(TerminalEscape, InvalidUtf8Bytes)
+{
+    EXPECT_EQ(escape("a\xff"
+                     "b"),
+              "<a\\xffb");
+    EXPECT_EQ(escape("\x9b"), "<\\x9b");                            // raw 8-bit CSI
+    EXPECT_EQ(escape("\xc3("), "<\\xc3(");                          // bad continuation
+    EXPECT_EQ(escape("\xe2\x82"), "<\\xe2\\x82");                   // truncated
+    EXPECT_EQ(escape("\xc0\xaf"), "<\\xc0\\xaf");                   // overlong
+    EXPECT_EQ(escape("\xed\xa0\x80"), "<\\xed\\xa0\\x80");          // encoded surrogate
+    EXPECT_EQ(escape("\xf4\x90\x80\x80"), "<\\xf4\\x90\\x80\\x80"); // beyond U+10FFFF
+}
+
+TEST(TerminalEscape, OutputHasNoControlBytes)
+{
+    std::string all;
+    for (int c = 0; c < 256; ++c)
+        all += static_cast<char>(c);
+    std::string out;
+    append_terminal_escaped(all, out);
+    for (unsigned char c : out)
+        EXPECT_TRUE(c >= 0x20 && c < 0x7F) << static_cast<int>(c); // every byte >= 0x80 is invalid alone
+}
+
+} // namespace
+} // namespace winbpf::monitor
