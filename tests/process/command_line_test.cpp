@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// CONTRACT §3: the command line is argv joined by single spaces, UTF-16LE, exact for long and non-ASCII arguments.
+#include "child.hpp"
+#include "kernel_test.hpp"
+#include "recorder.hpp"
+#include "text.hpp"
+
+namespace process_test
+{
+namespace
+{
+
+class CommandLineTest : public KernelTest
+{
+  protected:
+    /// Runs argv to completion under the recorder; returns its single CREATE.
+    Event run_and_get_create(const std::vector<std::string> &argv)
+    {
+        Recorder recorder;
+        Child child = Child::spawn(argv);
+        const auto status = child.wait(10s);
+        EXPECT_TRUE(exited_with(status, 0)) << describe_status(status);
+        EXPECT_TRUE(recorder.wait_for_delete(child.pid())) << "no DELETE of pid " << child.pid();
+        EXPECT_EQ(recorder.lost_events(), 0u);
+        const auto creates = recorder.events_of(child.pid(), operation_create);
+        if (creates.size() != 1) {
+            ADD_FAILURE() << "expected exactly one CREATE of pid " << child.pid() << ", got " << creates.size();
+            return {};
+        }
+        return creates.front();
+    }
+};
+
+std::string long_argument(std::size_t length)
+{
+    std::string arg;
+    for (std::size_t i = 0; i < length; ++i)
+        arg += static_cast<char>('a' + i % 26);
+    return arg;
+}
+
+void expect_command_line(const Event &create, const std::vector<std::string> &argv)
+{
+    const std::string expected = join_command_line(argv);
+    EXPECT_EQ(create.command_result, 0);
+    EXPECT_EQ(create.command_size, create.command_copied) << "command line longer than the recorder keeps";
+    EXPECT_EQ(create.command_line_bytes, utf8_to_utf16le(expected)) << "UTF-16LE bytes differ";
+    EXPECT_EQ(create.command_line, expected);
+}
+
+TEST_F(CommandLineTest, LongArgumentArrivesExactly)
+{
+    const std::vector<std::string> argv{test_child_path(), "args", long_argument(5000), "tail"};
+    const Event create = run_and_get_create(argv);
+    EXPECT_EQ(create.command_size, 2 * join_command_line(argv).size());
+    expect_command_line(create, argv);
+}
+
+TEST_F(CommandLineTest, NonAsciiArgumentArrivesExactly)
+{
+    const std::vector<std::string> argv{test_child_path(), "args", "héllo-世界-😀", "ü"};
+    expect_command_line(run_and_get_create(argv), argv);
+}
+
+TEST_F(CommandLineTest, LongAndNonAsciiArgumentsTogether)
+{
+    const std::vector<std::string> argv{test_child_path(), "args", "héllo-世界-😀", long_argument(5000), "héllo-世界-😀"};
+    expect_command_line(run_and_get_create(argv), argv);
+}
+
+TEST_F(CommandLineTest, EmptyArgumentsKeepTheirSpaces)
+{
+    const std::vector<std::string> argv{test_child_path(), "args", "", "x", ""};
+    expect_command_line(run_and_get_create(argv), argv);
+}
+
+} // namespace
+} // namespace process_test

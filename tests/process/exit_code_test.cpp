@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// CONTRACT §3: process_exit_code is the exit status 0..255, or 128+N when the process is killed by signal N.
+#include "child.hpp"
+#include "kernel_test.hpp"
+#include "recorder.hpp"
+
+#include <csignal>
+#include <sys/wait.h>
+
+namespace process_test
+{
+namespace
+{
+
+class ExitCodeTest : public KernelTest, public ::testing::WithParamInterface<int>
+{
+};
+
+TEST_P(ExitCodeTest, DeleteCarriesExitStatus)
+{
+    const int code = GetParam();
+    Recorder recorder;
+    Child child = Child::spawn({test_child_path(), "exit", std::to_string(code)});
+    const auto status = child.wait(10s);
+    ASSERT_TRUE(exited_with(status, code)) << describe_status(status);
+    ASSERT_TRUE(recorder.wait_for_delete(child.pid())) << "no DELETE of pid " << child.pid();
+    const auto deletes = recorder.events_of(child.pid(), operation_delete);
+    ASSERT_EQ(deletes.size(), 1u);
+    EXPECT_EQ(deletes[0].process_exit_code, static_cast<std::uint32_t>(code));
+    const auto creates = recorder.events_of(child.pid(), operation_create);
+    ASSERT_EQ(creates.size(), 1u);
+    EXPECT_EQ(creates[0].process_exit_code, 0u) << "CREATE has no exit code";
+}
+
+INSTANTIATE_TEST_SUITE_P(Codes, ExitCodeTest, ::testing::Values(0, 7, 200),
+                         [](const auto &info) { return "Exit" + std::to_string(info.param); });
+
+class KilledTest : public KernelTest
+{
+};
+
+TEST_F(KilledTest, SigkillReports137)
+{
+    Recorder recorder;
+    Child child = Child::spawn({test_child_path(), "sleep-ms", "30000"});
+    // Kill only once the new image runs (its CREATE arrived), so the exit is the sleeping child's.
+    ASSERT_TRUE(recorder.poll_until([&] { return !recorder.events_of(child.pid(), operation_create).empty(); }, 10s))
+        << "no CREATE of pid " << child.pid();
+    child.signal(SIGKILL);
+    const auto status = child.wait(10s);
+    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << describe_status(status);
+    ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
+    const auto deletes = recorder.events_of(child.pid(), operation_delete);
+    ASSERT_EQ(deletes.size(), 1u);
+    EXPECT_EQ(deletes[0].process_exit_code, 128u + SIGKILL);
+}
+
+TEST_F(KilledTest, SigtermReports143)
+{
+    Recorder recorder;
+    Child child = Child::spawn({test_child_path(), "sleep-ms", "30000"});
+    ASSERT_TRUE(recorder.poll_until([&] { return !recorder.events_of(child.pid(), operation_create).empty(); }, 10s));
+    child.signal(SIGTERM);
+    const auto status = child.wait(10s);
+    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << describe_status(status);
+    ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
+    const auto deletes = recorder.events_of(child.pid(), operation_delete);
+    ASSERT_EQ(deletes.size(), 1u);
+    EXPECT_EQ(deletes[0].process_exit_code, 128u + SIGTERM);
+}
+
+} // namespace
+} // namespace process_test

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// CONTRACT §3: process_id / parent_process_id are the tgid and the real parent's tgid; creating_process_id /
+// creating_thread_id are the process and thread that forked it.
+#include "child.hpp"
+#include "kernel_test.hpp"
+#include "recorder.hpp"
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace process_test
+{
+namespace
+{
+
+class IdsTest : public KernelTest
+{
+  protected:
+    /// Checks every event of the finished child against the expected ids.
+    void expect_ids(Recorder &recorder, Child &child, pid_t spawning_thread)
+    {
+        const auto status = child.wait(10s);
+        ASSERT_TRUE(exited_with(status, 0)) << describe_status(status);
+        ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
+        const auto events = recorder.events_of(child.pid());
+        ASSERT_EQ(events.size(), 2u) << "one CREATE and one DELETE";
+        for (const Event &e : events) {
+            SCOPED_TRACE(e.is_create() ? "CREATE" : "DELETE");
+            EXPECT_EQ(e.process_id, static_cast<std::uint64_t>(child.pid()));
+            EXPECT_EQ(e.parent_process_id, static_cast<std::uint64_t>(getpid()));
+            EXPECT_EQ(e.creating_process_id, static_cast<std::uint64_t>(getpid()));
+            EXPECT_EQ(e.creating_thread_id, static_cast<std::uint64_t>(spawning_thread));
+        }
+    }
+};
+
+TEST_F(IdsTest, SpawnedFromMainThread)
+{
+    Recorder recorder;
+    ASSERT_EQ(gettid(), getpid()) << "gtest runs tests on the main thread";
+    Child child = Child::spawn({test_child_path(), "exit", "0"});
+    expect_ids(recorder, child, gettid());
+}
+
+TEST_F(IdsTest, SpawnedFromOtherThread)
+{
+    Recorder recorder;
+    pid_t spawning_thread = 0;
+    std::optional<Child> child;
+    std::string error;
+    std::thread([&] {
+        spawning_thread = gettid();
+        try {
+            child.emplace(Child::spawn({test_child_path(), "exit", "0"}));
+        } catch (const std::exception &e) {
+            error = e.what();
+        }
+    }).join();
+    ASSERT_TRUE(child.has_value()) << error;
+    ASSERT_NE(spawning_thread, getpid());
+    expect_ids(recorder, *child, spawning_thread);
+}
+
+TEST_F(IdsTest, ForkedAndExecedFromOtherThread)
+{
+    Recorder recorder;
+    pid_t spawning_thread = 0;
+    std::optional<Child> child;
+    std::string error;
+    std::thread([&] {
+        spawning_thread = gettid();
+        try {
+            child.emplace(Child::fork_gated({test_child_path(), "exit", "0"}));
+        } catch (const std::exception &e) {
+            error = e.what();
+        }
+    }).join();
+    ASSERT_TRUE(child.has_value()) << error;
+    child->release();
+    expect_ids(recorder, *child, spawning_thread);
+}
+
+} // namespace
+} // namespace process_test
