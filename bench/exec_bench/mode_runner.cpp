@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+#include "mode_runner.hpp"
+
+#include "child_process.hpp"
+#include "cpu_clock.hpp"
+#include "interrupt.hpp"
+#include "pipe_reader.hpp"
+#include "proc_fdinfo.hpp"
+#include "tool_summary.hpp"
+
+#include <csignal>
+#include <set>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+
+namespace winbpf::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view monitor_ready = "Press Ctrl-C to stop";
+constexpr std::string_view execsnoop_header = "PCOMM";
+
+/// Program and CPU counters of a running tool at one instant.
+struct ToolSample {
+    std::vector<ProgramCounters> bpf;
+    std::chrono::nanoseconds cpu{};
+};
+
+ToolSample sample(const ProgramGroup &programs, pid_t pid) { return {programs.sample(), process_cpu_time(pid)}; }
+
+[[noreturn]] void fail_start(Mode mode, ChildProcess &tool, const PipeReader &err, std::string_view why)
+{
+    std::string message = std::string(mode_name(mode)) + " (pid " + std::to_string(tool.pid()) + ") " +
+                          std::string(why);
+    if (const auto status = tool.status())
+        message += " (" + describe_status(*status) + ")";
+    const std::string text = err.text();
+    if (!text.empty())
+        message += "; its stderr:\n" + text;
+    throw std::runtime_error(message);
+}
+
+/// Waits until the tool has attached its programs: process_monitor says so on stderr; for execsnoop (whose stdout
+/// is block-buffered in a pipe) every program it holds must be behind one of its bpf_links.
+void wait_until_attached(Mode mode, ChildProcess &tool, PipeReader &err, const Options &options)
+{
+    const auto deadline = std::chrono::steady_clock::now() + options.ready_timeout;
+    if (mode == Mode::monitor) {
+        if (!err.wait_for_text(monitor_ready, deadline))
+            fail_start(mode, tool, err, "did not print \"" + std::string(monitor_ready) + "\"");
+        return;
+    }
+    while (!scan_bpf_holdings(tool.pid()).attached()) {
+        throw_if_interrupted();
+        if (!tool.running())
+            fail_start(mode, tool, err, "exited before attaching");
+        if (std::chrono::steady_clock::now() > deadline)
+            fail_start(mode, tool, err, "did not attach in time");
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+/// The tool's programs: those behind its descriptors, else those loaded since it started.
+std::set<std::uint32_t> tool_program_ids(pid_t pid, const std::set<std::uint32_t> &before)
+{
+    std::set<std::uint32_t> ids = scan_bpf_holdings(pid).all_programs();
+    if (!ids.empty())
+        return ids;
+    for (const std::uint32_t id : all_program_ids())
+        if (!before.contains(id))
+            ids.insert(id);
+    return ids;
+}
+
+/// SIGINT, then the tool's exit; a problem description unless it exited 0 in time.
+std::string stop_tool(ChildProcess &tool)
+{
+    tool.signal(SIGINT);
+    if (const auto status = tool.wait_for(20s))
+        return WIFEXITED(*status) && WEXITSTATUS(*status) == 0 ? "" : "tool " + describe_status(*status);
+    tool.signal(SIGKILL);
+    tool.wait_for(5s);
+    return "tool did not exit within 20 s of SIGINT";
+}
+
+void add_problem(std::string &problems, const std::string &problem)
+{
+    if (!problem.empty())
+        problems += (problems.empty() ? "" : "; ") + problem;
+}
+
+Measurement measure_tool(Mode mode, const Options &options)
+{
+    Measurement result;
+    result.mode = mode;
+    const std::set<std::uint32_t> before = all_program_ids();
+
+    // Readers first: destroyed after the tool, whose death closes their pipes.
+    std::optional<PipeReader> out;
+    if (options.sink == Sink::pipe)
+        out.emplace(256);
+    PipeReader err(64 * 1024);
+    ChildProcess tool = ChildProcess::spawn({mode == Mode::monitor ? options.monitor : options.execsnoop},
+                                            {-1, out ? out->write_end() : -1, err.write_end()});
+    if (out)
+        out->start();
+    err.start();
+
+    wait_until_attached(mode, tool, err, options);
+    const ProgramGroup programs(tool_program_ids(tool.pid(), before));
+    std::this_thread::sleep_for(50ms); // let the tool finish its start-up work
+
+    const ToolSample start = sample(programs, tool.pid());
+    result.workload = run_workload(options.program, options.execs, options.parallel);
+    throw_if_interrupted();
+    std::this_thread::sleep_for(options.settle); // the tool drains what the workload produced
+    const ToolSample end = sample(programs, tool.pid());
+
+    result.programs = growth(start.bpf, end.bpf);
+    result.bpf = total(result.programs);
+    result.tool_cpu = end.cpu - start.cpu;
+    add_problem(result.problem, stop_tool(tool));
+    err.wait_for_eof(5s);
+    if (out && out->wait_for_eof(5s)) {
+        const bool header = mode == Mode::execsnoop && out->text().starts_with(execsnoop_header);
+        result.lines = out->lines() - (header && out->lines() > 0 ? 1 : 0);
+    }
+    if (mode == Mode::monitor) {
+        if (const auto summary = parse_summary(err.text())) {
+            result.received = summary->received;
+            result.lost = summary->lost;
+        } else {
+            add_problem(result.problem, "no \"received N, lost M\" summary on stderr");
+        }
+    }
+    return result;
+}
+
+} // namespace
+
+std::string_view mode_name(Mode mode)
+{
+    switch (mode) {
+    case Mode::bare:
+        return "bare";
+    case Mode::monitor:
+        return "process_monitor";
+    case Mode::execsnoop:
+        return "execsnoop";
+    }
+    return "?";
+}
+
+double Measurement::execs_per_second() const
+{
+    const double seconds = std::chrono::duration<double>(workload.elapsed).count();
+    return seconds > 0 ? workload.execs / seconds : 0;
+}
+
+Measurement measure(Mode mode, const Options &options)
+{
+    Measurement result;
+    if (mode == Mode::bare) {
+        result.workload = run_workload(options.program, options.execs, options.parallel);
+        throw_if_interrupted();
+    } else {
+        result = measure_tool(mode, options);
+    }
+    if (result.workload.failures > 0)
+        add_problem(result.problem, std::to_string(result.workload.failures) + " execs failed");
+    return result;
+}
+
+} // namespace winbpf::bench

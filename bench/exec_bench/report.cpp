@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include "report.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace winbpf::bench {
+namespace {
+
+/// Median, minimum and maximum of a sample.
+struct Spread {
+    double median = 0;
+    double min = 0;
+    double max = 0;
+};
+
+std::optional<Spread> spread(std::vector<double> values)
+{
+    if (values.empty())
+        return std::nullopt;
+    std::ranges::sort(values);
+    const std::size_t mid = values.size() / 2;
+    const double median = values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    return Spread{median, values.front(), values.back()};
+}
+
+/// Per-round figures of one mode, reduced to medians.
+struct ModeSummary {
+    std::optional<Spread> rate;        ///< execs/s
+    std::optional<Spread> ratio;       ///< execs/s over bare's execs/s in the same round
+    std::optional<Spread> received;    ///< tool-reported events per exec
+    std::optional<Spread> lines;       ///< output lines per exec
+    std::optional<std::uint64_t> lost; ///< summed over rounds
+    std::optional<Spread> bpf_runs;    ///< BPF program runs per exec
+    std::optional<Spread> bpf_us;      ///< BPF run time per exec
+    std::optional<Spread> tool_us;     ///< tool CPU per exec
+    std::optional<Spread> cpu_us;      ///< both per exec
+};
+
+double micros_per_exec(double nanoseconds, unsigned execs) { return execs ? nanoseconds / 1000.0 / execs : 0; }
+
+std::string format_spread(const std::optional<Spread> &value, const char *format, bool with_range)
+{
+    if (!value)
+        return "-";
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, format, value->median);
+    std::string text = buffer;
+    if (with_range) {
+        char range[80];
+        std::snprintf(range, sizeof range, format, value->min);
+        text += std::string(" (") + range + "-";
+        std::snprintf(range, sizeof range, format, value->max);
+        text += std::string(range) + ")";
+    }
+    return text;
+}
+
+} // namespace
+
+void Report::add(unsigned round, const Measurement &m)
+{
+    entries_.push_back({round, m});
+    const unsigned execs = m.workload.execs;
+    std::fprintf(stderr, "round %u/%u %-15s %u execs in %.3f s = %.0f/s", round + 1, options_.rounds,
+                 std::string(mode_name(m.mode)).c_str(), execs,
+                 std::chrono::duration<double>(m.workload.elapsed).count(), m.execs_per_second());
+    if (m.mode != Mode::bare) {
+        if (m.received)
+            std::fprintf(stderr, ", received %llu, lost %llu", static_cast<unsigned long long>(*m.received),
+                         static_cast<unsigned long long>(m.lost.value_or(0)));
+        if (m.lines)
+            std::fprintf(stderr, ", lines %llu", static_cast<unsigned long long>(*m.lines));
+        std::fprintf(stderr, ", tool %.2f us/exec, BPF %.2f us/exec (%llu runs:",
+                     micros_per_exec(static_cast<double>(m.tool_cpu.count()), execs),
+                     micros_per_exec(static_cast<double>(m.bpf.run_time_ns), execs),
+                     static_cast<unsigned long long>(m.bpf.run_count));
+        for (const ProgramCounters &program : m.programs)
+            std::fprintf(stderr, " %s#%u %llu x %.2f us", program.name.c_str(), program.id,
+                         static_cast<unsigned long long>(program.counters.run_count),
+                         program.counters.run_count
+                             ? static_cast<double>(program.counters.run_time_ns) / 1000.0 /
+                                   static_cast<double>(program.counters.run_count)
+                             : 0.0);
+        std::fputc(')', stderr);
+    }
+    if (!m.problem.empty())
+        std::fprintf(stderr, " PROBLEM: %s", m.problem.c_str());
+    std::fputc('\n', stderr);
+}
+
+namespace {
+
+ModeSummary summarize(Mode mode, const std::vector<double> &bare_rate_by_round,
+                      const std::vector<std::pair<unsigned, const Measurement *>> &rounds)
+{
+    std::vector<double> rate, ratio, received, lines, runs, bpf, tool, cpu;
+    ModeSummary summary;
+    for (const auto &[round, m] : rounds) {
+        const unsigned n = m->workload.execs;
+        if (n == 0)
+            continue;
+        rate.push_back(m->execs_per_second());
+        if (round < bare_rate_by_round.size() && bare_rate_by_round[round] > 0)
+            ratio.push_back(m->execs_per_second() / bare_rate_by_round[round]);
+        if (mode == Mode::bare)
+            continue;
+        if (m->received)
+            received.push_back(static_cast<double>(*m->received) / n);
+        if (m->lines)
+            lines.push_back(static_cast<double>(*m->lines) / n);
+        if (m->lost)
+            summary.lost = summary.lost.value_or(0) + *m->lost;
+        runs.push_back(static_cast<double>(m->bpf.run_count) / n);
+        bpf.push_back(micros_per_exec(static_cast<double>(m->bpf.run_time_ns), n));
+        tool.push_back(micros_per_exec(static_cast<double>(m->tool_cpu.count()), n));
+        cpu.push_back(bpf.back() + tool.back());
+    }
+    summary.rate = spread(rate);
+    summary.ratio = spread(ratio);
+    summary.received = spread(received);
+    summary.lines = spread(lines);
+    summary.bpf_runs = spread(runs);
+    summary.bpf_us = spread(bpf);
+    summary.tool_us = spread(tool);
+    summary.cpu_us = spread(cpu);
+    return summary;
+}
+
+const char *verdict(bool ok) { return ok ? "PASS" : "FAIL"; }
+
+} // namespace
+
+bool Report::print(std::FILE *out) const
+{
+    std::vector<double> bare_rate_by_round(options_.rounds, 0.0);
+    std::map<Mode, std::vector<std::pair<unsigned, const Measurement *>>> by_mode;
+    bool clean = true;
+    for (const Entry &entry : entries_) {
+        by_mode[entry.measurement.mode].emplace_back(entry.round, &entry.measurement);
+        if (entry.measurement.mode == Mode::bare && entry.round < bare_rate_by_round.size())
+            bare_rate_by_round[entry.round] = entry.measurement.execs_per_second();
+        clean = clean && entry.measurement.problem.empty();
+    }
+    std::map<Mode, ModeSummary> summaries;
+    for (const auto &[mode, rounds] : by_mode)
+        summaries[mode] = summarize(mode, bare_rate_by_round, rounds);
+
+    std::fprintf(out, "\nexec_bench: %u rounds x %u fork+execs of %s, %u worker(s), tools' stdout to %s; "
+                      "medians over rounds (min-max)\n",
+                 options_.rounds, options_.execs, options_.program.c_str(), options_.parallel,
+                 options_.sink == Sink::pipe ? "a pipe" : "/dev/null");
+    std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", "mode", "execs/s", "ratio to bare",
+                 "recv/exec", "lines/exec", "lost", "BPF runs", "BPF us/exec", "tool us/exec", "CPU us/exec");
+    for (const auto &[mode, s] : summaries) {
+        const std::string lost = s.lost ? std::to_string(*s.lost) : "-";
+        std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n",
+                     std::string(mode_name(mode)).c_str(), format_spread(s.rate, "%.0f", true).c_str(),
+                     format_spread(s.ratio, "%.3f", true).c_str(), format_spread(s.received, "%.2f", false).c_str(),
+                     format_spread(s.lines, "%.2f", false).c_str(), lost.c_str(),
+                     format_spread(s.bpf_runs, "%.2f", false).c_str(), format_spread(s.bpf_us, "%.2f", false).c_str(),
+                     format_spread(s.tool_us, "%.2f", false).c_str(), format_spread(s.cpu_us, "%.2f", true).c_str());
+    }
+
+    const auto find = [&](Mode mode) -> const ModeSummary * {
+        const auto it = summaries.find(mode);
+        return it == summaries.end() ? nullptr : &it->second;
+    };
+    const ModeSummary *monitor = find(Mode::monitor);
+    const ModeSummary *execsnoop = find(Mode::execsnoop);
+    std::string line;
+    char buffer[256];
+    if (monitor && monitor->ratio && monitor->cpu_us) {
+        std::snprintf(buffer, sizeof buffer,
+                      "process_monitor: throughput %.3f of bare, lost %llu, CPU/exec %.2f us (BPF %.2f + user %.2f)",
+                      monitor->ratio->median, static_cast<unsigned long long>(monitor->lost.value_or(0)),
+                      monitor->cpu_us->median, monitor->bpf_us->median, monitor->tool_us->median);
+        line += buffer;
+    }
+    if (execsnoop && execsnoop->ratio && execsnoop->cpu_us) {
+        std::snprintf(buffer, sizeof buffer, "%sexecsnoop: throughput %.3f, CPU/exec %.2f us (BPF %.2f + user %.2f)",
+                      line.empty() ? "" : "; ", execsnoop->ratio->median, execsnoop->cpu_us->median,
+                      execsnoop->bpf_us->median, execsnoop->tool_us->median);
+        line += buffer;
+    }
+    if (!line.empty())
+        std::fprintf(out, "\n%s\n", line.c_str());
+
+    if (monitor && monitor->ratio && monitor->cpu_us) {
+        const Targets targets;
+        const double ratio = monitor->ratio->median;
+        const double cpu = monitor->cpu_us->median;
+        const std::uint64_t lost = monitor->lost.value_or(0);
+        std::fprintf(out, "targets: throughput >= %.2f of bare %s (%.3f); lost == 0 %s (%llu); CPU/exec <= %.1f us %s "
+                          "(%.2f)",
+                     targets.min_throughput_ratio, verdict(ratio >= targets.min_throughput_ratio), ratio,
+                     verdict(lost == 0 && monitor->lost.has_value()), static_cast<unsigned long long>(lost),
+                     targets.max_cpu_us_per_exec, verdict(cpu <= targets.max_cpu_us_per_exec), cpu);
+        if (execsnoop && execsnoop->ratio && execsnoop->cpu_us)
+            std::fprintf(out, "; not behind execsnoop: throughput %s (%.3f vs %.3f), CPU %s (%.2f vs %.2f us)",
+                         verdict(ratio >= execsnoop->ratio->median), ratio, execsnoop->ratio->median,
+                         verdict(cpu <= execsnoop->cpu_us->median), cpu, execsnoop->cpu_us->median);
+        std::fputc('\n', out);
+    }
+    if (!clean)
+        std::fputs("some measurements had problems (see the PROBLEM lines above)\n", out);
+    return clean;
+}
+
+} // namespace winbpf::bench
