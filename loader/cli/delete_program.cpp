@@ -72,6 +72,7 @@ void delete_program(std::uint32_t id)
     fs::remove_all(dir, ec);
     if (ec)
         throw Error("removing " + dir + ": " + ec.message(), ec.value());
+    ::rmdir(pin_root); // the last program gone: leave no empty winbpf directory in bpffs (fails while not empty)
 
     // Links and programs are freed asynchronously after their last reference goes.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

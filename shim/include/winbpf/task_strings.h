@@ -7,12 +7,13 @@
 
 #include "winbpf/utf16.h"
 
-/* Copy n bytes of a finished string to the program's buffer: n, 0 if empty, -EINVAL if len is too small. */
-static __always_inline int winbpf_copy_out(void *buf, __u32 len, const void *src, __u32 n)
+/* Copy n bytes of a finished string to the program's buffer: n, 0 if empty, -EINVAL if len is too small.
+ * n is 64-bit so the bound check and the helper's size argument are the same register for the verifier. */
+static __always_inline int winbpf_copy_out(void *buf, __u32 len, const void *src, __u64 n)
 {
+    barrier_var(n);
     if (n > len)
         return -EINVAL;
-    barrier_var(n); /* keep the bound check a plain comparison the verifier can follow */
     if (n == 0)
         return 0;
     return bpf_probe_read_kernel(buf, n, src) ? -EFAULT : (int)n;
