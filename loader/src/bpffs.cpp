@@ -14,6 +14,7 @@ namespace winbpf
 namespace
 {
 constexpr const char *bpffs_path = "/sys/fs/bpf";
+} // namespace
 
 bool bpffs_mounted()
 {
@@ -27,7 +28,6 @@ bool bpffs_mounted()
     }
     return false;
 }
-} // namespace
 
 void ensure_bpffs()
 {

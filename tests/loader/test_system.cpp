@@ -22,18 +22,7 @@ class System : public loader_test::KernelTest
 {
 };
 
-bool bpffs_mounted()
-{
-    std::ifstream mounts("/proc/self/mounts");
-    std::string line;
-    while (std::getline(mounts, line)) {
-        std::istringstream fields(line);
-        std::string source, target, type;
-        if (fields >> source >> target >> type && target == "/sys/fs/bpf" && type == "bpf")
-            return true;
-    }
-    return false;
-}
+using winbpf::bpffs_mounted;
 
 } // namespace
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 
 namespace process_test
@@ -45,40 +46,40 @@ TEST_F(IdsTest, SpawnedFromMainThread)
     expect_ids(recorder, child, gettid());
 }
 
-TEST_F(IdsTest, SpawnedFromOtherThread)
+/// Starts a child from a new thread with start(); returns the child and that thread's id.
+template <typename Start> std::pair<std::optional<Child>, pid_t> start_from_other_thread(Start start)
 {
-    Recorder recorder;
     pid_t spawning_thread = 0;
     std::optional<Child> child;
     std::string error;
     std::thread([&] {
         spawning_thread = gettid();
         try {
-            child.emplace(Child::spawn({test_child_path(), "exit", "0"}));
+            child.emplace(start());
         } catch (const std::exception &e) {
             error = e.what();
         }
     }).join();
-    ASSERT_TRUE(child.has_value()) << error;
-    ASSERT_NE(spawning_thread, getpid());
+    EXPECT_TRUE(child.has_value()) << error;
+    EXPECT_NE(spawning_thread, getpid());
+    return {std::move(child), spawning_thread};
+}
+
+TEST_F(IdsTest, SpawnedFromOtherThread)
+{
+    Recorder recorder;
+    auto [child, spawning_thread] =
+        start_from_other_thread([] { return Child::spawn({test_child_path(), "exit", "0"}); });
+    ASSERT_TRUE(child.has_value());
     expect_ids(recorder, *child, spawning_thread);
 }
 
 TEST_F(IdsTest, ForkedAndExecedFromOtherThread)
 {
     Recorder recorder;
-    pid_t spawning_thread = 0;
-    std::optional<Child> child;
-    std::string error;
-    std::thread([&] {
-        spawning_thread = gettid();
-        try {
-            child.emplace(Child::fork_gated({test_child_path(), "exit", "0"}));
-        } catch (const std::exception &e) {
-            error = e.what();
-        }
-    }).join();
-    ASSERT_TRUE(child.has_value()) << error;
+    auto [child, spawning_thread] =
+        start_from_other_thread([] { return Child::fork_gated({test_child_path(), "exit", "0"}); });
+    ASSERT_TRUE(child.has_value());
     child->release();
     expect_ids(recorder, *child, spawning_thread);
 }

@@ -6,6 +6,9 @@
 namespace winbpf
 {
 
+/// True when a bpf filesystem is mounted at /sys/fs/bpf (read from /proc/self/mounts).
+bool bpffs_mounted();
+
 /// Mounts bpffs at /sys/fs/bpf when nothing is mounted there. Throws Error when it cannot.
 void ensure_bpffs();
 
