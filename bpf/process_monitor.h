@@ -27,11 +27,11 @@ struct process_monitor_event {
     uint32_t parent_process_id; /* real parent's tgid */
     uint32_t creating_process_id;
     uint32_t creating_thread_id;
-    uint32_t process_exit_code; /* DELETE: 0..255, 128+N for signal N */
-    uint8_t operation;          /* 0 CREATE, 1 DELETE (process_operation_t) */
-    uint8_t flags;              /* PROCESS_MONITOR_FLAG_* */
-    uint16_t token_sid_size;    /* bytes of token_sid used */
-    uint8_t token_sid[68];      /* binary SID S-1-22-1-<euid> */
+    uint32_t process_exit_code;   /* DELETE: 0..255, 128+N for signal N */
+    uint8_t operation;            /* 0 CREATE, 1 DELETE (process_operation_t) */
+    uint8_t flags;                /* PROCESS_MONITOR_FLAG_* */
+    uint16_t token_sid_size;      /* bytes of token_sid used */
+    uint8_t token_sid[68];        /* binary SID S-1-22-1-<euid> */
     uint16_t account_name_size;   /* bytes */
     uint16_t account_domain_size; /* bytes */
     uint16_t image_path_size;     /* bytes */

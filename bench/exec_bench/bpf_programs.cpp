@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <system_error>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// bpf_prog_info of an open program; false if the kernel refuses.
 bool program_info(int fd, bpf_prog_info &info)
@@ -84,7 +86,7 @@ BpfCounters total(const std::vector<ProgramCounters> &programs)
 }
 
 std::vector<ProgramCounters> growth(const std::vector<ProgramCounters> &before,
-                                   const std::vector<ProgramCounters> &after)
+                                    const std::vector<ProgramCounters> &after)
 {
     std::vector<ProgramCounters> delta = after;
     for (std::size_t i = 0; i < delta.size() && i < before.size(); ++i) {

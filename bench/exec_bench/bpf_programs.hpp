@@ -9,15 +9,17 @@
 #include <string>
 #include <vector>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// While alive, the kernel accounts run_time_ns / run_cnt of every BPF program (BPF_STATS_RUN_TIME).
-class BpfStatsEnabled {
-public:
+class BpfStatsEnabled
+{
+  public:
     /// Throws std::system_error when the kernel refuses (needs CAP_SYS_ADMIN).
     BpfStatsEnabled();
 
-private:
+  private:
     UniqueFd fd_;
 };
 
@@ -35,8 +37,9 @@ struct ProgramCounters {
 };
 
 /// Programs, held open by id so their counters stay readable while the owning tool runs.
-class ProgramGroup {
-public:
+class ProgramGroup
+{
+  public:
     ProgramGroup() = default;
     /// Opens the programs with these ids; ids that vanished are skipped.
     explicit ProgramGroup(const std::set<std::uint32_t> &ids);
@@ -44,7 +47,7 @@ public:
     /// Current counters of each program, in id order.
     std::vector<ProgramCounters> sample() const;
 
-private:
+  private:
     struct Program {
         std::uint32_t id;
         std::string name;
@@ -58,7 +61,7 @@ BpfCounters total(const std::vector<ProgramCounters> &programs);
 
 /// Per-program counter growth from before to after (same group, same order).
 std::vector<ProgramCounters> growth(const std::vector<ProgramCounters> &before,
-                                   const std::vector<ProgramCounters> &after);
+                                    const std::vector<ProgramCounters> &after);
 
 /// Ids of every BPF program loaded in the system.
 std::set<std::uint32_t> all_program_ids();

@@ -13,8 +13,10 @@
 #include <thread>
 #include <unistd.h>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// Runs in the forked child: only async-signal-safe calls. Reports an exec failure's errno through report_fd.
 [[noreturn]] void exec_child(pid_t parent, char *const *argv, const StdFds &fds, int report_fd)
@@ -94,7 +96,10 @@ bool ChildProcess::try_reap()
     return got == pid_;
 }
 
-bool ChildProcess::running() { return !try_reap(); }
+bool ChildProcess::running()
+{
+    return !try_reap();
+}
 
 void ChildProcess::signal(int sig)
 {

@@ -8,7 +8,8 @@
 #include <sys/types.h>
 #include <vector>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Descriptors the child gets as stdin/stdout/stderr; -1 means /dev/null.
 struct StdFds {
@@ -20,8 +21,9 @@ struct StdFds {
 /// Owns a child process. The child runs in its own process group (a Ctrl-C on the terminal reaches only the
 /// bench, which then stops it in order) and gets SIGKILL if the bench dies. Destroying a handle whose child is
 /// still running kills (SIGKILL) and reaps it. Move-only.
-class ChildProcess {
-public:
+class ChildProcess
+{
+  public:
     /// Starts argv[0] (a path) with argv; throws std::system_error when fork or exec fails.
     static ChildProcess spawn(const std::vector<std::string> &argv, const StdFds &fds);
 
@@ -42,7 +44,7 @@ public:
     /// The wait status, once reaped.
     std::optional<int> status() const noexcept { return status_; }
 
-private:
+  private:
     explicit ChildProcess(pid_t pid) noexcept : pid_(pid) {}
     bool try_reap();
 

@@ -7,7 +7,8 @@
 #include <string>
 #include <unistd.h>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 std::chrono::nanoseconds process_cpu_time(pid_t pid)
 {
@@ -37,7 +38,8 @@ std::chrono::nanoseconds proc_stat_cpu_time(pid_t pid)
     if (!(fields >> utime >> stime))
         return {};
     const long ticks_per_second = sysconf(_SC_CLK_TCK);
-    return std::chrono::nanoseconds((utime + stime) * 1'000'000'000ULL / static_cast<unsigned long long>(ticks_per_second));
+    return std::chrono::nanoseconds((utime + stime) * 1'000'000'000ULL /
+                                    static_cast<unsigned long long>(ticks_per_second));
 }
 
 } // namespace winbpf::bench

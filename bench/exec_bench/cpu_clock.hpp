@@ -5,7 +5,8 @@
 #include <chrono>
 #include <sys/types.h>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// User + system CPU time consumed so far by process pid (all its threads).
 ///

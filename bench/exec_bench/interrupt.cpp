@@ -3,18 +3,24 @@
 
 #include <atomic>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 std::atomic<bool> interrupt_flag{false};
 
-void on_signal(int) { interrupt_flag.store(true); }
+void on_signal(int)
+{
+    interrupt_flag.store(true);
+}
 
 } // namespace
 
 InterruptGuard::InterruptGuard()
 {
-    struct sigaction action{};
+    struct sigaction action {
+    };
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, &old_int_);
@@ -27,7 +33,10 @@ InterruptGuard::~InterruptGuard()
     sigaction(SIGTERM, &old_term_, nullptr);
 }
 
-bool interrupted() noexcept { return interrupt_flag.load(); }
+bool interrupted() noexcept
+{
+    return interrupt_flag.load();
+}
 
 void throw_if_interrupted()
 {

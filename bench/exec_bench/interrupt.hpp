@@ -5,26 +5,31 @@
 #include <csignal>
 #include <stdexcept>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Thrown when SIGINT or SIGTERM arrived while an InterruptGuard was alive.
-class Interrupted : public std::runtime_error {
-public:
+class Interrupted : public std::runtime_error
+{
+  public:
     Interrupted() : std::runtime_error("interrupted") {}
 };
 
 /// While alive, SIGINT and SIGTERM only set a flag (checked by interrupted()); the old dispositions are restored on
 /// destruction. Only one instance may exist at a time.
-class InterruptGuard {
-public:
+class InterruptGuard
+{
+  public:
     InterruptGuard();
     InterruptGuard(const InterruptGuard &) = delete;
     InterruptGuard &operator=(const InterruptGuard &) = delete;
     ~InterruptGuard();
 
-private:
-    struct sigaction old_int_{};
-    struct sigaction old_term_{};
+  private:
+    struct sigaction old_int_ {
+    };
+    struct sigaction old_term_ {
+    };
 };
 
 /// True once SIGINT or SIGTERM arrived.

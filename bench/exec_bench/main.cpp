@@ -16,8 +16,10 @@
 #include <utility>
 #include <vector>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// The modes to run, bare first; each round rotates this order by one.
 std::vector<Mode> selected_modes(const Options &options)
@@ -52,8 +54,10 @@ void warn_if_busy()
     const auto [busy1, total1] = cpu_jiffies();
     const double share = total1 > total0 ? (busy1 - busy0) / (total1 - total0) : 0;
     if (share > 0.10)
-        std::fprintf(stderr, "exec_bench: warning: the CPUs are %.0f%% busy before the bench starts: other work "
-                             "competes with the workload and the figures will be noisy\n", share * 100);
+        std::fprintf(stderr,
+                     "exec_bench: warning: the CPUs are %.0f%% busy before the bench starts: other work "
+                     "competes with the workload and the figures will be noisy\n",
+                     share * 100);
 }
 
 /// Checks the tools exist before any round starts; false (with a message) if not.
@@ -62,8 +66,8 @@ bool tools_present(const Options &options)
     bool ok = true;
     const auto check = [&](bool wanted, const std::string &path, const char *flag) {
         if (wanted && access(path.c_str(), X_OK) != 0) {
-            std::fprintf(stderr, "exec_bench: %s is not executable (set its path, or skip it with %s)\n",
-                         path.c_str(), flag);
+            std::fprintf(stderr, "exec_bench: %s is not executable (set its path, or skip it with %s)\n", path.c_str(),
+                         flag);
             ok = false;
         }
     };
@@ -78,8 +82,10 @@ int run(const Options &options)
     warn_if_busy();
     const BpfStatsEnabled stats; // for the whole run, so every mode pays the same accounting overhead
     if (const std::size_t links = count_links(); links > 0)
-        std::fprintf(stderr, "exec_bench: note: %zu BPF links are already attached in the system; whatever they "
-                             "trace costs every mode alike\n", links);
+        std::fprintf(stderr,
+                     "exec_bench: note: %zu BPF links are already attached in the system; whatever they "
+                     "trace costs every mode alike\n",
+                     links);
 
     run_workload(options.program, std::max(1u, options.execs / 10), options.parallel); // warm-up, not reported
     throw_if_interrupted();

@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <thread>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 using namespace std::chrono_literals;
 
@@ -28,12 +30,15 @@ struct ToolSample {
     std::chrono::nanoseconds cpu{};
 };
 
-ToolSample sample(const ProgramGroup &programs, pid_t pid) { return {programs.sample(), process_cpu_time(pid)}; }
+ToolSample sample(const ProgramGroup &programs, pid_t pid)
+{
+    return {programs.sample(), process_cpu_time(pid)};
+}
 
 [[noreturn]] void fail_start(Mode mode, ChildProcess &tool, const PipeReader &err, std::string_view why)
 {
-    std::string message = std::string(mode_name(mode)) + " (pid " + std::to_string(tool.pid()) + ") " +
-                          std::string(why);
+    std::string message =
+        std::string(mode_name(mode)) + " (pid " + std::to_string(tool.pid()) + ") " + std::string(why);
     if (const auto status = tool.status())
         message += " (" + describe_status(*status) + ")";
     const std::string text = err.text();

@@ -13,7 +13,8 @@
 #include <string_view>
 #include <vector>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// What is attached while the workload runs.
 enum class Mode { bare, monitor, execsnoop };

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <map>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// process_monitor next to this executable (same bin directory).
 std::string default_monitor_path()

@@ -6,7 +6,8 @@
 #include <optional>
 #include <string>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Where a traced tool's stdout goes.
 enum class Sink {
@@ -16,16 +17,16 @@ enum class Sink {
 
 /// Everything exec_bench can be told.
 struct Options {
-    unsigned execs = 2000;          ///< fork+execs per measurement (-n)
-    unsigned rounds = 5;            ///< rounds of [bare, process_monitor, execsnoop]
-    unsigned parallel = 1;          ///< concurrent fork+exec workers
+    unsigned execs = 2000;             ///< fork+execs per measurement (-n)
+    unsigned rounds = 5;               ///< rounds of [bare, process_monitor, execsnoop]
+    unsigned parallel = 1;             ///< concurrent fork+exec workers
     std::string program = "/bin/true"; ///< what every exec runs
-    std::string monitor;            ///< process_monitor binary
+    std::string monitor;               ///< process_monitor binary
     std::string execsnoop = "/usr/sbin/execsnoop";
     bool with_monitor = true;
     bool with_execsnoop = true;
     Sink sink = Sink::pipe;
-    std::chrono::milliseconds settle{200};       ///< idle time after a workload before sampling the tool
+    std::chrono::milliseconds settle{200};          ///< idle time after a workload before sampling the tool
     std::chrono::milliseconds ready_timeout{30000}; ///< longest wait for a tool to attach
 };
 

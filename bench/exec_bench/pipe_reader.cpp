@@ -9,7 +9,8 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 PipeReader::PipeReader(std::size_t text_limit) : text_limit_(text_limit)
 {

@@ -13,12 +13,14 @@
 #include <string_view>
 #include <thread>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// A pipe whose write end goes to a child and whose read end is drained by a thread until EOF, so the child never
 /// blocks on a full pipe. Lines are counted; the first text_limit bytes are kept.
-class PipeReader {
-public:
+class PipeReader
+{
+  public:
     explicit PipeReader(std::size_t text_limit);
     PipeReader(const PipeReader &) = delete;
     PipeReader &operator=(const PipeReader &) = delete;
@@ -37,7 +39,7 @@ public:
     /// Newlines read so far.
     std::uint64_t lines() const;
 
-private:
+  private:
     void drain(std::stop_token stop);
 
     UniqueFd read_;

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <string>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// prog_id and whether the descriptor is a link, from one fdinfo file.
 struct FdInfo {

@@ -7,7 +7,8 @@
 #include <set>
 #include <sys/types.h>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// The BPF objects behind a process's descriptors.
 struct BpfHoldings {

@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// Median, minimum and maximum of a sample.
 struct Spread {
@@ -39,7 +41,10 @@ struct ModeSummary {
     std::optional<Spread> cpu_us;      ///< both per exec
 };
 
-double micros_per_exec(double nanoseconds, unsigned execs) { return execs ? nanoseconds / 1000.0 / execs : 0; }
+double micros_per_exec(double nanoseconds, unsigned execs)
+{
+    return execs ? nanoseconds / 1000.0 / execs : 0;
+}
 
 std::string format_spread(const std::optional<Spread> &value, const char *format, bool with_range)
 {
@@ -80,10 +85,9 @@ void Report::add(unsigned round, const Measurement &m)
         for (const ProgramCounters &program : m.programs)
             std::fprintf(stderr, " %s#%u %llu x %.2f us", program.name.c_str(), program.id,
                          static_cast<unsigned long long>(program.counters.run_count),
-                         program.counters.run_count
-                             ? static_cast<double>(program.counters.run_time_ns) / 1000.0 /
-                                   static_cast<double>(program.counters.run_count)
-                             : 0.0);
+                         program.counters.run_count ? static_cast<double>(program.counters.run_time_ns) / 1000.0 /
+                                                          static_cast<double>(program.counters.run_count)
+                                                    : 0.0);
         std::fputc(')', stderr);
     }
     if (!m.problem.empty())
@@ -91,7 +95,8 @@ void Report::add(unsigned round, const Measurement &m)
     std::fputc('\n', stderr);
 }
 
-namespace {
+namespace
+{
 
 ModeSummary summarize(Mode mode, const std::vector<double> &bare_rate_by_round,
                       const std::vector<std::pair<unsigned, const Measurement *>> &rounds)
@@ -129,7 +134,10 @@ ModeSummary summarize(Mode mode, const std::vector<double> &bare_rate_by_round,
     return summary;
 }
 
-const char *verdict(bool ok) { return ok ? "PASS" : "FAIL"; }
+const char *verdict(bool ok)
+{
+    return ok ? "PASS" : "FAIL";
+}
 
 } // namespace
 
@@ -148,20 +156,21 @@ bool Report::print(std::FILE *out) const
     for (const auto &[mode, rounds] : by_mode)
         summaries[mode] = summarize(mode, bare_rate_by_round, rounds);
 
-    std::fprintf(out, "\nexec_bench: %u rounds x %u fork+execs of %s, %u worker(s), tools' stdout to %s; "
-                      "medians over rounds (min-max)\n",
+    std::fprintf(out,
+                 "\nexec_bench: %u rounds x %u fork+execs of %s, %u worker(s), tools' stdout to %s; "
+                 "medians over rounds (min-max)\n",
                  options_.rounds, options_.execs, options_.program.c_str(), options_.parallel,
                  options_.sink == Sink::pipe ? "a pipe" : "/dev/null");
     std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", "mode", "execs/s", "ratio to bare",
                  "recv/exec", "lines/exec", "lost", "BPF runs", "BPF us/exec", "tool us/exec", "CPU us/exec");
     for (const auto &[mode, s] : summaries) {
         const std::string lost = s.lost ? std::to_string(*s.lost) : "-";
-        std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n",
-                     std::string(mode_name(mode)).c_str(), format_spread(s.rate, "%.0f", true).c_str(),
-                     format_spread(s.ratio, "%.3f", true).c_str(), format_spread(s.received, "%.2f", false).c_str(),
-                     format_spread(s.lines, "%.2f", false).c_str(), lost.c_str(),
-                     format_spread(s.bpf_runs, "%.2f", false).c_str(), format_spread(s.bpf_us, "%.2f", false).c_str(),
-                     format_spread(s.tool_us, "%.2f", false).c_str(), format_spread(s.cpu_us, "%.2f", true).c_str());
+        std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", std::string(mode_name(mode)).c_str(),
+                     format_spread(s.rate, "%.0f", true).c_str(), format_spread(s.ratio, "%.3f", true).c_str(),
+                     format_spread(s.received, "%.2f", false).c_str(), format_spread(s.lines, "%.2f", false).c_str(),
+                     lost.c_str(), format_spread(s.bpf_runs, "%.2f", false).c_str(),
+                     format_spread(s.bpf_us, "%.2f", false).c_str(), format_spread(s.tool_us, "%.2f", false).c_str(),
+                     format_spread(s.cpu_us, "%.2f", true).c_str());
     }
 
     const auto find = [&](Mode mode) -> const ModeSummary * {
@@ -193,8 +202,9 @@ bool Report::print(std::FILE *out) const
         const double ratio = monitor->ratio->median;
         const double cpu = monitor->cpu_us->median;
         const std::uint64_t lost = monitor->lost.value_or(0);
-        std::fprintf(out, "targets: throughput >= %.2f of bare %s (%.3f); lost == 0 %s (%llu); CPU/exec <= %.1f us %s "
-                          "(%.2f)",
+        std::fprintf(out,
+                     "targets: throughput >= %.2f of bare %s (%.3f); lost == 0 %s (%llu); CPU/exec <= %.1f us %s "
+                     "(%.2f)",
                      targets.min_throughput_ratio, verdict(ratio >= targets.min_throughput_ratio), ratio,
                      verdict(lost == 0 && monitor->lost.has_value()), static_cast<unsigned long long>(lost),
                      targets.max_cpu_us_per_exec, verdict(cpu <= targets.max_cpu_us_per_exec), cpu);

@@ -8,7 +8,8 @@
 #include <cstdio>
 #include <vector>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Targets of the process_monitor performance issue.
 struct Targets {
@@ -17,8 +18,9 @@ struct Targets {
 };
 
 /// Collects measurements round by round, then prints medians.
-class Report {
-public:
+class Report
+{
+  public:
     explicit Report(const Options &options) : options_(options) {}
 
     /// Records the measurement of one mode in round (0-based) and logs it to stderr.
@@ -26,7 +28,7 @@ public:
     /// Prints the table and one line per tool to out; returns false if a measurement had a problem.
     bool print(std::FILE *out) const;
 
-private:
+  private:
     struct Entry {
         unsigned round;
         Measurement measurement;

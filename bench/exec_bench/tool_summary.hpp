@@ -6,7 +6,8 @@
 #include <optional>
 #include <string_view>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Event counts a tool reported about itself.
 struct ToolSummary {

@@ -5,11 +5,13 @@
 #include <unistd.h>
 #include <utility>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Closes the descriptor it holds on destruction; -1 means empty. Move-only.
-class UniqueFd {
-public:
+class UniqueFd
+{
+  public:
     UniqueFd() = default;
     explicit UniqueFd(int fd) noexcept : fd_(fd) {}
     UniqueFd(UniqueFd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
@@ -35,7 +37,7 @@ public:
         fd_ = fd;
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -12,8 +12,10 @@
 
 extern char **environ;
 
-namespace winbpf::bench {
-namespace {
+namespace winbpf::bench
+{
+namespace
+{
 
 /// One worker: count sequential fork+execve+waitpid cycles.
 void worker(const char *program, unsigned count, std::atomic<unsigned> &done, std::atomic<unsigned> &failures)

@@ -5,12 +5,13 @@
 #include <chrono>
 #include <string>
 
-namespace winbpf::bench {
+namespace winbpf::bench
+{
 
 /// Outcome of one workload run.
 struct WorkloadResult {
-    unsigned execs = 0;               ///< fork+execs completed
-    unsigned failures = 0;            ///< children that did not exit 0
+    unsigned execs = 0;                 ///< fork+execs completed
+    unsigned failures = 0;              ///< children that did not exit 0
     std::chrono::nanoseconds elapsed{}; ///< wall time of the whole run
 };
 

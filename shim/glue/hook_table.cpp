@@ -3,8 +3,10 @@
 
 #include <array>
 
-namespace winbpf::glue {
-namespace {
+namespace winbpf::glue
+{
+namespace
+{
 
 // Adding a hook: one row here plus its glue header in shim/include/winbpf/.
 constexpr std::array kHooks{

@@ -5,7 +5,8 @@
 #include <string>
 #include <string_view>
 
-namespace winbpf::glue {
+namespace winbpf::glue
+{
 
 /// A Windows hook known to winbpf: its SEC() prefix and the glue that maps it to Linux programs.
 struct HookKind {

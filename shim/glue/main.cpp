@@ -16,7 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace {
+namespace
+{
 
 struct Handler {
     winbpf::glue::HookKind hook;

@@ -12,8 +12,10 @@
 #include <memory>
 #include <stdexcept>
 
-namespace winbpf::glue {
-namespace {
+namespace winbpf::glue
+{
+namespace
+{
 
 constexpr std::string_view kMarker = "?winbpf_sec=";
 
@@ -69,7 +71,8 @@ std::vector<SecSymbol> read_sec_symbols(const std::string &path)
         auto at = view.rfind(kMarker);
         if (at == std::string_view::npos || header.sh_type == SHT_REL || header.sh_type == SHT_RELA)
             continue;
-        marked[elf_ndxscn(scn)] = {std::string(view.substr(0, at)), std::stoi(std::string(view.substr(at + kMarker.size())))};
+        marked[elf_ndxscn(scn)] = {std::string(view.substr(0, at)),
+                                   std::stoi(std::string(view.substr(at + kMarker.size())))};
     }
     if (!symtab)
         throw std::runtime_error(path + ": no symbol table");

@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-namespace winbpf::glue {
+namespace winbpf::glue
+{
 
 /// A symbol placed by SEC() in the pass-1 object (section "<name>?winbpf_sec=<counter>").
 struct SecSymbol {

@@ -11,31 +11,29 @@
 
 #include "bpf_helpers.h"
 
-typedef enum _process_operation
-{
+typedef enum _process_operation {
     PROCESS_OPERATION_CREATE, ///< Process creation (Linux: successful exec).
     PROCESS_OPERATION_DELETE, ///< Process deletion (Linux: exit of the last thread).
 } process_operation_t;
 
 #define TOKEN_SID_MAX_SIZE 68
 
-typedef struct _process_md
-{
-    uint8_t* command_start;          ///< Command line, UTF-16LE, no NUL: argv joined by single spaces.
-    uint8_t* command_end;            ///< End of the command line.
-    uint64_t process_id;             ///< tgid.
-    uint64_t parent_process_id;      ///< tgid of the real parent.
-    uint64_t creating_process_id;    ///< tgid of the task that forked this process.
-    uint64_t creating_thread_id;     ///< pid (thread id) of the task that forked this process.
-    uint64_t creation_time;          ///< FILETIME of the process start.
-    uint64_t exit_time;              ///< FILETIME of the exit (DELETE only).
-    uint32_t process_exit_code;      ///< 0..255, or 128+N when killed by signal N (DELETE only).
-    process_operation_t operation : 8; ///< CREATE or DELETE.
-    uint32_t token_sid_size;         ///< Bytes used in token_sid (16).
+typedef struct _process_md {
+    uint8_t *command_start;                ///< Command line, UTF-16LE, no NUL: argv joined by single spaces.
+    uint8_t *command_end;                  ///< End of the command line.
+    uint64_t process_id;                   ///< tgid.
+    uint64_t parent_process_id;            ///< tgid of the real parent.
+    uint64_t creating_process_id;          ///< tgid of the task that forked this process.
+    uint64_t creating_thread_id;           ///< pid (thread id) of the task that forked this process.
+    uint64_t creation_time;                ///< FILETIME of the process start.
+    uint64_t exit_time;                    ///< FILETIME of the exit (DELETE only).
+    uint32_t process_exit_code;            ///< 0..255, or 128+N when killed by signal N (DELETE only).
+    process_operation_t operation : 8;     ///< CREATE or DELETE.
+    uint32_t token_sid_size;               ///< Bytes used in token_sid (16).
     uint8_t token_sid[TOKEN_SID_MAX_SIZE]; ///< Binary SID S-1-22-1-<euid> (Unix user SID).
 } process_md_t;
 
-typedef int process_hook_t(process_md_t* context);
+typedef int process_hook_t(process_md_t *context);
 
 #define STATUS_SUCCESS 0
 #define STATUS_ACCESS_DENIED ((int)0xC0000022)

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <utility>
 #include <unistd.h>
+#include <utility>
 
 namespace process_test
 {
@@ -68,8 +68,9 @@ template <typename Start> std::pair<std::optional<Child>, pid_t> start_from_othe
 TEST_F(IdsTest, SpawnedFromOtherThread)
 {
     Recorder recorder;
-    auto [child, spawning_thread] =
-        start_from_other_thread([] { return Child::spawn({test_child_path(), "exit", "0"}); });
+    auto [child, spawning_thread] = start_from_other_thread([] {
+        return Child::spawn({test_child_path(), "exit", "0"});
+    });
     ASSERT_TRUE(child.has_value());
     expect_ids(recorder, *child, spawning_thread);
 }
@@ -77,8 +78,9 @@ TEST_F(IdsTest, SpawnedFromOtherThread)
 TEST_F(IdsTest, ForkedAndExecedFromOtherThread)
 {
     Recorder recorder;
-    auto [child, spawning_thread] =
-        start_from_other_thread([] { return Child::fork_gated({test_child_path(), "exit", "0"}); });
+    auto [child, spawning_thread] = start_from_other_thread([] {
+        return Child::fork_gated({test_child_path(), "exit", "0"});
+    });
     ASSERT_TRUE(child.has_value());
     child->release();
     expect_ids(recorder, *child, spawning_thread);

@@ -26,12 +26,12 @@
 #endif
 
 /* Per-CPU scratch layout (one value of winbpf_scratch per CPU). Sizes in bytes. */
-#define WINBPF_ARGV_MAX 32768       /* argv bytes read per command line (the documented cap) */
-#define WINBPF_CMD_REGION 65536     /* UTF-16LE command line; raw argv is read into its upper half */
-#define WINBPF_PATH_MAX 4096        /* UTF-8 bytes of a path built from dentries */
-#define WINBPF_TEXT_REGION 8192     /* UTF-16LE image path / names; raw UTF-8 is built in its upper half */
-#define WINBPF_BOUNCE_REGION 65536  /* bounce buffer for memmove_s, strncat_s, memset with a non-zero value */
-#define WINBPF_SLACK 512            /* room after each region so masked offsets + access size stay inside */
+#define WINBPF_ARGV_MAX 32768      /* argv bytes read per command line (the documented cap) */
+#define WINBPF_CMD_REGION 65536    /* UTF-16LE command line; raw argv is read into its upper half */
+#define WINBPF_PATH_MAX 4096       /* UTF-8 bytes of a path built from dentries */
+#define WINBPF_TEXT_REGION 8192    /* UTF-16LE image path / names; raw UTF-8 is built in its upper half */
+#define WINBPF_BOUNCE_REGION 65536 /* bounce buffer for memmove_s, strncat_s, memset with a non-zero value */
+#define WINBPF_SLACK 512           /* room after each region so masked offsets + access size stay inside */
 
 /*
  * State carried across bpf_loop steps. It lives in the map value, not on the stack: the verifier then sees it as

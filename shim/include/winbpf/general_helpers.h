@@ -10,14 +10,14 @@
 struct _process_md;
 
 /* The Linux program context behind a Windows hook context; other pointers pass through unchanged. */
-#define winbpf_linux_ctx(ctx)                                                                                      \
-    _Generic((ctx), struct _process_md *: WINBPF_HIDDEN(ctx)->linux_ctx, default: (void *)(ctx))
+#define winbpf_linux_ctx(ctx)                                                                                          \
+    _Generic((ctx), struct _process_md * : WINBPF_HIDDEN(ctx)->linux_ctx, default : (void *)(ctx))
 
 /* Flag of bpf_perf_event_output: write to the current CPU's buffer. */
 #define EBPF_MAP_FLAG_CURRENT_CPU BPF_F_CURRENT_CPU
 
 /* bpf_perf_event_output(ctx, map, flags, data, size): Windows argument order, same as Linux. */
-#define bpf_perf_event_output(ctx, map, flags, data, size)                                                         \
+#define bpf_perf_event_output(ctx, map, flags, data, size)                                                             \
     (bpf_perf_event_output)(winbpf_linux_ctx(ctx), (map), (flags), (data), (size))
 
 /*

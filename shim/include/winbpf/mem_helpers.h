@@ -170,11 +170,11 @@ static __always_inline long bpf_strncat_s(char *dst, __u64 dst_size, const char 
 
 /* Small constant sizes compile to plain loads and stores; everything else goes through the helpers above. */
 #define WINBPF_INLINE_MEM_MAX 128
-#define memcpy(dst, src, n)                                                                                        \
-    (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memcpy((dst), (src), (n))                 \
+#define memcpy(dst, src, n)                                                                                            \
+    (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memcpy((dst), (src), (n))                     \
                                                              : (bpf_memcpy_s((dst), (n), (src), (n)), (void *)(dst)))
-#define memset(dst, value, n)                                                                                      \
-    (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memset((dst), (value), (n))               \
+#define memset(dst, value, n)                                                                                          \
+    (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memset((dst), (value), (n))                   \
                                                              : (bpf_memset((dst), (n), (value)), (void *)(dst)))
 #define memmove(dst, src, n) (bpf_memmove_s((dst), (n), (src), (n)), (void *)(dst))
 #define memcmp(a, b, n) bpf_memcmp_s((a), (n), (b), (n))

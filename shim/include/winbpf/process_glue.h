@@ -109,54 +109,53 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
     w->md.process_exit_code = winbpf_exit_status(task);
 }
 
-#define WINBPF_PROCESS_OBJECT_GLUE()                                                                               \
-    __attribute__((section("tp_btf/sched_process_fork"), used)) int BPF_PROG(                                      \
-        winbpf__process_fork, struct task_struct *parent, struct task_struct *child)                               \
-    {                                                                                                              \
-        __u32 tgid = child->tgid;                                                                                  \
-        if (child->pid != tgid)                                                                                    \
-            return 0; /* a new thread, not a new process */                                                        \
-        __u32 slot = tgid % WINBPF_FORKS_SLOTS;                                                                    \
-        struct winbpf_fork_origin *origin = bpf_map_lookup_elem(&winbpf_forks, &slot);                             \
-        if (origin) {                                                                                              \
-            __u64 pid_tgid = bpf_get_current_pid_tgid();                                                           \
-            origin->start_boottime = child->start_boottime;                                                        \
-            origin->tgid = tgid;                                                                                   \
-            origin->creating_process_id = pid_tgid >> 32;                                                          \
-            origin->creating_thread_id = (__u32)pid_tgid;                                                          \
-        }                                                                                                          \
-        return 0;                                                                                                  \
+#define WINBPF_PROCESS_OBJECT_GLUE()                                                                                   \
+    __attribute__((section("tp_btf/sched_process_fork"), used)) int BPF_PROG(                                          \
+        winbpf__process_fork, struct task_struct *parent, struct task_struct *child)                                   \
+    {                                                                                                                  \
+        __u32 tgid = child->tgid;                                                                                      \
+        if (child->pid != tgid)                                                                                        \
+            return 0; /* a new thread, not a new process */                                                            \
+        __u32 slot = tgid % WINBPF_FORKS_SLOTS;                                                                        \
+        struct winbpf_fork_origin *origin = bpf_map_lookup_elem(&winbpf_forks, &slot);                                 \
+        if (origin) {                                                                                                  \
+            __u64 pid_tgid = bpf_get_current_pid_tgid();                                                               \
+            origin->start_boottime = child->start_boottime;                                                            \
+            origin->tgid = tgid;                                                                                       \
+            origin->creating_process_id = pid_tgid >> 32;                                                              \
+            origin->creating_thread_id = (__u32)pid_tgid;                                                              \
+        }                                                                                                              \
+        return 0;                                                                                                      \
     }
 
-#define WINBPF_PROCESS_ENTRY(handler)                                                                              \
-    __attribute__((section("tp_btf/sched_process_exec"), used)) int BPF_PROG(                                      \
-        handler##__winbpf_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)        \
-    {                                                                                                              \
-        struct winbpf_process_ctx w;                                                                               \
-        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_CREATE))                                       \
-            return 0;                                                                                              \
-        if (handler(&w.md) < 0)                                                                                    \
-            bpf_send_signal(9 /* SIGKILL */);                                                                      \
-        return 0;                                                                                                  \
-    }                                                                                                              \
-    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                      \
-        handler##__winbpf_process_exit, struct task_struct *task, bool group_dead)                                 \
-    {                                                                                                              \
-        struct winbpf_process_ctx w;                                                                               \
-        if (!group_dead || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))                        \
-            return 0;                                                                                              \
-        winbpf_process_prepare_exit(&w, task);                                                                     \
-        handler(&w.md);                                                                                            \
-        return 0;                                                                                                  \
-    }                                                                                                              \
-    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                      \
-        handler##__winbpf_process_exit_live, struct task_struct *task)                                             \
-    {                                                                                                              \
-        struct winbpf_process_ctx w;                                                                               \
-        if (task->signal->live.counter != 0 ||                                                                     \
-            winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))                                       \
-            return 0;                                                                                              \
-        winbpf_process_prepare_exit(&w, task);                                                                     \
-        handler(&w.md);                                                                                            \
-        return 0;                                                                                                  \
+#define WINBPF_PROCESS_ENTRY(handler)                                                                                  \
+    __attribute__((section("tp_btf/sched_process_exec"), used)) int BPF_PROG(                                          \
+        handler##__winbpf_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)            \
+    {                                                                                                                  \
+        struct winbpf_process_ctx w;                                                                                   \
+        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_CREATE))                                           \
+            return 0;                                                                                                  \
+        if (handler(&w.md) < 0)                                                                                        \
+            bpf_send_signal(9 /* SIGKILL */);                                                                          \
+        return 0;                                                                                                      \
+    }                                                                                                                  \
+    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                          \
+        handler##__winbpf_process_exit, struct task_struct *task, bool group_dead)                                     \
+    {                                                                                                                  \
+        struct winbpf_process_ctx w;                                                                                   \
+        if (!group_dead || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))                            \
+            return 0;                                                                                                  \
+        winbpf_process_prepare_exit(&w, task);                                                                         \
+        handler(&w.md);                                                                                                \
+        return 0;                                                                                                      \
+    }                                                                                                                  \
+    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(handler##__winbpf_process_exit_live,      \
+                                                                             struct task_struct *task)                 \
+    {                                                                                                                  \
+        struct winbpf_process_ctx w;                                                                                   \
+        if (task->signal->live.counter != 0 || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))        \
+            return 0;                                                                                                  \
+        winbpf_process_prepare_exit(&w, task);                                                                         \
+        handler(&w.md);                                                                                                \
+        return 0;                                                                                                      \
     }

@@ -16,7 +16,7 @@ struct {
 } winbpf_accounts SEC(".maps");
 
 /* Image path: canonical absolute path of the executable (mm->exe_file, as /proc/PID/exe shows it). */
-static __always_inline int bpf_process_get_image_path(process_md_t* ctx, uint8_t* buf, uint32_t len)
+static __always_inline int bpf_process_get_image_path(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s)
@@ -26,7 +26,7 @@ static __always_inline int bpf_process_get_image_path(process_md_t* ctx, uint8_t
 }
 
 /* Account name: user name of the process's effective uid (passwd database, loaded into winbpf_accounts). */
-static __always_inline int bpf_process_get_account_name(process_md_t* ctx, uint8_t* buf, uint32_t len)
+static __always_inline int bpf_process_get_account_name(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
     __u32 euid = WINBPF_HIDDEN(ctx)->task->cred->euid.val;
     struct winbpf_account *account = bpf_map_lookup_elem(&winbpf_accounts, &euid);
@@ -39,7 +39,7 @@ static __always_inline int bpf_process_get_account_name(process_md_t* ctx, uint8
 }
 
 /* Account domain: UTS host name of the process (its UTS namespace's nodename). */
-static __always_inline int bpf_process_get_account_domain(process_md_t* ctx, uint8_t* buf, uint32_t len)
+static __always_inline int bpf_process_get_account_domain(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s)

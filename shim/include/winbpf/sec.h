@@ -35,7 +35,7 @@
 #define WINBPF_IF_0(then_, else_) WINBPF_STRIP else_
 #define WINBPF_IF_(c, then_, else_) WINBPF_IF_##c(then_, else_)
 #define WINBPF_IF(c, then_, else_) WINBPF_IF_(c, then_, else_)
-#define WINBPF_SEC_PICK_(n, name)                                                                                  \
+#define WINBPF_SEC_PICK_(n, name)                                                                                      \
     WINBPF_IF(WINBPF_IS_HOOK(n), (__attribute__((always_inline))), (__attribute__((section(name), used))))
 #define WINBPF_SEC_PICK(n, name) WINBPF_SEC_PICK_(n, name)
 #undef SEC

@@ -20,9 +20,9 @@ static __always_inline int winbpf_copy_out(void *buf, __u32 len, const void *src
 }
 
 /*
- * Command line of the current task (task: trusted BTF pointer, read with direct loads) (argv from mm->arg_start..arg_end, at most WINBPF_ARGV_MAX bytes, NUL
- * separators as spaces, trailing NUL dropped) into s->cmd as UTF-16LE. Returns the byte length; 0 when the
- * task has no mm or its argv cannot be read.
+ * Command line of the current task (task: trusted BTF pointer, read with direct loads) (argv from
+ * mm->arg_start..arg_end, at most WINBPF_ARGV_MAX bytes, NUL separators as spaces, trailing NUL dropped) into s->cmd as
+ * UTF-16LE. Returns the byte length; 0 when the task has no mm or its argv cannot be read.
  */
 static __always_inline __u32 winbpf_current_command_line(struct winbpf_scratch *s, struct task_struct *task)
 {

@@ -11,63 +11,63 @@
 #include "winbpf/common.h"
 
 /* One loop step: eight ASCII bytes at once, or one code point. Returns 1 when the input is used up. */
-#define WINBPF_DEFINE_UTF16_STEP(step_name, region, mask)                                                          \
-    static long step_name(__u64 index, void *vctx)                                                                 \
-    {                                                                                                              \
-        struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;                                            \
-        struct winbpf_loop_state *c = &s->loop;                                                                    \
-        __u32 in = c->in, end = c->in_end, out = c->out;                                                           \
-        if (in >= end)                                                                                             \
-            return 1;                                                                                              \
-        __u8 *r = s->region;                                                                                       \
-        __u32 avail = end - in;                                                                                    \
-        if (avail >= 8) {                                                                                          \
-            __u64 w = *(__u64 *)(r + (in & (mask)));                                                               \
-            if ((w & 0x8080808080808080ULL) == 0) {                                                                \
-                __u16 *o = (__u16 *)(r + (out & (mask)));                                                          \
-                _Pragma("unroll") for (int k = 0; k < 8; k++)                                                      \
-                {                                                                                                  \
-                    __u16 ch = (w >> (8 * k)) & 0xff;                                                              \
-                    o[k] = (ch == 0 && c->nul_to_space) ? ' ' : ch;                                                \
-                }                                                                                                  \
-                c->in = in + 8;                                                                                    \
-                c->out = out + 16;                                                                                 \
-                return 0;                                                                                          \
-            }                                                                                                      \
-        }                                                                                                          \
-        __u32 b0 = r[in & (mask)];                                                                                 \
-        __u32 b1 = avail > 1 ? r[(in + 1) & (mask)] : 0;                                                           \
-        __u32 b2 = avail > 2 ? r[(in + 2) & (mask)] : 0;                                                           \
-        __u32 b3 = avail > 3 ? r[(in + 3) & (mask)] : 0;                                                           \
-        __u32 cp, len = 1;                                                                                         \
-        if (b0 < 0x80) {                                                                                           \
-            cp = (b0 == 0 && c->nul_to_space) ? ' ' : b0;                                                          \
-        } else if (b0 >= 0xC2 && b0 <= 0xDF && (b1 & 0xC0) == 0x80) {                                             \
-            cp = ((b0 & 0x1F) << 6) | (b1 & 0x3F);                                                                 \
-            len = 2;                                                                                               \
-        } else if (b0 >= 0xE0 && b0 <= 0xEF && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 &&                      \
-                   !(b0 == 0xE0 && b1 < 0xA0) && !(b0 == 0xED && b1 >= 0xA0)) {                                    \
-            cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);                                           \
-            len = 3;                                                                                               \
-        } else if (b0 >= 0xF0 && b0 <= 0xF4 && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 &&                      \
-                   (b3 & 0xC0) == 0x80 && !(b0 == 0xF0 && b1 < 0x90) && !(b0 == 0xF4 && b1 >= 0x90)) {             \
-            cp = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);                     \
-            len = 4;                                                                                               \
-        } else {                                                                                                   \
-            cp = 0xDC00 | b0; /* surrogate escape of an invalid byte */                                            \
-        }                                                                                                          \
-        __u16 *o = (__u16 *)(r + (out & (mask)));                                                                  \
-        if (cp >= 0x10000) {                                                                                       \
-            cp -= 0x10000;                                                                                         \
-            o[0] = 0xD800 | (cp >> 10);                                                                            \
-            o[1] = 0xDC00 | (cp & 0x3FF);                                                                          \
-            c->out = out + 4;                                                                                      \
-        } else {                                                                                                   \
-            o[0] = cp;                                                                                             \
-            c->out = out + 2;                                                                                      \
-        }                                                                                                          \
-        c->in = in + len;                                                                                          \
-        return 0;                                                                                                  \
+#define WINBPF_DEFINE_UTF16_STEP(step_name, region, mask)                                                              \
+    static long step_name(__u64 index, void *vctx)                                                                     \
+    {                                                                                                                  \
+        struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;                                                \
+        struct winbpf_loop_state *c = &s->loop;                                                                        \
+        __u32 in = c->in, end = c->in_end, out = c->out;                                                               \
+        if (in >= end)                                                                                                 \
+            return 1;                                                                                                  \
+        __u8 *r = s->region;                                                                                           \
+        __u32 avail = end - in;                                                                                        \
+        if (avail >= 8) {                                                                                              \
+            __u64 w = *(__u64 *)(r + (in & (mask)));                                                                   \
+            if ((w & 0x8080808080808080ULL) == 0) {                                                                    \
+                __u16 *o = (__u16 *)(r + (out & (mask)));                                                              \
+                _Pragma("unroll") for (int k = 0; k < 8; k++)                                                          \
+                {                                                                                                      \
+                    __u16 ch = (w >> (8 * k)) & 0xff;                                                                  \
+                    o[k] = (ch == 0 && c->nul_to_space) ? ' ' : ch;                                                    \
+                }                                                                                                      \
+                c->in = in + 8;                                                                                        \
+                c->out = out + 16;                                                                                     \
+                return 0;                                                                                              \
+            }                                                                                                          \
+        }                                                                                                              \
+        __u32 b0 = r[in & (mask)];                                                                                     \
+        __u32 b1 = avail > 1 ? r[(in + 1) & (mask)] : 0;                                                               \
+        __u32 b2 = avail > 2 ? r[(in + 2) & (mask)] : 0;                                                               \
+        __u32 b3 = avail > 3 ? r[(in + 3) & (mask)] : 0;                                                               \
+        __u32 cp, len = 1;                                                                                             \
+        if (b0 < 0x80) {                                                                                               \
+            cp = (b0 == 0 && c->nul_to_space) ? ' ' : b0;                                                              \
+        } else if (b0 >= 0xC2 && b0 <= 0xDF && (b1 & 0xC0) == 0x80) {                                                  \
+            cp = ((b0 & 0x1F) << 6) | (b1 & 0x3F);                                                                     \
+            len = 2;                                                                                                   \
+        } else if (b0 >= 0xE0 && b0 <= 0xEF && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 &&                           \
+                   !(b0 == 0xE0 && b1 < 0xA0) && !(b0 == 0xED && b1 >= 0xA0)) {                                        \
+            cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);                                               \
+            len = 3;                                                                                                   \
+        } else if (b0 >= 0xF0 && b0 <= 0xF4 && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && (b3 & 0xC0) == 0x80 &&    \
+                   !(b0 == 0xF0 && b1 < 0x90) && !(b0 == 0xF4 && b1 >= 0x90)) {                                        \
+            cp = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);                         \
+            len = 4;                                                                                                   \
+        } else {                                                                                                       \
+            cp = 0xDC00 | b0; /* surrogate escape of an invalid byte */                                                \
+        }                                                                                                              \
+        __u16 *o = (__u16 *)(r + (out & (mask)));                                                                      \
+        if (cp >= 0x10000) {                                                                                           \
+            cp -= 0x10000;                                                                                             \
+            o[0] = 0xD800 | (cp >> 10);                                                                                \
+            o[1] = 0xDC00 | (cp & 0x3FF);                                                                              \
+            c->out = out + 4;                                                                                          \
+        } else {                                                                                                       \
+            o[0] = cp;                                                                                                 \
+            c->out = out + 2;                                                                                          \
+        }                                                                                                              \
+        c->in = in + len;                                                                                              \
+        return 0;                                                                                                      \
     }
 
 WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_cmd, cmd, WINBPF_CMD_REGION - 1)
