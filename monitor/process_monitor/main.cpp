@@ -18,6 +18,9 @@ int main(int argc, char **argv)
     app.name("process_monitor");
     bool json = false;
     app.add_flag("--json", json, "Print one JSON object per line instead of text");
+    unsigned drain_ms = 250;
+    app.add_option("--drain-ms", drain_ms, "Longest delay in ms between an event and its line (drain interval)")
+        ->check(CLI::Range(10u, 10000u));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {
@@ -34,6 +37,7 @@ int main(int argc, char **argv)
         const winbpf::monitor::StopSignals stop;
         winbpf::monitor::SessionOptions options;
         options.format = json ? winbpf::monitor::OutputFormat::json : winbpf::monitor::OutputFormat::human;
+        options.poll_timeout = std::chrono::milliseconds(drain_ms);
         return winbpf::monitor::run_session(options, stop);
     } catch (const winbpf::Error &error) {
         std::fprintf(stderr, "process_monitor: %s\n", error.what());
