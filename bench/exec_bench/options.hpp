@@ -26,7 +26,8 @@ struct Options {
     bool with_monitor = true;
     bool with_execsnoop = true;
     Sink sink = Sink::pipe;
-    std::chrono::milliseconds settle{200};          ///< idle time after a workload before sampling the tool
+    std::chrono::milliseconds settle{
+        600}; ///< idle time after a workload before sampling the tool (> 2 drain intervals)
     std::chrono::milliseconds ready_timeout{30000}; ///< longest wait for a tool to attach
 };
 
