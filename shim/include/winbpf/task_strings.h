@@ -65,8 +65,8 @@ static long winbpf_path_step(__u64 index, void *vctx)
     if (len > 255)
         len = 255;
     __u32 pos = w->pos;
-    if (len + 1 > pos - (WINBPF_TEXT_REGION - WINBPF_PATH_MAX)) {
-        w->truncated = 1;
+    if (len + 1 + 3 > pos - (WINBPF_TEXT_REGION - WINBPF_PATH_MAX)) {
+        w->truncated = 1; /* room stays for the "..." that marks the cut */
         return 1;
     }
     pos -= len;
@@ -95,6 +95,13 @@ static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, st
     s->loop.truncated = 0;
     bpf_loop(128, winbpf_path_step, &lc, 0);
     __u32 pos = s->loop.pos;
+    if (s->loop.truncated && pos >= WINBPF_TEXT_REGION - WINBPF_PATH_MAX + 3 && pos <= WINBPF_TEXT_REGION) {
+        /* Deeper than WINBPF_PATH_MAX: the leading components are replaced by "..." */
+        pos -= 3;
+        s->text[pos & (WINBPF_TEXT_REGION - 1)] = '.';
+        s->text[(pos + 1) & (WINBPF_TEXT_REGION - 1)] = '.';
+        s->text[(pos + 2) & (WINBPF_TEXT_REGION - 1)] = '.';
+    }
     if (pos == WINBPF_TEXT_REGION) {
         pos -= 1;
         s->text[pos & (WINBPF_TEXT_REGION - 1)] = '/';
