@@ -217,6 +217,64 @@ TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
     expect_clean_stop(monitor);
 }
 
+/// A fresh directory under /tmp, removed with rm -rf (which copes with trees deeper than PATH_MAX) on destruction.
+class DeepTempDir
+{
+  public:
+    DeepTempDir()
+    {
+        char name[] = "/tmp/winbpf-deep-XXXXXX";
+        if (mkdtemp(name))
+            path_ = name;
+    }
+    DeepTempDir(const DeepTempDir &) = delete;
+    DeepTempDir &operator=(const DeepTempDir &) = delete;
+    ~DeepTempDir()
+    {
+        if (!path_.empty() && std::system(("rm -rf " + path_).c_str()) != 0)
+            ADD_FAILURE() << "could not remove " << path_;
+    }
+    const std::string &path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
+{
+    // 22 nested 200-character directories (> 4096 bytes): bash reaches them one `cd` at a time and runs a copy of
+    // the test child by a relative name (no absolute path this long can be passed to exec; dash cannot cd there).
+    DeepTempDir root;
+    ASSERT_FALSE(root.path().empty());
+    const std::string component(200, 'd');
+    std::string script = "set -e; cd " + root.path();
+    for (int i = 0; i < 22; ++i)
+        script += "; mkdir " + component + "; cd " + component;
+    const std::string tag = marker("deep");
+    const std::string command = "./deep_child 0 " + tag;
+    script += "; cp " + std::string(EXIT_CHILD_PATH) + " ./deep_child; " + command;
+
+    Monitor monitor(true);
+    ASSERT_TRUE(monitor.wait_ready());
+    const auto status = test::run_to_exit({"/bin/bash", "-c", script}, event_timeout, nullptr);
+    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    auto deep_create = [&] {
+        std::size_t start = 0;
+        for (std::size_t end; (end = monitor.out().find('\n', start)) != std::string::npos; start = end + 1) {
+            const auto line = nlohmann::json::parse(monitor.out().substr(start, end - start), nullptr, false);
+            if (!line.is_discarded() && line["type"] == "process_create" && line["command_line"] == command)
+                return line;
+        }
+        return nlohmann::json();
+    };
+    EXPECT_TRUE(monitor.read_until([&] { return !deep_create().is_null(); })) << monitor.err();
+    const std::string image = deep_create().value("image_path", "");
+    EXPECT_EQ(image.rfind(".../", 0), 0u) << image;
+    EXPECT_TRUE(image.ends_with("/" + component + "/deep_child")) << image;
+    EXPECT_LE(image.size(), 4096u);
+    expect_clean_stop(monitor);
+}
+
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutRoot)
 {
     ChildProcess monitor({PROCESS_MONITOR_PATH}, 65534);
