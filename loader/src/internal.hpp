@@ -74,7 +74,4 @@ void write_config(bpf_map *config, const std::string &object_name);
 /// Fills the loaded accounts map (uid -> UTF-16LE user name) from the passwd database.
 void fill_accounts(bpf_map *accounts, const std::string &object_name);
 
-/// UTF-8 to UTF-16 code units, at most max_units (never splits a surrogate pair); invalid bytes become U+FFFD.
-std::u16string utf8_to_utf16(std::string_view text, std::size_t max_units);
-
 } // namespace winbpf::detail

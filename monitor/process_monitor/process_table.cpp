@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "process_table.hpp"
 
-#include "utf16.hpp"
+#include "winbpf/utf16.hpp"
 
 #include <utility>
 

@@ -62,20 +62,3 @@ TEST_F(System, EnforcementIsSigkillWithAReason)
     EXPECT_STREQ(winbpf::enforcement_name(winbpf::EnforcementMode::sigkill), "sigkill");
     EXPECT_STREQ(winbpf::enforcement_name(winbpf::EnforcementMode::lsm), "lsm");
 }
-
-TEST(Utf16, AsciiAndMultibyte)
-{
-    using winbpf::detail::utf8_to_utf16;
-    EXPECT_EQ(utf8_to_utf16("root", 64), u"root");
-    EXPECT_EQ(utf8_to_utf16("j\xc3\xb6rg", 64), u"j\u00f6rg");
-    EXPECT_EQ(utf8_to_utf16("\xf0\x9f\x98\x80x", 64), u"\U0001F600x");
-    EXPECT_EQ(utf8_to_utf16("a\xffz", 64), u"a\uFFFDz");
-}
-
-TEST(Utf16, CapNeverSplitsASurrogatePair)
-{
-    using winbpf::detail::utf8_to_utf16;
-    EXPECT_EQ(utf8_to_utf16("abcdef", 4), u"abcd");
-    EXPECT_EQ(utf8_to_utf16("abc\xf0\x9f\x98\x80", 4), u"abc");
-    EXPECT_EQ(utf8_to_utf16(std::string(100, 'u'), 64).size(), 64u);
-}

@@ -1,79 +1,25 @@
 // SPDX-License-Identifier: MIT
 #include "text.hpp"
 
+#include "winbpf/utf16.hpp"
+
 #include <ctime>
 
 namespace process_test
 {
-namespace
-{
-
-void append_utf8(std::string &out, std::uint32_t cp)
-{
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-void append_utf16(std::vector<std::uint8_t> &out, std::uint32_t unit)
-{
-    out.push_back(static_cast<std::uint8_t>(unit & 0xff));
-    out.push_back(static_cast<std::uint8_t>(unit >> 8));
-}
-
-constexpr std::uint32_t replacement = 0xFFFD;
-
-} // namespace
-
 std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes)
 {
     std::string out;
-    const std::size_t units = bytes.size() / 2;
-    auto unit = [&](std::size_t i) { return static_cast<std::uint32_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8)); };
-    for (std::size_t i = 0; i < units; ++i) {
-        const std::uint32_t u = unit(i);
-        if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units && unit(i + 1) >= 0xDC00 && unit(i + 1) <= 0xDFFF) {
-            append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (unit(i + 1) - 0xDC00));
-            ++i;
-        } else if (u >= 0xD800 && u <= 0xDFFF) {
-            append_utf8(out, replacement);
-        } else {
-            append_utf8(out, u);
-        }
-    }
-    if (bytes.size() % 2)
-        append_utf8(out, replacement);
+    winbpf::utf16le_to_utf8(std::as_bytes(bytes), out);
     return out;
 }
 
 std::vector<std::uint8_t> utf8_to_utf16le(std::string_view text)
 {
     std::vector<std::uint8_t> out;
-    for (std::size_t i = 0; i < text.size();) {
-        const auto b0 = static_cast<std::uint8_t>(text[i]);
-        const int len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
-        std::uint32_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
-        for (int k = 1; k < len && i + k < text.size(); ++k)
-            cp = (cp << 6) | (static_cast<std::uint8_t>(text[i + k]) & 0x3F);
-        i += len;
-        if (cp >= 0x10000) {
-            append_utf16(out, 0xD800 | ((cp - 0x10000) >> 10));
-            append_utf16(out, 0xDC00 | ((cp - 0x10000) & 0x3FF));
-        } else {
-            append_utf16(out, cp);
-        }
+    for (char16_t unit : winbpf::utf8_to_utf16(text)) {
+        out.push_back(static_cast<std::uint8_t>(unit & 0xff));
+        out.push_back(static_cast<std::uint8_t>(unit >> 8));
     }
     return out;
 }
@@ -82,7 +28,7 @@ std::uint64_t filetime_now()
 {
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
-    constexpr std::uint64_t unix_epoch = 116444736000000000ULL;
+    constexpr std::uint64_t unix_epoch = 116444736000000000ULL; // FILETIME of 1970-01-01
     return unix_epoch + static_cast<std::uint64_t>(now.tv_sec) * filetime_ticks_per_second +
            static_cast<std::uint64_t>(now.tv_nsec) / 100;
 }

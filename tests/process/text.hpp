@@ -12,9 +12,9 @@
 namespace process_test
 {
 
-/// UTF-16LE bytes (no NUL) as UTF-8. Unpaired surrogates and a trailing odd byte become U+FFFD.
+/// UTF-16LE bytes (no NUL) as UTF-8 (winbpf::utf16le_to_utf8: escaped invalid bytes are restored).
 std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes);
-/// UTF-8 (assumed valid) as UTF-16LE bytes, no NUL.
+/// UTF-8 as UTF-16LE bytes, no NUL (winbpf::utf8_to_utf16).
 std::vector<std::uint8_t> utf8_to_utf16le(std::string_view text);
 
 /// FILETIME (100 ns ticks since 1601-01-01 UTC) of the wall clock now.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "utf16.hpp"
+#include "winbpf/utf16.hpp"
 
 #include <cstdint>
 
-namespace winbpf::monitor
+namespace winbpf
 {
 namespace
 {
@@ -73,4 +73,51 @@ void utf16le_to_utf8(std::span<const std::byte> in, std::string &out)
     out.resize(static_cast<std::size_t>(p - begin));
 }
 
-} // namespace winbpf::monitor
+std::u16string utf8_to_utf16(std::string_view text, std::size_t max_units)
+{
+    std::u16string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        unsigned char c = byte(i);
+        char32_t cp = 0xFFFD;
+        std::size_t len = 1;
+        if (c < 0x80) {
+            cp = c;
+        } else if ((c & 0xE0) == 0xC0) {
+            len = 2;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+        }
+        if (len > 1) {
+            bool valid = i + len <= text.size();
+            char32_t value = c & (0x7F >> len);
+            for (std::size_t k = 1; valid && k < len; ++k) {
+                valid = (byte(i + k) & 0xC0) == 0x80;
+                value = (value << 6) | (byte(i + k) & 0x3F);
+            }
+            static constexpr char32_t min_value[] = {0, 0, 0x80, 0x800, 0x10000};
+            if (valid && value >= min_value[len] && value <= 0x10FFFF && !(value >= 0xD800 && value <= 0xDFFF)) {
+                cp = value;
+            } else {
+                len = 1; // skip one byte, emit U+FFFD
+            }
+        }
+        std::size_t units = cp >= 0x10000 ? 2 : 1;
+        if (out.size() + units > max_units)
+            break;
+        if (units == 2) {
+            cp -= 0x10000;
+            out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+            out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+        } else {
+            out.push_back(static_cast<char16_t>(cp));
+        }
+        i += len;
+    }
+    return out;
+}
+
+} // namespace winbpf

@@ -1,18 +1,29 @@
 // SPDX-License-Identifier: MIT
-#include "record_builder.hpp"
-#include "utf16.hpp"
+#include "winbpf/utf16.hpp"
 
 #include <gtest/gtest.h>
 
-namespace winbpf::monitor
+#include <vector>
+
+namespace winbpf
 {
 namespace
 {
 
+std::vector<std::byte> utf16le_bytes(const std::u16string &text)
+{
+    std::vector<std::byte> bytes;
+    for (char16_t unit : text) {
+        bytes.push_back(static_cast<std::byte>(unit & 0xFF));
+        bytes.push_back(static_cast<std::byte>(unit >> 8));
+    }
+    return bytes;
+}
+
 std::string convert(const std::u16string &text)
 {
     std::string out = "stale content that must be replaced";
-    utf16le_to_utf8(test::utf16le(text), out);
+    utf16le_to_utf8(utf16le_bytes(text), out);
     return out;
 }
 
@@ -67,12 +78,27 @@ TEST(Utf16, OtherLoneSurrogatesBecomeReplacementCharacter)
 
 TEST(Utf16, OddTrailingByteBecomesReplacementCharacter)
 {
-    auto bytes = test::utf16le(u"ab");
+    auto bytes = utf16le_bytes(u"ab");
     bytes.push_back(std::byte{'c'});
     std::string out;
     utf16le_to_utf8(bytes, out);
     EXPECT_EQ(out, "ab\xef\xbf\xbd");
 }
 
+TEST(Utf16, AsciiAndMultibyte)
+{
+    EXPECT_EQ(utf8_to_utf16("root", 64), u"root");
+    EXPECT_EQ(utf8_to_utf16("j\xc3\xb6rg", 64), u"j\u00f6rg");
+    EXPECT_EQ(utf8_to_utf16("\xf0\x9f\x98\x80x", 64), u"\U0001F600x");
+    EXPECT_EQ(utf8_to_utf16("a\xffz", 64), u"a\uFFFDz");
+}
+
+TEST(Utf16, CapNeverSplitsASurrogatePair)
+{
+    EXPECT_EQ(utf8_to_utf16("abcdef", 4), u"abcd");
+    EXPECT_EQ(utf8_to_utf16("abc\xf0\x9f\x98\x80", 4), u"abc");
+    EXPECT_EQ(utf8_to_utf16(std::string(100, 'u'), 64).size(), 64u);
+}
+
 } // namespace
-} // namespace winbpf::monitor
+} // namespace winbpf
