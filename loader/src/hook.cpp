@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "winbpf/hook.hpp"
 
+#include <linux/types.h>
+
+#include "winbpf/abi.h"
+
 #include <array>
 
 namespace winbpf
@@ -10,7 +14,7 @@ namespace
 {
 // Hook section prefixes of CONTRACT §1; the glue names entry programs after them.
 constexpr std::array<std::string_view, 4> known_hooks = {"netevent_monitor", "process", "bind", "xdp"};
-constexpr std::string_view entry_mark = "__winbpf_";
+constexpr std::string_view entry_mark = WINBPF_ENTRY_MARK; // the name the glue gives entry programs
 
 bool is_event_name(std::string_view event)
 {
