@@ -4,10 +4,6 @@
 #include "winbpf/error.hpp"
 #include "winbpf/utf16.hpp"
 
-#include <linux/types.h>
-
-#include "winbpf/abi.h"
-
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -17,34 +13,46 @@
 namespace winbpf::detail
 {
 
-void fill_accounts(bpf_map *accounts, const std::string &object_name)
+bool place_account(std::vector<winbpf_account> &slots, __u32 uid, const char *name)
 {
-    int fd = bpf_map__fd(accounts);
-    setpwent();
-    int failure = 0;
-    while (passwd *entry = getpwent()) {
-        std::u16string name = utf8_to_utf16(entry->pw_name, WINBPF_ACCOUNT_NAME_MAX);
-        winbpf_account value{};
-        value.length = static_cast<__u32>(name.size() * 2);
-        for (std::size_t k = 0; k < name.size(); ++k) {
+    std::u16string units = utf8_to_utf16(name, WINBPF_ACCOUNT_NAME_MAX);
+    if (units.empty() || slots.size() != WINBPF_ACCOUNT_SLOTS)
+        return false;
+    for (__u32 k = 0; k < WINBPF_ACCOUNT_PROBES; ++k) {
+        winbpf_account &slot = slots[(uid + k) % WINBPF_ACCOUNT_SLOTS];
+        if (slot.length != 0 && slot.uid == uid)
+            return true; // the first passwd entry of a uid wins
+        if (slot.length != 0)
+            continue;
+        slot.uid = uid;
+        slot.length = static_cast<__u32>(units.size() * 2);
+        for (std::size_t i = 0; i < units.size(); ++i) {
             // Stored little-endian as the shim copies the bytes out unchanged.
-            auto unit = static_cast<std::uint16_t>(name[k]);
-            auto *bytes = reinterpret_cast<unsigned char *>(&value.name[k]);
+            auto unit = static_cast<std::uint16_t>(units[i]);
+            auto *bytes = reinterpret_cast<unsigned char *>(&slot.name[i]);
             bytes[0] = static_cast<unsigned char>(unit & 0xFF);
             bytes[1] = static_cast<unsigned char>(unit >> 8);
         }
-        __u32 uid = entry->pw_uid;
-        // The first passwd entry of a uid wins (as getpwuid would return it).
-        if (bpf_map_update_elem(fd, &uid, &value, BPF_NOEXIST) != 0 && errno != EEXIST) {
-            failure = errno;
-            break;
-        }
+        return true;
     }
+    return false;
+}
+
+void fill_accounts(bpf_map *accounts, const std::string &object_name)
+{
+    std::vector<winbpf_account> slots(WINBPF_ACCOUNT_SLOTS);
+    setpwent();
+    while (passwd *entry = getpwent())
+        place_account(slots, entry->pw_uid, entry->pw_name); // a uid without a free slot resolves to -ENOENT
     endpwent();
-    if (failure == E2BIG)
-        return; // map full: the remaining users resolve to -ENOENT (documented limit of winbpf_accounts)
-    if (failure != 0)
-        throw Error(object_name + ": writing map " WINBPF_MAP_ACCOUNTS ": " + errno_text(failure), failure);
+
+    int fd = bpf_map__fd(accounts);
+    for (__u32 index = 0; index < slots.size(); ++index) {
+        if (slots[index].length == 0)
+            continue;
+        if (bpf_map_update_elem(fd, &index, &slots[index], BPF_ANY) != 0)
+            throw Error(object_name + ": writing map " WINBPF_MAP_ACCOUNTS ": " + errno_text(errno), errno);
+    }
 }
 
 } // namespace winbpf::detail

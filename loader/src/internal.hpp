@@ -7,6 +7,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <linux/types.h>
+
+#include "winbpf/abi.h"
 
 struct bpf_map;
 struct bpf_object;
@@ -71,7 +76,13 @@ bool exit_tracepoint_has_group_dead();
 /// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.
 void write_config(bpf_map *config, const std::string &object_name);
 
-/// Fills the loaded accounts map (uid -> UTF-16LE user name) from the passwd database.
+/// Stores uid's name (UTF-8, cut at WINBPF_ACCOUNT_NAME_MAX UTF-16 units) in the first free slot of
+/// (uid + k) % WINBPF_ACCOUNT_SLOTS, k < WINBPF_ACCOUNT_PROBES (the layout the shim searches; slots has
+/// WINBPF_ACCOUNT_SLOTS entries). A uid already stored keeps its first name, as getpwuid returns it.
+/// Returns false when all probe slots are taken by other uids (that uid then resolves to -ENOENT) or name is empty.
+bool place_account(std::vector<winbpf_account> &slots, __u32 uid, const char *name);
+
+/// Fills the loaded accounts map (open-addressed uid -> UTF-16LE user name slots) from the passwd database.
 void fill_accounts(bpf_map *accounts, const std::string &object_name);
 
 } // namespace winbpf::detail

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "event_format.hpp"
 
-#include "filetime.hpp"
 #include "sid.hpp"
 #include "terminal_escape.hpp"
 
@@ -23,7 +22,7 @@ void append_number(std::string &out, std::uint64_t value)
 
 } // namespace
 
-void append_human_line(const ProcessEvent &event, std::string &out)
+void EventFormatter::append_human_line(const ProcessEvent &event, std::string &out)
 {
     const process_monitor_event &f = event.fixed;
     const bool created = f.operation == static_cast<std::uint8_t>(Operation::create);
@@ -37,23 +36,23 @@ void append_human_line(const ProcessEvent &event, std::string &out)
         out += ", ParentPID:";
         append_number(out, f.parent_process_id);
         out += ", Create Time:";
-        append_filetime_iso8601(f.creation_time, out);
+        times_.append(f.creation_time, out);
     } else {
         out += ", Exit Time:";
-        append_filetime_iso8601(f.exit_time, out);
+        times_.append(f.exit_time, out);
         out += ", Exit Code:";
         append_number(out, f.process_exit_code);
     }
     out += '\n';
 }
 
-void append_json_line(const ProcessEvent &event, std::string &out)
+void EventFormatter::append_json_line(const ProcessEvent &event, std::string &out)
 {
     const process_monitor_event &f = event.fixed;
     const bool created = f.operation == static_cast<std::uint8_t>(Operation::create);
-    const auto iso = [](std::uint64_t filetime) {
+    const auto iso = [this](std::uint64_t filetime) {
         std::string text;
-        append_filetime_iso8601(filetime, text);
+        times_.append(filetime, text);
         return text;
     };
     std::string sid;

@@ -4,7 +4,10 @@
 namespace winbpf::monitor
 {
 
-EventPrinter::EventPrinter(OutputFormat format) : format_(format) {}
+EventPrinter::EventPrinter(OutputFormat format)
+    : format_(format), table_(format == OutputFormat::json ? KeptStrings::all : KeptStrings::without_accounts)
+{
+}
 
 DecodeStatus EventPrinter::handle(std::span<const std::byte> record, std::string &out)
 {
@@ -19,9 +22,9 @@ DecodeStatus EventPrinter::handle(std::span<const std::byte> record, std::string
         record_.operation() == Operation::create ? table_.on_create(record_) : table_.on_delete(record_);
     const ProcessEvent event{record_.fixed, strings};
     if (format_ == OutputFormat::json)
-        append_json_line(event, out);
+        formatter_.append_json_line(event, out);
     else
-        append_human_line(event, out);
+        formatter_.append_human_line(event, out);
     return status;
 }
 

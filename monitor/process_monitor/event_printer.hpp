@@ -40,6 +40,7 @@ class EventPrinter
 
   private:
     OutputFormat format_;
+    EventFormatter formatter_;
     ProcessTable table_;
     Record record_;
     std::uint64_t received_ = 0;

@@ -2,6 +2,7 @@
 // FILETIME (100 ns ticks since 1601-01-01 UTC) as ISO-8601 text.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -17,5 +18,19 @@ void append_filetime_iso8601(std::uint64_t filetime, std::string &out);
 
 /// The same as a new string.
 std::string filetime_to_iso8601(std::uint64_t filetime);
+
+/// append_filetime_iso8601 that keeps the text of the last second it formatted: the events of a busy system come
+/// many per second, and most of the cost is the date and time of day.
+class FiletimeFormatter
+{
+  public:
+    /// Appends exactly what append_filetime_iso8601(filetime, out) appends.
+    void append(std::uint64_t filetime, std::string &out);
+
+  private:
+    std::uint64_t second_ = UINT64_MAX; ///< Second (FILETIME / 10^7) of date_time_; no FILETIME has this one.
+    char date_time_[40] = {};           ///< "YYYY-MM-DDTHH:MM:SS" of second_.
+    std::size_t date_time_size_ = 0;
+};
 
 } // namespace winbpf::monitor

@@ -8,23 +8,33 @@
 namespace winbpf::monitor
 {
 
-void convert_strings(const Record &record, ProcessStrings &strings)
+void convert_strings(const Record &record, ProcessStrings &strings, KeptStrings kept)
 {
-    utf16le_to_utf8(record.account_name, strings.account_name);
-    utf16le_to_utf8(record.account_domain, strings.account_domain);
+    if (kept == KeptStrings::all) {
+        utf16le_to_utf8(record.account_name, strings.account_name);
+        utf16le_to_utf8(record.account_domain, strings.account_domain);
+    } else {
+        strings.account_name.clear();
+        strings.account_domain.clear();
+    }
     utf16le_to_utf8(record.image_path, strings.image_path);
     utf16le_to_utf8(record.command_line, strings.command_line);
 }
 
-ProcessTable::ProcessTable()
+ProcessTable::ProcessTable(KeptStrings kept) : kept_(kept)
 {
     live_.reserve(4096);
     recycled_.reserve(max_recycled);
 }
 
+void ProcessTable::convert(const Record &record, ProcessStrings &strings) const
+{
+    convert_strings(record, strings, kept_);
+}
+
 void ProcessTable::recycle(Map::node_type node)
 {
-    if (recycled_.size() < max_recycled)
+    if (node && recycled_.size() < max_recycled)
         recycled_.push_back(std::move(node));
 }
 
@@ -43,18 +53,19 @@ const ProcessStrings &ProcessTable::on_create(const Record &record)
     }
     Entry &entry = it->second;
     entry.creation_time = record.fixed.creation_time;
-    convert_strings(record, entry.strings);
+    convert(record, entry.strings);
     return entry.strings;
 }
 
 const ProcessStrings &ProcessTable::on_delete(const Record &record)
 {
+    recycle(std::move(deleted_)); // the strings the previous call returned
     const auto it = live_.find(record.fixed.process_id);
     const bool joined = it != live_.end() && (it->second.creation_time == record.fixed.creation_time ||
                                               it->second.creation_time == any_creation_time);
     if (!joined) {
         if (record.has_strings()) {
-            convert_strings(record, scratch_);
+            convert(record, scratch_);
         } else {
             scratch_.account_name.clear();
             scratch_.account_domain.clear();
@@ -64,10 +75,10 @@ const ProcessStrings &ProcessTable::on_delete(const Record &record)
         return scratch_;
     }
 
-    Map::node_type node = live_.extract(it);
-    ProcessStrings &known = node.mapped().strings;
+    deleted_ = live_.extract(it);
+    ProcessStrings &known = deleted_.mapped().strings;
     if (record.has_strings()) {
-        convert_strings(record, scratch_);
+        convert(record, scratch_);
         std::pair<std::string *, std::string *> fields[] = {
             {&scratch_.account_name, &known.account_name},
             {&scratch_.account_domain, &known.account_domain},
@@ -77,12 +88,9 @@ const ProcessStrings &ProcessTable::on_delete(const Record &record)
         for (auto [mine, theirs] : fields)
             if (mine->empty())
                 mine->swap(*theirs);
-        recycle(std::move(node));
         return scratch_;
     }
-    std::swap(scratch_, known); // CREATE's strings out; scratch_'s buffers go to the recycled node
-    recycle(std::move(node));
-    return scratch_;
+    return known; // the CREATE's strings, in place
 }
 
 void ProcessTable::add_running(std::uint32_t process_id, std::string_view command_line)

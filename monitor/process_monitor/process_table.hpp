@@ -21,13 +21,19 @@ struct ProcessStrings {
     std::string command_line;
 };
 
+/// Which strings of a record a ProcessTable converts and keeps.
+enum class KeptStrings {
+    all,
+    without_accounts, ///< account_name and account_domain stay empty (the human format does not print them).
+};
+
 /// Live processes keyed by process id, each remembering the creation_time and strings of its newest CREATE.
 /// A later CREATE with the same process id replaces the entry: either the same process exec'd again (newest CREATE
 /// wins) or the id was reused, which means the old process is gone. So the table never outgrows pid_max.
 class ProcessTable
 {
   public:
-    ProcessTable();
+    explicit ProcessTable(KeptStrings kept = KeptStrings::all);
 
     /// Remembers a CREATE record's strings (converted to UTF-8) and returns them; valid until the next call.
     const ProcessStrings &on_create(const Record &record);
@@ -56,16 +62,24 @@ class ProcessTable
     using Map = std::unordered_map<std::uint32_t, Entry>;
 
     /// Keeps a node of an exited process for reuse (its strings keep their capacity), so the steady state of
-    /// CREATE/DELETE pairs allocates nothing. A node beyond max_recycled is freed.
+    /// CREATE/DELETE pairs allocates nothing. A node beyond max_recycled is freed; an empty node is ignored.
     void recycle(Map::node_type node);
 
+    /// convert_strings() for the strings kept.
+    void convert(const Record &record, ProcessStrings &strings) const;
+
     static constexpr std::size_t max_recycled = 1024;
+    KeptStrings kept_;
     Map live_;
     std::vector<Map::node_type> recycled_;
+    /// Node of the process the last on_delete() joined (its strings may be what it returned); recycled at the next
+    /// on_delete().
+    Map::node_type deleted_;
     ProcessStrings scratch_;
 };
 
-/// Fills strings from a record's UTF-16LE strings (empty when the record carries none).
-void convert_strings(const Record &record, ProcessStrings &strings);
+/// Fills strings from a record's UTF-16LE strings (empty when the record carries none); with
+/// KeptStrings::without_accounts, account_name and account_domain are made empty.
+void convert_strings(const Record &record, ProcessStrings &strings, KeptStrings kept = KeptStrings::all);
 
 } // namespace winbpf::monitor

@@ -3,6 +3,7 @@
 
 #include "utf8.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -12,6 +13,14 @@ namespace
 {
 
 constexpr char hex_digits[] = "0123456789abcdef";
+
+/// Bytes copied as they are: printable ASCII other than backslash.
+constexpr std::array<bool, 256> plain = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0x20; c < 0x7F; ++c)
+        table[c] = c != '\\';
+    return table;
+}();
 
 void append_hex_byte(std::string &out, const char *prefix, unsigned char byte)
 {
@@ -26,14 +35,10 @@ void append_terminal_escaped(std::string_view text, std::string &out)
 {
     std::size_t i = 0;
     while (i < text.size()) {
-        // Copy the longest run of printable ASCII other than backslash in one go.
+        // Copy the longest run of plain bytes in one go.
         std::size_t run = i;
-        while (run < text.size()) {
-            const auto c = static_cast<unsigned char>(text[run]);
-            if (c < 0x20 || c >= 0x7F || c == '\\')
-                break;
+        while (run < text.size() && plain[static_cast<unsigned char>(text[run])])
             ++run;
-        }
         out.append(text.data() + i, run - i);
         i = run;
         if (i == text.size())

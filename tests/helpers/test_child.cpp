@@ -6,6 +6,7 @@
 //   threads N       start N threads that stay alive, exit from main while they run (one process, N+1 threads)
 //   exec-chain N    re-exec itself (/proc/self/exe) with N-1 until N is 0, then exit 0 (N more execs)
 //   touch PATH      create PATH (the visible side effect a denied process must not have), exit 0
+//   uts-exec NAME   enter a new UTS namespace, set its host name to NAME, re-exec itself with "exit 0"
 //   args ...        ignore the arguments, exit 0
 // Exit status 100 on a usage error, 101 when an operation fails.
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <latch>
+#include <sched.h>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -69,13 +71,27 @@ int run_touch(const char *path)
     return 0;
 }
 
+int run_uts_exec(const char *argv0, const char *host_name)
+{
+    if (unshare(CLONE_NEWUTS) != 0 || sethostname(host_name, std::strlen(host_name)) != 0) {
+        std::perror("winbpf_test_child: unshare/sethostname");
+        return operation_failed;
+    }
+    char *const args[] = {const_cast<char *>(argv0), const_cast<char *>("exit"), const_cast<char *>("0"), nullptr};
+    execv("/proc/self/exe", args);
+    std::perror("winbpf_test_child: execv");
+    return operation_failed;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s exit N | sleep-ms N | threads N | exec-chain N | touch PATH | args ...\n",
-                     argv[0]);
+        std::fprintf(
+            stderr,
+            "usage: %s exit N | sleep-ms N | threads N | exec-chain N | touch PATH | uts-exec NAME | args ...\n",
+            argv[0]);
         return usage_error;
     }
     const std::string mode = argv[1];
@@ -85,6 +101,8 @@ int main(int argc, char **argv)
         return usage_error;
     if (mode == "touch")
         return run_touch(argv[2]);
+    if (mode == "uts-exec")
+        return run_uts_exec(argv[0], argv[2]);
     long value = 0;
     if (!parse_number(argv[2], value))
         return usage_error;

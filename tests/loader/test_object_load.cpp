@@ -120,6 +120,7 @@ TEST_F(ObjectLoad, LoadPreparesTheShim)
     __u32 root = 0;
     winbpf_account account{};
     ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map(WINBPF_MAP_ACCOUNTS)), &root, &account), 0);
+    EXPECT_EQ(account.uid, 0u); // uid 0's home slot is 0
     ASSERT_EQ(account.length, 8u);
     const unsigned char expected_name[] = {'r', 0, 'o', 0, 'o', 0, 't', 0};
     EXPECT_EQ(std::memcmp(account.name, expected_name, sizeof(expected_name)), 0);

@@ -72,6 +72,46 @@ TEST(HumanFormat, HostileStringsAreEscaped)
     EXPECT_EQ(out.find('\n'), out.size() - 1);
 }
 
+// Lone and reversed surrogates (only U+DC80..U+DCFF stand for a byte of the original text), controls and a C1 control,
+// repeated to a command line of 11000 UTF-16 units.
+TEST(EventPrinter, SurrogatesControlsAndLongStringsInBothFormats)
+{
+    const std::u16string unit = u"a\xD800"
+                                u"b\xDC41\xDCFF\x01\x9B\xDE00\xD83D\t";
+    const std::string r = "\xef\xbf\xbd"; // U+FFFD
+    std::u16string command;
+    std::string human_command, json_command;
+    for (int i = 0; i < 1000; ++i) {
+        command += unit;
+        human_command += "a" + r + "b" + r + "\\xff\\x01\\u009b" + r + r + "\\t";
+        json_command += "a" + r + "b" + r + r + "\\u0001\xc2\x9b" + r + r + "\\t";
+    }
+    RecordSpec spec;
+    spec.command_line = command;
+    const auto create = build_record(spec);
+    const auto destroy = build_record(delete_of(spec));
+
+    EventPrinter human(OutputFormat::human);
+    std::string out;
+    ASSERT_EQ(human.handle(create, out), DecodeStatus::ok);
+    ASSERT_EQ(human.handle(destroy, out), DecodeStatus::ok);
+    EXPECT_EQ(out, "Process created: PID:1234, Image:/usr/bin/true, CommandLine:" + human_command +
+                       ", ParentPID:1, Create Time:2026-11-21T22:11:10.123456Z\n"
+                       "Process destroyed: PID:1234, Image:/usr/bin/true, CommandLine:" +
+                       human_command + ", Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:137\n");
+
+    EventPrinter json(OutputFormat::json);
+    out.clear();
+    ASSERT_EQ(json.handle(create, out), DecodeStatus::ok);
+    ASSERT_EQ(json.handle(destroy, out), DecodeStatus::ok);
+    const auto newline = out.find('\n');
+    ASSERT_NE(newline, std::string::npos);
+    for (const std::string &line : {out.substr(0, newline), out.substr(newline + 1, out.size() - newline - 2)}) {
+        EXPECT_NE(line.find(R"("command_line":")" + json_command + "\""), std::string::npos);
+        EXPECT_EQ(nlohmann::ordered_json::parse(line).dump(), line);
+    }
+}
+
 TEST(JsonFormat, CreateLine)
 {
     EventPrinter printer(OutputFormat::json);

@@ -31,5 +31,42 @@ TEST(Filetime, Appends)
     EXPECT_EQ(out, "t=1970-01-01T00:00:00.000001Z");
 }
 
+TEST(FiletimeFormatter, SameAsAppendFiletimeIso8601)
+{
+    FiletimeFormatter formatter;
+    // Within one second, across seconds, days and years, backwards, and the extremes.
+    const std::uint64_t second = 10'000'000;
+    const std::uint64_t base = 134397726701234567ULL;
+    const std::uint64_t times[] = {base,
+                                   base + 1,
+                                   base + 10,
+                                   base + second - 1,
+                                   base + second,
+                                   base,
+                                   base + 86400 * second,
+                                   base - 366 * 86400 * second,
+                                   0,
+                                   9,
+                                   filetime_unix_epoch,
+                                   125963423999999990ULL,
+                                   125963423999999990ULL + 10,
+                                   2650467743999999990ULL,
+                                   2650467743999999990ULL + 10,
+                                   UINT64_MAX,
+                                   UINT64_MAX - second,
+                                   0};
+    std::string expected = "x", out = "x";
+    for (std::uint64_t filetime : times) {
+        append_filetime_iso8601(filetime, expected);
+        formatter.append(filetime, out);
+        ASSERT_EQ(out, expected) << filetime;
+    }
+    for (std::uint64_t filetime = base; filetime < base + 3 * second; filetime += 123457) {
+        append_filetime_iso8601(filetime, expected);
+        formatter.append(filetime, out);
+    }
+    EXPECT_EQ(out, expected);
+}
+
 } // namespace
 } // namespace winbpf::monitor

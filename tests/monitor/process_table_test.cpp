@@ -49,6 +49,56 @@ TEST(ProcessTable, DeleteWithoutStringsTakesThemFromCreate)
     EXPECT_EQ(table.size(), 0u);
 }
 
+TEST(ProcessTable, WithoutAccountsKeepsPathsOnly)
+{
+    ProcessTable table(KeptStrings::without_accounts);
+    RecordSpec create;
+    const auto create_bytes = build_record(create);
+    const ProcessStrings &created = table.on_create(decode(create_bytes));
+    EXPECT_EQ(created.image_path, "/usr/bin/true");
+    EXPECT_EQ(created.command_line, "true");
+    EXPECT_EQ(created.account_name, "");
+    EXPECT_EQ(created.account_domain, "");
+
+    RecordSpec with_strings = delete_of(create, true); // its own strings but no command line
+    with_strings.command_line.clear();
+    const auto delete_bytes = build_record(with_strings);
+    const ProcessStrings &deleted = table.on_delete(decode(delete_bytes));
+    EXPECT_EQ(deleted.image_path, "/usr/bin/true");
+    EXPECT_EQ(deleted.command_line, "true");
+    EXPECT_EQ(deleted.account_name, "");
+    EXPECT_EQ(deleted.account_domain, "");
+}
+
+TEST(ProcessTable, DeletedStringsStayValidUntilTheNextCall)
+{
+    ProcessTable table;
+    RecordSpec first;
+    first.process_id = 1;
+    first.command_line = u"first";
+    RecordSpec second;
+    second.process_id = 2;
+    second.command_line = u"second";
+    const auto first_bytes = build_record(first), second_bytes = build_record(second);
+    table.on_create(decode(first_bytes));
+    table.on_create(decode(second_bytes));
+    const auto first_delete = build_record(delete_of(first, false));
+    const auto second_delete = build_record(delete_of(second, false));
+    EXPECT_EQ(table.on_delete(decode(first_delete)).command_line, "first");
+    EXPECT_EQ(table.on_delete(decode(second_delete)).command_line, "second");
+    // The nodes of exited processes are reused without leftovers.
+    RecordSpec third;
+    third.process_id = 3;
+    third.command_line = u"3";
+    third.image_path = u"/x";
+    const auto third_bytes = build_record(third);
+    const ProcessStrings &created = table.on_create(decode(third_bytes));
+    EXPECT_EQ(created.command_line, "3");
+    EXPECT_EQ(created.image_path, "/x");
+    EXPECT_EQ(table.on_delete(decode(build_record(delete_of(third, false)))).command_line, "3");
+    EXPECT_EQ(table.size(), 0u);
+}
+
 TEST(ProcessTable, NewestCreateWins)
 {
     ProcessTable table;

@@ -4,10 +4,12 @@
 #include "child.hpp"
 #include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "temp_dir.hpp"
 #include "text.hpp"
 
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 #include <pwd.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -59,6 +61,33 @@ TEST_F(IdentityTest, TokenSidAndAccounts)
     }
 }
 
+// The shim reads ASCII host names with word loads and others through the UTF-8 path: lengths around the 8-byte
+// words, the longest name (64 bytes) and a non-ASCII name, each in a UTS namespace of the test's own.
+TEST_F(IdentityTest, AccountDomainIsTheHostNameOfTheProcesssUtsNamespace)
+{
+    const std::vector<std::string> names{"a",
+                                         "abcdefg",
+                                         "abcdefgh",
+                                         "abcdefghi",
+                                         std::string(63, 'x'),
+                                         std::string(64, 'y'),
+                                         "h\xc3\xb4te-\xc3\xbc-\xe2\x82\xac"}; // hôte-ü-€
+    for (const std::string &name : names) {
+        SCOPED_TRACE("host name " + name);
+        Recorder recorder;
+        Child child = Child::spawn({test_child_path(), "uts-exec", name});
+        const auto status = child.wait(10s);
+        ASSERT_TRUE(exited_with(status, 0)) << describe_status(status);
+        ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
+        const auto events = recorder.events_of(child.pid());
+        ASSERT_EQ(events.size(), 3u) << "CREATE before the namespace, CREATE after the re-exec, DELETE";
+        for (std::size_t i = 1; i < events.size(); ++i) {
+            EXPECT_EQ(events[i].account_domain_result, static_cast<int>(utf8_to_utf16le(name).size()));
+            EXPECT_EQ(events[i].account_domain, name);
+        }
+    }
+}
+
 TEST_F(IdentityTest, ImagePathOfTestChild)
 {
     const std::string expected = real_path(test_child_path());
@@ -67,6 +96,26 @@ TEST_F(IdentityTest, ImagePathOfTestChild)
         SCOPED_TRACE(e.is_create() ? "CREATE" : "DELETE");
         EXPECT_EQ(e.image_path_result, static_cast<int>(utf8_to_utf16le(expected).size()));
         EXPECT_EQ(e.image_path, expected);
+    }
+}
+
+// Directory names of every length around the shim's 8-byte word copies, up to the longest name (255 bytes), which
+// the shim copies with a helper call instead.
+TEST_F(IdentityTest, ImagePathWithNamesOfManyLengths)
+{
+    TempDir dir;
+    std::filesystem::path path = dir.path();
+    for (std::size_t length : {1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 200, 255})
+        path /= std::string(length, static_cast<char>('a' + length % 26));
+    std::filesystem::create_directories(path);
+    path /= "child";
+    std::filesystem::copy_file(test_child_path(), path);
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+
+    for (const Event &e : run({path.string(), "exit", "0"})) {
+        SCOPED_TRACE(e.is_create() ? "CREATE" : "DELETE");
+        EXPECT_EQ(e.image_path, path.string());
+        EXPECT_EQ(e.image_path_result, static_cast<int>(utf8_to_utf16le(path.string()).size()));
     }
 }
 

@@ -20,13 +20,18 @@
 /* ARRAY of WINBPF_FORKS_SLOTS struct winbpf_fork_origin, slot = tgid % WINBPF_FORKS_SLOTS: who forked each
  * process (sched_process_fork). Direct-mapped: an entry is valid only when tgid and start time match. */
 #define WINBPF_MAP_FORKS "winbpf_forks"
-/* HASH uid -> struct winbpf_account: user names (UTF-16LE) filled by the loader from the passwd database. */
+/* ARRAY of WINBPF_ACCOUNT_SLOTS struct winbpf_account: user names (UTF-16LE) filled by the loader from the passwd
+ * database. Open addressing: uid lives in the first free slot of (uid + k) % WINBPF_ACCOUNT_SLOTS,
+ * k < WINBPF_ACCOUNT_PROBES; an empty slot (length 0) ends a search. Array slots cost no hashing or locking. */
 #define WINBPF_MAP_ACCOUNTS "winbpf_accounts"
 
 /* Compile-time default of the scratch map size; the loader sets it to the number of possible CPUs. */
 #define WINBPF_SCRATCH_DEFAULT_CPUS 128
 /* Largest account name, in UTF-16 code units. */
 #define WINBPF_ACCOUNT_NAME_MAX 64
+/* Slots of WINBPF_MAP_ACCOUNTS, and how many consecutive slots a uid may occupy. */
+#define WINBPF_ACCOUNT_SLOTS 4096
+#define WINBPF_ACCOUNT_PROBES 4
 
 /* Loader-written configuration. */
 struct winbpf_config {
@@ -53,6 +58,7 @@ struct winbpf_fork_origin {
 
 /* Value of WINBPF_MAP_ACCOUNTS. */
 struct winbpf_account {
-    __u32 length; /* bytes of name used (UTF-16LE, no NUL) */
+    __u32 uid;    /* owner of the slot (valid when length != 0) */
+    __u32 length; /* bytes of name used (UTF-16LE, no NUL); 0: empty slot */
     __u16 name[WINBPF_ACCOUNT_NAME_MAX];
 };

@@ -22,16 +22,29 @@ struct _process_md;
 
 /*
  * bpf_ringbuf_output(map, data, size, flags). With flags 0 (what Windows programs pass) winbpf batches wake-ups:
- * the consumer is woken only once a quarter of the ring is filled; winbpf's loader drains on a timeout, so
- * records arrive within that timeout. Explicit Linux flags (BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP) are honoured.
- * A record that does not fit is counted in winbpf_lost and reported by the loader.
+ * the consumer is woken only once a quarter of the ring is filled (checked every min(ring / 64, 4 KiB) written
+ * per CPU); winbpf's loader drains on a timeout, so records arrive within that timeout. Explicit Linux flags
+ * (BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP) are honoured. A record that does not fit is counted in winbpf_lost and
+ * reported by the loader.
  */
 static __always_inline long winbpf_ringbuf_output(void *ringbuf, void *data, __u64 size, __u64 flags)
 {
     if (flags == 0) {
-        __u64 pending = bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA);
+        flags = BPF_RB_NO_WAKEUP;
+        /* The fill is checked once this CPU has written min(ring / 64, 4 KiB) since its last check: reading the
+         * consumer position is a cache miss (userspace writes it), so it is not paid for every record. */
         __u64 ring_size = bpf_ringbuf_query(ringbuf, BPF_RB_RING_SIZE);
-        flags = pending + size >= ring_size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+        __u64 every = ring_size / 64 < 4096 ? ring_size / 64 : 4096;
+        struct winbpf_scratch *s = winbpf_scratch_get();
+        __u64 unchecked = s ? s->loop.ringbuf_unchecked + size : every;
+        if (unchecked >= every) {
+            unchecked = 0;
+            __u64 pending = bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA);
+            if (pending + size >= ring_size / 4)
+                flags = BPF_RB_FORCE_WAKEUP;
+        }
+        if (s)
+            s->loop.ringbuf_unchecked = unchecked;
     }
     long ret = (bpf_ringbuf_output)(ringbuf, data, size, flags);
     if (ret < 0)

@@ -9,11 +9,26 @@
 #include "winbpf/task_strings.h"
 
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 4096);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, WINBPF_ACCOUNT_SLOTS);
     __type(key, __u32);
     __type(value, struct winbpf_account);
 } winbpf_accounts SEC(".maps");
+
+/* Slot of uid in winbpf_accounts (layout in winbpf/abi.h), or NULL when the loader did not store it. */
+static __always_inline struct winbpf_account *winbpf_account_find(__u32 uid)
+{
+#pragma unroll
+    for (__u32 k = 0; k < WINBPF_ACCOUNT_PROBES; k++) {
+        __u32 slot = (uid + k) % WINBPF_ACCOUNT_SLOTS;
+        struct winbpf_account *account = bpf_map_lookup_elem(&winbpf_accounts, &slot);
+        if (!account || account->length == 0)
+            return NULL;
+        if (account->uid == uid)
+            return account;
+    }
+    return NULL;
+}
 
 /* Image path: canonical absolute path of the executable (mm->exe_file, as /proc/PID/exe shows it). */
 static __always_inline int bpf_process_get_image_path(process_md_t *ctx, uint8_t *buf, uint32_t len)
@@ -22,14 +37,14 @@ static __always_inline int bpf_process_get_image_path(process_md_t *ctx, uint8_t
     if (!s)
         return -EINVAL;
     __u32 n = winbpf_task_image_path(s, WINBPF_HIDDEN(ctx)->task);
-    return winbpf_copy_out(buf, len, s->text, n);
+    return winbpf_copy_out(buf, len, winbpf_text_result(s), n);
 }
 
 /* Account name: user name of the process's effective uid (passwd database, loaded into winbpf_accounts). */
 static __always_inline int bpf_process_get_account_name(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
     __u32 euid = WINBPF_HIDDEN(ctx)->task->cred->euid.val;
-    struct winbpf_account *account = bpf_map_lookup_elem(&winbpf_accounts, &euid);
+    struct winbpf_account *account = winbpf_account_find(euid);
     if (!account)
         return -ENOENT;
     __u32 n = account->length;
@@ -47,5 +62,5 @@ static __always_inline int bpf_process_get_account_domain(process_md_t *ctx, uin
     long n = winbpf_task_host_name(s, WINBPF_HIDDEN(ctx)->task);
     if (n < 0)
         return -ENOENT;
-    return winbpf_copy_out(buf, len, s->text, n);
+    return winbpf_copy_out(buf, len, winbpf_text_result(s), n);
 }

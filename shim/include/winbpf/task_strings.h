@@ -35,11 +35,51 @@ static __always_inline __u32 winbpf_current_command_line(struct winbpf_scratch *
     __u64 n = end - start;
     if (n > WINBPF_ARGV_MAX)
         n = WINBPF_ARGV_MAX;
-    if (bpf_probe_read_user(s->cmd + WINBPF_ARGV_MAX, n, (const void *)start))
+    /* Raw argv at cmd[n], converted to cmd[0] (see utf16.h): a short command line stays in one page. */
+    __u64 at = n;
+    barrier_var(at);
+    if (bpf_probe_read_user(s->cmd + at, n, (const void *)start))
         return 0;
-    if (s->cmd[(WINBPF_ARGV_MAX + n - 1) & (WINBPF_CMD_REGION - 1)] == 0)
+    if (s->cmd[(at + n - 1) & (WINBPF_CMD_REGION - 1)] == 0)
         n--;
-    return winbpf_utf16_cmd(s, WINBPF_ARGV_MAX, n, 1);
+    return winbpf_utf16_cmd(s, at, n, 1);
+}
+
+/* enum bpf_features of kernels whose bpf_rdonly_cast(ptr, 0) gives read-only untrusted memory (6.17+); a local
+ * flavor so the shim builds against any vmlinux.h (CO-RE matches it to the kernel's enum by name). */
+enum bpf_features___winbpf { BPF_FEAT_RDONLY_CAST_TO_VOID___winbpf = 0 };
+
+/* Longest dentry name copied with direct loads; longer (rare) names are copied by bpf_probe_read_kernel. */
+#define WINBPF_NAME_DIRECT_MAX 64
+
+/*
+ * Copy a dentry name (len 1..WINBPF_NAME_DIRECT_MAX bytes) to text[pos..pos+len) with direct 8-byte loads instead of a
+ * helper call, right to left so no store reaches past the name's end (the leftmost store also covers up to 7 bytes
+ * before pos, which the path walk has not written yet). Dentry names contain no NUL byte, so a NUL among the name's
+ * bytes means a load faulted (the kernel then yields 0): returns 0 and the caller copies with bpf_probe_read_kernel.
+ * Also returns 0 on kernels without untrusted direct loads (the code is then dead and not verified).
+ */
+static __always_inline int winbpf_copy_name_direct(__u8 *text, __u32 pos, const unsigned char *name, __u32 len)
+{
+    if (!bpf_core_enum_value_exists(enum bpf_features___winbpf, BPF_FEAT_RDONLY_CAST_TO_VOID___winbpf))
+        return 0;
+    if (len > WINBPF_NAME_DIRECT_MAX)
+        return 0;
+    const __u8 *src = bpf_rdonly_cast(name, 0);
+    const __u64 high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+#pragma unroll
+    for (__u32 j = 0; j < WINBPF_NAME_DIRECT_MAX / 8; j++) {
+        if (8 * j >= len)
+            break;
+        /* Name bytes [len - 8j - 8, len - 8j): fewer than 8 of them in the leftmost word. */
+        __s64 from = (__s64)len - 8 * j - 8;
+        __u64 word = *(const __u64 *)(src + from);
+        __u64 mine = from >= 0 ? word : word | (~0ULL >> (64 + 8 * from));
+        if ((mine - ones) & ~mine & high)
+            return 0;
+        *(__u64 *)(text + ((pos + from) & (WINBPF_TEXT_REGION - 1))) = word;
+    }
+    return 1;
 }
 
 /* One dentry (or one mount crossing) per step; stops at the root of the mount tree. */
@@ -70,7 +110,8 @@ static long winbpf_path_step(__u64 index, void *vctx)
         return 1;
     }
     pos -= len;
-    bpf_probe_read_kernel(s->text + (pos & (WINBPF_TEXT_REGION - 1)), len, name);
+    if (!winbpf_copy_name_direct(s->text, pos, name, len))
+        bpf_probe_read_kernel(s->text + (pos & (WINBPF_TEXT_REGION - 1)), len, name);
     pos -= 1;
     s->text[pos & (WINBPF_TEXT_REGION - 1)] = '/';
     w->pos = pos;
@@ -78,8 +119,8 @@ static long winbpf_path_step(__u64 index, void *vctx)
     return 0;
 }
 
-/* Image path of task (trusted: mm->exe_file, as /proc/PID/exe) into s->text as UTF-16LE; returns the byte
- * length, 0 if unknown. */
+/* Image path of task (trusted: mm->exe_file, as /proc/PID/exe) into s->text as UTF-16LE (winbpf_text_result);
+ * returns the byte length, 0 if unknown. */
 static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, struct task_struct *task)
 {
     struct mm_struct *mm = task->mm;
@@ -111,7 +152,71 @@ static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, st
     return winbpf_utf16_text(s, pos, WINBPF_TEXT_REGION - pos);
 }
 
-/* Host name of task's UTS namespace into s->text as UTF-16LE; returns the byte length, < 0 if unknown. */
+/* Bytes 0..3 of w as four UTF-16LE code units (zero-extended). */
+static __always_inline __u64 winbpf_widen4(__u64 w)
+{
+    w &= 0xffffffffULL;
+    w = (w | (w << 16)) & 0x0000ffff0000ffffULL;
+    return (w | (w << 8)) & 0x00ff00ff00ff00ffULL;
+}
+
+/* Index (0..7) of the lowest byte whose marker bit 0x80 is set in z (z != 0). */
+static __always_inline __u32 winbpf_first_marked_byte(__u64 z)
+{
+    __u32 k = 0;
+    if (!(z & 0xffffffffULL)) {
+        k += 4;
+        z >>= 32;
+    }
+    if (!(z & 0xffffULL)) {
+        k += 2;
+        z >>= 16;
+    }
+    if (!(z & 0xffULL))
+        k += 1;
+    return k;
+}
+
+/* Where the ASCII fast path writes a host name: the last 128 bytes of the text region. */
+#define WINBPF_HOST_NAME_AT (WINBPF_TEXT_REGION - 128)
+
+/*
+ * ASCII host name straight from the UTS namespace with direct loads (no helper call, no loop): 8 words of
+ * nodename, each widened to UTF-16LE at s->text[WINBPF_HOST_NAME_AT + 16 * i]. Returns the byte length, or -1
+ * when the name is not pure ASCII or has no NUL in its first 64 bytes (the caller then takes the UTF-8 path).
+ */
+static __always_inline long winbpf_ascii_host_name(struct winbpf_scratch *s, struct uts_namespace *uts)
+{
+    const __u64 high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+    __u64 *out = (__u64 *)(s->text + WINBPF_HOST_NAME_AT);
+    /* Word loads (the verifier allows them inside the char array; clang would split a char-aligned access). */
+    const __u64 *node = (const __u64 *)(void *)uts->name.nodename;
+    __u32 len = 0;
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        __u64 w = node[i];
+        __u64 zero = (w - ones) & ~w & high;
+        if (zero) {
+            __u32 k = winbpf_first_marked_byte(zero);
+            __u64 before = k ? (~0ULL >> (64 - 8 * k)) : 0;
+            if (w & before & high)
+                return -1;
+            out[2 * i] = winbpf_widen4(w & before);
+            out[2 * i + 1] = winbpf_widen4((w & before) >> 32);
+            s->loop.text_start = WINBPF_HOST_NAME_AT;
+            return (len + k) * 2;
+        }
+        if (w & high)
+            return -1;
+        out[2 * i] = winbpf_widen4(w);
+        out[2 * i + 1] = winbpf_widen4(w >> 32);
+        len += 8;
+    }
+    return -1;
+}
+
+/* Host name of task's UTS namespace into s->text as UTF-16LE (winbpf_text_result); returns the byte length,
+ * < 0 if unknown. */
 static __always_inline long winbpf_task_host_name(struct winbpf_scratch *s, struct task_struct *task)
 {
     struct nsproxy *nsproxy = task->nsproxy;
@@ -120,7 +225,10 @@ static __always_inline long winbpf_task_host_name(struct winbpf_scratch *s, stru
     struct uts_namespace *uts = nsproxy->uts_ns;
     if (!uts)
         return -ENOENT;
-    __u32 at = WINBPF_TEXT_REGION - 128;
+    long ascii = winbpf_ascii_host_name(s, uts);
+    if (ascii > 0)
+        return ascii;
+    __u32 at = WINBPF_HOST_NAME_AT;
     long n = bpf_probe_read_kernel_str(s->text + at, 65, &uts->name.nodename);
     if (n <= 1)
         return -ENOENT;

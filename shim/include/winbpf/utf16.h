@@ -3,14 +3,15 @@
  * UTF-8 -> UTF-16LE conversion inside the per-CPU scratch, driven by bpf_loop.
  *
  * Invalid UTF-8 bytes become lone surrogates U+DC80..U+DCFF (the byte value + 0xDC00), so userspace can restore the
- * original bytes exactly. Conversion runs in place: input bytes sit in the upper half of a region, output starts
- * at offset 0 of the same region and never overtakes the unread input.
+ * original bytes exactly. Conversion runs in place: n input bytes at offset in >= n; the output (at most 2 bytes per
+ * input byte) starts at in - n and never overtakes the unread input, so a short string touches only the memory
+ * right around it (a few cache lines, not two halves of a 64 KiB region).
  */
 #pragma once
 
 #include "winbpf/common.h"
 
-/* One loop step: eight ASCII bytes at once, or one code point. Returns 1 when the input is used up. */
+/* One loop step: up to eight ASCII bytes at once, or one code point. Returns 1 when the input is used up. */
 #define WINBPF_DEFINE_UTF16_STEP(step_name, region, mask)                                                              \
     static long step_name(__u64 index, void *vctx)                                                                     \
     {                                                                                                                  \
@@ -21,19 +22,22 @@
             return 1;                                                                                                  \
         __u8 *r = s->region;                                                                                           \
         __u32 avail = end - in;                                                                                        \
-        if (avail >= 8) {                                                                                              \
-            __u64 w = *(__u64 *)(r + (in & (mask)));                                                                   \
-            if ((w & 0x8080808080808080ULL) == 0) {                                                                    \
-                __u16 *o = (__u16 *)(r + (out & (mask)));                                                              \
-                _Pragma("unroll") for (int k = 0; k < 8; k++)                                                          \
-                {                                                                                                      \
-                    __u16 ch = (w >> (8 * k)) & 0xff;                                                                  \
-                    o[k] = (ch == 0 && c->nul_to_space) ? ' ' : ch;                                                    \
-                }                                                                                                      \
-                c->in = in + 8;                                                                                        \
-                c->out = out + 16;                                                                                     \
-                return 0;                                                                                              \
+        /* ASCII fast path: 8 bytes, or the last 1..7 (the bytes after the input are masked off; the lanes written     \
+         * for them land after the output, in memory the caller does not use). */                                      \
+        __u32 take = avail < 8 ? avail : 8;                                                                            \
+        __u64 w = *(__u64 *)(r + (in & (mask)));                                                                       \
+        if (take < 8)                                                                                                  \
+            w &= ~0ULL >> (64 - 8 * take);                                                                             \
+        if ((w & 0x8080808080808080ULL) == 0) {                                                                        \
+            __u16 *o = (__u16 *)(r + (out & (mask)));                                                                  \
+            _Pragma("unroll") for (int k = 0; k < 8; k++)                                                              \
+            {                                                                                                          \
+                __u16 ch = (w >> (8 * k)) & 0xff;                                                                      \
+                o[k] = (ch == 0 && c->nul_to_space) ? ' ' : ch;                                                        \
             }                                                                                                          \
+            c->in = in + take;                                                                                         \
+            c->out = out + 2 * take;                                                                                   \
+            return 0;                                                                                                  \
         }                                                                                                              \
         __u32 b0 = r[in & (mask)];                                                                                     \
         __u32 b1 = avail > 1 ? r[(in + 1) & (mask)] : 0;                                                               \
@@ -73,7 +77,7 @@
 WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_cmd, cmd, WINBPF_CMD_REGION - 1)
 WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_text, text, WINBPF_TEXT_REGION - 1)
 
-/* Convert n bytes at cmd[in] into UTF-16LE at cmd[0]; returns the output length in bytes. */
+/* Convert n bytes at cmd[in] (in >= n) into UTF-16LE at cmd[0]; returns the output length in bytes. */
 static __always_inline __u32 winbpf_utf16_cmd(struct winbpf_scratch *s, __u32 in, __u32 n, __u32 nul_to_space)
 {
     struct winbpf_loop_ctx lc = {.s = s};
@@ -85,14 +89,22 @@ static __always_inline __u32 winbpf_utf16_cmd(struct winbpf_scratch *s, __u32 in
     return s->loop.out;
 }
 
-/* Convert n bytes at text[in] into UTF-16LE at text[0]; returns the output length in bytes. */
+/* Convert n bytes at text[in] (in >= n) into UTF-16LE at text[in - n], recorded in s->loop.text_start; returns the
+ * output length in bytes. */
 static __always_inline __u32 winbpf_utf16_text(struct winbpf_scratch *s, __u32 in, __u32 n)
 {
     struct winbpf_loop_ctx lc = {.s = s};
     s->loop.in = in;
     s->loop.in_end = in + n;
-    s->loop.out = 0;
+    s->loop.out = in - n;
+    s->loop.text_start = in - n;
     s->loop.nul_to_space = 0;
     bpf_loop(n, winbpf_utf16_step_text, &lc, 0);
-    return s->loop.out;
+    return s->loop.out - (in - n);
+}
+
+/* The UTF-16LE string last built in s->text (by winbpf_utf16_text or a fast path). */
+static __always_inline __u8 *winbpf_text_result(struct winbpf_scratch *s)
+{
+    return s->text + (s->loop.text_start & (WINBPF_TEXT_REGION - 1));
 }
