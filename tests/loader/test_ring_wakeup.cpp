@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// bpf_ringbuf_output(..., 0) in a Windows program batches wake-ups (README, "Ring buffers"): a consumer asleep in
+// poll is not woken for a few records, but is woken once a quarter of the ring is used, long before its timeout.
+#include "test_support.hpp"
+#include "winbpf/attachment.hpp"
+#include "winbpf/object.hpp"
+#include "winbpf/ring_buffer.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+
+using loader_test::bpf_path;
+using namespace std::chrono_literals;
+
+namespace
+{
+
+class RingWakeup : public loader_test::KernelTest
+{
+};
+
+/// Runs /bin/true count times, one after the other. Each run gives loader_test_monitor.o four 24-byte records
+/// (two handlers, CREATE and DELETE; 16 bytes of event plus the 8-byte record header).
+void run_true(int count)
+{
+    char *const argv[] = {const_cast<char *>("true"), nullptr};
+    for (int i = 0; i < count; ++i) {
+        pid_t pid = -1;
+        ASSERT_EQ(posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, nullptr), 0);
+        int status = 0;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    }
+}
+
+/// How long a consumer sleeps in poll (at most timeout) before records arrive, while producer runs in another
+/// thread that starts once the consumer has drained everything written so far. A poll cut short by a signal
+/// (the producer's children exiting) returns no records and is resumed for the remaining time.
+template <typename Producer>
+std::chrono::steady_clock::duration poll_while(winbpf::RingBufferConsumer &consumer, std::chrono::milliseconds timeout,
+                                               Producer producer)
+{
+    consumer.poll(0ms); // empty ring: the next poll sleeps until a wake-up or its timeout
+    std::jthread thread([&producer] {
+        std::this_thread::sleep_for(100ms);
+        producer();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + timeout;
+    for (auto now = start; now < deadline; now = std::chrono::steady_clock::now()) {
+        if (consumer.poll(std::chrono::ceil<std::chrono::milliseconds>(deadline - now)) > 0)
+            return std::chrono::steady_clock::now() - start;
+    }
+    return std::chrono::steady_clock::now() - start;
+}
+
+TEST_F(RingWakeup, AFewRecordsDoNotWakeASleepingConsumer)
+{
+    winbpf::Object object = winbpf::Object::open_file(bpf_path("loader_test_monitor.o"));
+    object.load();
+    winbpf::Attachment attachment(object);
+    std::uint64_t records = 0;
+    winbpf::RingBufferConsumer consumer(object.map("loader_test_events"), [&records](auto) {
+        ++records;
+        return 0;
+    });
+
+    const auto slept = poll_while(consumer, 1500ms, [] { run_true(3); });
+    EXPECT_GE(slept, 1400ms) << "woken by a handful of records instead of draining at the timeout";
+    consumer.poll(0ms);
+    EXPECT_GE(records, 12u) << "3 processes x 2 handlers x (CREATE + DELETE)";
+}
+
+TEST_F(RingWakeup, AQuarterFullRingWakesASleepingConsumer)
+{
+    winbpf::Object object = winbpf::Object::open_file(bpf_path("loader_test_monitor.o"));
+    object.load();
+    winbpf::Attachment attachment(object);
+    std::uint64_t records = 0;
+    winbpf::RingBufferConsumer consumer(object.map("loader_test_events"), [&records](auto) {
+        ++records;
+        return 0;
+    });
+
+    // A quarter of the 256 KiB ring is 64 KiB: about 700 processes; 1500 leave a wide margin.
+    const auto slept = poll_while(consumer, 30s, [] { run_true(1500); });
+    EXPECT_LT(slept, 20s) << "not woken when a quarter of the ring was used";
+    EXPECT_GE(records * 24, 64u * 1024) << "woken before a quarter of the ring was used";
+}
+
+} // namespace
