@@ -80,18 +80,19 @@ ProcessMonitor(process_md_t* ctx)
     memset(event, 0, sizeof(*event));
     event->timestamp = ctx->operation == PROCESS_OPERATION_DELETE ? ctx->exit_time : winbpf_filetime_now();
     event->creation_time = ctx->creation_time;
-    event->exit_time = ctx->exit_time;
     event->process_id = process_id;
     event->parent_process_id = (uint32_t)ctx->parent_process_id;
     event->creating_process_id = (uint32_t)ctx->creating_process_id;
     event->creating_thread_id = (uint32_t)ctx->creating_thread_id;
     event->process_exit_code = ctx->process_exit_code;
     event->operation = ctx->operation;
-    event->token_sid_size = ctx->token_sid_size > sizeof(event->token_sid) ? sizeof(event->token_sid)
-                                                                           : ctx->token_sid_size;
-    memcpy(event->token_sid, ctx->token_sid, sizeof(event->token_sid));
+    // The SID follows the fixed part: all of it is copied (a constant size is a few inline stores), only
+    // token_sid_size bytes of it are kept.
+    uint32_t sid_size = ctx->token_sid_size > PROCESS_MONITOR_SID_MAX ? PROCESS_MONITOR_SID_MAX : ctx->token_sid_size;
+    event->token_sid_size = sid_size;
+    memcpy(record + sizeof(*event), ctx->token_sid, PROCESS_MONITOR_SID_MAX);
 
-    uint32_t size = sizeof(*event);
+    uint32_t size = sizeof(*event) + sid_size;
     if (with_strings) {
         event->flags |= PROCESS_MONITOR_FLAG_STRINGS;
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Ring buffer record of bpf/process_monitor.c, shared with monitor/ (userspace). Little-endian, packed as laid
- * out (all fields naturally aligned). Strings are UTF-16LE without NUL and follow the fixed part in this order:
- * account_name, account_domain, image_path, command_line. They are present only when
+ * out (all fields naturally aligned). The fixed part is followed by token_sid_size bytes of binary SID, then by
+ * UTF-16LE strings without NUL in this order: account_name, account_domain, image_path, command_line. A record
+ * is kept small (a DELETE is 64 bytes with its SID): every byte is written and read across CPUs per event.
+ * The strings are present only when
  * PROCESS_MONITOR_FLAG_STRINGS is set: a DELETE of a process whose CREATE record was delivered carries no strings
  * (userspace keeps them from the CREATE, keyed by process_id and creation_time). A DELETE that does carry
  * strings has image path and accounts but never a command line (as on Windows, the hook gives none at DELETE):
@@ -14,15 +16,15 @@
 #define PROCESS_MONITOR_FLAG_IMAGE_TRUNCATED 0x2   /* image_path was cut at PROCESS_MONITOR_IMAGE_MAX */
 #define PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED 0x4 /* command_line was cut at PROCESS_MONITOR_COMMAND_MAX */
 
+#define PROCESS_MONITOR_SID_MAX 68        /* bytes of token_sid (TOKEN_SID_MAX_SIZE) */
 #define PROCESS_MONITOR_ACCOUNT_MAX 128   /* bytes of account_name and of account_domain */
 #define PROCESS_MONITOR_IMAGE_MAX 8192    /* bytes of image_path (the shim's longest path) */
 #define PROCESS_MONITOR_COMMAND_MAX 24064 /* bytes of command_line (12032 UTF-16 units) */
 #define PROCESS_MONITOR_RECORD_MAX 32768  /* largest record */
 
 struct process_monitor_event {
-    uint64_t timestamp;         /* FILETIME of the event (exec or exit) */
+    uint64_t timestamp;         /* FILETIME of the event: the exec (CREATE) or the exit (DELETE: the exit time) */
     uint64_t creation_time;     /* FILETIME of the process start */
-    uint64_t exit_time;         /* FILETIME of the exit (DELETE) */
     uint32_t process_id;        /* tgid */
     uint32_t parent_process_id; /* real parent's tgid */
     uint32_t creating_process_id;
@@ -30,8 +32,7 @@ struct process_monitor_event {
     uint32_t process_exit_code;   /* DELETE: 0..255, 128+N for signal N */
     uint8_t operation;            /* 0 CREATE, 1 DELETE (process_operation_t) */
     uint8_t flags;                /* PROCESS_MONITOR_FLAG_* */
-    uint16_t token_sid_size;      /* bytes of token_sid used */
-    uint8_t token_sid[68];        /* binary SID S-1-22-1-<euid> */
+    uint16_t token_sid_size;      /* bytes of binary SID (S-1-22-1-<euid>) right after the fixed part */
     uint16_t account_name_size;   /* bytes */
     uint16_t account_domain_size; /* bytes */
     uint16_t image_path_size;     /* bytes */

@@ -42,11 +42,17 @@ struct Strings {
     std::u16string_view command_line;
 };
 
-/// A record as the BPF side writes it: fixed part, then the strings when given, padded to 8 bytes like the ring.
+/// S-1-22-1-0 (root) as the BPF side writes it after the fixed part.
+constexpr std::uint8_t root_sid[] = {1, 2, 0, 0, 0, 0, 0, 22, 1, 0, 0, 0, 0, 0, 0, 0};
+
+/// A record as the BPF side writes it: fixed part, root's SID, then the strings when given, padded to 8 bytes like
+/// the ring.
 std::vector<std::byte> build_record(const process_monitor_event &fixed_in, const Strings *strings)
 {
     process_monitor_event fixed = fixed_in;
-    std::vector<std::byte> tail;
+    fixed.token_sid_size = sizeof(root_sid);
+    std::vector<std::byte> tail(reinterpret_cast<const std::byte *>(root_sid),
+                                reinterpret_cast<const std::byte *>(root_sid) + sizeof(root_sid));
     if (strings) {
         fixed.flags |= PROCESS_MONITOR_FLAG_STRINGS;
         const std::u16string_view parts[] = {strings->account_name, strings->account_domain, strings->image_path,
@@ -75,14 +81,11 @@ std::vector<std::vector<std::byte>> build_workload(const Strings &strings)
         fixed.process_id = 100'000 + i;
         fixed.parent_process_id = fixed.creating_process_id = fixed.creating_thread_id = 4321;
         fixed.creation_time = fixed.timestamp = start + i * exec_interval;
-        const std::uint8_t root_sid[] = {1, 2, 0, 0, 0, 0, 0, 22, 1, 0, 0, 0, 0, 0, 0, 0}; // S-1-22-1-0
-        std::memcpy(fixed.token_sid, root_sid, sizeof(root_sid));
-        fixed.token_sid_size = sizeof(root_sid);
         fixed.operation = 0; // CREATE
         records.push_back(build_record(fixed, &strings));
 
-        fixed.operation = 1; // DELETE, strings known from the CREATE
-        fixed.exit_time = fixed.timestamp = fixed.creation_time + lifetime;
+        fixed.operation = 1;                              // DELETE, strings known from the CREATE
+        fixed.timestamp = fixed.creation_time + lifetime; // a DELETE's timestamp is its exit time
         records.push_back(build_record(fixed, nullptr));
     }
     return records;

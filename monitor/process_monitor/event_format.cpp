@@ -39,7 +39,7 @@ void EventFormatter::append_human_line(const ProcessEvent &event, std::string &o
         times_.append(f.creation_time, out);
     } else {
         out += ", Exit Time:";
-        times_.append(f.exit_time, out);
+        times_.append(f.timestamp, out); // a DELETE's timestamp is its exit time
         out += ", Exit Code:";
         append_number(out, f.process_exit_code);
     }
@@ -56,7 +56,7 @@ void EventFormatter::append_json_line(const ProcessEvent &event, std::string &ou
         return text;
     };
     std::string sid;
-    append_sid_text({f.token_sid, f.token_sid_size}, sid);
+    append_sid_text(event.token_sid, sid);
 
     nlohmann::ordered_json line;
     line["type"] = created ? "process_create" : "process_delete";
@@ -72,7 +72,7 @@ void EventFormatter::append_json_line(const ProcessEvent &event, std::string &ou
     line["account_name"] = event.strings.account_name;
     line["account_domain"] = event.strings.account_domain;
     if (!created) {
-        line["exit_time"] = iso(f.exit_time);
+        line["exit_time"] = iso(f.timestamp); // a DELETE's timestamp is its exit time
         line["process_exit_code"] = f.process_exit_code;
     }
     // Invalid UTF-8 from argv becomes U+FFFD, so every line is valid JSON.

@@ -6,14 +6,18 @@
 #include "process_table.hpp"
 #include "record.hpp"
 
+#include <span>
+
 #include <string>
 
 namespace winbpf::monitor
 {
 
-/// One event ready to print: the record's fixed part and the process's strings (from the record or the table).
+/// One event ready to print: the record's fixed part and SID, and the process's strings (from the record or the
+/// table).
 struct ProcessEvent {
     const process_monitor_event &fixed;
+    std::span<const std::uint8_t> token_sid;
     const ProcessStrings &strings;
 };
 

@@ -20,7 +20,7 @@ DecodeStatus EventPrinter::handle(std::span<const std::byte> record, std::string
     }
     const ProcessStrings &strings =
         record_.operation() == Operation::create ? table_.on_create(record_) : table_.on_delete(record_);
-    const ProcessEvent event{record_.fixed, strings};
+    const ProcessEvent event{record_.fixed, record_.token_sid, strings};
     if (format_ == OutputFormat::json)
         formatter_.append_json_line(event, out);
     else

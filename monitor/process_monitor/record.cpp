@@ -35,10 +35,13 @@ DecodeStatus decode_record(std::span<const std::byte> bytes, Record &out) noexce
     if (f.operation != static_cast<std::uint8_t>(Operation::create) &&
         f.operation != static_cast<std::uint8_t>(Operation::destroy))
         return DecodeStatus::bad_operation;
-    if (f.token_sid_size > sizeof(f.token_sid))
+    if (f.token_sid_size > PROCESS_MONITOR_SID_MAX)
         return DecodeStatus::bad_sid_size;
+    if (bytes.size() < fixed_size + f.token_sid_size)
+        return DecodeStatus::size_mismatch;
+    out.token_sid = {reinterpret_cast<const std::uint8_t *>(bytes.data()) + fixed_size, f.token_sid_size};
 
-    std::size_t expected = fixed_size;
+    std::size_t expected = fixed_size + f.token_sid_size;
     if (out.has_strings()) {
         const std::size_t sizes[] = {f.account_name_size, f.account_domain_size, f.image_path_size,
                                      f.command_line_size};
@@ -48,7 +51,7 @@ DecodeStatus decode_record(std::span<const std::byte> bytes, Record &out) noexce
         expected += sizes[0] + sizes[1] + sizes[2] + sizes[3];
         if (bytes.size() < expected || bytes.size() - expected >= 8)
             return DecodeStatus::size_mismatch;
-        std::size_t offset = fixed_size;
+        std::size_t offset = fixed_size + f.token_sid_size;
         std::span<const std::byte> *views[] = {&out.account_name, &out.account_domain, &out.image_path,
                                                &out.command_line};
         for (std::size_t i = 0; i < 4; ++i) {

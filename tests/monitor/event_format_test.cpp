@@ -203,7 +203,7 @@ TEST(EventPrinter, CountsMalformedRecordsWithoutOutput)
     EventPrinter printer(OutputFormat::json);
     std::string out;
     const auto good = build_record(RecordSpec{});
-    EXPECT_EQ(printer.handle(std::span(good).first(100), out), DecodeStatus::too_short);
+    EXPECT_EQ(printer.handle(std::span(good).first(sizeof(process_monitor_event) - 1), out), DecodeStatus::too_short);
     EXPECT_EQ(printer.handle(std::span(good).first(good.size() - 2), out), DecodeStatus::size_mismatch);
     EXPECT_TRUE(out.empty());
     EXPECT_EQ(printer.handle(good, out), DecodeStatus::ok);

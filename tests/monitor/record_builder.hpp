@@ -40,13 +40,12 @@ struct RecordSpec {
     std::u16string command_line = u"true";
 };
 
-/// Serializes spec: fixed part, then (when spec.strings) the four UTF-16LE strings.
+/// Serializes spec: fixed part, the 16-byte SID S-1-22-1-<uid>, then (when spec.strings) the four UTF-16LE strings.
 inline std::vector<std::byte> build_record(const RecordSpec &spec)
 {
     process_monitor_event fixed{};
     fixed.timestamp = spec.operation == Operation::create ? spec.creation_time : spec.exit_time;
     fixed.creation_time = spec.creation_time;
-    fixed.exit_time = spec.exit_time;
     fixed.process_id = spec.process_id;
     fixed.parent_process_id = spec.parent_process_id;
     fixed.creating_process_id = spec.parent_process_id;
@@ -70,8 +69,8 @@ inline std::vector<std::byte> build_record(const RecordSpec &spec)
                                   static_cast<std::uint8_t>(spec.uid >> 8),
                                   static_cast<std::uint8_t>(spec.uid >> 16),
                                   static_cast<std::uint8_t>(spec.uid >> 24)};
-    std::memcpy(fixed.token_sid, sid, sizeof(sid));
-    std::vector<std::byte> strings;
+    std::vector<std::byte> strings(reinterpret_cast<const std::byte *>(sid),
+                                   reinterpret_cast<const std::byte *>(sid) + sizeof(sid));
     if (spec.strings) {
         fixed.flags |= PROCESS_MONITOR_FLAG_STRINGS;
         const std::u16string *parts[] = {&spec.account_name, &spec.account_domain, &spec.image_path,
@@ -86,8 +85,7 @@ inline std::vector<std::byte> build_record(const RecordSpec &spec)
     }
     std::vector<std::byte> record(sizeof(fixed) + strings.size());
     std::memcpy(record.data(), &fixed, sizeof(fixed));
-    if (!strings.empty())
-        std::memcpy(record.data() + sizeof(fixed), strings.data(), strings.size());
+    std::memcpy(record.data() + sizeof(fixed), strings.data(), strings.size());
     return record;
 }
 

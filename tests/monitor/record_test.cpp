@@ -23,12 +23,12 @@ std::u16string as_u16(std::span<const std::byte> bytes)
 
 TEST(Record, FixedPartLayout)
 {
-    // bpf/process_monitor.h: 124 bytes of fields, padded to 8-byte alignment.
-    EXPECT_EQ(offsetof(process_monitor_event, process_id), 24u);
-    EXPECT_EQ(offsetof(process_monitor_event, operation), 44u);
-    EXPECT_EQ(offsetof(process_monitor_event, token_sid), 48u);
-    EXPECT_EQ(offsetof(process_monitor_event, command_line_size), 122u);
-    EXPECT_EQ(sizeof(process_monitor_event), 128u);
+    // bpf/process_monitor.h: 48 bytes, no padding; the SID and the strings follow.
+    EXPECT_EQ(offsetof(process_monitor_event, process_id), 16u);
+    EXPECT_EQ(offsetof(process_monitor_event, operation), 36u);
+    EXPECT_EQ(offsetof(process_monitor_event, token_sid_size), 38u);
+    EXPECT_EQ(offsetof(process_monitor_event, command_line_size), 46u);
+    EXPECT_EQ(sizeof(process_monitor_event), 48u);
 }
 
 TEST(Record, DecodesCreateWithStrings)
@@ -42,7 +42,9 @@ TEST(Record, DecodesCreateWithStrings)
     EXPECT_TRUE(record.has_strings());
     EXPECT_EQ(record.fixed.process_id, 1234u);
     EXPECT_EQ(record.fixed.creation_time, spec.creation_time);
-    EXPECT_EQ(record.token_sid().size(), 16u);
+    ASSERT_EQ(record.token_sid.size(), 16u);
+    EXPECT_EQ(record.token_sid[7], 22u); // identifier authority 22 (Unix users)
+    EXPECT_EQ(record.token_sid[12], 1000 & 0xff);
     EXPECT_EQ(as_u16(record.account_name), u"alice");
     EXPECT_EQ(as_u16(record.account_domain), u"host");
     EXPECT_EQ(as_u16(record.image_path), u"/usr/bin/true");
@@ -56,7 +58,7 @@ TEST(Record, DecodesDeleteWithoutStrings)
     spec.strings = false;
     spec.exit_code = 7;
     const auto bytes = build_record(spec);
-    ASSERT_EQ(bytes.size(), sizeof(process_monitor_event));
+    ASSERT_EQ(bytes.size(), sizeof(process_monitor_event) + 16); // fixed part and SID
     Record record;
     ASSERT_EQ(decode_record(bytes, record), DecodeStatus::ok);
     EXPECT_EQ(record.operation(), Operation::destroy);
@@ -95,6 +97,28 @@ TEST(Record, RejectsTruncatedStrings)
     // Fixed part only, but the flag promises strings.
     EXPECT_EQ(decode_record(std::span(bytes).first(sizeof(process_monitor_event)), record),
               DecodeStatus::size_mismatch);
+}
+
+TEST(Record, RejectsATruncatedSid)
+{
+    RecordSpec spec;
+    spec.operation = Operation::destroy;
+    spec.strings = false;
+    const auto bytes = build_record(spec);
+    Record record;
+    for (std::size_t cut = 1; cut <= 16; ++cut)
+        EXPECT_EQ(decode_record(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch)
+            << cut;
+}
+
+TEST(Record, DeleteTimestampIsTheExitTime)
+{
+    RecordSpec spec;
+    spec.operation = Operation::destroy;
+    spec.exit_time = 134397726711234567ULL;
+    Record record;
+    ASSERT_EQ(decode_record(build_record(spec), record), DecodeStatus::ok);
+    EXPECT_EQ(record.exit_time(), spec.exit_time);
 }
 
 TEST(Record, RejectsStringSizesBeyondTheRecord)
