@@ -90,6 +90,8 @@ void Report::add(unsigned round, const Measurement &m)
                                                     : 0.0);
         std::fputc(')', stderr);
     }
+    if (m.workload.steal_percent)
+        std::fprintf(stderr, ", host steal %.1f%%", *m.workload.steal_percent);
     if (!m.problem.empty())
         std::fprintf(stderr, " PROBLEM: %s", m.problem.c_str());
     std::fputc('\n', stderr);
@@ -196,6 +198,18 @@ bool Report::print(std::FILE *out) const
     }
     if (!line.empty())
         std::fprintf(out, "\n%s\n", line.c_str());
+
+    // Time the host ran other guests while ours wanted the CPU: it inflates every time figure above (BPF run
+    // time is wall time around each run), so a run with much steal is not comparable with a quiet one.
+    std::vector<double> steal;
+    for (const Entry &entry : entries_)
+        if (entry.measurement.workload.steal_percent)
+            steal.push_back(*entry.measurement.workload.steal_percent);
+    if (!steal.empty()) {
+        std::ranges::sort(steal);
+        std::fprintf(out, "host steal during the workloads: median %.1f%%, max %.1f%% of CPU time\n",
+                     steal[steal.size() / 2], steal.back());
+    }
 
     if (monitor && monitor->ratio && monitor->cpu_us) {
         const Targets targets;

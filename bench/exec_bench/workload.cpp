@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "workload.hpp"
 
+#include "host_steal.hpp"
+
 #include "interrupt.hpp"
 
 #include <atomic>
@@ -46,6 +48,7 @@ WorkloadResult run_workload(const std::string &program, unsigned execs, unsigned
 {
     std::atomic<unsigned> done{0};
     std::atomic<unsigned> failures{0};
+    const auto ticks_before = read_cpu_ticks();
     const auto start = std::chrono::steady_clock::now();
     if (parallel <= 1) {
         worker(program.c_str(), execs, done, failures);
@@ -57,7 +60,8 @@ WorkloadResult run_workload(const std::string &program, unsigned execs, unsigned
         }
     }
     const auto elapsed = std::chrono::steady_clock::now() - start;
-    return {done.load(), failures.load(), std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed)};
+    return {done.load(), failures.load(), std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed),
+            steal_percent(ticks_before, read_cpu_ticks())};
 }
 
 } // namespace winbpf::bench

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace winbpf::bench
@@ -10,9 +11,10 @@ namespace winbpf::bench
 
 /// Outcome of one workload run.
 struct WorkloadResult {
-    unsigned execs = 0;                 ///< fork+execs completed
-    unsigned failures = 0;              ///< children that did not exit 0
-    std::chrono::nanoseconds elapsed{}; ///< wall time of the whole run
+    unsigned execs = 0;                  ///< fork+execs completed
+    unsigned failures = 0;               ///< children that did not exit 0
+    std::chrono::nanoseconds elapsed{};  ///< wall time of the whole run
+    std::optional<double> steal_percent; ///< host steal time during the run, % of all CPU time (/proc/stat)
 };
 
 /// Runs execs fork+execve+waitpid cycles of program (no arguments), split over parallel workers (threads).
