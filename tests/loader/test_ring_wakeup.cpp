@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <thread>
@@ -18,8 +19,37 @@ using namespace std::chrono_literals;
 namespace
 {
 
+/// loader_test_monitor.o loaded and attached, with a consumer of its ring buffer that counts records.
 class RingWakeup : public loader_test::KernelTest
 {
+  protected:
+    void SetUp() override
+    {
+        KernelTest::SetUp();
+        if (IsSkipped())
+            return;
+        object_.emplace(winbpf::Object::open_file(bpf_path("loader_test_monitor.o")));
+        object_->load();
+        attachment_.emplace(*object_);
+        consumer_.emplace(object_->map("loader_test_events"), [this](auto) {
+            ++records_;
+            return 0;
+        });
+    }
+
+    /// Detaches and unloads before the base class checks that nothing of the test is left.
+    void TearDown() override
+    {
+        consumer_.reset();
+        attachment_.reset();
+        object_.reset();
+        KernelTest::TearDown();
+    }
+
+    std::optional<winbpf::Object> object_;
+    std::optional<winbpf::Attachment> attachment_;
+    std::optional<winbpf::RingBufferConsumer> consumer_;
+    std::uint64_t records_ = 0;
 };
 
 /// Runs /bin/true count times, one after the other. Each run gives loader_test_monitor.o four 24-byte records
@@ -58,36 +88,18 @@ std::chrono::steady_clock::duration poll_while(winbpf::RingBufferConsumer &consu
 
 TEST_F(RingWakeup, AFewRecordsDoNotWakeASleepingConsumer)
 {
-    winbpf::Object object = winbpf::Object::open_file(bpf_path("loader_test_monitor.o"));
-    object.load();
-    winbpf::Attachment attachment(object);
-    std::uint64_t records = 0;
-    winbpf::RingBufferConsumer consumer(object.map("loader_test_events"), [&records](auto) {
-        ++records;
-        return 0;
-    });
-
-    const auto slept = poll_while(consumer, 1500ms, [] { run_true(3); });
+    const auto slept = poll_while(*consumer_, 1500ms, [] { run_true(3); });
     EXPECT_GE(slept, 1400ms) << "woken by a handful of records instead of draining at the timeout";
-    consumer.poll(0ms);
-    EXPECT_GE(records, 12u) << "3 processes x 2 handlers x (CREATE + DELETE)";
+    consumer_->poll(0ms);
+    EXPECT_GE(records_, 12u) << "3 processes x 2 handlers x (CREATE + DELETE)";
 }
 
 TEST_F(RingWakeup, AQuarterFullRingWakesASleepingConsumer)
 {
-    winbpf::Object object = winbpf::Object::open_file(bpf_path("loader_test_monitor.o"));
-    object.load();
-    winbpf::Attachment attachment(object);
-    std::uint64_t records = 0;
-    winbpf::RingBufferConsumer consumer(object.map("loader_test_events"), [&records](auto) {
-        ++records;
-        return 0;
-    });
-
     // A quarter of the 256 KiB ring is 64 KiB: about 700 processes; 1500 leave a wide margin.
-    const auto slept = poll_while(consumer, 30s, [] { run_true(1500); });
+    const auto slept = poll_while(*consumer_, 30s, [] { run_true(1500); });
     EXPECT_LT(slept, 20s) << "not woken when a quarter of the ring was used";
-    EXPECT_GE(records * 24, 64u * 1024) << "woken before a quarter of the ring was used";
+    EXPECT_GE(records_ * 24, 64u * 1024) << "woken before a quarter of the ring was used";
 }
 
 } // namespace
