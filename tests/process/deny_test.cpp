@@ -11,6 +11,7 @@
 #include "text.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
+#include "winbpf/system.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

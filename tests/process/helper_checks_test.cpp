@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string_view>
@@ -87,27 +88,35 @@ class HelperChecksTest : public KernelTest
         KernelTest::SetUp();
         if (HasFatalFailure())
             return;
-        object_.load();
+        object_.emplace(winbpf::Object::open_file(bpf_object_path("helper_checks")));
+        object_->load();
         std::vector<std::uint8_t> big(HELPER_BIG_SIZE, 0xFF);
-        map_write(object_.map("helper_big"), 0, big.data());
+        map_write(object_->map("helper_big"), 0, big.data());
         std::fill(big.begin(), big.end(), 0x11);
-        map_write(object_.map("helper_big"), 1, big.data());
+        map_write(object_->map("helper_big"), 1, big.data());
         config_.magic = std::random_device()() | (std::uint64_t{1} << 40);
-        map_write(object_.map("helper_config"), 0, &config_);
+        map_write(object_->map("helper_config"), 0, &config_);
     }
 
-    winbpf::Object object_ = winbpf::Object::open_file(bpf_object_path("helper_checks"));
+    /// Unloads before the base class checks that no program of the test is left.
+    void TearDown() override
+    {
+        object_.reset();
+        KernelTest::TearDown();
+    }
+
+    std::optional<winbpf::Object> object_;
     helper_config config_{0, 8, 32, 16, 0};
 };
 
 TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
 {
-    winbpf::Attachment attachment(object_);
-    PerfReader perf(object_.map("helper_perf"));
+    winbpf::Attachment attachment(*object_);
+    PerfReader perf(object_->map("helper_perf"));
 
     Child child = Child::fork_gated({test_child_path(), "exit", "0"});
     config_.target_pid = static_cast<std::uint32_t>(child.pid());
-    map_write(object_.map("helper_config"), 0, &config_);
+    map_write(object_->map("helper_config"), 0, &config_);
     const std::uint64_t start_ticks = proc_start_ticks(child.pid());
     const std::string session = read_text("/proc/" + std::to_string(child.pid()) + "/sessionid");
     const std::uint64_t mono_before = clock_ns(CLOCK_MONOTONIC), boot_before = clock_ns(CLOCK_BOOTTIME);
@@ -117,7 +126,7 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     ASSERT_TRUE(exited_with(status, 0)) << describe_status(status);
 
     helper_results r{};
-    map_read(object_.map("helper_results"), 0, &r);
+    map_read(object_->map("helper_results"), 0, &r);
     ASSERT_EQ(r.done, 1u) << "HelperChecks did not run on the CREATE of pid " << child.pid();
     EXPECT_EQ(r.process_id, static_cast<std::uint64_t>(child.pid()));
 
@@ -140,10 +149,10 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     EXPECT_EQ(r.memset_zero, 0);
     EXPECT_EQ(r.memset_value, 0);
     std::vector<std::uint8_t> big(HELPER_BIG_SIZE);
-    map_read(object_.map("helper_big"), 0, big.data());
+    map_read(object_->map("helper_big"), 0, big.data());
     EXPECT_EQ(first_not(big, 0, HELPER_MEMSET_SIZE, 0), HELPER_MEMSET_SIZE) << "memset(buf, 0, 65520) incomplete";
     EXPECT_EQ(first_not(big, HELPER_MEMSET_SIZE, HELPER_BIG_SIZE, 0xFF), HELPER_BIG_SIZE) << "wrote past 65520";
-    map_read(object_.map("helper_big"), 1, big.data());
+    map_read(object_->map("helper_big"), 1, big.data());
     EXPECT_EQ(first_not(big, 0, HELPER_MEMSET_SIZE, HELPER_MEMSET_VALUE), HELPER_MEMSET_SIZE)
         << "bpf_memset with a non-zero value incomplete";
     EXPECT_EQ(first_not(big, HELPER_MEMSET_SIZE, HELPER_BIG_SIZE, 0x11), HELPER_BIG_SIZE) << "wrote past 65520";
@@ -212,7 +221,7 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     EXPECT_EQ(r.pop[1], 0);
     EXPECT_EQ(r.pop_value[1], 22u);
     std::uint64_t left = 0;
-    const int queue_fd = bpf_map__fd(object_.map("helper_queue"));
+    const int queue_fd = bpf_map__fd(object_->map("helper_queue"));
     EXPECT_EQ(bpf_map_lookup_and_delete_elem(queue_fd, nullptr, &left), 0);
     EXPECT_EQ(left, 33u);
     EXPECT_NE(bpf_map_lookup_and_delete_elem(queue_fd, nullptr, &left), 0) << "queue should be empty";
@@ -220,11 +229,11 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
 
 TEST_F(HelperChecksTest, RunsOnlyForTheConfiguredProcess)
 {
-    winbpf::Attachment attachment(object_);
+    winbpf::Attachment attachment(*object_);
     Child other = Child::spawn({test_child_path(), "exit", "0"});
     ASSERT_TRUE(exited_with(other.wait(10s), 0));
     helper_results r{};
-    map_read(object_.map("helper_results"), 0, &r);
+    map_read(object_->map("helper_results"), 0, &r);
     EXPECT_EQ(r.done, 0u) << "ran for pid " << r.process_id << " with no target configured";
 }
 

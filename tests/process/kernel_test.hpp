@@ -3,12 +3,11 @@
 // as root: a missing privilege is a failure, never a skip.
 #pragma once
 
-#include "winbpf/system.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <unistd.h>
+#include <cstdint>
+#include <set>
 
 namespace process_test
 {
@@ -18,11 +17,14 @@ using namespace std::chrono_literals;
 class KernelTest : public ::testing::Test
 {
   protected:
-    void SetUp() override
-    {
-        ASSERT_EQ(geteuid(), 0u) << "the process-hook tests load BPF programs: run them as root";
-        ASSERT_NO_THROW(winbpf::ensure_bpffs());
-    }
+    /// Needs root and bpffs; notes which programs were loaded before the test.
+    void SetUp() override;
+    /// Waits (up to 5 s: the kernel frees detached tracing programs after an RCU grace period) until every winbpf
+    /// program the test loaded is gone, and fails the test if one stays.
+    void TearDown() override;
+
+  private:
+    std::set<std::uint32_t> programs_before_;
 };
 
 } // namespace process_test
