@@ -3,12 +3,12 @@
 // as bpf/process_monitor.c writes them, go through EventPrinter::handle into one reused buffer, as in session.cpp.
 #include "event_printer.hpp"
 #include "filetime.hpp"
+#include "record_builder.hpp"
 
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -27,66 +27,34 @@ constexpr std::uint64_t exec_interval = 10'000;
 /// Process lifetime: exit 0.5 ms after the exec.
 constexpr std::uint64_t lifetime = 5'000;
 
-void append_utf16le(std::vector<std::byte> &out, std::u16string_view text)
-{
-    for (char16_t unit : text) {
-        out.push_back(static_cast<std::byte>(unit & 0xFF));
-        out.push_back(static_cast<std::byte>(unit >> 8));
-    }
-}
-
 struct Strings {
-    std::u16string_view account_name;
-    std::u16string_view account_domain;
-    std::u16string_view image_path;
-    std::u16string_view command_line;
+    std::u16string account_name;
+    std::u16string account_domain;
+    std::u16string image_path;
+    std::u16string command_line;
 };
 
-/// S-1-22-1-0 (root) as the BPF side writes it after the fixed part.
-constexpr std::uint8_t root_sid[] = {1, 2, 0, 0, 0, 0, 0, 22, 1, 0, 0, 0, 0, 0, 0, 0};
-
-/// A record as the BPF side writes it: fixed part, root's SID, then the strings when given, padded to 8 bytes like
-/// the ring.
-std::vector<std::byte> build_record(const process_monitor_event &fixed_in, const Strings *strings)
-{
-    process_monitor_event fixed = fixed_in;
-    fixed.token_sid_size = sizeof(root_sid);
-    std::vector<std::byte> tail(reinterpret_cast<const std::byte *>(root_sid),
-                                reinterpret_cast<const std::byte *>(root_sid) + sizeof(root_sid));
-    if (strings) {
-        fixed.flags |= PROCESS_MONITOR_FLAG_STRINGS;
-        const std::u16string_view parts[] = {strings->account_name, strings->account_domain, strings->image_path,
-                                             strings->command_line};
-        std::uint16_t *sizes[] = {&fixed.account_name_size, &fixed.account_domain_size, &fixed.image_path_size,
-                                  &fixed.command_line_size};
-        for (int i = 0; i < 4; ++i) {
-            *sizes[i] = static_cast<std::uint16_t>(parts[i].size() * 2);
-            append_utf16le(tail, parts[i]);
-        }
-    }
-    std::vector<std::byte> record((sizeof(fixed) + tail.size() + 7) / 8 * 8);
-    std::memcpy(record.data(), &fixed, sizeof(fixed));
-    if (!tail.empty())
-        std::memcpy(record.data() + sizeof(fixed), tail.data(), tail.size());
-    return record;
-}
-
-/// CREATE+DELETE pairs of `pairs` fork+execs of one program by root.
+/// CREATE+DELETE pairs of `pairs` fork+execs of one program by root, built like the unit tests' records.
 std::vector<std::vector<std::byte>> build_workload(const Strings &strings)
 {
     const std::uint64_t start = filetime_unix_epoch + 17'640'000'000'000'000ULL; // 2025-11-24
     std::vector<std::vector<std::byte>> records;
     for (std::uint32_t i = 0; i < pairs; ++i) {
-        process_monitor_event fixed{};
-        fixed.process_id = 100'000 + i;
-        fixed.parent_process_id = fixed.creating_process_id = fixed.creating_thread_id = 4321;
-        fixed.creation_time = fixed.timestamp = start + i * exec_interval;
-        fixed.operation = 0; // CREATE
-        records.push_back(build_record(fixed, &strings));
+        test::RecordSpec spec;
+        spec.process_id = 100'000 + i;
+        spec.parent_process_id = 4321;
+        spec.uid = 0;
+        spec.creation_time = start + i * exec_interval;
+        spec.account_name = strings.account_name;
+        spec.account_domain = strings.account_domain;
+        spec.image_path = strings.image_path;
+        spec.command_line = strings.command_line;
+        records.push_back(test::build_record(spec));
 
-        fixed.operation = 1;                              // DELETE, strings known from the CREATE
-        fixed.timestamp = fixed.creation_time + lifetime; // a DELETE's timestamp is its exit time
-        records.push_back(build_record(fixed, nullptr));
+        spec.operation = Operation::destroy; // strings known from the CREATE
+        spec.strings = false;
+        spec.exit_time = spec.creation_time + lifetime;
+        records.push_back(test::build_record(spec));
     }
     return records;
 }
