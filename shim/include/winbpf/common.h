@@ -83,8 +83,9 @@ struct {
  * the Windows context (process_md_t *, ...) finds the Linux side of the event.
  */
 struct winbpf_hidden {
-    void *linux_ctx;          /* the Linux program's context (tp_btf argument array) */
-    struct task_struct *task; /* task the event is about (current for process events) */
+    void *linux_ctx;                /* the Linux program's context (tp_btf argument array) */
+    struct task_struct *task;       /* task the event is about (current for process events) */
+    struct winbpf_scratch *scratch; /* this CPU's scratch, looked up once per event by the entry program */
 };
 
 #define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))

@@ -66,6 +66,7 @@ static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, 
     __builtin_memset(w, 0, sizeof(*w));
     w->hidden.linux_ctx = linux_ctx;
     w->hidden.task = task;
+    w->hidden.scratch = s;
 
     struct task_struct *parent = task->real_parent;
     __u32 tgid = task->tgid;

@@ -33,9 +33,7 @@ static __always_inline struct winbpf_account *winbpf_account_find(__u32 uid)
 /* Image path: canonical absolute path of the executable (mm->exe_file, as /proc/PID/exe shows it). */
 static __always_inline int bpf_process_get_image_path(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
-    struct winbpf_scratch *s = winbpf_scratch_get();
-    if (!s)
-        return -EINVAL;
+    struct winbpf_scratch *s = WINBPF_HIDDEN(ctx)->scratch;
     __u32 n = winbpf_task_image_path(s, WINBPF_HIDDEN(ctx)->task);
     return winbpf_copy_out(buf, len, winbpf_text_result(s), n);
 }
@@ -56,9 +54,7 @@ static __always_inline int bpf_process_get_account_name(process_md_t *ctx, uint8
 /* Account domain: UTS host name of the process (its UTS namespace's nodename). */
 static __always_inline int bpf_process_get_account_domain(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
-    struct winbpf_scratch *s = winbpf_scratch_get();
-    if (!s)
-        return -EINVAL;
+    struct winbpf_scratch *s = WINBPF_HIDDEN(ctx)->scratch;
     long n = winbpf_task_host_name(s, WINBPF_HIDDEN(ctx)->task);
     if (n < 0)
         return -ENOENT;
