@@ -9,8 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
 
 using loader_test::bpf_path;
@@ -56,13 +54,8 @@ class RingWakeup : public loader_test::KernelTest
 /// (two handlers, CREATE and DELETE; 16 bytes of event plus the 8-byte record header).
 void run_true(int count)
 {
-    char *const argv[] = {const_cast<char *>("true"), nullptr};
-    for (int i = 0; i < count; ++i) {
-        pid_t pid = -1;
-        ASSERT_EQ(posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, nullptr), 0);
-        int status = 0;
-        ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    }
+    for (int i = 0; i < count; ++i)
+        ASSERT_EQ(loader_test::run({"/bin/true"}).status, 0);
 }
 
 /// How long a consumer sleeps in poll (at most timeout) before records arrive, while producer runs in another
