@@ -115,6 +115,16 @@ std::optional<int> ChildProcess::wait_for(std::chrono::milliseconds timeout)
     return status_;
 }
 
+std::optional<int> ChildProcess::wait_until_signal()
+{
+    if (status_ || pid_ <= 0)
+        return status_;
+    int status = 0;
+    if (waitpid(pid_, &status, 0) == pid_)
+        status_ = status;
+    return status_;
+}
+
 std::string describe_status(int status)
 {
     if (WIFEXITED(status))

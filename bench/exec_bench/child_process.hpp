@@ -41,6 +41,9 @@ class ChildProcess
     void signal(int sig);
     /// Waits up to timeout for the child to exit; its wait status once reaped.
     std::optional<int> wait_for(std::chrono::milliseconds timeout);
+    /// Blocks (no polling) until the child exits or a signal handler ran (EINTR); the wait status once reaped,
+    /// nullopt when a signal came first.
+    std::optional<int> wait_until_signal();
     /// The wait status, once reaped.
     std::optional<int> status() const noexcept { return status_; }
 

@@ -21,15 +21,15 @@ namespace winbpf::bench
 namespace
 {
 
-/// The modes to run, bare first; each round rotates this order by one.
-std::vector<Mode> selected_modes(const Options &options)
+/// The tools to measure, in the order of the first round.
+std::vector<Mode> selected_tools(const Options &options)
 {
-    std::vector<Mode> modes{Mode::bare};
+    std::vector<Mode> tools;
     if (options.with_monitor)
-        modes.push_back(Mode::monitor);
+        tools.push_back(Mode::monitor);
     if (options.with_execsnoop)
-        modes.push_back(Mode::execsnoop);
-    return modes;
+        tools.push_back(Mode::execsnoop);
+    return tools;
 }
 
 /// Busy and total jiffies of all CPUs, from the "cpu" line of /proc/stat.
@@ -64,15 +64,15 @@ void warn_if_busy()
 bool tools_present(const Options &options)
 {
     bool ok = true;
-    const auto check = [&](bool wanted, const std::string &path, const char *flag) {
+    const auto check = [&](bool wanted, const std::string &path, const char *advice) {
         if (wanted && access(path.c_str(), X_OK) != 0) {
-            std::fprintf(stderr, "exec_bench: %s is not executable (set its path, or skip it with %s)\n", path.c_str(),
-                         flag);
+            std::fprintf(stderr, "exec_bench: %s is not executable (%s)\n", path.c_str(), advice);
             ok = false;
         }
     };
-    check(options.with_monitor, options.monitor, "--no-monitor");
-    check(options.with_execsnoop, options.execsnoop, "--no-execsnoop");
+    check(true, options.generator, "build it with exec_bench, or set --generator PATH");
+    check(options.with_monitor, options.monitor, "set --monitor PATH, or skip it with --no-monitor");
+    check(options.with_execsnoop, options.execsnoop, "set --execsnoop PATH, or skip it with --no-execsnoop");
     return ok;
 }
 
@@ -87,14 +87,24 @@ int run(const Options &options)
                      "trace costs every mode alike\n",
                      links);
 
-    run_workload(options.program, std::max(1u, options.execs / 10), options.parallel); // warm-up, not reported
+    run_workload(options.generator, options.program, std::max(1u, options.execs / 10),
+                 options.parallel); // warm-up, not reported
     throw_if_interrupted();
 
-    const std::vector<Mode> modes = selected_modes(options);
+    // Every tool measurement sits between two bare ones (bare, tool A, bare, tool B, ..., bare), and the tools'
+    // order rotates from round to round: each tool is compared with the bare runs right before and after it.
+    const std::vector<Mode> tools = selected_tools(options);
     Report report(options);
-    for (unsigned round = 0; round < options.rounds; ++round)
-        for (std::size_t i = 0; i < modes.size(); ++i)
-            report.add(round, measure(modes[(round + i) % modes.size()], options));
+    for (unsigned round = 0; round < options.rounds; ++round) {
+        for (std::size_t i = 0; i < tools.size(); ++i) {
+            report.add(round, measure(Mode::bare, options));
+            report.add(round, measure(tools[(round + i) % tools.size()], options));
+        }
+        if (tools.empty())
+            report.add(round, measure(Mode::bare, options));
+    }
+    if (!tools.empty())
+        report.add(options.rounds - 1, measure(Mode::bare, options));
     return report.print(stdout) ? 0 : 1;
 }
 

@@ -118,7 +118,7 @@ Measurement measure_tool(Mode mode, const Options &options)
     std::this_thread::sleep_for(50ms); // let the tool finish its start-up work
 
     const ToolSample start = sample(programs, tool.pid());
-    result.workload = run_workload(options.program, options.execs, options.parallel);
+    result.workload = run_workload(options.generator, options.program, options.execs, options.parallel);
     throw_if_interrupted();
     std::this_thread::sleep_for(options.settle); // the tool drains what the workload produced
     const ToolSample end = sample(programs, tool.pid());
@@ -168,7 +168,7 @@ Measurement measure(Mode mode, const Options &options)
 {
     Measurement result;
     if (mode == Mode::bare) {
-        result.workload = run_workload(options.program, options.execs, options.parallel);
+        result.workload = run_workload(options.generator, options.program, options.execs, options.parallel);
         throw_if_interrupted();
     } else {
         result = measure_tool(mode, options);

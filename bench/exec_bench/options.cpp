@@ -11,14 +11,15 @@ namespace winbpf::bench
 namespace
 {
 
-/// process_monitor next to this executable (same bin directory).
-std::string default_monitor_path()
+/// The program called name next to this executable (same bin directory), or just name if /proc/self/exe cannot be
+/// read.
+std::string sibling_path(const char *name)
 {
     std::error_code error;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
     if (error)
-        return "process_monitor";
-    return (self.parent_path() / "process_monitor").string();
+        return name;
+    return (self.parent_path() / name).string();
 }
 
 } // namespace
@@ -28,7 +29,8 @@ std::optional<int> parse_options(int argc, char **argv, Options &options)
     CLI::App app{"Measures fork+exec throughput and per-exec CPU cost with nothing attached, with process_monitor "
                  "and with execsnoop, interleaved over several rounds. Needs root. See bench/README.md."};
     app.name("exec_bench");
-    options.monitor = default_monitor_path();
+    options.monitor = sibling_path("process_monitor");
+    options.generator = sibling_path("exec_generator");
     bool no_monitor = false;
     bool no_execsnoop = false;
     unsigned settle_ms = static_cast<unsigned>(options.settle.count());
@@ -41,6 +43,7 @@ std::optional<int> parse_options(int argc, char **argv, Options &options)
     app.add_option("--program", options.program, "Program every exec runs")->check(CLI::ExistingFile);
     app.add_option("--monitor", options.monitor, "process_monitor binary (default: next to exec_bench)");
     app.add_option("--execsnoop", options.execsnoop, "execsnoop binary");
+    app.add_option("--generator", options.generator, "exec_generator binary (default: next to exec_bench)");
     app.add_flag("--no-monitor", no_monitor, "Skip the process_monitor mode");
     app.add_flag("--no-execsnoop", no_execsnoop, "Skip the execsnoop mode");
     app.add_option("--sink", options.sink, "Tools' stdout: pipe (drained and counted by the bench) or null")

@@ -22,6 +22,7 @@ struct Options {
     unsigned parallel = 1;             ///< concurrent fork+exec workers
     std::string program = "/bin/true"; ///< what every exec runs
     std::string monitor;               ///< process_monitor binary
+    std::string generator;             ///< exec_generator binary: runs the workload in a process of its own
     std::string execsnoop = "/usr/sbin/execsnoop";
     bool with_monitor = true;
     bool with_execsnoop = true;

@@ -2,6 +2,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,27 +12,58 @@ namespace winbpf::bench
 namespace
 {
 
-/// Median, minimum and maximum of a sample.
+/// Median, minimum and maximum of a sample, and a distribution-free confidence interval of the median.
 struct Spread {
     double median = 0;
     double min = 0;
     double max = 0;
+    /// At least 95% confidence interval of the true median (order statistics); nullopt below 6 values.
+    std::optional<std::pair<double, double>> median_ci;
 };
+
+/// The number k of order statistics to drop from each end of n sorted values so that [x_(k+1), x_(n-k)] covers the
+/// median with at least 95% confidence: the largest k with P(Binomial(n, 1/2) <= k - 1) <= 2.5%. 0 when n < 6.
+std::size_t median_ci_trim(std::size_t n)
+{
+    double pmf = std::pow(0.5, static_cast<double>(n)); // P(X = 0)
+    double below = 0;                                   // P(X < k)
+    std::size_t k = 0;
+    while (k < n / 2 && below + pmf <= 0.025) {
+        below += pmf;
+        pmf = pmf * static_cast<double>(n - k) / static_cast<double>(k + 1);
+        ++k;
+    }
+    return k;
+}
 
 std::optional<Spread> spread(std::vector<double> values)
 {
     if (values.empty())
         return std::nullopt;
     std::ranges::sort(values);
-    const std::size_t mid = values.size() / 2;
-    const double median = values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-    return Spread{median, values.front(), values.back()};
+    const std::size_t n = values.size();
+    const std::size_t mid = n / 2;
+    const double median = n % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    Spread result{median, values.front(), values.back(), std::nullopt};
+    if (const std::size_t k = median_ci_trim(n); k > 0)
+        result.median_ci = std::pair{values[k - 1], values[n - k]};
+    return result;
+}
+
+/// " (95% CI a-b)" for a median with a confidence interval, else "".
+std::string format_ci(const Spread &value)
+{
+    if (!value.median_ci)
+        return "";
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, " (95%% CI %.3f-%.3f)", value.median_ci->first, value.median_ci->second);
+    return buffer;
 }
 
 /// Per-round figures of one mode, reduced to medians.
 struct ModeSummary {
     std::optional<Spread> rate;        ///< execs/s
-    std::optional<Spread> ratio;       ///< execs/s over bare's execs/s in the same round
+    std::optional<Spread> ratio;       ///< execs/s over the mean execs/s of the bare runs just before and after
     std::optional<Spread> received;    ///< tool-reported events per exec
     std::optional<Spread> lines;       ///< output lines per exec
     std::optional<std::uint64_t> lost; ///< summed over rounds
@@ -100,18 +132,58 @@ void Report::add(unsigned round, const Measurement &m)
 namespace
 {
 
-ModeSummary summarize(Mode mode, const std::vector<double> &bare_rate_by_round,
-                      const std::vector<std::pair<unsigned, const Measurement *>> &rounds)
+/// One measurement and its throughput relative to the bare runs around it.
+struct Rated {
+    const Measurement *measurement;
+    std::optional<double> ratio; ///< execs/s over the mean execs/s of the nearest bare runs before and after
+};
+
+/// The ratio of every measurement of sequence (in the order they ran) to the mean rate of the nearest bare measurements
+/// before and after it (only one of them at either end of the run); 1 for bare measurements.
+std::vector<std::optional<double>> ratios_to_neighbouring_bare(const std::vector<const Measurement *> &sequence)
+{
+    std::vector<std::optional<double>> ratios(sequence.size());
+    for (std::size_t i = 0; i < sequence.size(); ++i) {
+        const Measurement &m = *sequence[i];
+        if (m.mode == Mode::bare) {
+            ratios[i] = m.workload.execs > 0 ? std::optional<double>(1.0) : std::nullopt;
+            continue;
+        }
+        const auto usable_bare = [&](std::size_t j) {
+            return sequence[j]->mode == Mode::bare && sequence[j]->execs_per_second() > 0;
+        };
+        std::vector<double> neighbours;
+        for (std::size_t j = i; j-- > 0;)
+            if (usable_bare(j)) {
+                neighbours.push_back(sequence[j]->execs_per_second());
+                break;
+            }
+        for (std::size_t j = i + 1; j < sequence.size(); ++j)
+            if (usable_bare(j)) {
+                neighbours.push_back(sequence[j]->execs_per_second());
+                break;
+            }
+        if (!neighbours.empty() && m.workload.execs > 0) {
+            double sum = 0;
+            for (const double rate : neighbours)
+                sum += rate;
+            ratios[i] = m.execs_per_second() / (sum / static_cast<double>(neighbours.size()));
+        }
+    }
+    return ratios;
+}
+
+ModeSummary summarize(Mode mode, const std::vector<Rated> &measurements)
 {
     std::vector<double> rate, ratio, received, lines, runs, bpf, tool, cpu;
     ModeSummary summary;
-    for (const auto &[round, m] : rounds) {
+    for (const auto &[m, relative] : measurements) {
         const unsigned n = m->workload.execs;
         if (n == 0)
             continue;
         rate.push_back(m->execs_per_second());
-        if (round < bare_rate_by_round.size() && bare_rate_by_round[round] > 0)
-            ratio.push_back(m->execs_per_second() / bare_rate_by_round[round]);
+        if (relative)
+            ratio.push_back(*relative);
         if (mode == Mode::bare)
             continue;
         if (m->received)
@@ -145,22 +217,23 @@ const char *verdict(bool ok)
 
 bool Report::print(std::FILE *out) const
 {
-    std::vector<double> bare_rate_by_round(options_.rounds, 0.0);
-    std::map<Mode, std::vector<std::pair<unsigned, const Measurement *>>> by_mode;
+    std::vector<const Measurement *> sequence;
     bool clean = true;
     for (const Entry &entry : entries_) {
-        by_mode[entry.measurement.mode].emplace_back(entry.round, &entry.measurement);
-        if (entry.measurement.mode == Mode::bare && entry.round < bare_rate_by_round.size())
-            bare_rate_by_round[entry.round] = entry.measurement.execs_per_second();
+        sequence.push_back(&entry.measurement);
         clean = clean && entry.measurement.problem.empty();
     }
+    const std::vector<std::optional<double>> ratios = ratios_to_neighbouring_bare(sequence);
+    std::map<Mode, std::vector<Rated>> by_mode;
+    for (std::size_t i = 0; i < sequence.size(); ++i)
+        by_mode[sequence[i]->mode].push_back({sequence[i], ratios[i]});
     std::map<Mode, ModeSummary> summaries;
-    for (const auto &[mode, rounds] : by_mode)
-        summaries[mode] = summarize(mode, bare_rate_by_round, rounds);
+    for (const auto &[mode, measurements] : by_mode)
+        summaries[mode] = summarize(mode, measurements);
 
     std::fprintf(out,
                  "\nexec_bench: %u rounds x %u fork+execs of %s, %u worker(s), tools' stdout to %s; "
-                 "medians over rounds (min-max)\n",
+                 "medians over measurements (min-max)\n",
                  options_.rounds, options_.execs, options_.program.c_str(), options_.parallel,
                  options_.sink == Sink::pipe ? "a pipe" : "/dev/null");
     std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", "mode", "execs/s", "ratio to bare",
@@ -185,15 +258,16 @@ bool Report::print(std::FILE *out) const
     char buffer[256];
     if (monitor && monitor->ratio && monitor->cpu_us) {
         std::snprintf(buffer, sizeof buffer,
-                      "process_monitor: throughput %.3f of bare, lost %llu, CPU/exec %.2f us (BPF %.2f + user %.2f)",
-                      monitor->ratio->median, static_cast<unsigned long long>(monitor->lost.value_or(0)),
-                      monitor->cpu_us->median, monitor->bpf_us->median, monitor->tool_us->median);
+                      "process_monitor: throughput %.3f of bare%s, lost %llu, CPU/exec %.2f us (BPF %.2f + user %.2f)",
+                      monitor->ratio->median, format_ci(*monitor->ratio).c_str(),
+                      static_cast<unsigned long long>(monitor->lost.value_or(0)), monitor->cpu_us->median,
+                      monitor->bpf_us->median, monitor->tool_us->median);
         line += buffer;
     }
     if (execsnoop && execsnoop->ratio && execsnoop->cpu_us) {
-        std::snprintf(buffer, sizeof buffer, "%sexecsnoop: throughput %.3f, CPU/exec %.2f us (BPF %.2f + user %.2f)",
-                      line.empty() ? "" : "; ", execsnoop->ratio->median, execsnoop->cpu_us->median,
-                      execsnoop->bpf_us->median, execsnoop->tool_us->median);
+        std::snprintf(buffer, sizeof buffer, "%sexecsnoop: throughput %.3f%s, CPU/exec %.2f us (BPF %.2f + user %.2f)",
+                      line.empty() ? "" : "; ", execsnoop->ratio->median, format_ci(*execsnoop->ratio).c_str(),
+                      execsnoop->cpu_us->median, execsnoop->bpf_us->median, execsnoop->tool_us->median);
         line += buffer;
     }
     if (!line.empty())
@@ -227,6 +301,12 @@ bool Report::print(std::FILE *out) const
                          verdict(ratio >= execsnoop->ratio->median), ratio, execsnoop->ratio->median,
                          verdict(cpu <= execsnoop->cpu_us->median), cpu, execsnoop->cpu_us->median);
         std::fputc('\n', out);
+        if (const auto &ci = monitor->ratio->median_ci;
+            ci && ci->first < targets.min_throughput_ratio && ci->second >= targets.min_throughput_ratio)
+            std::fprintf(out,
+                         "throughput: the 95%% confidence interval of the median ratio (%.3f-%.3f) contains the "
+                         "target %.2f, so this run cannot decide it; more --rounds narrow the interval\n",
+                         ci->first, ci->second, targets.min_throughput_ratio);
     }
     if (!clean)
         std::fputs("some measurements had problems (see the PROBLEM lines above)\n", out);

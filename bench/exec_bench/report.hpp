@@ -23,7 +23,8 @@ class Report
   public:
     explicit Report(const Options &options) : options_(options) {}
 
-    /// Records the measurement of one mode in round (0-based) and logs it to stderr.
+    /// Records the measurement of one mode in round (0-based) and logs it to stderr. Measurements must be added in
+    /// the order they ran: a tool is compared with the bare measurements added right before and after it.
     void add(unsigned round, const Measurement &measurement);
     /// Prints the table and one line per tool to out; returns false if a measurement had a problem.
     bool print(std::FILE *out) const;

@@ -1,67 +1,74 @@
 // SPDX-License-Identifier: MIT
 #include "workload.hpp"
 
+#include "child_process.hpp"
 #include "host_steal.hpp"
-
 #include "interrupt.hpp"
+#include "unique_fd.hpp"
 
-#include <atomic>
+#include <array>
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <stdexcept>
+#include <string>
 #include <sys/wait.h>
-#include <thread>
+#include <system_error>
 #include <unistd.h>
-#include <vector>
-
-extern char **environ;
 
 namespace winbpf::bench
 {
 namespace
 {
 
-/// One worker: count sequential fork+execve+waitpid cycles.
-void worker(const char *program, unsigned count, std::atomic<unsigned> &done, std::atomic<unsigned> &failures)
+/// Everything the generator wrote to its stdout (a few dozen bytes), read after it exited.
+std::string read_all(int fd)
 {
-    char *const argv[] = {const_cast<char *>(program), nullptr};
-    for (unsigned i = 0; i < count && !interrupted(); ++i) {
-        const pid_t pid = fork();
-        if (pid == 0) {
-            execve(program, argv, environ);
-            _exit(127);
-        }
-        if (pid < 0) {
-            failures.fetch_add(1);
-            continue;
-        }
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failures.fetch_add(1);
-        done.fetch_add(1);
+    std::string text;
+    std::array<char, 256> buffer{};
+    for (;;) {
+        const ssize_t got = read(fd, buffer.data(), buffer.size());
+        if (got > 0)
+            text.append(buffer.data(), static_cast<std::size_t>(got));
+        else if (got == 0 || errno != EINTR)
+            return text;
     }
 }
 
 } // namespace
 
-WorkloadResult run_workload(const std::string &program, unsigned execs, unsigned parallel)
+WorkloadResult run_workload(const std::string &generator, const std::string &program, unsigned execs, unsigned parallel)
 {
-    std::atomic<unsigned> done{0};
-    std::atomic<unsigned> failures{0};
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe2 for exec_generator");
+    UniqueFd out_read(out[0]);
+    UniqueFd out_write(out[1]);
+
+    WorkloadResult result;
     const auto ticks_before = read_cpu_ticks();
-    const auto start = std::chrono::steady_clock::now();
-    if (parallel <= 1) {
-        worker(program.c_str(), execs, done, failures);
-    } else {
-        std::vector<std::jthread> workers;
-        for (unsigned w = 0; w < parallel; ++w) {
-            const unsigned share = execs / parallel + (w < execs % parallel ? 1 : 0);
-            workers.emplace_back(worker, program.c_str(), share, std::ref(done), std::ref(failures));
+    ChildProcess child = ChildProcess::spawn({generator, program, std::to_string(execs), std::to_string(parallel)},
+                                             {-1, out_write.get(), STDERR_FILENO});
+    out_write.reset();
+    std::optional<int> status;
+    while (!(status = child.wait_until_signal()))
+        if (interrupted()) {
+            child.signal(SIGKILL); // the destructor reaps it
+            throw Interrupted();
         }
-    }
-    const auto elapsed = std::chrono::steady_clock::now() - start;
-    return {done.load(), failures.load(), std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed),
-            steal_percent(ticks_before, read_cpu_ticks())};
+    result.steal_percent = steal_percent(ticks_before, read_cpu_ticks());
+
+    const std::string text = read_all(out_read.get());
+    unsigned long long done = 0, failures = 0;
+    long long elapsed_ns = 0;
+    if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0 ||
+        std::sscanf(text.c_str(), "%llu %llu %lld", &done, &failures, &elapsed_ns) != 3)
+        throw std::runtime_error(generator + " " + describe_status(*status) + ", printed \"" + text + "\"");
+    result.execs = static_cast<unsigned>(done);
+    result.failures = static_cast<unsigned>(failures + (done < execs ? execs - done : 0));
+    result.elapsed = std::chrono::nanoseconds(elapsed_ns);
+    return result;
 }
 
 } // namespace winbpf::bench
