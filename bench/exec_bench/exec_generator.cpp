@@ -4,8 +4,9 @@
 //
 // It is a separate, single-threaded program so that every mode forks from the same small address space: forked from
 // exec_bench itself, the workload would fork a process whose pipe-draining threads exist only while a tool runs, and
-// a multi-threaded parent pays for TLB shoot-downs on every copy-on-write fault after fork. That made every tool look
-// about 5% slower than its CPU cost explains.
+// forking a multi-threaded process costs more (with two idle threads, about 14 more page faults and 8% fewer
+// fork+execs per second on the development VM; TLB shoot-downs did not change). That made every tool look about 5%
+// slower than its CPU cost explains.
 //
 // Usage: exec_generator PROGRAM EXECS PARALLEL. Exit 0 when the counts were printed, 2 on bad arguments, 1 when a
 // worker could not be started or did not report.
