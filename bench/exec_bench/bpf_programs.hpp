@@ -2,7 +2,7 @@
 // BPF run-time statistics (bpf_stats) of a group of programs.
 #pragma once
 
-#include "unique_fd.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <cstdint>
 #include <set>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "child_process.hpp"
 
-#include "unique_fd.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <cerrno>
 #include <csignal>

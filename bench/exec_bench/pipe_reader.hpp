@@ -2,7 +2,7 @@
 // Drains a child's output pipe on a background thread, counting lines and keeping a bounded prefix of the text.
 #pragma once
 
-#include "unique_fd.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -4,7 +4,7 @@
 #include "child_process.hpp"
 #include "host_steal.hpp"
 #include "interrupt.hpp"
-#include "unique_fd.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <array>
 #include <cerrno>

@@ -5,6 +5,7 @@
 
 #include "winbpf/error.hpp"
 #include "winbpf/inventory.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
 #include <unistd.h>
@@ -24,11 +25,8 @@ namespace
 
 bool program_exists(std::uint32_t id)
 {
-    int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0)
-        return errno != ENOENT;
-    ::close(fd);
-    return true;
+    const UniqueFd fd(bpf_prog_get_fd_by_id(id));
+    return fd || errno != ENOENT;
 }
 
 } // namespace
@@ -59,14 +57,13 @@ void delete_program(std::uint32_t id)
             released.insert(pin.program_id);
         if (pin.kind != PinnedObject::Kind::link || links_elsewhere.count(pin.id))
             continue;
-        int fd = bpf_obj_get(pin.path.c_str());
-        if (fd < 0)
+        const UniqueFd fd(bpf_obj_get(pin.path.c_str()));
+        if (!fd)
             continue;
         // Not every link type can be detached explicitly (raw tracepoint links cannot); unpinning releases those.
-        if (bpf_link_detach(fd) != 0 && errno != EOPNOTSUPP && errno != EINVAL)
+        if (bpf_link_detach(fd.get()) != 0 && errno != EOPNOTSUPP && errno != EINVAL)
             std::cerr << "winbpf: warning: detaching link " << pin.id << " (" << pin.path
                       << "): " << std::strerror(errno) << "\n";
-        ::close(fd);
     }
 
     fs::remove_all(dir, ec);

@@ -3,6 +3,7 @@
 #include "internal.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/system.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -71,8 +72,8 @@ Enforcement probe_enforcement()
     };
     LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC,
                 .attach_btf_id = static_cast<__u32>(btf_id));
-    detail::Fd fd(bpf_prog_load(BPF_PROG_TYPE_LSM, "winbpf_lsm_probe", "GPL", instructions,
-                                sizeof(instructions) / sizeof(instructions[0]), &opts));
+    UniqueFd fd(bpf_prog_load(BPF_PROG_TYPE_LSM, "winbpf_lsm_probe", "GPL", instructions,
+                              sizeof(instructions) / sizeof(instructions[0]), &opts));
     int load_error = fd ? 0 : errno;
     std::string lsms = active_lsms();
     std::string lsm_note = lsms.empty() ? "" : " (active LSMs: " + lsms + ")";

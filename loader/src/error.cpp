@@ -21,28 +21,5 @@ std::string errno_text(int error)
     return std::strerror(error);
 }
 
-Fd &Fd::operator=(Fd &&other) noexcept
-{
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-Fd::~Fd()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
-}
-
-int Fd::release() noexcept
-{
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-}
-
 } // namespace detail
 } // namespace winbpf

@@ -22,25 +22,6 @@ namespace winbpf::detail
 /// "No such file or directory" for a positive errno value.
 std::string errno_text(int error);
 
-/// Owns a file descriptor; closes it on destruction.
-class Fd
-{
-  public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd &&other) noexcept : fd_(other.release()) {}
-    Fd &operator=(Fd &&other) noexcept;
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd();
-    int get() const noexcept { return fd_; }
-    int release() noexcept;
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-
-  private:
-    int fd_ = -1;
-};
-
 /// While alive, libbpf's messages on this thread (warnings and info, not debug) are collected instead of printed.
 /// The previous print callback is restored on destruction.
 class LogCapture

@@ -4,6 +4,7 @@
 
 #include "internal.hpp"
 #include "winbpf/error.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -85,7 +86,7 @@ std::vector<PinnedObject> list_pins(const std::string &root)
             break;
         if (!it->is_regular_file(ec))
             continue;
-        detail::Fd fd(bpf_obj_get(it->path().c_str()));
+        UniqueFd fd(bpf_obj_get(it->path().c_str()));
         if (!fd)
             continue;
         auto fields = fdinfo(fd.get());
@@ -129,7 +130,7 @@ std::vector<ProgramInfo> list_programs()
             int err = errno;
             throw Error("walking BPF link ids: " + detail::errno_text(err), err);
         }
-        detail::Fd fd(bpf_link_get_fd_by_id(id));
+        UniqueFd fd(bpf_link_get_fd_by_id(id));
         if (!fd)
             continue; // gone meanwhile
         bpf_link_info info{};
@@ -154,7 +155,7 @@ std::vector<ProgramInfo> list_programs()
             int err = errno;
             throw Error("walking BPF program ids: " + detail::errno_text(err), err);
         }
-        detail::Fd fd(bpf_prog_get_fd_by_id(id));
+        UniqueFd fd(bpf_prog_get_fd_by_id(id));
         if (!fd)
             continue;
         bpf_prog_info info{};

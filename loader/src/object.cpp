@@ -5,6 +5,7 @@
 #include "internal.hpp"
 #include "object_state.hpp"
 #include "winbpf/error.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <linux/types.h>
 
@@ -46,7 +47,7 @@ std::optional<HookType> hook_type_of(const std::string &hook)
 // Reads the first bytes of path (for the ELF header check) with a clear error for a missing or unreadable file.
 std::vector<std::byte> read_head(const std::string &path)
 {
-    detail::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         int err = errno;
         throw Error("cannot open '" + path + "': " + detail::errno_text(err), err);

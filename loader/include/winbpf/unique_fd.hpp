@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Owning file descriptor.
+// Owning file descriptor (RAII over close(2)).
 #pragma once
 
 #include <unistd.h>
 #include <utility>
 
-namespace winbpf::bench
+namespace winbpf
 {
 
 /// Closes the descriptor it holds on destruction; -1 means empty. Move-only.
@@ -41,4 +41,4 @@ class UniqueFd
     int fd_ = -1;
 };
 
-} // namespace winbpf::bench
+} // namespace winbpf
