@@ -107,10 +107,8 @@ ProcessMonitor(process_md_t* ctx)
         event->account_domain_size = n;
         size += n;
 
-        int image = bpf_process_get_image_path(ctx, record + size, PROCESS_MONITOR_IMAGE_MAX);
-        if (image == -EINVAL)
-            event->flags |= PROCESS_MONITOR_FLAG_IMAGE_TRUNCATED;
-        n = string_size(image, PROCESS_MONITOR_IMAGE_MAX);
+        n = string_size(
+            bpf_process_get_image_path(ctx, record + size, PROCESS_MONITOR_IMAGE_MAX), PROCESS_MONITOR_IMAGE_MAX);
         event->image_path_size = n;
         size += n;
 

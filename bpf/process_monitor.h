@@ -13,7 +13,6 @@
 #pragma once
 
 #define PROCESS_MONITOR_FLAG_STRINGS 0x1           /* strings follow the fixed part */
-#define PROCESS_MONITOR_FLAG_IMAGE_TRUNCATED 0x2   /* image_path was cut at PROCESS_MONITOR_IMAGE_MAX */
 #define PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED 0x4 /* command_line was cut at PROCESS_MONITOR_COMMAND_MAX */
 
 #define PROCESS_MONITOR_SID_MAX 68        /* bytes of token_sid (TOKEN_SID_MAX_SIZE) */

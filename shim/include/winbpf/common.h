@@ -38,20 +38,19 @@
  * unknown scalars and the callback's states converge (stack constants would be tracked precisely per step).
  */
 struct winbpf_loop_state {
-    __u32 in;                /* next input byte (region offset) */
-    __u32 in_end;            /* end of input (region offset) */
-    __u32 out;               /* next output byte (region offset) */
-    __u32 nul_to_space;      /* argv: NUL separators become spaces */
-    __u64 dentry;            /* path walk: struct dentry * being named */
-    __u64 vfsmnt;            /* path walk: struct vfsmount * it belongs to */
-    __u32 pos;               /* path walk: start of the path built so far (right to left) */
-    __u32 truncated;         /* path walk: the path did not fit */
-    __u32 text_start;        /* offset in text of the last UTF-16LE string built there */
-    __u32 ringbuf_unchecked; /* bytes this CPU wrote with wake-up batching since it last checked the fill */
+    __u32 in;         /* next input byte (region offset) */
+    __u32 in_end;     /* end of input (region offset) */
+    __u32 out;        /* next output byte (region offset) */
+    __u64 dentry;     /* path walk: struct dentry * being named */
+    __u64 vfsmnt;     /* path walk: struct vfsmount * it belongs to */
+    __u32 pos;        /* path walk: start of the path built so far (right to left) */
+    __u32 truncated;  /* path walk: the path did not fit */
+    __u32 text_start; /* offset in text of the last UTF-16LE string built there */
 };
 
 struct winbpf_scratch {
     struct winbpf_loop_state loop;
+    __u64 ringbuf_unchecked; /* bytes this CPU wrote with wake-up batching since it last checked a ring's fill */
     __u8 cmd[WINBPF_CMD_REGION + WINBPF_SLACK];
     __u8 text[WINBPF_TEXT_REGION + WINBPF_SLACK];
     __u8 bounce[WINBPF_BOUNCE_REGION + WINBPF_SLACK];

@@ -36,7 +36,7 @@ static __always_inline long winbpf_ringbuf_output(void *ringbuf, void *data, __u
         __u64 ring_size = bpf_ringbuf_query(ringbuf, BPF_RB_RING_SIZE);
         __u64 every = ring_size / 64 < 4096 ? ring_size / 64 : 4096;
         struct winbpf_scratch *s = winbpf_scratch_get();
-        __u64 unchecked = s ? s->loop.ringbuf_unchecked + size : every;
+        __u64 unchecked = s ? s->ringbuf_unchecked + size : every;
         if (unchecked >= every) {
             unchecked = 0;
             __u64 pending = bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA);
@@ -44,7 +44,7 @@ static __always_inline long winbpf_ringbuf_output(void *ringbuf, void *data, __u
                 flags = BPF_RB_FORCE_WAKEUP;
         }
         if (s)
-            s->loop.ringbuf_unchecked = unchecked;
+            s->ringbuf_unchecked = unchecked;
     }
     long ret = (bpf_ringbuf_output)(ringbuf, data, size, flags);
     if (ret < 0)

@@ -119,12 +119,11 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
             return 0; /* a new thread, not a new process */                                                            \
         __u32 slot = tgid % WINBPF_FORKS_SLOTS;                                                                        \
         struct winbpf_fork_origin *origin = bpf_map_lookup_elem(&winbpf_forks, &slot);                                 \
-        if (origin) {                                                                                                  \
-            __u64 pid_tgid = bpf_get_current_pid_tgid();                                                               \
+        if (origin) { /* parent is current: the forking thread */                                                      \
             origin->start_boottime = child->start_boottime;                                                            \
             origin->tgid = tgid;                                                                                       \
-            origin->creating_process_id = pid_tgid >> 32;                                                              \
-            origin->creating_thread_id = (__u32)pid_tgid;                                                              \
+            origin->creating_process_id = parent->tgid;                                                                \
+            origin->creating_thread_id = parent->pid;                                                                  \
         }                                                                                                              \
         return 0;                                                                                                      \
     }

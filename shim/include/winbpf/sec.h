@@ -16,8 +16,6 @@
 
 #define WINBPF_STR_(x) #x
 #define WINBPF_STR(x) WINBPF_STR_(x)
-#define WINBPF_CAT_(a, b) a##b
-#define WINBPF_CAT(a, b) WINBPF_CAT_(a, b)
 
 #if defined(WINBPF_PASS) && WINBPF_PASS == 1
 #undef SEC

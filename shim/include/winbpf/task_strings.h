@@ -42,7 +42,7 @@ static __always_inline __u32 winbpf_current_command_line(struct winbpf_scratch *
         return 0;
     if (s->cmd[(at + n - 1) & (WINBPF_CMD_REGION - 1)] == 0)
         n--;
-    return winbpf_utf16_cmd(s, at, n, 1);
+    return winbpf_utf16_cmd(s, at, n);
 }
 
 /* enum bpf_features of kernels whose bpf_rdonly_cast(ptr, 0) gives read-only untrusted memory (6.17+); a local

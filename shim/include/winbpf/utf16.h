@@ -11,8 +11,9 @@
 
 #include "winbpf/common.h"
 
-/* One loop step: up to eight ASCII bytes at once, or one code point. Returns 1 when the input is used up. */
-#define WINBPF_DEFINE_UTF16_STEP(step_name, region, mask)                                                              \
+/* One loop step: up to eight ASCII bytes at once, or one code point. Returns 1 when the input is used up. With
+ * nul_to_space (a constant), NUL bytes (argv separators) become spaces. */
+#define WINBPF_DEFINE_UTF16_STEP(step_name, region, mask, nul_to_space)                                                \
     static long step_name(__u64 index, void *vctx)                                                                     \
     {                                                                                                                  \
         struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;                                                \
@@ -33,7 +34,7 @@
             _Pragma("unroll") for (int k = 0; k < 8; k++)                                                              \
             {                                                                                                          \
                 __u16 ch = (w >> (8 * k)) & 0xff;                                                                      \
-                o[k] = (ch == 0 && c->nul_to_space) ? ' ' : ch;                                                        \
+                o[k] = ((nul_to_space) && ch == 0) ? ' ' : ch;                                                         \
             }                                                                                                          \
             c->in = in + take;                                                                                         \
             c->out = out + 2 * take;                                                                                   \
@@ -45,7 +46,7 @@
         __u32 b3 = avail > 3 ? r[(in + 3) & (mask)] : 0;                                                               \
         __u32 cp, len = 1;                                                                                             \
         if (b0 < 0x80) {                                                                                               \
-            cp = (b0 == 0 && c->nul_to_space) ? ' ' : b0;                                                              \
+            cp = ((nul_to_space) && b0 == 0) ? ' ' : b0;                                                               \
         } else if (b0 >= 0xC2 && b0 <= 0xDF && (b1 & 0xC0) == 0x80) {                                                  \
             cp = ((b0 & 0x1F) << 6) | (b1 & 0x3F);                                                                     \
             len = 2;                                                                                                   \
@@ -74,17 +75,17 @@
         return 0;                                                                                                      \
     }
 
-WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_cmd, cmd, WINBPF_CMD_REGION - 1)
-WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_text, text, WINBPF_TEXT_REGION - 1)
+WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_cmd, cmd, WINBPF_CMD_REGION - 1, 1)
+WINBPF_DEFINE_UTF16_STEP(winbpf_utf16_step_text, text, WINBPF_TEXT_REGION - 1, 0)
 
-/* Convert n bytes at cmd[in] (in >= n) into UTF-16LE at cmd[0]; returns the output length in bytes. */
-static __always_inline __u32 winbpf_utf16_cmd(struct winbpf_scratch *s, __u32 in, __u32 n, __u32 nul_to_space)
+/* Convert n bytes of argv at cmd[in] (in >= n) into UTF-16LE at cmd[0], NUL separators becoming spaces; returns the
+ * output length in bytes. */
+static __always_inline __u32 winbpf_utf16_cmd(struct winbpf_scratch *s, __u32 in, __u32 n)
 {
     struct winbpf_loop_ctx lc = {.s = s};
     s->loop.in = in;
     s->loop.in_end = in + n;
     s->loop.out = 0;
-    s->loop.nul_to_space = nul_to_space;
     bpf_loop(n, winbpf_utf16_step_cmd, &lc, 0);
     return s->loop.out;
 }
@@ -98,7 +99,6 @@ static __always_inline __u32 winbpf_utf16_text(struct winbpf_scratch *s, __u32 i
     s->loop.in_end = in + n;
     s->loop.out = in - n;
     s->loop.text_start = in - n;
-    s->loop.nul_to_space = 0;
     bpf_loop(n, winbpf_utf16_step_text, &lc, 0);
     return s->loop.out - (in - n);
 }
