@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "bpf_programs.hpp"
 
+#include "winbpf/inventory.hpp"
+
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 
 #include <cerrno>
 #include <system_error>
@@ -20,30 +21,6 @@ bool program_info(int fd, bpf_prog_info &info)
     return bpf_obj_get_info_by_fd(fd, &info, &length) == 0;
 }
 
-/// The program's full name from its BTF (the kernel name is cut at 15 characters), else the kernel name.
-std::string full_name(int fd, const bpf_prog_info &info)
-{
-    if (info.btf_id == 0 || info.nr_func_info == 0)
-        return info.name;
-    bpf_func_info main_func{};
-    bpf_prog_info func_query{};
-    func_query.nr_func_info = 1;
-    func_query.func_info_rec_size = sizeof main_func;
-    func_query.func_info = reinterpret_cast<__u64>(&main_func);
-    __u32 length = sizeof func_query;
-    if (bpf_obj_get_info_by_fd(fd, &func_query, &length) != 0)
-        return info.name;
-    btf *types = btf__load_from_kernel_by_id(info.btf_id);
-    if (!types)
-        return info.name;
-    std::string name = info.name;
-    if (const btf_type *type = btf__type_by_id(types, main_func.type_id))
-        if (const char *btf_name = btf__name_by_offset(types, type->name_off); btf_name && *btf_name)
-            name = btf_name;
-    btf__free(types);
-    return name;
-}
-
 } // namespace
 
 BpfStatsEnabled::BpfStatsEnabled() : fd_(bpf_enable_stats(BPF_STATS_RUN_TIME))
@@ -58,7 +35,7 @@ ProgramGroup::ProgramGroup(const std::set<std::uint32_t> &ids)
         UniqueFd fd(bpf_prog_get_fd_by_id(id));
         bpf_prog_info info;
         if (fd && program_info(fd.get(), info))
-            programs_.push_back({id, full_name(fd.get(), info), std::move(fd)});
+            programs_.push_back({id, program_function_name(fd.get()), std::move(fd)});
     }
 }
 

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace winbpf::cli
 {
@@ -41,10 +42,13 @@ void delete_program(std::uint32_t id)
                     ENOENT);
 
     // What other handlers' directories (or anything else under bpffs) still use stays attached.
+    std::vector<PinnedObject> own;
     std::set<std::uint32_t> links_elsewhere, programs_elsewhere;
-    for (const PinnedObject &pin : list_pins("/sys/fs/bpf")) {
-        if (pin.path.starts_with(dir + "/"))
+    for (PinnedObject &pin : list_pins("/sys/fs/bpf")) {
+        if (pin.path.starts_with(dir + "/")) {
+            own.push_back(std::move(pin));
             continue;
+        }
         if (pin.kind == PinnedObject::Kind::link)
             links_elsewhere.insert(pin.id);
         if (pin.program_id != 0)
@@ -52,7 +56,7 @@ void delete_program(std::uint32_t id)
     }
 
     std::set<std::uint32_t> released;
-    for (const PinnedObject &pin : list_pins(dir)) {
+    for (const PinnedObject &pin : own) {
         if (pin.program_id != 0 && !programs_elsewhere.count(pin.program_id))
             released.insert(pin.program_id);
         if (pin.kind != PinnedObject::Kind::link || links_elsewhere.count(pin.id))

@@ -50,8 +50,10 @@ void fill_accounts(bpf_map *accounts, const std::string &object_name)
     for (__u32 index = 0; index < slots.size(); ++index) {
         if (slots[index].length == 0)
             continue;
-        if (bpf_map_update_elem(fd, &index, &slots[index], BPF_ANY) != 0)
-            throw Error(object_name + ": writing map " WINBPF_MAP_ACCOUNTS ": " + errno_text(errno), errno);
+        if (bpf_map_update_elem(fd, &index, &slots[index], BPF_ANY) != 0) {
+            int err = errno;
+            throw Error(object_name + ": writing map " WINBPF_MAP_ACCOUNTS ": " + errno_text(err), err);
+        }
     }
 }
 

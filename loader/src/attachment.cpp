@@ -33,16 +33,6 @@ Link::~Link()
     bpf_link__destroy(link_);
 }
 
-void Link::pin(const std::string &path)
-{
-    detail::LogCapture log;
-    int err = bpf_link__pin(link_, path.c_str());
-    if (err != 0)
-        throw Error("pinning the link of program '" + std::string(bpf_program__name(program_)) + "' at " + path + ": " +
-                        detail::errno_text(err),
-                    err);
-}
-
 namespace
 {
 Link attach(bpf_program *program)

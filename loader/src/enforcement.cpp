@@ -11,7 +11,6 @@
 #include <linux/bpf.h>
 
 #include <fstream>
-#include <memory>
 #include <sstream>
 
 namespace winbpf
@@ -55,7 +54,7 @@ const char *enforcement_name(EnforcementMode mode)
 Enforcement probe_enforcement()
 {
     const std::string program = "lsm/bprm_check_security";
-    std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+    detail::BtfPtr vmlinux(btf__load_vmlinux_btf());
     if (!vmlinux) {
         int err = errno;
         return {EnforcementMode::sigkill, "BPF LSM unavailable: no kernel BTF: " + detail::errno_text(err)};

@@ -6,14 +6,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include <memory>
-
 namespace winbpf::detail
 {
 
 bool exit_tracepoint_has_group_dead()
 {
-    std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+    BtfPtr vmlinux(btf__load_vmlinux_btf());
     if (!vmlinux) {
         int err = errno;
         throw Error("cannot read the kernel BTF (/sys/kernel/btf/vmlinux): " + errno_text(err), err);

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <bpf/btf.h>
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
@@ -18,6 +20,13 @@ struct bpf_object;
 
 namespace winbpf::detail
 {
+
+/// Deleter of libbpf's struct btf (btf__free).
+struct BtfFree {
+    void operator()(btf *types) const noexcept { btf__free(types); }
+};
+/// Owned libbpf BTF, e.g. BtfPtr(btf__load_vmlinux_btf()).
+using BtfPtr = std::unique_ptr<btf, BtfFree>;
 
 /// "No such file or directory" for a positive errno value.
 std::string errno_text(int error);

@@ -14,16 +14,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
-#include <memory>
 
 namespace winbpf
 {
 
 namespace
 {
-
-using BtfPtr = std::unique_ptr<btf, decltype(&btf__free)>;
 
 // Reads "key:\tvalue" lines of /proc/self/fdinfo/<fd>.
 std::map<std::string, std::string> fdinfo(int fd)
@@ -47,28 +45,22 @@ std::uint32_t to_id(const std::map<std::string, std::string> &fields, const std:
     return it == fields.end() ? 0 : static_cast<std::uint32_t>(std::stoul(it->second));
 }
 
-// Full function name of a program from its BTF func_info (the kernel keeps only 15 characters of the name).
-std::string function_name(int fd, const bpf_prog_info &info, std::map<std::uint32_t, BtfPtr> &btfs)
+// Calls visit(fd) for every object of one kind (ids from get_next_id, opened by get_fd_by_id); objects that go
+// away meanwhile are skipped. Throws Error naming kind when the id walk itself fails.
+void for_each_object(int (*get_next_id)(__u32, __u32 *), int (*get_fd_by_id)(__u32), const char *kind,
+                     const std::function<void(int fd)> &visit)
 {
-    std::string fallback = info.name;
-    if (info.btf_id == 0 || info.nr_func_info == 0)
-        return fallback;
-    bpf_func_info func{};
-    bpf_prog_info query{};
-    query.nr_func_info = 1;
-    query.func_info_rec_size = sizeof(func);
-    query.func_info = reinterpret_cast<std::uintptr_t>(&func);
-    __u32 length = sizeof(query);
-    if (bpf_obj_get_info_by_fd(fd, &query, &length) != 0)
-        return fallback;
-    auto it = btfs.find(info.btf_id);
-    if (it == btfs.end())
-        it = btfs.emplace(info.btf_id, BtfPtr(btf__load_from_kernel_by_id(info.btf_id), &btf__free)).first;
-    if (!it->second)
-        return fallback;
-    const btf_type *type = btf__type_by_id(it->second.get(), func.type_id);
-    const char *name = type ? btf__name_by_offset(it->second.get(), type->name_off) : nullptr;
-    return name && *name ? name : fallback;
+    for (__u32 id = 0;;) {
+        if (get_next_id(id, &id) != 0) {
+            int err = errno;
+            if (err == ENOENT)
+                return;
+            throw Error(std::string("walking BPF ") + kind + " ids: " + detail::errno_text(err), err);
+        }
+        UniqueFd fd(get_fd_by_id(id));
+        if (fd)
+            visit(fd.get());
+    }
 }
 
 } // namespace
@@ -120,24 +112,40 @@ std::uint32_t program_id(int program_fd, const std::string &what)
     return info.id;
 }
 
+std::string program_function_name(int program_fd)
+{
+    // One query returns the program's info and its first func_info record (the main function), if it has any.
+    bpf_func_info func{};
+    bpf_prog_info info{};
+    info.nr_func_info = 1;
+    info.func_info_rec_size = sizeof(func);
+    info.func_info = reinterpret_cast<std::uintptr_t>(&func);
+    __u32 length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(program_fd, &info, &length) != 0) {
+        int err = errno;
+        throw Error("reading the info of BPF program fd " + std::to_string(program_fd) + ": " + detail::errno_text(err),
+                    err);
+    }
+    std::string kernel_name = info.name;
+    if (info.btf_id == 0 || info.nr_func_info == 0)
+        return kernel_name;
+    detail::BtfPtr types(btf__load_from_kernel_by_id(info.btf_id));
+    if (!types)
+        return kernel_name;
+    const btf_type *type = btf__type_by_id(types.get(), func.type_id);
+    const char *name = type ? btf__name_by_offset(types.get(), type->name_off) : nullptr;
+    return name && *name ? name : kernel_name;
+}
+
 std::vector<ProgramInfo> list_programs()
 {
     std::map<std::uint32_t, std::size_t> links;
-    for (__u32 id = 0;;) {
-        if (bpf_link_get_next_id(id, &id) != 0) {
-            if (errno == ENOENT)
-                break;
-            int err = errno;
-            throw Error("walking BPF link ids: " + detail::errno_text(err), err);
-        }
-        UniqueFd fd(bpf_link_get_fd_by_id(id));
-        if (!fd)
-            continue; // gone meanwhile
+    for_each_object(bpf_link_get_next_id, bpf_link_get_fd_by_id, "link", [&](int fd) {
         bpf_link_info info{};
         __u32 length = sizeof(info);
-        if (bpf_obj_get_info_by_fd(fd.get(), &info, &length) == 0 && info.prog_id != 0)
+        if (bpf_obj_get_info_by_fd(fd, &info, &length) == 0 && info.prog_id != 0)
             ++links[info.prog_id];
-    }
+    });
 
     std::map<std::uint32_t, std::size_t> pins;
     std::error_code ec;
@@ -146,25 +154,15 @@ std::vector<ProgramInfo> list_programs()
             if (pin.kind == PinnedObject::Kind::program)
                 ++pins[pin.id];
 
-    std::map<std::uint32_t, BtfPtr> btfs;
     std::vector<ProgramInfo> programs;
-    for (__u32 id = 0;;) {
-        if (bpf_prog_get_next_id(id, &id) != 0) {
-            if (errno == ENOENT)
-                break;
-            int err = errno;
-            throw Error("walking BPF program ids: " + detail::errno_text(err), err);
-        }
-        UniqueFd fd(bpf_prog_get_fd_by_id(id));
-        if (!fd)
-            continue;
+    for_each_object(bpf_prog_get_next_id, bpf_prog_get_fd_by_id, "program", [&](int fd) {
         bpf_prog_info info{};
         __u32 length = sizeof(info);
-        if (bpf_obj_get_info_by_fd(fd.get(), &info, &length) != 0)
-            continue;
+        if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0)
+            return;
         ProgramInfo program;
         program.id = info.id;
-        program.function = function_name(fd.get(), info, btfs);
+        program.function = program_function_name(fd);
         program.entry = parse_entry_name(program.function);
         program.jited = info.jited_prog_len > 0;
         if (!program.entry.handler.empty()) {
@@ -178,7 +176,7 @@ std::vector<ProgramInfo> list_programs()
         program.pins = pins[info.id];
         program.links = links[info.id];
         programs.push_back(std::move(program));
-    }
+    });
     return programs;
 }
 

@@ -4,7 +4,6 @@
 #include "winbpf/object.hpp"
 
 #include <memory>
-#include <string>
 #include <vector>
 
 struct bpf_link;
@@ -25,8 +24,6 @@ class Link
     bpf_link *raw() const noexcept { return link_; }
     /// The attached program.
     bpf_program *program() const noexcept { return program_; }
-    /// Pins the link at path in bpffs; throws Error naming the program.
-    void pin(const std::string &path);
 
   private:
     bpf_link *link_;

@@ -39,6 +39,11 @@ struct ProgramInfo {
 /// Programs that disappear while being listed are skipped.
 std::vector<ProgramInfo> list_programs();
 
+/// Full function name of a loaded program: the BTF name of its first func_info record (the main function), as the
+/// kernel's own name keeps only 15 characters; that kernel name when the program has no BTF func_info.
+/// Throws Error when program_fd is not a BPF program.
+std::string program_function_name(int program_fd);
+
 /// Kernel id of a loaded program's fd; throws Error naming what when the fd is not a program.
 std::uint32_t program_id(int program_fd, const std::string &what);
 

@@ -4,9 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <memory>
 #include <span>
-#include <vector>
 
 struct bpf_map;
 struct ring_buffer;
@@ -14,7 +12,7 @@ struct ring_buffer;
 namespace winbpf
 {
 
-/// Consumer of one or more BPF ring buffer maps (RAII over libbpf's ring_buffer).
+/// Consumer of one BPF ring buffer map (RAII over libbpf's ring_buffer).
 /// winbpf programs batch wake-ups (shim bpf_ringbuf_output), so poll() drains on its timeout too.
 class RingBufferConsumer
 {
@@ -28,19 +26,17 @@ class RingBufferConsumer
     RingBufferConsumer &operator=(const RingBufferConsumer &) = delete;
     ~RingBufferConsumer();
 
-    /// Adds another ring buffer map to the same consumer.
-    void add(bpf_map *map, Callback callback);
     /// Waits up to timeout for a wake-up, then drains every available record. Returns the records handed to
-    /// callbacks; throws Error on failure other than EINTR (which returns 0).
+    /// the callback; throws Error on failure other than EINTR (which returns 0).
     int poll(std::chrono::milliseconds timeout);
 
-    struct Slot; ///< One map's callback (internal).
-
   private:
+    /// libbpf sample callback (context = this): counts the record and hands it to callback_.
+    static int deliver(void *context, void *data, std::size_t size);
+
+    Callback callback_;
     ring_buffer *rb_ = nullptr;
-    std::vector<std::unique_ptr<Slot>> slots_;
-    int delivered_ = 0;
-    bool stopped_ = false;
+    int delivered_ = 0; // records handed to the callback during the current poll()
 };
 
 } // namespace winbpf
