@@ -4,6 +4,7 @@
 #include "event_printer.hpp"
 #include "filetime.hpp"
 #include "record_builder.hpp"
+#include "session.hpp" // flush_threshold
 
 #include <benchmark/benchmark.h>
 
@@ -20,8 +21,6 @@ namespace
 /// Records of the same workload, consumed in a loop: distinct process ids, so the process table sees what it sees
 /// live (each CREATE inserts, each DELETE removes).
 constexpr std::uint32_t pairs = 1024;
-/// What session.cpp writes out at (it then clears the buffer).
-constexpr std::size_t flush_threshold = 64 * 1024;
 /// An exec every millisecond (about what one core of fork+exec of /bin/true gives).
 constexpr std::uint64_t exec_interval = 10'000;
 /// Process lifetime: exit 0.5 ms after the exec.

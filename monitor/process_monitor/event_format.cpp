@@ -5,6 +5,7 @@
 #include "terminal_escape.hpp"
 
 #include <charconv>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -55,12 +56,14 @@ void EventFormatter::append_json_line(const ProcessEvent &event, std::string &ou
         times_.append(filetime, text);
         return text;
     };
+    std::string timestamp = iso(f.timestamp); // a DELETE's timestamp is also its exit time
     std::string sid;
     append_sid_text(event.token_sid, sid);
 
-    nlohmann::ordered_json line;
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    line.get_ref<nlohmann::ordered_json::object_t &>().reserve(created ? 12 : 14);
     line["type"] = created ? "process_create" : "process_delete";
-    line["timestamp"] = iso(f.timestamp);
+    line["timestamp"] = created ? std::move(timestamp) : timestamp; // a DELETE moves it to exit_time below
     line["process_id"] = f.process_id;
     line["parent_process_id"] = f.parent_process_id;
     line["creating_process_id"] = f.creating_process_id;
@@ -68,11 +71,11 @@ void EventFormatter::append_json_line(const ProcessEvent &event, std::string &ou
     line["creation_time"] = iso(f.creation_time);
     line["image_path"] = event.strings.image_path;
     line["command_line"] = event.strings.command_line;
-    line["token_sid"] = sid;
+    line["token_sid"] = std::move(sid);
     line["account_name"] = event.strings.account_name;
     line["account_domain"] = event.strings.account_domain;
     if (!created) {
-        line["exit_time"] = iso(f.timestamp); // a DELETE's timestamp is its exit time
+        line["exit_time"] = std::move(timestamp);
         line["process_exit_code"] = f.process_exit_code;
     }
     // Invalid UTF-8 from argv becomes U+FFFD, so every line is valid JSON.

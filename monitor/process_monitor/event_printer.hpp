@@ -36,7 +36,6 @@ class EventPrinter
     DecodeStatus last_error() const noexcept { return last_error_; }
     /// The live processes (e.g. to add those running before the monitor attached).
     ProcessTable &table() noexcept { return table_; }
-    const ProcessTable &table() const noexcept { return table_; }
 
   private:
     OutputFormat format_;

@@ -8,6 +8,11 @@
 namespace winbpf::monitor
 {
 
+namespace
+{
+
+/// Fills strings from a record's UTF-16LE strings (empty when the record carries none); with
+/// KeptStrings::without_accounts, account_name and account_domain are made empty.
 void convert_strings(const Record &record, ProcessStrings &strings, KeptStrings kept)
 {
     if (kept == KeptStrings::all) {
@@ -21,15 +26,12 @@ void convert_strings(const Record &record, ProcessStrings &strings, KeptStrings 
     utf16le_to_utf8(record.command_line, strings.command_line);
 }
 
+} // namespace
+
 ProcessTable::ProcessTable(KeptStrings kept) : kept_(kept)
 {
     live_.reserve(4096);
     recycled_.reserve(max_recycled);
-}
-
-void ProcessTable::convert(const Record &record, ProcessStrings &strings) const
-{
-    convert_strings(record, strings, kept_);
 }
 
 void ProcessTable::recycle(Map::node_type node)
@@ -40,20 +42,24 @@ void ProcessTable::recycle(Map::node_type node)
 
 const ProcessStrings &ProcessTable::on_create(const Record &record)
 {
-    auto it = live_.find(record.fixed.process_id);
-    if (it == live_.end()) {
-        if (!recycled_.empty()) {
-            Map::node_type node = std::move(recycled_.back());
+    // One lookup: insert a recycled node (or emplace a new entry); an entry already there for the process id stays
+    // and the recycled node goes back unused.
+    Map::iterator it;
+    if (!recycled_.empty()) {
+        Map::node_type &node = recycled_.back();
+        node.key() = record.fixed.process_id;
+        auto result = live_.insert(std::move(node));
+        if (result.inserted)
             recycled_.pop_back();
-            node.key() = record.fixed.process_id;
-            it = live_.insert(std::move(node)).position;
-        } else {
-            it = live_.try_emplace(record.fixed.process_id).first;
-        }
+        else
+            node = std::move(result.node);
+        it = result.position;
+    } else {
+        it = live_.try_emplace(record.fixed.process_id).first;
     }
     Entry &entry = it->second;
     entry.creation_time = record.fixed.creation_time;
-    convert(record, entry.strings);
+    convert_strings(record, entry.strings, kept_);
     return entry.strings;
 }
 
@@ -65,7 +71,7 @@ const ProcessStrings &ProcessTable::on_delete(const Record &record)
                                               it->second.creation_time == any_creation_time);
     if (!joined) {
         if (record.has_strings()) {
-            convert(record, scratch_);
+            convert_strings(record, scratch_, kept_);
         } else {
             scratch_.account_name.clear();
             scratch_.account_domain.clear();
@@ -78,7 +84,7 @@ const ProcessStrings &ProcessTable::on_delete(const Record &record)
     deleted_ = live_.extract(it);
     ProcessStrings &known = deleted_.mapped().strings;
     if (record.has_strings()) {
-        convert(record, scratch_);
+        convert_strings(record, scratch_, kept_);
         std::pair<std::string *, std::string *> fields[] = {
             {&scratch_.account_name, &known.account_name},
             {&scratch_.account_domain, &known.account_domain},

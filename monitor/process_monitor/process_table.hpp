@@ -65,9 +65,6 @@ class ProcessTable
     /// CREATE/DELETE pairs allocates nothing. A node beyond max_recycled is freed; an empty node is ignored.
     void recycle(Map::node_type node);
 
-    /// convert_strings() for the strings kept.
-    void convert(const Record &record, ProcessStrings &strings) const;
-
     static constexpr std::size_t max_recycled = 1024;
     KeptStrings kept_;
     Map live_;
@@ -77,9 +74,5 @@ class ProcessTable
     Map::node_type deleted_;
     ProcessStrings scratch_;
 };
-
-/// Fills strings from a record's UTF-16LE strings (empty when the record carries none); with
-/// KeptStrings::without_accounts, account_name and account_domain are made empty.
-void convert_strings(const Record &record, ProcessStrings &strings, KeptStrings kept = KeptStrings::all);
 
 } // namespace winbpf::monitor

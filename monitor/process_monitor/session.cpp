@@ -22,7 +22,6 @@ namespace
 {
 
 constexpr const char *ring_buffer_map = "process_ringbuf";
-constexpr std::size_t flush_threshold = 64 * 1024;
 
 } // namespace
 

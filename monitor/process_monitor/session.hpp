@@ -6,9 +6,14 @@
 #include "stop_signals.hpp"
 
 #include <chrono>
+#include <cstddef>
 
 namespace winbpf::monitor
 {
+
+/// Bytes of buffered lines at which run_session writes them out without waiting for the end of the drained batch
+/// (its buffer is reserved at twice this). bench/monitor_bench flushes at the same size.
+inline constexpr std::size_t flush_threshold = 64 * 1024;
 
 struct SessionOptions {
     OutputFormat format = OutputFormat::human;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// UTF-8 validation of one sequence at a time (shared by the terminal and JSON escapers).
+// UTF-8 validation of one sequence at a time, for the terminal escaper (terminal_escape.cpp).
 #pragma once
 
 #include <cstddef>
