@@ -9,7 +9,7 @@
 #include <stdint.h>
 #endif
 
-/* Which events the recorder reports: process_id in the watched_pids map, or parent_process_id == watch_parent. */
+/* Which events the recorder reports: those with parent_process_id == watch_parent. */
 struct recorder_config {
     uint32_t watch_parent; /* tgid of the test process (0: none) */
     uint32_t reserved;

@@ -17,14 +17,6 @@ struct
 
 struct
 {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __type(key, uint32_t);
-    __type(value, uint8_t);
-    __uint(max_entries, 1024);
-} watched_pids SEC(".maps");
-
-struct
-{
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __type(key, uint32_t);
     __type(value, struct process_record);
@@ -41,11 +33,8 @@ static __always_inline int
 is_watched(process_md_t* ctx)
 {
     uint32_t zero = 0;
-    uint32_t process_id = (uint32_t)ctx->process_id;
     struct recorder_config* config = bpf_map_lookup_elem(&recorder_config, &zero);
-    if (config && config->watch_parent != 0 && ctx->parent_process_id == config->watch_parent)
-        return 1;
-    return bpf_map_lookup_elem(&watched_pids, &process_id) != NULL;
+    return config && config->watch_parent != 0 && ctx->parent_process_id == config->watch_parent;
 }
 
 SEC("process")

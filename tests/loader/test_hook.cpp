@@ -5,30 +5,28 @@
 
 using winbpf::parse_entry_name;
 
-TEST(ParseEntryName, ProcessEvents)
+TEST(ParseEntryName, Entries)
 {
-    auto exec = parse_entry_name("ProcessMonitor__winbpf_process_exec");
-    EXPECT_EQ(exec.handler, "ProcessMonitor");
-    EXPECT_EQ(exec.hook, "process");
-    EXPECT_EQ(exec.event, "exec");
-
-    auto exit = parse_entry_name("ProcessMonitor__winbpf_process_exit");
-    EXPECT_EQ(exit.event, "exit");
-    auto live = parse_entry_name("ProcessMonitor__winbpf_process_exit_live");
-    EXPECT_EQ(live.handler, "ProcessMonitor");
-    EXPECT_EQ(live.event, "exit_live");
-}
-
-TEST(ParseEntryName, HookWithUnderscoreAndHandlerWithDoubleUnderscore)
-{
-    auto netevent = parse_entry_name("Drops__winbpf_netevent_monitor_drop");
-    EXPECT_EQ(netevent.handler, "Drops");
-    EXPECT_EQ(netevent.hook, "netevent_monitor");
-    EXPECT_EQ(netevent.event, "drop");
-
-    auto odd = parse_entry_name("My__Handler__winbpf_process_exec");
-    EXPECT_EQ(odd.handler, "My__Handler");
-    EXPECT_EQ(odd.event, "exec");
+    struct Row {
+        const char *name;
+        const char *handler;
+        const char *hook;
+        const char *event;
+    };
+    const Row rows[] = {
+        {"ProcessMonitor__winbpf_process_exec", "ProcessMonitor", "process", "exec"},
+        {"ProcessMonitor__winbpf_process_exit", "ProcessMonitor", "process", "exit"},
+        {"ProcessMonitor__winbpf_process_exit_live", "ProcessMonitor", "process", "exit_live"},
+        // A hook with an underscore, and a handler with a double underscore.
+        {"Drops__winbpf_netevent_monitor_drop", "Drops", "netevent_monitor", "drop"},
+        {"My__Handler__winbpf_process_exec", "My__Handler", "process", "exec"},
+    };
+    for (const Row &row : rows) {
+        auto parsed = parse_entry_name(row.name);
+        EXPECT_EQ(parsed.handler, row.handler) << row.name;
+        EXPECT_EQ(parsed.hook, row.hook) << row.name;
+        EXPECT_EQ(parsed.event, row.event) << row.name;
+    }
 }
 
 TEST(ParseEntryName, NotEntries)

@@ -70,6 +70,9 @@ std::vector<winbpf::ProgramInfo> test_programs()
     return found;
 }
 
+namespace
+{
+/// Whether a program with this id is loaded.
 bool program_exists(std::uint32_t id)
 {
     int fd = bpf_prog_get_fd_by_id(id);
@@ -78,6 +81,7 @@ bool program_exists(std::uint32_t id)
     close(fd);
     return true;
 }
+} // namespace
 
 bool wait_until_gone(const std::vector<std::uint32_t> &ids, std::chrono::milliseconds timeout)
 {

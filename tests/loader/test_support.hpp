@@ -29,9 +29,6 @@ CommandResult run(const std::vector<std::string> &argv);
 /// Programs of the running system whose handler belongs to these tests (handler names start with "LoaderTest").
 std::vector<winbpf::ProgramInfo> test_programs();
 
-/// Whether a program with this id is loaded.
-bool program_exists(std::uint32_t id);
-
 /// Waits until none of ids is loaded; false on timeout.
 bool wait_until_gone(const std::vector<std::uint32_t> &ids, std::chrono::milliseconds timeout);
 

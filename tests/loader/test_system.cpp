@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
-// ensure_bpffs, probe_enforcement and the UTF-16 conversion of account names.
+// ensure_bpffs (mounting bpffs when it is missing) and probe_enforcement.
 #include "test_support.hpp"
 
-#include "internal.hpp"
 #include "winbpf/system.hpp"
 
-#include <fstream>
 #include <gmock/gmock.h>
 #include <sched.h>
-#include <sstream>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>

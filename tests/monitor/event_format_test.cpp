@@ -11,6 +11,7 @@ namespace
 {
 
 using test::build_record;
+using test::delete_of;
 using test::RecordSpec;
 
 // argv with an escape sequence, a C1 CSI, an invalid byte (\xff, as the BPF side escapes it: U+DCFF), a backslash,
@@ -29,15 +30,6 @@ RecordSpec hostile_create()
     return spec;
 }
 
-RecordSpec delete_of(RecordSpec spec)
-{
-    spec.operation = Operation::destroy;
-    spec.strings = false;
-    spec.exit_time = 134397726711234567ULL;
-    spec.exit_code = 137;
-    return spec;
-}
-
 TEST(HumanFormat, CreateAndDeleteLines)
 {
     EventPrinter printer(OutputFormat::human);
@@ -51,10 +43,7 @@ TEST(HumanFormat, CreateAndDeleteLines)
     EXPECT_EQ(out, "Process created: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, ParentPID:9, "
                    "Create Time:2026-11-21T22:11:10.123456Z\n");
     out.clear();
-    RecordSpec del = spec;
-    del.operation = Operation::destroy;
-    del.strings = false;
-    del.exit_time = 134397726711234567ULL;
+    RecordSpec del = delete_of(spec);
     del.exit_code = 7;
     ASSERT_EQ(printer.handle(build_record(del), out), DecodeStatus::ok);
     EXPECT_EQ(out, "Process destroyed: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, "
@@ -89,7 +78,9 @@ TEST(EventPrinter, SurrogatesControlsAndLongStringsInBothFormats)
     RecordSpec spec;
     spec.command_line = command;
     const auto create = build_record(spec);
-    const auto destroy = build_record(delete_of(spec));
+    RecordSpec killed = delete_of(spec);
+    killed.exit_code = 137;
+    const auto destroy = build_record(killed);
 
     EventPrinter human(OutputFormat::human);
     std::string out;
@@ -144,7 +135,9 @@ TEST(JsonFormat, HostileStringsGiveValidJsonLines)
     EventPrinter printer(OutputFormat::json);
     std::string out;
     ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
-    ASSERT_EQ(printer.handle(build_record(delete_of(hostile_create())), out), DecodeStatus::ok);
+    RecordSpec killed = delete_of(hostile_create());
+    killed.exit_code = 137;
+    ASSERT_EQ(printer.handle(build_record(killed), out), DecodeStatus::ok);
     // Exactly two lines, each a JSON object.
     const auto newline = out.find('\n');
     ASSERT_NE(newline, std::string::npos);
@@ -174,7 +167,9 @@ TEST(JsonFormat, LinesAreWhatNlohmannWrites)
     EventPrinter printer(OutputFormat::json);
     std::string out;
     ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
-    ASSERT_EQ(printer.handle(build_record(delete_of(hostile_create())), out), DecodeStatus::ok);
+    RecordSpec killed = delete_of(hostile_create());
+    killed.exit_code = 137;
+    ASSERT_EQ(printer.handle(build_record(killed), out), DecodeStatus::ok);
     std::size_t start = 0;
     for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
         const std::string line = out.substr(start, end - start);

@@ -95,7 +95,7 @@ std::vector<nlohmann::json> json_events(const std::string &out, const char *type
     return found;
 }
 
-/// Checks the exit and the summary line; returns records received.
+/// Checks the exit (status 0 after SIGINT) and the summary line (some records received, none lost).
 void expect_clean_stop(Monitor &monitor)
 {
     const auto status = monitor.stop();

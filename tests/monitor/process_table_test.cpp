@@ -10,6 +10,7 @@ namespace
 {
 
 using test::build_record;
+using test::delete_of;
 using test::RecordSpec;
 
 Record decode(const std::vector<std::byte> &bytes)
@@ -17,14 +18,6 @@ Record decode(const std::vector<std::byte> &bytes)
     Record record;
     EXPECT_EQ(decode_record(bytes, record), DecodeStatus::ok);
     return record;
-}
-
-RecordSpec delete_of(RecordSpec spec, bool strings)
-{
-    spec.operation = Operation::destroy;
-    spec.strings = strings;
-    spec.exit_time = spec.creation_time + 10000000;
-    return spec;
 }
 
 TEST(ProcessTable, DeleteWithoutStringsTakesThemFromCreate)

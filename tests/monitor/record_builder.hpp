@@ -89,4 +89,14 @@ inline std::vector<std::byte> build_record(const RecordSpec &spec)
     return record;
 }
 
+/// The DELETE of the process spec created: one second (10^7 FILETIME ticks) after its creation, with its strings
+/// only when strings is true. Everything else (exit_code included) is spec's.
+inline RecordSpec delete_of(RecordSpec spec, bool strings = false)
+{
+    spec.operation = Operation::destroy;
+    spec.strings = strings;
+    spec.exit_time = spec.creation_time + 10000000;
+    return spec;
+}
+
 } // namespace winbpf::monitor::test

@@ -40,10 +40,9 @@ class FakeProc
 const ProcessStrings &delete_strings(ProcessTable &table, std::uint32_t pid)
 {
     test::RecordSpec spec;
-    spec.operation = Operation::destroy;
     spec.process_id = pid;
     spec.command_line = u"";
-    const auto bytes = test::build_record(spec);
+    const auto bytes = test::build_record(test::delete_of(spec, true));
     static Record record;
     EXPECT_EQ(decode_record(bytes, record), DecodeStatus::ok);
     return table.on_delete(record);

@@ -5,6 +5,9 @@
 #include "recorder.hpp"
 
 #include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <string>
 #include <sys/wait.h>
 
 namespace process_test
@@ -35,39 +38,30 @@ TEST_P(ExitCodeTest, DeleteCarriesExitStatus)
 INSTANTIATE_TEST_SUITE_P(Codes, ExitCodeTest, ::testing::Values(0, 7, 200),
                          [](const auto &info) { return "Exit" + std::to_string(info.param); });
 
-class KilledTest : public KernelTest
+class KilledTest : public KernelTest, public ::testing::WithParamInterface<int>
 {
 };
 
-TEST_F(KilledTest, SigkillReports137)
+TEST_P(KilledTest, DeleteReports128PlusSignal)
 {
+    const int signal = GetParam();
     Recorder recorder;
     Child child = Child::spawn({test_child_path(), "sleep-ms", "30000"});
     // Kill only once the new image runs (its CREATE arrived), so the exit is the sleeping child's.
     ASSERT_TRUE(recorder.poll_until([&] { return !recorder.events_of(child.pid(), operation_create).empty(); }, 10s))
         << "no CREATE of pid " << child.pid();
-    child.signal(SIGKILL);
+    child.signal(signal);
     const auto status = child.wait(10s);
-    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << describe_status(status);
-    ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
+    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == signal) << describe_status(status);
+    ASSERT_TRUE(recorder.wait_for_delete(child.pid())) << "no DELETE of pid " << child.pid();
     const auto deletes = recorder.events_of(child.pid(), operation_delete);
     ASSERT_EQ(deletes.size(), 1u);
-    EXPECT_EQ(deletes[0].process_exit_code, 128u + SIGKILL);
+    EXPECT_EQ(deletes[0].process_exit_code, 128u + static_cast<std::uint32_t>(signal));
 }
 
-TEST_F(KilledTest, SigtermReports143)
-{
-    Recorder recorder;
-    Child child = Child::spawn({test_child_path(), "sleep-ms", "30000"});
-    ASSERT_TRUE(recorder.poll_until([&] { return !recorder.events_of(child.pid(), operation_create).empty(); }, 10s));
-    child.signal(SIGTERM);
-    const auto status = child.wait(10s);
-    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << describe_status(status);
-    ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
-    const auto deletes = recorder.events_of(child.pid(), operation_delete);
-    ASSERT_EQ(deletes.size(), 1u);
-    EXPECT_EQ(deletes[0].process_exit_code, 128u + SIGTERM);
-}
+// 137 and 143.
+INSTANTIATE_TEST_SUITE_P(Signals, KilledTest, ::testing::Values(SIGKILL, SIGTERM),
+                         [](const auto &info) { return std::string("SIG") + sigabbrev_np(info.param); });
 
 } // namespace
 } // namespace process_test

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <span>
 #include <unistd.h>
 
 namespace process_test
@@ -44,13 +46,7 @@ winbpf::Object load_recorder()
     return object;
 }
 
-} // namespace
-
-std::string bpf_object_path(const std::string &name)
-{
-    return std::string(PROCESS_TEST_BPF_DIR) + "/" + name + ".o";
-}
-
+/// One ring buffer record decoded; nullopt when its size is not a process_record's.
 std::optional<Event> decode_record(std::span<const std::byte> data)
 {
     if (data.size() != sizeof(process_record))
@@ -83,6 +79,13 @@ std::optional<Event> decode_record(std::span<const std::byte> data)
     return e;
 }
 
+} // namespace
+
+std::string bpf_object_path(const std::string &name)
+{
+    return std::string(PROCESS_TEST_BPF_DIR) + "/" + name + ".o";
+}
+
 Recorder::Recorder()
     : object_(load_recorder()), attachment_(object_),
       consumer_(object_.map("recorder_events"), [this](std::span<const std::byte> data) {
@@ -102,13 +105,6 @@ Recorder::~Recorder()
         ADD_FAILURE() << undecodable_ << " recorder records had an unexpected size";
     if (const std::uint64_t lost = object_.lost_events(); lost != 0)
         ADD_FAILURE() << lost << " recorder records were lost (ring buffer full)";
-}
-
-void Recorder::watch_pid(pid_t pid)
-{
-    const auto key = static_cast<std::uint32_t>(pid);
-    const std::uint8_t one = 1;
-    update(object_.map("watched_pids"), &key, &one, "watched_pids");
 }
 
 bool Recorder::poll_until(const std::function<bool()> &done, std::chrono::milliseconds timeout)

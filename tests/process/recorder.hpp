@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <span>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -53,9 +52,6 @@ struct Event {
 constexpr std::uint32_t operation_create = 0;
 constexpr std::uint32_t operation_delete = 1;
 
-/// Decodes one ring buffer record; nullopt when its size is not a process_record's.
-std::optional<Event> decode_record(std::span<const std::byte> record);
-
 class Recorder
 {
   public:
@@ -66,8 +62,6 @@ class Recorder
     Recorder(const Recorder &) = delete;
     Recorder &operator=(const Recorder &) = delete;
 
-    /// Also report events of this process id (e.g. one not started by this process).
-    void watch_pid(pid_t pid);
     /// Polls the ring buffer until done() or timeout; returns done()'s last value.
     bool poll_until(const std::function<bool()> &done, std::chrono::milliseconds timeout);
     /// Polls until the DELETE of pid arrived, then drains once more (a duplicate would show up); false on timeout.
@@ -76,9 +70,6 @@ class Recorder
     std::vector<Event> events_of(pid_t pid, std::optional<std::uint32_t> operation = std::nullopt) const;
     /// Records the programs could not write (ring buffer full): must stay 0.
     std::uint64_t lost_events() const { return object_.lost_events(); }
-    /// Records whose size was not a process_record's (layout mismatch): must stay 0.
-    std::size_t undecodable_records() const noexcept { return undecodable_; }
-    const winbpf::Object &object() const noexcept { return object_; }
 
   private:
     winbpf::Object object_;
