@@ -130,14 +130,20 @@ TEST(JsonFormat, CreateLine)
     EXPECT_EQ(line.size(), 12u);
 }
 
-TEST(JsonFormat, HostileStringsGiveValidJsonLines)
+/// Appends the JSON lines of hostile_create() and of its DELETE (exit code 137, killed by SIGKILL) to out.
+void print_hostile_json_pair(std::string &out)
 {
     EventPrinter printer(OutputFormat::json);
-    std::string out;
     ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
     RecordSpec killed = delete_of(hostile_create());
     killed.exit_code = 137;
     ASSERT_EQ(printer.handle(build_record(killed), out), DecodeStatus::ok);
+}
+
+TEST(JsonFormat, HostileStringsGiveValidJsonLines)
+{
+    std::string out;
+    ASSERT_NO_FATAL_FAILURE(print_hostile_json_pair(out));
     // Exactly two lines, each a JSON object.
     const auto newline = out.find('\n');
     ASSERT_NE(newline, std::string::npos);
@@ -164,12 +170,8 @@ TEST(JsonFormat, HostileStringsGiveValidJsonLines)
 
 TEST(JsonFormat, LinesAreWhatNlohmannWrites)
 {
-    EventPrinter printer(OutputFormat::json);
     std::string out;
-    ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
-    RecordSpec killed = delete_of(hostile_create());
-    killed.exit_code = 137;
-    ASSERT_EQ(printer.handle(build_record(killed), out), DecodeStatus::ok);
+    ASSERT_NO_FATAL_FAILURE(print_hostile_json_pair(out));
     std::size_t start = 0;
     for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
         const std::string line = out.substr(start, end - start);
