@@ -18,12 +18,33 @@
 namespace winbpf::cli
 {
 
-void add_program(const std::string &file)
+namespace
 {
+// netsh-style name=value parameters of `add program`.
+AttachOptions parse_parameters(const std::vector<std::string> &parameters)
+{
+    AttachOptions options;
+    for (const std::string &parameter : parameters) {
+        auto equals = parameter.find('=');
+        std::string name = parameter.substr(0, equals);
+        if (equals == std::string::npos || equals + 1 == parameter.size())
+            throw Error("parameter '" + parameter + "' has no value (expected name=value, e.g. cgroup=PATH)", EINVAL);
+        if (name == "cgroup")
+            options.cgroup = parameter.substr(equals + 1);
+        else
+            throw Error("unknown parameter '" + name + "' (add program takes cgroup=PATH)", EINVAL);
+    }
+    return options;
+}
+} // namespace
+
+void add_program(const std::string &file, const std::vector<std::string> &parameters)
+{
+    AttachOptions options = parse_parameters(parameters);
     ensure_bpffs();
     Object object = Object::open_file(file);
     object.load();
-    Attachment attachment(object);
+    Attachment attachment(object, options);
     std::map<const bpf_program *, Link *> link_of;
     for (Link &link : attachment.links())
         link_of[link.program()] = &link;
@@ -65,8 +86,8 @@ void add_program(const std::string &file)
     for (std::uint32_t id : ids)
         std::cout << "Loaded with ID " << id << "\n";
     std::cout.flush();
-    Enforcement enforcement = probe_enforcement();
-    std::cerr << "Deny enforcement: " << enforcement_name(enforcement.mode) << " (" << enforcement.detail << ")\n";
+    for (const std::string &note : attachment.notes())
+        std::cerr << note << "\n";
 }
 
 } // namespace winbpf::cli

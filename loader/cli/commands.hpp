@@ -4,13 +4,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace winbpf::cli
 {
 
-/// `add program FILE`: load, attach and pin every hook handler; prints "Loaded with ID N" per handler (stdout) and
-/// the deny enforcement mode (stderr).
-void add_program(const std::string &file);
+/// `add program FILE [cgroup=PATH]`: load, attach and pin every hook handler; prints "Loaded with ID N" per handler
+/// (stdout) and the hooks' notes, e.g. the process hook's deny enforcement mode (stderr).
+void add_program(const std::string &file, const std::vector<std::string> &parameters);
 
 /// `delete program ID`: detach and unpin everything winbpf pinned for the handler with that ID.
 void delete_program(std::uint32_t id);

@@ -18,6 +18,10 @@ int main(int argc, char **argv)
     std::string file;
     auto *add_program = add->add_subcommand("program", "Load, attach and pin the hook programs of an object file");
     add_program->add_option("FILE", file, "Object built with Makefile.bpf")->required();
+    std::vector<std::string> parameters;
+    add_program->add_option("PARAMETERS", parameters,
+                            "name=value, netsh style: cgroup=PATH (bind: the cgroup-v2 directory to attach to; "
+                            "default: the cgroup-v2 root)");
 
     auto *del = app.add_subcommand("delete", "Detach and unload");
     del->require_subcommand(1);
@@ -32,7 +36,7 @@ int main(int argc, char **argv)
     CLI11_PARSE(app, argc, argv);
     try {
         if (add_program->parsed())
-            winbpf::cli::add_program(file);
+            winbpf::cli::add_program(file, parameters);
         else if (delete_program->parsed())
             winbpf::cli::delete_program(id);
         else if (show_programs->parsed())

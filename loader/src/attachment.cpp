@@ -2,10 +2,13 @@
 // Attaching a loaded object's hook entry programs and support programs (RAII links).
 #include "winbpf/attachment.hpp"
 
+#include "hooks/hook_module.hpp"
 #include "internal.hpp"
 #include "winbpf/error.hpp"
 
 #include <bpf/libbpf.h>
+
+#include <algorithm>
 
 namespace winbpf
 {
@@ -35,34 +38,60 @@ Link::~Link()
 
 namespace
 {
-Link attach(bpf_program *program)
+// Throws when an option is set that no hook of the object uses.
+void check_options(const Object &object, const AttachOptions &options)
 {
-    detail::LogCapture log;
-    bpf_link *link = bpf_program__attach(program);
-    if (!link) {
-        int err = errno;
-        throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
-                        bpf_program__section_name(program) + "): " + detail::errno_text(err) + "\n" + log.text(),
-                    err);
+    const std::pair<std::string_view, bool> set[] = {{"cgroup", !options.cgroup.empty()}};
+    for (auto [option, present] : set) {
+        if (!present)
+            continue;
+        bool used = false;
+        for (const HookProgram &hook : object.hooks())
+            for (std::string_view name : detail::find_hook_module(hook.hook)->attach_options())
+                used = used || name == option;
+        if (used)
+            continue;
+        std::string hooks;
+        for (const HookProgram &hook : object.hooks())
+            if (hooks.find(hook.hook) == std::string::npos)
+                hooks += (hooks.empty() ? "" : ", ") + hook.hook;
+        throw Error(object.name() + ": the " + std::string(option) +
+                        " parameter is not allowed for program types that don't support it (this object's hooks: " +
+                        hooks + ")",
+                    EINVAL);
     }
-    return Link(link, program);
 }
 } // namespace
 
-Attachment::Attachment(const Object &object)
+Attachment::Attachment(const Object &object, const AttachOptions &options)
 {
-    for (const HookProgram &hook : object.hooks())
+    check_options(object, options);
+    for (const HookProgram &hook : object.hooks()) {
+        const detail::HookModule &module = *detail::find_hook_module(hook.hook);
         for (bpf_program *entry : hook.entries)
             if (bpf_program__autoload(entry)) {
                 if (bpf_program__fd(entry) < 0)
                     throw Error(object.name() + ": program '" + bpf_program__name(entry) +
                                     "' is not loaded (call load() first)",
                                 EINVAL);
-                links_.push_back(attach(entry));
+                links_.emplace_back(module.attach(entry, options), entry);
             }
-    for (bpf_program *support : object.support_programs())
-        if (bpf_program__autoload(support))
-            links_.push_back(attach(support));
+        if (std::find(modules_.begin(), modules_.end(), &module) != modules_.end())
+            continue;
+        modules_.push_back(&module);
+        for (bpf_program *support : module.support_programs(object.raw()))
+            if (bpf_program__autoload(support))
+                links_.emplace_back(module.attach(support, options), support);
+    }
+}
+
+std::vector<std::string> Attachment::notes() const
+{
+    std::vector<std::string> notes;
+    for (const detail::HookModule *module : modules_)
+        if (std::string note = module->attach_note(); !note.empty())
+            notes.push_back(std::move(note));
+    return notes;
 }
 
 } // namespace winbpf

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "winbpf/hook.hpp"
 
+#include "hooks/hook_module.hpp"
+
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
-
-#include <array>
 
 namespace winbpf
 {
 
 namespace
 {
-// Hook section prefixes of CONTRACT §1; the glue names entry programs after them.
-constexpr std::array<std::string_view, 4> known_hooks = {"netevent_monitor", "process", "bind", "xdp"};
 constexpr std::string_view entry_mark = WINBPF_ENTRY_MARK; // the name the glue gives entry programs
 
 bool is_event_name(std::string_view event)
@@ -27,22 +25,13 @@ bool is_event_name(std::string_view event)
 }
 } // namespace
 
-std::string_view hook_type_name(HookType type)
-{
-    switch (type) {
-    case HookType::process:
-        return "process";
-    }
-    return "unknown";
-}
-
 EntryName parse_entry_name(std::string_view name)
 {
     for (auto pos = name.find(entry_mark); pos != std::string_view::npos; pos = name.find(entry_mark, pos + 1)) {
         if (pos == 0)
             continue; // no handler name
         std::string_view rest = name.substr(pos + entry_mark.size());
-        for (std::string_view hook : known_hooks) {
+        for (std::string_view hook : detail::known_hook_names()) {
             if (rest.size() > hook.size() + 1 && rest.starts_with(hook) && rest[hook.size()] == '_') {
                 std::string_view event = rest.substr(hook.size() + 1);
                 if (is_event_name(event))

@@ -59,20 +59,7 @@ std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_l
 /// Throws Error when bytes (the start of a file called name) are not a 64-bit BPF ELF object.
 void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
 
-/// True when the running kernel's sched_process_exit tracepoint passes group_dead (vmlinux BTF prototype).
-/// Throws Error when the kernel BTF cannot be read.
-bool exit_tracepoint_has_group_dead();
-
 /// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.
 void write_config(bpf_map *config, const std::string &object_name);
-
-/// Stores uid's name (UTF-8, cut at WINBPF_ACCOUNT_NAME_MAX UTF-16 units) in the first free slot of
-/// (uid + k) % WINBPF_ACCOUNT_SLOTS, k < WINBPF_ACCOUNT_PROBES (the layout the shim searches; slots has
-/// WINBPF_ACCOUNT_SLOTS entries). A uid already stored keeps its first name, as getpwuid returns it.
-/// Returns false when all probe slots are taken by other uids (that uid then resolves to -ENOENT) or name is empty.
-bool place_account(std::vector<winbpf_account> &slots, __u32 uid, const char *name);
-
-/// Fills the loaded accounts map (open-addressed uid -> UTF-16LE user name slots) from the passwd database.
-void fill_accounts(bpf_map *accounts, const std::string &object_name);
 
 } // namespace winbpf::detail

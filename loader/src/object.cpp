@@ -2,6 +2,7 @@
 // Opening winbpf objects: file checks, libbpf open, and the hook handlers found in the object.
 #include "winbpf/object.hpp"
 
+#include "hooks/hook_module.hpp"
 #include "internal.hpp"
 #include "object_state.hpp"
 #include "winbpf/error.hpp"
@@ -25,24 +26,6 @@ namespace winbpf
 
 namespace
 {
-
-int event_rank(const std::string &event)
-{
-    if (event == "exec")
-        return 0; // primary: CREATE
-    if (event == "exit")
-        return 1;
-    if (event == "exit_live")
-        return 2;
-    return 3;
-}
-
-std::optional<HookType> hook_type_of(const std::string &hook)
-{
-    if (hook == hook_type_name(HookType::process))
-        return HookType::process;
-    return std::nullopt;
-}
 
 // Reads the first bytes of path (for the ELF header check) with a clear error for a missing or unreadable file.
 std::vector<std::byte> read_head(const std::string &path)
@@ -78,15 +61,15 @@ void inspect_programs(bpf_object *object, const std::string &object_name, std::v
         EntryName entry = parse_entry_name(name);
         if (entry.handler.empty())
             continue;
-        auto type = hook_type_of(entry.hook);
-        if (!type)
+        if (!detail::find_hook_module(entry.hook))
             throw Error(object_name + ": program '" + name + "' is an entry of hook '" + entry.hook +
                             "', which this loader does not support",
                         EOPNOTSUPP);
-        auto hook =
-            std::find_if(hooks.begin(), hooks.end(), [&](const HookProgram &h) { return h.handler == entry.handler; });
+        auto hook = std::find_if(hooks.begin(), hooks.end(), [&](const HookProgram &h) {
+            return h.handler == entry.handler && h.hook == entry.hook;
+        });
         if (hook == hooks.end())
-            hook = hooks.insert(hooks.end(), HookProgram{entry.handler, *type, {}});
+            hook = hooks.insert(hooks.end(), HookProgram{entry.handler, entry.hook, {}});
         hook->entries.push_back(program);
     }
     if (!unknown.empty())
@@ -94,14 +77,16 @@ void inspect_programs(bpf_object *object, const std::string &object_name, std::v
                         "): compile Windows-style programs with Makefile.bpf",
                     EINVAL);
     if (hooks.empty())
-        throw Error(object_name + ": no known section: the object has no Windows hook program (a SEC(\"process\") "
-                                  "handler compiled with Makefile.bpf)",
+        throw Error(object_name + ": no known section: the object has no Windows hook program (a SEC(\"process\"), "
+                                  "SEC(\"bind\"), ... handler compiled with Makefile.bpf)",
                     ENOENT);
-    for (HookProgram &hook : hooks)
-        std::stable_sort(hook.entries.begin(), hook.entries.end(), [](bpf_program *a, bpf_program *b) {
-            return event_rank(parse_entry_name(bpf_program__name(a)).event) <
-                   event_rank(parse_entry_name(bpf_program__name(b)).event);
+    for (HookProgram &hook : hooks) {
+        const detail::HookModule &module = *detail::find_hook_module(hook.hook);
+        std::stable_sort(hook.entries.begin(), hook.entries.end(), [&](bpf_program *a, bpf_program *b) {
+            return module.event_rank(parse_entry_name(bpf_program__name(a)).event) <
+                   module.event_rank(parse_entry_name(bpf_program__name(b)).event);
         });
+    }
 }
 
 } // namespace
@@ -156,11 +141,22 @@ bpf_object *Object::raw() const noexcept
     return state_->object;
 }
 
+std::vector<const detail::HookModule *> Object::State::modules() const
+{
+    std::vector<const detail::HookModule *> used;
+    for (const HookProgram &hook : hooks)
+        if (const detail::HookModule *module = detail::find_hook_module(hook.hook);
+            std::find(used.begin(), used.end(), module) == used.end())
+            used.push_back(module);
+    return used;
+}
+
 std::vector<bpf_program *> Object::support_programs() const
 {
     std::vector<bpf_program *> programs;
-    if (bpf_program *fork = bpf_object__find_program_by_name(state_->object, WINBPF_PROCESS_FORK_PROG))
-        programs.push_back(fork);
+    for (const detail::HookModule *module : state_->modules())
+        for (bpf_program *program : module->support_programs(state_->object))
+            programs.push_back(program);
     return programs;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Loading a winbpf object: exit variant choice, scratch sizing, then the loader-written shim maps.
+// Loading a winbpf object: each hook module's preparation, scratch sizing, load, then the loader-written maps.
+#include "hooks/hook_module.hpp"
 #include "internal.hpp"
 #include "object_state.hpp"
 #include "winbpf/error.hpp"
@@ -22,8 +23,7 @@ std::string describe_program(const std::vector<HookProgram> &hooks, const std::s
     for (const HookProgram &hook : hooks)
         for (bpf_program *entry : hook.entries)
             if (program == bpf_program__name(entry))
-                return "program '" + program + "' (handler " + hook.handler + ", " +
-                       std::string(hook_type_name(hook.type)) + " hook)";
+                return "program '" + program + "' (handler " + hook.handler + ", " + hook.hook + " hook)";
     return "program '" + program + "'";
 }
 
@@ -35,18 +35,12 @@ void Object::load()
     if (s.loaded)
         throw Error(s.name + ": already loaded", EALREADY);
 
-    bool group_dead = detail::exit_tracepoint_has_group_dead();
-    for (HookProgram &hook : s.hooks) {
-        for (bpf_program *entry : hook.entries) {
-            const std::string event = parse_entry_name(bpf_program__name(entry)).event;
-            bool unused = (event == "exit" && !group_dead) || (event == "exit_live" && group_dead);
-            if (unused && bpf_program__set_autoload(entry, false) != 0) {
-                int err = errno;
-                throw Error(s.name + ": cannot disable program '" + bpf_program__name(entry) +
-                                "': " + detail::errno_text(err),
-                            err);
-            }
-        }
+    for (const detail::HookModule *module : s.modules()) {
+        std::vector<HookProgram> handlers;
+        for (const HookProgram &hook : s.hooks)
+            if (hook.hook == module->name())
+                handlers.push_back(hook);
+        module->before_load(s.object, s.name, handlers);
     }
 
     if (bpf_map *scratch = bpf_object__find_map_by_name(s.object, WINBPF_MAP_SCRATCH)) {
@@ -76,8 +70,8 @@ void Object::load()
 
     if (bpf_map *config = bpf_object__find_map_by_name(s.object, WINBPF_MAP_CONFIG))
         detail::write_config(config, s.name);
-    if (bpf_map *accounts = bpf_object__find_map_by_name(s.object, WINBPF_MAP_ACCOUNTS))
-        detail::fill_accounts(accounts, s.name);
+    for (const detail::HookModule *module : s.modules())
+        module->after_load(s.object, s.name);
 }
 
 } // namespace winbpf

@@ -6,6 +6,11 @@
 
 #include <bpf/libbpf.h>
 
+namespace winbpf::detail
+{
+class HookModule;
+}
+
 namespace winbpf
 {
 
@@ -14,6 +19,9 @@ struct Object::State {
     std::string name;               ///< Path or caller-given name, used in messages.
     std::vector<HookProgram> hooks; ///< Hook handlers in ELF order.
     bool loaded = false;
+
+    /// The modules of the hooks the object has handlers for, each once, in handler order.
+    std::vector<const detail::HookModule *> modules() const;
 
     State() = default;
     State(const State &) = delete;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "hook_table.hpp"
 
+#include "winbpf/hooks.h"
+
 #include <array>
 
 namespace winbpf::glue
@@ -8,13 +10,13 @@ namespace winbpf::glue
 namespace
 {
 
-// Adding a hook: one row here plus its glue header in shim/include/winbpf/.
-constexpr std::array kHooks{
-    HookKind{"process", "winbpf/process_glue.h", "WINBPF_PROCESS_OBJECT_GLUE", "WINBPF_PROCESS_ENTRY", true},
-    HookKind{"bind", "", "", "", false},
-    HookKind{"netevent_monitor", "", "", "", false},
-    HookKind{"xdp", "", "", "", false},
-};
+// The rows of shim/include/winbpf/hooks.h.
+#define WINBPF_GLUE_ROW(name, context, header, object_macro, entry_macro)                                              \
+    HookKind{#name, header, #object_macro, #entry_macro, true},
+#define WINBPF_GLUE_PLANNED(name) HookKind{#name, "", "", "", false},
+constexpr std::array kHooks{WINBPF_HOOKS(WINBPF_GLUE_ROW, WINBPF_GLUE_PLANNED)};
+#undef WINBPF_GLUE_ROW
+#undef WINBPF_GLUE_PLANNED
 
 } // namespace
 
@@ -27,6 +29,14 @@ std::optional<HookKind> hook_for_section(std::string_view section)
             best = hook;
     }
     return best;
+}
+
+std::string known_prefixes()
+{
+    std::string list;
+    for (const auto &hook : kHooks)
+        list += (list.empty() ? "" : ", ") + std::string(hook.section_prefix);
+    return list;
 }
 
 } // namespace winbpf::glue

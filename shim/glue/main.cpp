@@ -44,8 +44,8 @@ std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const 
         enum bpf_attach_type attach;
         if (libbpf_prog_type_by_name(sym.section.c_str(), &type, &attach) != 0)
             throw std::runtime_error("function '" + sym.symbol + "' is in unknown section SEC(\"" + sym.section +
-                                     "\"): expected a Windows hook (process, bind, netevent_monitor, xdp) or a "
-                                     "libbpf section");
+                                     "\"): expected a Windows hook (" + winbpf::glue::known_prefixes() +
+                                     ") or a libbpf section");
     }
     if (handlers.empty())
         throw std::runtime_error("no program: no function is in a Windows hook section such as SEC(\"process\")");
@@ -59,8 +59,7 @@ std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const 
     for (const auto &h : handlers) {
         if (done.insert(h.hook.section_prefix).second) {
             out << "#include \"" << h.hook.glue_header << "\"\n";
-            if (!h.hook.object_macro.empty())
-                out << h.hook.object_macro << "()\n";
+            out << h.hook.object_macro << "()\n";
         }
         out << h.hook.entry_macro << "(" << h.name << ")\n";
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Slot layout of the accounts map (open addressing by uid), as the loader writes it and the shim searches it.
-#include "internal.hpp"
+#include "hooks/process.hpp"
 
 #include <gtest/gtest.h>
 

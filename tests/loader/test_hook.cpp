@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "hooks/hook_module.hpp"
 #include "winbpf/hook.hpp"
 
 #include <gtest/gtest.h>
@@ -41,7 +42,15 @@ TEST(ParseEntryName, NotEntries)
     }
 }
 
-TEST(HookTypeName, Process)
+// One table (shim/include/winbpf/hooks.h) feeds the loader: every CONTRACT §1 hook name parses, and the mapped
+// hooks have a loader module whose name is the row's.
+TEST(HookTable, NamesAndModules)
 {
-    EXPECT_EQ(winbpf::hook_type_name(winbpf::HookType::process), "process");
+    for (const char *hook : {"process", "bind", "netevent_monitor", "xdp"})
+        EXPECT_EQ(parse_entry_name(std::string("H__winbpf_") + hook + "_event").hook, hook) << hook;
+    const winbpf::detail::HookModule *process = winbpf::detail::find_hook_module("process");
+    ASSERT_NE(process, nullptr);
+    EXPECT_EQ(process->name(), "process");
+    EXPECT_LT(process->event_rank("exec"), process->event_rank("exit"));
+    EXPECT_EQ(winbpf::detail::find_hook_module("proces"), nullptr);
 }

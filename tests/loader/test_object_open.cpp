@@ -113,7 +113,7 @@ TEST(ObjectOpen, HooksAndSupportPrograms)
     EXPECT_EQ(object.hooks()[0].handler, "LoaderTestMonitor");
     EXPECT_EQ(object.hooks()[1].handler, "LoaderTestSecond");
     for (const winbpf::HookProgram &hook : object.hooks()) {
-        EXPECT_EQ(hook.type, winbpf::HookType::process);
+        EXPECT_EQ(hook.hook, "process");
         ASSERT_EQ(hook.entries.size(), 3u);
         EXPECT_EQ(bpf_program__name(hook.entries[0]), hook.handler + "__winbpf_process_exec");
         EXPECT_EQ(bpf_program__name(hook.entries[1]), hook.handler + "__winbpf_process_exit");

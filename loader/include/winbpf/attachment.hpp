@@ -4,9 +4,15 @@
 #include "winbpf/object.hpp"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 struct bpf_link;
+
+namespace winbpf::detail
+{
+class HookModule;
+}
 
 namespace winbpf
 {
@@ -30,19 +36,34 @@ class Link
     bpf_program *program_;
 };
 
+/// Where to attach, for hooks that need to be told (`winbpf add program FILE cgroup=PATH`). An option that none of
+/// the object's hooks uses is an error.
+struct AttachOptions {
+    /// cgroup hooks (bind): the cgroup-v2 directory whose processes (and descendants') the programs see. Empty: the
+    /// root of the cgroup-v2 hierarchy, wherever it is mounted (e.g. /sys/fs/cgroup/unified on hybrid systems).
+    std::string cgroup;
+};
+
 /// Every entry program of a loaded object's hooks plus its support programs, attached; detached on destruction.
 class Attachment
 {
   public:
-    /// Attaches; throws Error naming the program that failed (nothing stays attached then).
-    /// The object must be loaded and outlive the Attachment.
-    explicit Attachment(const Object &object);
-    /// One link per attached program: hook entries with autoload on (in hooks() order), then support programs.
+    /// Attaches each program through its hook's loader module; throws Error naming the program that failed, or the
+    /// option that no hook of the object uses (nothing stays attached then). The object must be loaded and outlive
+    /// the Attachment.
+    explicit Attachment(const Object &object, const AttachOptions &options = {});
+    /// One link per attached program: per hook in hooks() order, its entries with autoload on, then (once per hook)
+    /// its support programs.
     const std::vector<Link> &links() const noexcept { return links_; }
     std::vector<Link> &links() noexcept { return links_; }
 
+    /// What the hooks say a user should know once attached (e.g. "Deny enforcement: sigkill (...)"), one line each.
+    /// Computed on each call (a hook may probe the kernel for it).
+    std::vector<std::string> notes() const;
+
   private:
     std::vector<Link> links_;
+    std::vector<const detail::HookModule *> modules_; ///< Modules of the attached hooks, each once.
 };
 
 } // namespace winbpf

@@ -33,17 +33,19 @@ class Object
     Object &operator=(Object &&) noexcept;
     ~Object();
 
-    /// Loads every program and map into the kernel: selects the exit program variant the running kernel supports,
-    /// sizes the shim scratch map to the possible CPUs, then writes the shim config (CLOCK_REALTIME - CLOCK_BOOTTIME)
-    /// and the account names (passwd database). Throws Error naming the failing program with the verifier's log (or
-    /// libbpf's messages when a map or relocation fails), or when called twice.
+    /// Loads every program and map into the kernel. Each hook's loader module prepares first (e.g. the process hook
+    /// keeps the exit program variant the running kernel supports), the shim scratch map is sized to the possible
+    /// CPUs; after the load the shim config (CLOCK_REALTIME - CLOCK_BOOTTIME) is written and each module fills its
+    /// maps (e.g. the process hook's account names). Throws Error naming the failing program with the verifier's
+    /// log (or libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
     /// The path (open_file) or name (open_memory) used in messages.
     const std::string &name() const;
     /// Hook handlers found in the object, in ELF order.
     const std::vector<HookProgram> &hooks() const;
-    /// Object-wide programs of the shim that must be attached with the hooks (e.g. the fork tracker).
+    /// Object-wide programs of the hooks' glue that must be attached with the handlers (e.g. the process hook's fork
+    /// tracker), from each hook's loader module.
     std::vector<bpf_program *> support_programs() const;
     /// A map by name; throws Error naming the object when it has no such map.
     bpf_map *map(std::string_view name) const;

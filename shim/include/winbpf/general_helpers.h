@@ -6,12 +6,22 @@
 
 #include "winbpf/common.h"
 
-/* Windows contexts whose hidden part carries the Linux context (see WINBPF_HIDDEN). */
-struct _process_md;
+#include "winbpf/hooks.h"
+
+/* Windows contexts (one per row of winbpf/hooks.h) carry the Linux context in their hidden part (WINBPF_HIDDEN). */
+#define WINBPF_DECLARE_CONTEXT(name, context, header, object_macro, entry_macro) struct context;
+#define WINBPF_NO_CONTEXT(name)
+WINBPF_HOOKS(WINBPF_DECLARE_CONTEXT, WINBPF_NO_CONTEXT)
+
+#define WINBPF_LINUX_CTX_CASE(name, context, header, object_macro, entry_macro)                                        \
+    struct context * : WINBPF_HIDDEN(winbpf_ctx_)->linux_ctx,
 
 /* The Linux program context behind a Windows hook context; other pointers pass through unchanged. */
 #define winbpf_linux_ctx(ctx)                                                                                          \
-    _Generic((ctx), struct _process_md * : WINBPF_HIDDEN(ctx)->linux_ctx, default : (void *)(ctx))
+    ({                                                                                                                 \
+        __auto_type winbpf_ctx_ = (ctx);                                                                               \
+        _Generic(winbpf_ctx_, WINBPF_HOOKS(WINBPF_LINUX_CTX_CASE, WINBPF_NO_CONTEXT) default : (void *)winbpf_ctx_);   \
+    })
 
 /* Flag of bpf_perf_event_output: write to the current CPU's buffer. */
 #define EBPF_MAP_FLAG_CURRENT_CPU BPF_F_CURRENT_CPU

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// The registry of hook modules (from shim/include/winbpf/hooks.h) and the modules' defaults.
+#include "hooks/hook_module.hpp"
+
+#include "internal.hpp"
+#include "winbpf/error.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <array>
+
+namespace winbpf::detail
+{
+
+void HookModule::before_load(bpf_object *, const std::string &, std::span<const HookProgram>) const {}
+
+void HookModule::after_load(bpf_object *, const std::string &) const {}
+
+std::vector<bpf_program *> HookModule::support_programs(bpf_object *) const
+{
+    return {};
+}
+
+std::vector<std::string_view> HookModule::attach_options() const
+{
+    return {};
+}
+
+bpf_link *HookModule::attach(bpf_program *program, const AttachOptions &) const
+{
+    return attach_by_section(program);
+}
+
+std::string HookModule::attach_note() const
+{
+    return {};
+}
+
+bpf_link *attach_by_section(bpf_program *program)
+{
+    LogCapture log;
+    bpf_link *link = bpf_program__attach(program);
+    if (!link) {
+        int err = errno;
+        throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
+                        bpf_program__section_name(program) + "): " + errno_text(err) + "\n" + log.text(),
+                    err);
+    }
+    return link;
+}
+
+namespace
+{
+#define WINBPF_MODULE_ROW(name, context, header, object_macro, entry_macro) &name##_hook_module,
+#define WINBPF_NO_MODULE_ROW(name)
+constexpr std::array modules{WINBPF_HOOKS(WINBPF_MODULE_ROW, WINBPF_NO_MODULE_ROW)};
+
+#define WINBPF_NAME_ROW(name, context, header, object_macro, entry_macro) std::string_view(#name),
+#define WINBPF_PLANNED_NAME_ROW(name) std::string_view(#name),
+constexpr std::array names{WINBPF_HOOKS(WINBPF_NAME_ROW, WINBPF_PLANNED_NAME_ROW)};
+} // namespace
+
+const HookModule *find_hook_module(std::string_view name)
+{
+    for (auto module : modules)
+        if (module().name() == name)
+            return &module();
+    return nullptr;
+}
+
+std::span<const std::string_view> known_hook_names()
+{
+    return names;
+}
+
+} // namespace winbpf::detail

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// The loader side of a Windows hook: one module per row of shim/include/winbpf/hooks.h (loader/src/hooks/<name>.cpp).
+// Object::load and Attachment loop over the modules of an object's hooks and name no hook themselves.
+#pragma once
+
+#include "winbpf/attachment.hpp"
+#include "winbpf/hook.hpp"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct bpf_link;
+struct bpf_object;
+struct bpf_program;
+
+namespace winbpf::detail
+{
+
+/// One Windows hook on the loader side. Every method has a default that does nothing, so a module states only what
+/// its hook needs. Methods throw winbpf::Error naming the object and program involved.
+class HookModule
+{
+  public:
+    virtual ~HookModule() = default;
+
+    /// The hook's name (its SEC() prefix and the <hook> of entry program names), e.g. "process".
+    virtual std::string_view name() const = 0;
+
+    /// Sort key of an entry event among one handler's entry programs; the lowest is the handler's primary entry,
+    /// whose kernel id names the handler (`winbpf add program` prints it).
+    virtual int event_rank(std::string_view event) const = 0;
+
+    /// Before bpf_object__load: choose between entry variants (bpf_program__set_autoload(false) on the losers) and
+    /// size maps. handlers are this hook's handlers in the object.
+    virtual void before_load(bpf_object *object, const std::string &object_name,
+                             std::span<const HookProgram> handlers) const;
+
+    /// After a successful load: fill the maps the loader writes for this hook.
+    virtual void after_load(bpf_object *object, const std::string &object_name) const;
+
+    /// Object-wide programs of this hook's glue that must be attached with its handlers (e.g. a fork tracker).
+    virtual std::vector<bpf_program *> support_programs(bpf_object *object) const;
+
+    /// Option names of AttachOptions this hook uses ("cgroup", ...); an option set for an object none of whose hooks
+    /// uses it is an error.
+    virtual std::vector<std::string_view> attach_options() const;
+
+    /// Attaches one loaded program of this hook (an entry with autoload on, or a support program) as options say.
+    /// Default: bpf_program__attach (the program's section says where). Returns the owned link.
+    virtual bpf_link *attach(bpf_program *program, const AttachOptions &options) const;
+
+    /// What a user should know once this hook's programs are attached (e.g. "Deny enforcement: sigkill (...)"),
+    /// or empty.
+    virtual std::string attach_note() const;
+};
+
+/// The module of hook name (a row of winbpf/hooks.h), or nullptr when the loader has none (a planned hook).
+const HookModule *find_hook_module(std::string_view name);
+
+/// Every hook name of winbpf/hooks.h, mapped and planned, for parsing entry program names.
+std::span<const std::string_view> known_hook_names();
+
+/// bpf_program__attach with the error naming the program and its section (throws Error).
+bpf_link *attach_by_section(bpf_program *program);
+
+// One accessor per row of winbpf/hooks.h, defined in loader/src/hooks/<name>.cpp.
+#define WINBPF_DECLARE_HOOK_MODULE(name, context, header, object_macro, entry_macro)                                   \
+    const HookModule &name##_hook_module();
+#define WINBPF_NO_HOOK_MODULE(name)
+#include "winbpf/hooks.h"
+WINBPF_HOOKS(WINBPF_DECLARE_HOOK_MODULE, WINBPF_NO_HOOK_MODULE)
+#undef WINBPF_DECLARE_HOOK_MODULE
+#undef WINBPF_NO_HOOK_MODULE
+
+} // namespace winbpf::detail
