@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "winbpf/unique_fd.hpp"
+
 #include <string>
 
 namespace winbpf
@@ -27,5 +29,19 @@ Enforcement probe_enforcement();
 
 /// "sigkill" or "lsm".
 const char *enforcement_name(EnforcementMode mode);
+
+} // namespace winbpf
+
+namespace winbpf
+{
+
+/// Mount point of the cgroup-v2 hierarchy (first cgroup2 entry of /proc/self/mounts, e.g. /sys/fs/cgroup or, on
+/// hybrid systems, /sys/fs/cgroup/unified). Throws Error when cgroup v2 is not mounted.
+std::string cgroup2_mount();
+
+/// Opens path as a cgroup-v2 directory (O_RDONLY | O_DIRECTORY). Throws Error, saying where
+/// cgroup v2 is mounted, when path is missing or is not a directory of the cgroup-v2 hierarchy (e.g. a cgroup-v1
+/// directory or an ordinary one).
+UniqueFd open_cgroup2(const std::string &path);
 
 } // namespace winbpf

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// Loader module of the eBPF-for-Windows `bind` hook (CONTRACT §4; glue: shim/include/winbpf/bind_glue.h).
+//   entries  <handler>__winbpf_bind_bind4 (primary), _bind6, _post_bind4, _post_bind6, _unbind
+//   attach   every entry to one cgroup-v2 directory: AttachOptions::cgroup, or the root of the cgroup-v2 hierarchy
+//            (bpf_link, so several programs attach side by side and all run)
+#include "hooks/hook_module.hpp"
+#include "internal.hpp"
+#include "winbpf/error.hpp"
+#include "winbpf/system.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <array>
+
+namespace winbpf::detail
+{
+
+namespace
+{
+
+class BindHook final : public HookModule
+{
+  public:
+    std::string_view name() const override { return "bind"; }
+
+    int event_rank(std::string_view event) const override
+    {
+        constexpr std::array<std::string_view, 5> order{"bind4", "bind6", "post_bind4", "post_bind6", "unbind"};
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (event == order[i])
+                return static_cast<int>(i);
+        return static_cast<int>(order.size());
+    }
+
+    std::vector<std::string_view> attach_options() const override { return {"cgroup"}; }
+
+    bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
+    {
+        const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
+        UniqueFd cgroup = open_cgroup2(path);
+        LogCapture log;
+        bpf_link *link = bpf_program__attach_cgroup(program, cgroup.get());
+        if (!link) {
+            int err = errno;
+            throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
+                            bpf_program__section_name(program) + ") to cgroup '" + path + "': " + errno_text(err) +
+                            "\n" + log.text(),
+                        err);
+        }
+        return link;
+    }
+};
+
+} // namespace
+
+const HookModule &bind_hook_module()
+{
+    static const BindHook module;
+    return module;
+}
+
+} // namespace winbpf::detail

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Glue of the `bind` hook (CONTRACT §4): Linux cgroup programs that build bind_md_t and call a Windows handler.
+ *
+ *   WINBPF_BIND_OBJECT_GLUE()   once per object: the socket storage that marks sockets which completed POST_BIND.
+ *   WINBPF_BIND_ENTRY(handler)  per handler, all attached to one cgroup-v2 directory by the loader:
+ *     <handler>__winbpf_bind_bind4        cgroup/bind4         BIND (IPv4); verdict and REDIRECT applied
+ *     <handler>__winbpf_bind_bind6        cgroup/bind6         BIND (IPv6)
+ *     <handler>__winbpf_bind_post_bind4   cgroup/post_bind4    POST_BIND with the chosen port; marks the socket
+ *     <handler>__winbpf_bind_post_bind6   cgroup/post_bind6
+ *     <handler>__winbpf_bind_unbind       cgroup/sock_release  UNBIND of a marked socket (return ignored)
+ *   cgroup programs return 1 to allow and 0 to make the syscall fail with EPERM.
+ */
+#pragma once
+
+#include "ebpf_nethooks.h"
+#include "winbpf/utf16.h"
+
+#define WINBPF_LINUX_AF_INET 2
+#define WINBPF_LINUX_AF_INET6 10
+#define WINBPF_APP_ID_NAME_MAX 255 /* NAME_MAX: longest executable file name, bytes of UTF-8 */
+#define WINBPF_APP_ID_IN 256       /* text offset the UTF-8 name is read to; UTF-16LE is built in place before it */
+
+/* What a socket that completed POST_BIND carries until it is released: who bound it. */
+struct winbpf_bind_socket {
+    __u32 tgid;     /* process_id of the binder */
+    __u32 name_len; /* bytes of name */
+    char name[WINBPF_APP_ID_NAME_MAX + 1];
+};
+
+/* bind_md_t on the entry program's stack, with the hidden Linux state before it and the full SOCKADDR_IN6 after. */
+struct winbpf_bind_ctx {
+    struct winbpf_hidden hidden;
+    bind_md_t md;
+    __u8 sockaddr_in6[28]; /* WINBPF_BIND_SOCKADDR_IN6 */
+};
+_Static_assert(__builtin_offsetof(struct winbpf_bind_ctx, sockaddr_in6) ==
+                   __builtin_offsetof(struct winbpf_bind_ctx, md) + sizeof(bind_md_t),
+               "WINBPF_BIND_SOCKADDR_IN6 must follow bind_md_t");
+
+/* Reads the UTF-8 file name of the current task's executable into s->text[WINBPF_APP_ID_IN..]; its length, 0 when
+ * the task has no executable (kernel threads, a process past exit_mm). */
+static __always_inline __u32 winbpf_bind_current_exe_name(struct winbpf_scratch *s)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct mm_struct *mm = task->mm;
+    if (!mm)
+        return 0;
+    struct file *exe = mm->exe_file;
+    if (!exe)
+        return 0;
+    struct dentry *dentry = exe->f_path.dentry;
+    __u32 len = dentry->d_name.len;
+    const unsigned char *name = dentry->d_name.name;
+    if (len > WINBPF_APP_ID_NAME_MAX)
+        len = WINBPF_APP_ID_NAME_MAX;
+    if (len == 0 || bpf_probe_read_kernel(s->text + WINBPF_APP_ID_IN, len, name))
+        return 0;
+    return len;
+}
+
+/* Turns the len UTF-8 bytes at s->text[WINBPF_APP_ID_IN] into app_id: UTF-16LE plus a NUL unit. */
+static __always_inline void winbpf_bind_set_app_id(struct winbpf_bind_ctx *w, struct winbpf_scratch *s, __u32 len)
+{
+    if (len == 0) {
+        w->md.app_id_start = w->md.app_id_end = s->text;
+        return;
+    }
+    __u32 n = winbpf_utf16_text(s, WINBPF_APP_ID_IN, len & WINBPF_APP_ID_NAME_MAX);
+    __u32 start = s->loop.text_start & (WINBPF_TEXT_REGION - 1);
+    __u32 end = (start + n) & (WINBPF_TEXT_REGION - 1);
+    *(__u16 *)(s->text + end) = 0;
+    w->md.app_id_start = s->text + start;
+    w->md.app_id_end = s->text + start + ((n + 2) & (2 * WINBPF_APP_ID_IN - 1));
+}
+
+/* Common fields; returns the scratch, or NULL (event skipped and counted as lost) when it is missing. */
+static __always_inline struct winbpf_scratch *winbpf_bind_prepare(struct winbpf_bind_ctx *w, void *linux_ctx,
+                                                                  bind_operation_t operation, __u32 protocol)
+{
+    struct winbpf_scratch *s = winbpf_scratch_get();
+    if (!s) {
+        winbpf_count_lost();
+        return NULL;
+    }
+    __builtin_memset(w, 0, sizeof(*w));
+    w->hidden.linux_ctx = linux_ctx;
+    w->hidden.task = bpf_get_current_task_btf();
+    w->hidden.scratch = s;
+    w->md.operation = operation;
+    w->md.protocol = protocol;
+    return s;
+}
+
+/* socket_address (and the full SOCKADDR_IN6) from Linux's address words (network order) and port (network order). */
+static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, __u32 family, const __u32 *ip,
+                                                    __u16 port_be)
+{
+    if (family == WINBPF_LINUX_AF_INET6) {
+        *(__u16 *)&w->sockaddr_in6[0] = WINBPF_AF_INET6;
+        *(__u16 *)&w->sockaddr_in6[2] = port_be;
+        __builtin_memcpy(&w->sockaddr_in6[8], ip, 16);
+        __builtin_memcpy(w->md.socket_address, w->sockaddr_in6, 16);
+        w->md.socket_address_length = 28;
+    } else {
+        *(__u16 *)&w->md.socket_address[0] = WINBPF_AF_INET;
+        *(__u16 *)&w->md.socket_address[2] = port_be;
+        *(__u32 *)&w->md.socket_address[4] = ip[0];
+        w->md.socket_address_length = 16;
+    }
+}
+
+/* BIND: runs the handler on a bpf_sock_addr and applies its verdict. */
+#define WINBPF_BIND_AT_BIND(handler, ctx, family)                                                                      \
+    ({                                                                                                                 \
+        struct winbpf_bind_ctx w;                                                                                      \
+        int verdict = 1;                                                                                               \
+        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_BIND, ctx->protocol);                   \
+        if (s) {                                                                                                       \
+            __u32 ip[4] = {};                                                                                          \
+            if (family == WINBPF_LINUX_AF_INET6) {                                                                     \
+                ip[0] = ctx->user_ip6[0];                                                                              \
+                ip[1] = ctx->user_ip6[1];                                                                              \
+                ip[2] = ctx->user_ip6[2];                                                                              \
+                ip[3] = ctx->user_ip6[3];                                                                              \
+            } else {                                                                                                   \
+                ip[0] = ctx->user_ip4;                                                                                 \
+            }                                                                                                          \
+            w.md.process_id = bpf_get_current_pid_tgid() >> 32;                                                        \
+            winbpf_bind_set_address(&w, family, ip, (__u16)ctx->user_port);                                            \
+            winbpf_bind_set_app_id(&w, s, winbpf_bind_current_exe_name(s));                                            \
+            bind_action_t action = handler(&w.md);                                                                     \
+            if (action == BIND_REDIRECT) {                                                                             \
+                ctx->user_port = *(__u16 *)&w.md.socket_address[2];                                                    \
+                if (family == WINBPF_LINUX_AF_INET6) {                                                                 \
+                    ctx->user_ip6[0] = *(__u32 *)&w.sockaddr_in6[8];                                                   \
+                    ctx->user_ip6[1] = *(__u32 *)&w.sockaddr_in6[12];                                                  \
+                    ctx->user_ip6[2] = *(__u32 *)&w.sockaddr_in6[16];                                                  \
+                    ctx->user_ip6[3] = *(__u32 *)&w.sockaddr_in6[20];                                                  \
+                } else {                                                                                               \
+                    ctx->user_ip4 = *(__u32 *)&w.md.socket_address[4];                                                 \
+                }                                                                                                      \
+            }                                                                                                          \
+            verdict = action == BIND_PERMIT_SOFT || action == BIND_PERMIT_HARD || action == BIND_REDIRECT;             \
+        }                                                                                                              \
+        verdict;                                                                                                       \
+    })
+
+/* POST_BIND: runs the handler on a bpf_sock; on permit, marks the socket for its UNBIND. */
+#define WINBPF_BIND_AT_POST_BIND(handler, ctx, family)                                                                 \
+    ({                                                                                                                 \
+        struct winbpf_bind_ctx w;                                                                                      \
+        int verdict = 1;                                                                                               \
+        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_POST_BIND, ctx->protocol);              \
+        if (s) {                                                                                                       \
+            __u32 ip[4] = {};                                                                                          \
+            if (family == WINBPF_LINUX_AF_INET6) {                                                                     \
+                ip[0] = ctx->src_ip6[0];                                                                               \
+                ip[1] = ctx->src_ip6[1];                                                                               \
+                ip[2] = ctx->src_ip6[2];                                                                               \
+                ip[3] = ctx->src_ip6[3];                                                                               \
+            } else {                                                                                                   \
+                ip[0] = ctx->src_ip4;                                                                                  \
+            }                                                                                                          \
+            __u32 tgid = bpf_get_current_pid_tgid() >> 32;                                                             \
+            w.md.process_id = tgid;                                                                                    \
+            winbpf_bind_set_address(&w, family, ip, bpf_htons((__u16)ctx->src_port));                                  \
+            __u32 len = winbpf_bind_current_exe_name(s);                                                               \
+            struct winbpf_bind_socket *mark =                                                                          \
+                bpf_sk_storage_get(&winbpf_bind_sockets, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);                         \
+            if (mark) {                                                                                                \
+                mark->tgid = tgid;                                                                                     \
+                mark->name_len = len;                                                                                  \
+                if (len)                                                                                               \
+                    bpf_probe_read_kernel(mark->name, len &WINBPF_APP_ID_NAME_MAX, s->text + WINBPF_APP_ID_IN);        \
+            }                                                                                                          \
+            winbpf_bind_set_app_id(&w, s, len);                                                                        \
+            bind_action_t action = handler(&w.md);                                                                     \
+            verdict = action == BIND_PERMIT_SOFT || action == BIND_PERMIT_HARD || action == BIND_REDIRECT;             \
+            if (!verdict && mark)                                                                                      \
+                mark->tgid = 0; /* not bound: no UNBIND */                                                             \
+        }                                                                                                              \
+        verdict;                                                                                                       \
+    })
+
+#define WINBPF_BIND_OBJECT_GLUE()                                                                                      \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
+        __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
+        __type(key, int);                                                                                              \
+        __type(value, struct winbpf_bind_socket);                                                                      \
+    } winbpf_bind_sockets SEC(".maps");
+
+#define WINBPF_BIND_ENTRY(handler)                                                                                     \
+    __attribute__((section("cgroup/bind4"), used)) int handler##__winbpf_bind_bind4(struct bpf_sock_addr *ctx)         \
+    {                                                                                                                  \
+        return WINBPF_BIND_AT_BIND(handler, ctx, WINBPF_LINUX_AF_INET);                                                \
+    }                                                                                                                  \
+    __attribute__((section("cgroup/bind6"), used)) int handler##__winbpf_bind_bind6(struct bpf_sock_addr *ctx)         \
+    {                                                                                                                  \
+        return WINBPF_BIND_AT_BIND(handler, ctx, WINBPF_LINUX_AF_INET6);                                               \
+    }                                                                                                                  \
+    __attribute__((section("cgroup/post_bind4"), used)) int handler##__winbpf_bind_post_bind4(struct bpf_sock *ctx)    \
+    {                                                                                                                  \
+        return WINBPF_BIND_AT_POST_BIND(handler, ctx, WINBPF_LINUX_AF_INET);                                           \
+    }                                                                                                                  \
+    __attribute__((section("cgroup/post_bind6"), used)) int handler##__winbpf_bind_post_bind6(struct bpf_sock *ctx)    \
+    {                                                                                                                  \
+        return WINBPF_BIND_AT_POST_BIND(handler, ctx, WINBPF_LINUX_AF_INET6);                                          \
+    }                                                                                                                  \
+    __attribute__((section("cgroup/sock_release"), used)) int handler##__winbpf_bind_unbind(struct bpf_sock *ctx)      \
+    {                                                                                                                  \
+        struct winbpf_bind_socket *mark = bpf_sk_storage_get(&winbpf_bind_sockets, ctx, 0, 0);                         \
+        if (!mark || mark->tgid == 0)                                                                                  \
+            return 1;                                                                                                  \
+        struct winbpf_bind_ctx w;                                                                                      \
+        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_UNBIND, ctx->protocol);                 \
+        if (!s)                                                                                                        \
+            return 1;                                                                                                  \
+        __u32 family = ctx->family;                                                                                    \
+        __u32 ip[4] = {};                                                                                              \
+        if (family == WINBPF_LINUX_AF_INET6) {                                                                         \
+            ip[0] = ctx->src_ip6[0];                                                                                   \
+            ip[1] = ctx->src_ip6[1];                                                                                   \
+            ip[2] = ctx->src_ip6[2];                                                                                   \
+            ip[3] = ctx->src_ip6[3];                                                                                   \
+        } else {                                                                                                       \
+            ip[0] = ctx->src_ip4;                                                                                      \
+        }                                                                                                              \
+        w.md.process_id = mark->tgid;                                                                                  \
+        winbpf_bind_set_address(&w, family, ip, bpf_htons((__u16)ctx->src_port));                                      \
+        __u32 len = mark->name_len & WINBPF_APP_ID_NAME_MAX;                                                           \
+        if (len && bpf_probe_read_kernel(s->text + WINBPF_APP_ID_IN, len, mark->name))                                 \
+            len = 0;                                                                                                   \
+        winbpf_bind_set_app_id(&w, s, len);                                                                            \
+        handler(&w.md);                                                                                                \
+        return 1;                                                                                                      \
+    }
