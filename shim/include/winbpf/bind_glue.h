@@ -21,11 +21,15 @@
 #define WINBPF_APP_ID_NAME_MAX 255 /* NAME_MAX: longest executable file name, bytes of UTF-8 */
 #define WINBPF_APP_ID_IN 256       /* text offset the UTF-8 name is read to; UTF-16LE is built in place before it */
 
-/* What a socket that completed POST_BIND carries until it is released: who bound it. */
+/* What a socket that completed POST_BIND carries until it is released: who bound it, and where (sock_release
+ * programs may not read the socket's address, so UNBIND gives the one POST_BIND saw). */
 struct winbpf_bind_socket {
-    __u32 tgid;     /* process_id of the binder */
-    __u32 name_len; /* bytes of name */
-    char name[WINBPF_APP_ID_NAME_MAX + 1];
+    __u32 tgid;           /* process_id of the binder; 0: not bound */
+    __u32 name_len;       /* bytes of name */
+    __u8 sockaddr[28];    /* socket_address (16 bytes) or the whole SOCKADDR_IN6 (28) */
+    __u8 sockaddr_length; /* 16 or 28 */
+    __u8 reserved[3];
+    char name[WINBPF_APP_ID_NAME_MAX + 1]; /* UTF-8 executable file name */
 };
 
 /* bind_md_t on the entry program's stack, with the hidden Linux state before it and the full SOCKADDR_IN6 after. */
@@ -171,6 +175,9 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
             if (mark) {                                                                                                \
                 mark->tgid = tgid;                                                                                     \
                 mark->name_len = len;                                                                                  \
+                __builtin_memcpy(mark->sockaddr, w.sockaddr_in6, 28);                                                  \
+                __builtin_memcpy(mark->sockaddr, w.md.socket_address, 16);                                             \
+                mark->sockaddr_length = w.md.socket_address_length;                                                    \
                 if (len)                                                                                               \
                     bpf_probe_read_kernel(mark->name, len &WINBPF_APP_ID_NAME_MAX, s->text + WINBPF_APP_ID_IN);        \
             }                                                                                                          \
@@ -217,18 +224,10 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
         struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_UNBIND, ctx->protocol);                 \
         if (!s)                                                                                                        \
             return 1;                                                                                                  \
-        __u32 family = ctx->family;                                                                                    \
-        __u32 ip[4] = {};                                                                                              \
-        if (family == WINBPF_LINUX_AF_INET6) {                                                                         \
-            ip[0] = ctx->src_ip6[0];                                                                                   \
-            ip[1] = ctx->src_ip6[1];                                                                                   \
-            ip[2] = ctx->src_ip6[2];                                                                                   \
-            ip[3] = ctx->src_ip6[3];                                                                                   \
-        } else {                                                                                                       \
-            ip[0] = ctx->src_ip4;                                                                                      \
-        }                                                                                                              \
         w.md.process_id = mark->tgid;                                                                                  \
-        winbpf_bind_set_address(&w, family, ip, bpf_htons((__u16)ctx->src_port));                                      \
+        __builtin_memcpy(w.md.socket_address, mark->sockaddr, 16);                                                     \
+        __builtin_memcpy(w.sockaddr_in6, mark->sockaddr, 28);                                                          \
+        w.md.socket_address_length = mark->sockaddr_length;                                                            \
         __u32 len = mark->name_len & WINBPF_APP_ID_NAME_MAX;                                                           \
         if (len && bpf_probe_read_kernel(s->text + WINBPF_APP_ID_IN, len, mark->name))                                 \
             len = 0;                                                                                                   \
