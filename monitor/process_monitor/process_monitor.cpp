@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -13,6 +14,10 @@ namespace winbpf::monitor
 {
 
 // ---- Decoding
+
+// bpf/process_monitor.h: 48 bytes, no padding (decode_event copies the fixed part as is).
+static_assert(sizeof(process_monitor_event) == 48 && offsetof(process_monitor_event, operation) == 36 &&
+              offsetof(process_monitor_event, command_line_size) == 46);
 
 RecordStatus to_record_status(DecodeStatus status) noexcept
 {

@@ -21,7 +21,7 @@ std::u16string as_u16(std::span<const std::byte> bytes)
     return text;
 }
 
-TEST(Record, FixedPartLayout)
+TEST(DecodeEvent, FixedPartLayout)
 {
     // bpf/process_monitor.h: 48 bytes, no padding; the SID and the strings follow.
     EXPECT_EQ(offsetof(process_monitor_event, process_id), 16u);
@@ -31,7 +31,7 @@ TEST(Record, FixedPartLayout)
     EXPECT_EQ(sizeof(process_monitor_event), 48u);
 }
 
-TEST(Record, DecodesCreateWithStrings)
+TEST(DecodeEvent, DecodesCreateWithStrings)
 {
     RecordSpec spec;
     spec.command_line = u"sh -c 'exit 7'";
@@ -51,7 +51,7 @@ TEST(Record, DecodesCreateWithStrings)
     EXPECT_EQ(as_u16(record.command_line), u"sh -c 'exit 7'");
 }
 
-TEST(Record, DecodesDeleteWithoutStrings)
+TEST(DecodeEvent, DecodesDeleteWithoutStrings)
 {
     RecordSpec spec;
     spec.operation = Operation::destroy;
@@ -68,7 +68,7 @@ TEST(Record, DecodesDeleteWithoutStrings)
     EXPECT_TRUE(record.command_line.empty());
 }
 
-TEST(Record, AcceptsAlignmentPadding)
+TEST(DecodeEvent, AcceptsAlignmentPadding)
 {
     auto bytes = build_record(RecordSpec{});
     bytes.resize(bytes.size() + 7);
@@ -78,7 +78,7 @@ TEST(Record, AcceptsAlignmentPadding)
     EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsShortRecords)
+TEST(DecodeEvent, RejectsShortRecords)
 {
     const auto bytes = build_record(RecordSpec{});
     ProcessMonitorEvent record;
@@ -86,7 +86,7 @@ TEST(Record, RejectsShortRecords)
     EXPECT_EQ(decode_event(std::span(bytes).first(sizeof(process_monitor_event) - 1), record), DecodeStatus::too_short);
 }
 
-TEST(Record, RejectsTruncatedStrings)
+TEST(DecodeEvent, RejectsTruncatedStrings)
 {
     const auto bytes = build_record(RecordSpec{});
     ProcessMonitorEvent record;
@@ -96,7 +96,7 @@ TEST(Record, RejectsTruncatedStrings)
     EXPECT_EQ(decode_event(std::span(bytes).first(sizeof(process_monitor_event)), record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsATruncatedSid)
+TEST(DecodeEvent, RejectsATruncatedSid)
 {
     RecordSpec spec;
     spec.operation = Operation::destroy;
@@ -107,7 +107,7 @@ TEST(Record, RejectsATruncatedSid)
         EXPECT_EQ(decode_event(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch) << cut;
 }
 
-TEST(Record, DeleteTimestampIsTheExitTime)
+TEST(DecodeEvent, DeleteTimestampIsTheExitTime)
 {
     RecordSpec spec;
     spec.operation = Operation::destroy;
@@ -117,7 +117,7 @@ TEST(Record, DeleteTimestampIsTheExitTime)
     EXPECT_EQ(record.exit_time(), spec.exit_time);
 }
 
-TEST(Record, RejectsStringSizesBeyondTheRecord)
+TEST(DecodeEvent, RejectsStringSizesBeyondTheRecord)
 {
     auto bytes = build_record(RecordSpec{});
     process_monitor_event fixed;
@@ -128,7 +128,7 @@ TEST(Record, RejectsStringSizesBeyondTheRecord)
     EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsTrailingBytesWithoutStrings)
+TEST(DecodeEvent, RejectsTrailingBytesWithoutStrings)
 {
     RecordSpec spec;
     spec.strings = false;
@@ -138,7 +138,7 @@ TEST(Record, RejectsTrailingBytesWithoutStrings)
     EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsBadFields)
+TEST(DecodeEvent, RejectsBadFields)
 {
     ProcessMonitorEvent record;
     auto bytes = build_record(RecordSpec{});
