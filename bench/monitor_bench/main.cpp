@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Userspace CPU per ring buffer record of process_monitor: CREATE+DELETE pairs of one fork+exec, built in memory
-// as bpf/process_monitor.c writes them, go through EventPrinter::handle into one reused buffer, as in session.cpp.
-#include "event_printer.hpp"
-#include "filetime.hpp"
+// as bpf/process_monitor.c writes them, go through ProcessMonitorFormatter::format into one reused buffer, as in
+// monitor/common/session.cpp.
+#include "common/format.hpp"  // filetime_unix_epoch
+#include "common/session.hpp" // flush_threshold
+#include "process_monitor.hpp"
 #include "record_builder.hpp"
-#include "session.hpp" // flush_threshold
 
 #include <benchmark/benchmark.h>
 
@@ -61,13 +62,13 @@ std::vector<std::vector<std::byte>> build_workload(const Strings &strings)
 void run(benchmark::State &state, OutputFormat format, const Strings &strings)
 {
     const auto records = build_workload(strings);
-    EventPrinter printer(format);
+    ProcessMonitorFormatter formatter(format);
     std::string out;
     out.reserve(2 * flush_threshold);
     std::size_t bytes = 0;
     for (auto _ : state) {
         for (const auto &record : records) {
-            if (printer.handle(record, out) != DecodeStatus::ok) {
+            if (formatter.format(record, out) != DecodeStatus::ok) {
                 state.SkipWithError("record not decoded");
                 return;
             }

@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: MIT
 // process_monitor: prints the process creations and exits seen through the winbpf process hook.
-#include "session.hpp"
-#include "stop_signals.hpp"
+#include "process_monitor.hpp"
 
-#include "winbpf/error.hpp"
+#include "common/session.hpp"
+
+#include "process_monitor.skel.h" // process_monitor_bpf__elf_bytes: bpf/process_monitor.o
 
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
-#include <exception>
-#include <unistd.h>
+namespace
+{
+
+std::span<const std::byte> process_monitor_elf() noexcept
+{
+    std::size_t size = 0;
+    const void *data = process_monitor_bpf__elf_bytes(&size);
+    return {static_cast<const std::byte *>(data), size};
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
+    using namespace winbpf::monitor;
     CLI::App app{"Prints every process creation (exec) and exit seen by the winbpf process hook, one line each, "
                  "until Ctrl-C. Needs root."};
     app.name("process_monitor");
@@ -27,22 +37,16 @@ int main(int argc, char **argv)
         return app.exit(error) == 0 ? 0 : 1; // --help: 0; a usage error: 1 like every other failure
     }
 
-    if (geteuid() != 0) {
-        std::fputs("process_monitor: must run as root (loading and attaching BPF programs needs CAP_BPF, "
-                   "CAP_PERFMON and CAP_SYS_ADMIN)\n",
-                   stderr);
-        return 1;
-    }
-    try {
-        const winbpf::monitor::StopSignals stop;
-        winbpf::monitor::SessionOptions options;
-        options.format = json ? winbpf::monitor::OutputFormat::json : winbpf::monitor::OutputFormat::human;
-        options.poll_timeout = std::chrono::milliseconds(drain_ms);
-        return winbpf::monitor::run_session(options, stop);
-    } catch (const winbpf::Error &error) {
-        std::fprintf(stderr, "process_monitor: %s\n", error.what());
-    } catch (const std::exception &error) {
-        std::fprintf(stderr, "process_monitor: %s\n", error.what());
-    }
-    return 1;
+    ProcessMonitorFormatter formatter(json ? OutputFormat::json : OutputFormat::human);
+    SessionConfig config;
+    config.tool = "process_monitor";
+    config.object_elf = process_monitor_elf();
+    config.ring_buffer_map = "process_ringbuf";
+    config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
+        return to_record_status(formatter.format(record, out));
+    };
+    // After attaching, so every process is either in the snapshot or has its CREATE in the ring buffer.
+    config.after_attach = [&formatter] { add_running_processes(formatter.table()); };
+    config.poll_timeout = std::chrono::milliseconds(drain_ms);
+    return run_session(config);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "running_processes.hpp"
+// Command lines of the processes already running when the monitor starts, from /proc (declared in process_monitor.hpp).
+#include "process_monitor.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "loss_reporter.hpp"
+#include "common/loss_reporter.hpp"
+#include "process_monitor.hpp"
 #include "record_builder.hpp"
 
 #include <gtest/gtest.h>
@@ -35,9 +36,10 @@ TEST(LossReporter, ReportsEachSourceWhenItGrows)
 {
     CapturedStream stream;
     ASSERT_NE(stream.get(), nullptr);
-    EventPrinter printer(OutputFormat::human);
+    ProcessMonitorFormatter formatter(OutputFormat::human);
     std::uint64_t kernel = 0;
-    LossReporter losses([&] { return kernel; }, printer, stream.get());
+    LossReporter losses(
+        "process_monitor", [&] { return kernel; }, stream.get());
 
     losses.check();
     EXPECT_EQ(stream.text(), "");
@@ -50,7 +52,8 @@ TEST(LossReporter, ReportsEachSourceWhenItGrows)
 
     std::string out;
     const auto good = test::build_record(test::RecordSpec{});
-    printer.handle(std::span(good).first(good.size() - 2), out); // userspace cannot decode it
+    // userspace cannot decode it
+    losses.count(to_record_status(formatter.format(std::span(good).first(good.size() - 2), out)));
     kernel = 7;
     losses.check();
     EXPECT_EQ(stream.text(), "process_monitor: lost 5 events (total 5): ring buffer full\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "process_table.hpp"
+#include "process_monitor.hpp"
 #include "record_builder.hpp"
 
 #include <gtest/gtest.h>
@@ -13,10 +13,10 @@ using test::build_record;
 using test::delete_of;
 using test::RecordSpec;
 
-Record decode(const std::vector<std::byte> &bytes)
+ProcessMonitorEvent decode(const std::vector<std::byte> &bytes)
 {
-    Record record;
-    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    ProcessMonitorEvent record;
+    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::ok);
     return record;
 }
 

@@ -2,7 +2,7 @@
 // Builds ring buffer records as bpf/process_monitor.c writes them, for the unit tests.
 #pragma once
 
-#include "record.hpp"
+#include "process_monitor.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "process_monitor.hpp"
 #include "record_builder.hpp"
-#include "running_processes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,8 +43,8 @@ const ProcessStrings &delete_strings(ProcessTable &table, std::uint32_t pid)
     spec.process_id = pid;
     spec.command_line = u"";
     const auto bytes = test::build_record(test::delete_of(spec, true));
-    static Record record;
-    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    static ProcessMonitorEvent record;
+    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::ok);
     return table.on_delete(record);
 }
 

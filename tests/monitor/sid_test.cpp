@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sid.hpp"
+#include "common/format.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "terminal_escape.hpp"
+#include "common/format.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "record.hpp"
+#include "process_monitor.hpp"
 #include "record_builder.hpp"
 
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ std::u16string as_u16(std::span<const std::byte> bytes)
     return text;
 }
 
-TEST(Record, FixedPartLayout)
+TEST(DecodeEvent, FixedPartLayout)
 {
     // bpf/process_monitor.h: 48 bytes, no padding; the SID and the strings follow.
     EXPECT_EQ(offsetof(process_monitor_event, process_id), 16u);
@@ -31,13 +31,13 @@ TEST(Record, FixedPartLayout)
     EXPECT_EQ(sizeof(process_monitor_event), 48u);
 }
 
-TEST(Record, DecodesCreateWithStrings)
+TEST(DecodeEvent, DecodesCreateWithStrings)
 {
     RecordSpec spec;
     spec.command_line = u"sh -c 'exit 7'";
     const auto bytes = build_record(spec);
-    Record record;
-    ASSERT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    ProcessMonitorEvent record;
+    ASSERT_EQ(decode_event(bytes, record), DecodeStatus::ok);
     EXPECT_EQ(record.operation(), Operation::create);
     EXPECT_TRUE(record.has_strings());
     EXPECT_EQ(record.fixed.process_id, 1234u);
@@ -51,7 +51,7 @@ TEST(Record, DecodesCreateWithStrings)
     EXPECT_EQ(as_u16(record.command_line), u"sh -c 'exit 7'");
 }
 
-TEST(Record, DecodesDeleteWithoutStrings)
+TEST(DecodeEvent, DecodesDeleteWithoutStrings)
 {
     RecordSpec spec;
     spec.operation = Operation::destroy;
@@ -59,8 +59,8 @@ TEST(Record, DecodesDeleteWithoutStrings)
     spec.exit_code = 7;
     const auto bytes = build_record(spec);
     ASSERT_EQ(bytes.size(), sizeof(process_monitor_event) + 16); // fixed part and SID
-    Record record;
-    ASSERT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    ProcessMonitorEvent record;
+    ASSERT_EQ(decode_event(bytes, record), DecodeStatus::ok);
     EXPECT_EQ(record.operation(), Operation::destroy);
     EXPECT_FALSE(record.has_strings());
     EXPECT_EQ(record.fixed.process_exit_code, 7u);
@@ -68,83 +68,79 @@ TEST(Record, DecodesDeleteWithoutStrings)
     EXPECT_TRUE(record.command_line.empty());
 }
 
-TEST(Record, AcceptsAlignmentPadding)
+TEST(DecodeEvent, AcceptsAlignmentPadding)
 {
     auto bytes = build_record(RecordSpec{});
     bytes.resize(bytes.size() + 7);
-    Record record;
-    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::ok);
+    ProcessMonitorEvent record;
+    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::ok);
     bytes.push_back(std::byte{0});
-    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::size_mismatch);
+    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsShortRecords)
+TEST(DecodeEvent, RejectsShortRecords)
 {
     const auto bytes = build_record(RecordSpec{});
-    Record record;
-    EXPECT_EQ(decode_record({}, record), DecodeStatus::too_short);
-    EXPECT_EQ(decode_record(std::span(bytes).first(sizeof(process_monitor_event) - 1), record),
-              DecodeStatus::too_short);
+    ProcessMonitorEvent record;
+    EXPECT_EQ(decode_event({}, record), DecodeStatus::too_short);
+    EXPECT_EQ(decode_event(std::span(bytes).first(sizeof(process_monitor_event) - 1), record), DecodeStatus::too_short);
 }
 
-TEST(Record, RejectsTruncatedStrings)
+TEST(DecodeEvent, RejectsTruncatedStrings)
 {
     const auto bytes = build_record(RecordSpec{});
-    Record record;
+    ProcessMonitorEvent record;
     for (std::size_t cut = 1; cut <= 8; ++cut)
-        EXPECT_EQ(decode_record(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch)
-            << cut;
+        EXPECT_EQ(decode_event(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch) << cut;
     // Fixed part only, but the flag promises strings.
-    EXPECT_EQ(decode_record(std::span(bytes).first(sizeof(process_monitor_event)), record),
-              DecodeStatus::size_mismatch);
+    EXPECT_EQ(decode_event(std::span(bytes).first(sizeof(process_monitor_event)), record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsATruncatedSid)
+TEST(DecodeEvent, RejectsATruncatedSid)
 {
     RecordSpec spec;
     spec.operation = Operation::destroy;
     spec.strings = false;
     const auto bytes = build_record(spec);
-    Record record;
+    ProcessMonitorEvent record;
     for (std::size_t cut = 1; cut <= 16; ++cut)
-        EXPECT_EQ(decode_record(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch)
-            << cut;
+        EXPECT_EQ(decode_event(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch) << cut;
 }
 
-TEST(Record, DeleteTimestampIsTheExitTime)
+TEST(DecodeEvent, DeleteTimestampIsTheExitTime)
 {
     RecordSpec spec;
     spec.operation = Operation::destroy;
     spec.exit_time = 134397726711234567ULL;
-    Record record;
-    ASSERT_EQ(decode_record(build_record(spec), record), DecodeStatus::ok);
+    ProcessMonitorEvent record;
+    ASSERT_EQ(decode_event(build_record(spec), record), DecodeStatus::ok);
     EXPECT_EQ(record.exit_time(), spec.exit_time);
 }
 
-TEST(Record, RejectsStringSizesBeyondTheRecord)
+TEST(DecodeEvent, RejectsStringSizesBeyondTheRecord)
 {
     auto bytes = build_record(RecordSpec{});
     process_monitor_event fixed;
     std::memcpy(&fixed, bytes.data(), sizeof(fixed));
     fixed.command_line_size = 0xFFFE;
     std::memcpy(bytes.data(), &fixed, sizeof(fixed));
-    Record record;
-    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::size_mismatch);
+    ProcessMonitorEvent record;
+    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsTrailingBytesWithoutStrings)
+TEST(DecodeEvent, RejectsTrailingBytesWithoutStrings)
 {
     RecordSpec spec;
     spec.strings = false;
     auto bytes = build_record(spec);
     bytes.resize(bytes.size() + 64);
-    Record record;
-    EXPECT_EQ(decode_record(bytes, record), DecodeStatus::size_mismatch);
+    ProcessMonitorEvent record;
+    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
 }
 
-TEST(Record, RejectsBadFields)
+TEST(DecodeEvent, RejectsBadFields)
 {
-    Record record;
+    ProcessMonitorEvent record;
     auto bytes = build_record(RecordSpec{});
     process_monitor_event fixed;
 
@@ -152,20 +148,20 @@ TEST(Record, RejectsBadFields)
     fixed.operation = 2;
     auto bad = bytes;
     std::memcpy(bad.data(), &fixed, sizeof(fixed));
-    EXPECT_EQ(decode_record(bad, record), DecodeStatus::bad_operation);
+    EXPECT_EQ(decode_event(bad, record), DecodeStatus::bad_operation);
 
     std::memcpy(&fixed, bytes.data(), sizeof(fixed));
     fixed.token_sid_size = 69;
     bad = bytes;
     std::memcpy(bad.data(), &fixed, sizeof(fixed));
-    EXPECT_EQ(decode_record(bad, record), DecodeStatus::bad_sid_size);
+    EXPECT_EQ(decode_event(bad, record), DecodeStatus::bad_sid_size);
 
     std::memcpy(&fixed, bytes.data(), sizeof(fixed));
     fixed.account_name_size = 9; // odd; the record still adds up
     fixed.account_domain_size = 7;
     bad = bytes;
     std::memcpy(bad.data(), &fixed, sizeof(fixed));
-    EXPECT_EQ(decode_record(bad, record), DecodeStatus::odd_string);
+    EXPECT_EQ(decode_event(bad, record), DecodeStatus::odd_string);
 }
 
 } // namespace

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "event_printer.hpp"
+#include "process_monitor.hpp"
 #include "record_builder.hpp"
 
 #include <gtest/gtest.h>
@@ -32,29 +32,29 @@ RecordSpec hostile_create()
 
 TEST(HumanFormat, CreateAndDeleteLines)
 {
-    EventPrinter printer(OutputFormat::human);
+    ProcessMonitorFormatter formatter(OutputFormat::human);
     std::string out;
     RecordSpec spec;
     spec.process_id = 10;
     spec.parent_process_id = 9;
     spec.image_path = u"/usr/bin/dash";
     spec.command_line = u"/bin/sh -c exit 7";
-    ASSERT_EQ(printer.handle(build_record(spec), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
     EXPECT_EQ(out, "Process created: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, ParentPID:9, "
                    "Create Time:2026-11-21T22:11:10.123456Z\n");
     out.clear();
     RecordSpec del = delete_of(spec);
     del.exit_code = 7;
-    ASSERT_EQ(printer.handle(build_record(del), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(del), out), DecodeStatus::ok);
     EXPECT_EQ(out, "Process destroyed: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, "
                    "Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:7\n");
 }
 
 TEST(HumanFormat, HostileStringsAreEscaped)
 {
-    EventPrinter printer(OutputFormat::human);
+    ProcessMonitorFormatter formatter(OutputFormat::human);
     std::string out;
-    ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(hostile_create()), out), DecodeStatus::ok);
     EXPECT_EQ(out, "Process created: PID:4242, Image:/tmp/\\xfe\\x07x, CommandLine:evil \\x1b[2J \\u009b31m \\xff "
                    "\\\\ \\n \" \xf0\x9f\x98\x80, ParentPID:77, Create Time:2026-11-21T22:11:10.123456Z\n");
     EXPECT_EQ(out.find('\x1b'), std::string::npos);
@@ -63,7 +63,7 @@ TEST(HumanFormat, HostileStringsAreEscaped)
 
 // Lone and reversed surrogates (only U+DC80..U+DCFF stand for a byte of the original text), controls and a C1 control,
 // repeated to a command line of 11000 UTF-16 units.
-TEST(EventPrinter, SurrogatesControlsAndLongStringsInBothFormats)
+TEST(ProcessMonitorFormatter, SurrogatesControlsAndLongStringsInBothFormats)
 {
     const std::u16string unit = u"a\xD800"
                                 u"b\xDC41\xDCFF\x01\x9B\xDE00\xD83D\t";
@@ -82,19 +82,19 @@ TEST(EventPrinter, SurrogatesControlsAndLongStringsInBothFormats)
     killed.exit_code = 137;
     const auto destroy = build_record(killed);
 
-    EventPrinter human(OutputFormat::human);
+    ProcessMonitorFormatter human(OutputFormat::human);
     std::string out;
-    ASSERT_EQ(human.handle(create, out), DecodeStatus::ok);
-    ASSERT_EQ(human.handle(destroy, out), DecodeStatus::ok);
+    ASSERT_EQ(human.format(create, out), DecodeStatus::ok);
+    ASSERT_EQ(human.format(destroy, out), DecodeStatus::ok);
     EXPECT_EQ(out, "Process created: PID:1234, Image:/usr/bin/true, CommandLine:" + human_command +
                        ", ParentPID:1, Create Time:2026-11-21T22:11:10.123456Z\n"
                        "Process destroyed: PID:1234, Image:/usr/bin/true, CommandLine:" +
                        human_command + ", Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:137\n");
 
-    EventPrinter json(OutputFormat::json);
+    ProcessMonitorFormatter json(OutputFormat::json);
     out.clear();
-    ASSERT_EQ(json.handle(create, out), DecodeStatus::ok);
-    ASSERT_EQ(json.handle(destroy, out), DecodeStatus::ok);
+    ASSERT_EQ(json.format(create, out), DecodeStatus::ok);
+    ASSERT_EQ(json.format(destroy, out), DecodeStatus::ok);
     const auto newline = out.find('\n');
     ASSERT_NE(newline, std::string::npos);
     for (const std::string &line : {out.substr(0, newline), out.substr(newline + 1, out.size() - newline - 2)}) {
@@ -105,12 +105,12 @@ TEST(EventPrinter, SurrogatesControlsAndLongStringsInBothFormats)
 
 TEST(JsonFormat, CreateLine)
 {
-    EventPrinter printer(OutputFormat::json);
+    ProcessMonitorFormatter formatter(OutputFormat::json);
     std::string out;
     RecordSpec spec;
     spec.uid = 0;
     spec.account_name = u"root";
-    ASSERT_EQ(printer.handle(build_record(spec), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
     ASSERT_EQ(out.back(), '\n');
     const auto line = nlohmann::json::parse(out);
     EXPECT_EQ(line["type"], "process_create");
@@ -133,11 +133,11 @@ TEST(JsonFormat, CreateLine)
 /// Appends the JSON lines of hostile_create() and of its DELETE (exit code 137, killed by SIGKILL) to out.
 void print_hostile_json_pair(std::string &out)
 {
-    EventPrinter printer(OutputFormat::json);
-    ASSERT_EQ(printer.handle(build_record(hostile_create()), out), DecodeStatus::ok);
+    ProcessMonitorFormatter formatter(OutputFormat::json);
+    ASSERT_EQ(formatter.format(build_record(hostile_create()), out), DecodeStatus::ok);
     RecordSpec killed = delete_of(hostile_create());
     killed.exit_code = 137;
-    ASSERT_EQ(printer.handle(build_record(killed), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(killed), out), DecodeStatus::ok);
 }
 
 TEST(JsonFormat, HostileStringsGiveValidJsonLines)
@@ -182,31 +182,38 @@ TEST(JsonFormat, LinesAreWhatNlohmannWrites)
 
 TEST(JsonFormat, BuffersAreReusedWithoutLeftovers)
 {
-    EventPrinter printer(OutputFormat::json);
+    ProcessMonitorFormatter formatter(OutputFormat::json);
     std::string out;
     RecordSpec long_spec;
     long_spec.command_line = std::u16string(5000, u'x');
-    ASSERT_EQ(printer.handle(build_record(long_spec), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(long_spec), out), DecodeStatus::ok);
     out.clear();
     RecordSpec short_spec;
     short_spec.process_id = 5;
     short_spec.command_line = u"y";
-    ASSERT_EQ(printer.handle(build_record(short_spec), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(short_spec), out), DecodeStatus::ok);
     EXPECT_EQ(nlohmann::json::parse(out)["command_line"], "y");
 }
 
-TEST(EventPrinter, CountsMalformedRecordsWithoutOutput)
+TEST(ProcessMonitorFormatter, CountsMalformedRecordsWithoutOutput)
 {
-    EventPrinter printer(OutputFormat::json);
+    ProcessMonitorFormatter formatter(OutputFormat::json);
+    LossReporter losses(
+        "process_monitor", [] { return std::uint64_t{0}; }, stderr);
     std::string out;
+    const auto handle = [&](std::span<const std::byte> record) { // as the session does (main.cpp)
+        const DecodeStatus status = formatter.format(record, out);
+        losses.count(to_record_status(status));
+        return status;
+    };
     const auto good = build_record(RecordSpec{});
-    EXPECT_EQ(printer.handle(std::span(good).first(sizeof(process_monitor_event) - 1), out), DecodeStatus::too_short);
-    EXPECT_EQ(printer.handle(std::span(good).first(good.size() - 2), out), DecodeStatus::size_mismatch);
+    EXPECT_EQ(handle(std::span(good).first(sizeof(process_monitor_event) - 1)), DecodeStatus::too_short);
+    EXPECT_EQ(handle(std::span(good).first(good.size() - 2)), DecodeStatus::size_mismatch);
     EXPECT_TRUE(out.empty());
-    EXPECT_EQ(printer.handle(good, out), DecodeStatus::ok);
-    EXPECT_EQ(printer.received(), 3u);
-    EXPECT_EQ(printer.malformed(), 2u);
-    EXPECT_EQ(printer.last_error(), DecodeStatus::size_mismatch);
+    EXPECT_EQ(handle(good), DecodeStatus::ok);
+    EXPECT_EQ(losses.received(), 3u);
+    EXPECT_EQ(losses.malformed(), 2u);
+    EXPECT_STREQ(losses.last_reason(), to_record_status(DecodeStatus::size_mismatch).reason());
     EXPECT_FALSE(out.empty());
 }
 

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+#include "common/format.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <charconv>
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+struct CivilDate {
+    std::int64_t year;
+    unsigned month;
+    unsigned day;
+};
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days).
+CivilDate civil_from_days(std::int64_t z) noexcept
+{
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
+    return {year, month, day};
+}
+
+/// Writes value as exactly `width` decimal digits (value < 10^width).
+char *put_digits(char *p, unsigned value, int width) noexcept
+{
+    for (int k = width - 1; k >= 0; --k) {
+        p[k] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return p + width;
+}
+
+/// Writes "YYYY-MM-DDTHH:MM:SS" of a second counted from 1601-01-01 (more year digits beyond 9999); returns the end.
+char *put_date_time(char *p, std::uint64_t seconds) noexcept
+{
+    // 1601-01-01 is 134774 days before 1970-01-01.
+    constexpr std::int64_t days_1601_to_1970 = 134774;
+    const auto days = static_cast<std::int64_t>(seconds / 86400);
+    const auto second_of_day = static_cast<unsigned>(seconds % 86400);
+    const CivilDate date = civil_from_days(days - days_1601_to_1970);
+    if (date.year >= 0 && date.year <= 9999)
+        p = put_digits(p, static_cast<unsigned>(date.year), 4);
+    else
+        p = std::to_chars(p, p + 20, date.year).ptr;
+    *p++ = '-';
+    p = put_digits(p, date.month, 2);
+    *p++ = '-';
+    p = put_digits(p, date.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, second_of_day / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, second_of_day / 60 % 60, 2);
+    *p++ = ':';
+    return put_digits(p, second_of_day % 60, 2);
+}
+
+/// Writes ".ffffffZ" (microseconds); returns the end.
+char *put_fraction(char *p, unsigned micros) noexcept
+{
+    *p++ = '.';
+    p = put_digits(p, micros, 6);
+    *p++ = 'Z';
+    return p;
+}
+
+} // namespace
+
+void append_filetime_iso8601(std::uint64_t filetime, std::string &out)
+{
+    const std::uint64_t micros = filetime / 10;
+    char buffer[48];
+    char *p = put_date_time(buffer, micros / 1000000);
+    p = put_fraction(p, static_cast<unsigned>(micros % 1000000));
+    out.append(buffer, static_cast<std::size_t>(p - buffer));
+}
+
+void FiletimeFormatter::append(std::uint64_t filetime, std::string &out)
+{
+    const std::uint64_t micros = filetime / 10;
+    const std::uint64_t second = micros / 1000000;
+    if (second != second_) {
+        second_ = second;
+        date_time_size_ = static_cast<std::size_t>(put_date_time(date_time_, second) - date_time_);
+    }
+    char fraction[8];
+    put_fraction(fraction, static_cast<unsigned>(micros % 1000000));
+    out.append(date_time_, date_time_size_);
+    out.append(fraction, sizeof(fraction));
+}
+
+std::string filetime_to_iso8601(std::uint64_t filetime)
+{
+    std::string text;
+    append_filetime_iso8601(filetime, text);
+    return text;
+}
+
+// SID text
+
+bool append_sid_text(std::span<const std::uint8_t> sid, std::string &out)
+{
+    constexpr std::size_t header = 8;
+    if (sid.size() < header || sid[0] != 1 || sid[1] > 15 || sid.size() != header + 4u * sid[1])
+        return false;
+    std::uint64_t authority = 0;
+    for (std::size_t i = 2; i < 8; ++i)
+        authority = (authority << 8) | sid[i];
+
+    char buffer[8 + 20 + 15 * 11];
+    char *p = buffer;
+    char *const end = buffer + sizeof(buffer);
+    *p++ = 'S';
+    *p++ = '-';
+    p = std::to_chars(p, end, sid[0]).ptr;
+    *p++ = '-';
+    if (authority >= (1ULL << 32)) {
+        *p++ = '0';
+        *p++ = 'x';
+        for (std::size_t i = 2; i < 8; ++i) {
+            *p++ = hex_digits[sid[i] >> 4];
+            *p++ = hex_digits[sid[i] & 0xF];
+        }
+    } else {
+        p = std::to_chars(p, end, authority).ptr;
+    }
+    for (std::size_t k = 0; k < sid[1]; ++k) {
+        const std::uint8_t *s = sid.data() + header + 4 * k;
+        const std::uint32_t sub = s[0] | (s[1] << 8) | (s[2] << 16) | (static_cast<std::uint32_t>(s[3]) << 24);
+        *p++ = '-';
+        p = std::to_chars(p, end, sub).ptr;
+    }
+    out.append(buffer, static_cast<std::size_t>(p - buffer));
+    return true;
+}
+
+std::string sid_to_text(std::span<const std::uint8_t> sid)
+{
+    std::string text;
+    append_sid_text(sid, text);
+    return text;
+}
+
+// Terminal escaping
+
+namespace
+{
+
+/// The UTF-8 sequence starting at text[i] (text[i] >= 0x80).
+struct Utf8Sequence {
+    std::size_t length; ///< Bytes of the sequence when valid; else of its maximal invalid subpart (>= 1).
+    bool valid;         ///< A well-formed sequence (no overlong form, surrogate or value above U+10FFFF).
+};
+
+/// Classifies the sequence at text[i]. For an invalid one, length is the longest prefix of a well-formed
+/// sequence (Unicode's "maximal subpart"; at least 1): the bytes one U+FFFD replaces.
+Utf8Sequence utf8_sequence_at(std::string_view text, std::size_t i) noexcept
+{
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    std::size_t need;                      // continuation bytes after b0
+    unsigned char low = 0x80, high = 0xBF; // allowed range of the first continuation byte
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 2;
+        if (b0 == 0xE0)
+            low = 0xA0; // overlong
+        else if (b0 == 0xED)
+            high = 0x9F; // surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 3;
+        if (b0 == 0xF0)
+            low = 0x90; // overlong
+        else if (b0 == 0xF4)
+            high = 0x8F; // above U+10FFFF
+    } else {
+        return {1, false};
+    }
+    std::size_t length = 1;
+    for (std::size_t k = 1; k <= need; ++k, ++length) {
+        if (i + k >= text.size())
+            return {length, false};
+        const auto b = static_cast<unsigned char>(text[i + k]);
+        if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF))
+            return {length, false};
+    }
+    return {length, true};
+}
+
+/// Bytes copied as they are: printable ASCII other than backslash.
+constexpr std::array<bool, 256> plain = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0x20; c < 0x7F; ++c)
+        table[c] = c != '\\';
+    return table;
+}();
+
+void append_hex_byte(std::string &out, const char *prefix, unsigned char byte)
+{
+    out += prefix;
+    out += hex_digits[byte >> 4];
+    out += hex_digits[byte & 0xF];
+}
+
+} // namespace
+
+void append_terminal_escaped(std::string_view text, std::string &out)
+{
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // Copy the longest run of plain bytes in one go.
+        std::size_t run = i;
+        while (run < text.size() && plain[static_cast<unsigned char>(text[run])])
+            ++run;
+        out.append(text.data() + i, run - i);
+        i = run;
+        if (i == text.size())
+            break;
+
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\\') {
+            out += "\\\\";
+            ++i;
+        } else if (c == '\t') {
+            out += "\\t";
+            ++i;
+        } else if (c == '\n') {
+            out += "\\n";
+            ++i;
+        } else if (c == '\r') {
+            out += "\\r";
+            ++i;
+        } else if (c < 0x80) { // other C0 control or DEL
+            append_hex_byte(out, "\\x", c);
+            ++i;
+        } else if (const Utf8Sequence seq = utf8_sequence_at(text, i); !seq.valid) {
+            append_hex_byte(out, "\\x", c); // byte by byte: each shows as itself
+            ++i;
+        } else if (seq.length == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) { // C1
+            append_hex_byte(out, "\\u00", static_cast<unsigned char>(text[i + 1]));
+            i += 2;
+        } else {
+            out.append(text.data() + i, seq.length);
+            i += seq.length;
+        }
+    }
+}
+
+void append_json_line(const nlohmann::ordered_json &line, std::string &out)
+{
+    out += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    out += '\n';
+}
+
+} // namespace winbpf::monitor

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// Text of monitor output lines: FILETIME and SID as text, terminal escaping of untrusted strings, JSON lines.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace winbpf::monitor
+{
+
+/// Output format of a monitor: human-readable lines or one JSON object per line.
+enum class OutputFormat { human, json };
+
+// FILETIME: 100 ns ticks since 1601-01-01 UTC.
+
+/// FILETIME of the Unix epoch, 1970-01-01T00:00:00Z.
+inline constexpr std::uint64_t filetime_unix_epoch = 116444736000000000ULL;
+
+/// Appends filetime as ISO-8601 UTC with microseconds, e.g. "2026-11-21T22:11:10.123456Z" (sub-microsecond ticks
+/// are truncated). Every 64-bit value is representable (years beyond 9999 get more digits).
+void append_filetime_iso8601(std::uint64_t filetime, std::string &out);
+
+/// The same as a new string.
+std::string filetime_to_iso8601(std::uint64_t filetime);
+
+/// append_filetime_iso8601 that keeps the text of the last second it formatted: the events of a busy system come
+/// many per second, and most of the cost is the date and time of day.
+class FiletimeFormatter
+{
+  public:
+    /// Appends exactly what append_filetime_iso8601(filetime, out) appends.
+    void append(std::uint64_t filetime, std::string &out);
+
+  private:
+    std::uint64_t second_ = UINT64_MAX; ///< Second (FILETIME / 10^7) of date_time_; no FILETIME has this one.
+    char date_time_[40] = {};           ///< "YYYY-MM-DDTHH:MM:SS" of second_.
+    std::size_t date_time_size_ = 0;
+};
+
+/// Appends the text form of a binary SID ("S-1-22-1-1000"): revision, sub-authority count, 6-byte big-endian
+/// identifier authority (as 12 hex digits 0x... when >= 2^32, like Windows), little-endian 32-bit
+/// sub-authorities. Returns false and appends nothing when sid is not a well-formed SID (too short, revision not 1,
+/// more than 15 sub-authorities, or a size that does not match the count).
+bool append_sid_text(std::span<const std::uint8_t> sid, std::string &out);
+
+/// The text form as a new string; empty when sid is malformed.
+std::string sid_to_text(std::span<const std::uint8_t> sid);
+
+/// Appends text to out so that it cannot drive a terminal: backslash becomes "\\", tab/newline/carriage return
+/// "\t" "\n" "\r", other C0 controls and DEL "\xNN", C1 controls (U+0080..U+009F) "\u00NN", each byte of an
+/// invalid UTF-8 sequence "\xNN" (lowercase hex). Valid printable UTF-8 is copied unchanged.
+void append_terminal_escaped(std::string_view text, std::string &out);
+
+/// Appends line as one line of JSON and '\n'. Invalid UTF-8 in its strings (e.g. from argv) becomes U+FFFD, so
+/// every line is valid JSON: dump(-1, ' ', false, error_handler_t::replace).
+void append_json_line(const nlohmann::ordered_json &line, std::string &out);
+
+} // namespace winbpf::monitor

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+#include "common/session.hpp"
+
+#include "winbpf/ring_buffer.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <unistd.h>
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+volatile std::sig_atomic_t stop_flag = 0;
+
+void on_stop_signal(int)
+{
+    stop_flag = 1;
+}
+
+/// While alive, SIGINT and SIGTERM set stop_flag instead of killing the process (installed without SA_RESTART, so
+/// a blocking poll returns early with EINTR) and SIGPIPE is ignored (a closed stdout shows up as EPIPE). The
+/// previous dispositions are restored on destruction. One instance at a time.
+class StopSignals
+{
+  public:
+    StopSignals()
+    {
+        stop_flag = 0;
+        install(SIGINT, on_stop_signal, old_int_);
+        install(SIGTERM, on_stop_signal, old_term_);
+        install(SIGPIPE, SIG_IGN, old_pipe_);
+    }
+    StopSignals(const StopSignals &) = delete;
+    StopSignals &operator=(const StopSignals &) = delete;
+    ~StopSignals()
+    {
+        sigaction(SIGPIPE, &old_pipe_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+        sigaction(SIGINT, &old_int_, nullptr);
+    }
+
+    /// True once SIGINT or SIGTERM arrived.
+    bool requested() const noexcept { return stop_flag != 0; }
+
+  private:
+    static void install(int signal, void (*handler)(int), struct sigaction &old)
+    {
+        struct sigaction action {
+        };
+        action.sa_handler = handler;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = 0; // no SA_RESTART: interrupt the ring buffer poll
+        if (sigaction(signal, &action, &old) != 0)
+            throw std::system_error(errno, std::generic_category(), "sigaction");
+    }
+
+    struct sigaction old_int_ {
+    };
+    struct sigaction old_term_ {
+    };
+    struct sigaction old_pipe_ {
+    };
+};
+
+/// Complete, unbuffered writes of prepared lines to a file descriptor (not owned).
+class OutputWriter
+{
+  public:
+    explicit OutputWriter(int fd) noexcept : fd_(fd) {}
+
+    /// Writes all of buffer (EINTR retried) and clears it. After a failure (errno in error()) nothing more is written.
+    void flush(std::string &buffer)
+    {
+        std::size_t done = 0;
+        while (error_ == 0 && done < buffer.size()) {
+            const ssize_t n = ::write(fd_, buffer.data() + done, buffer.size() - done);
+            if (n >= 0)
+                done += static_cast<std::size_t>(n);
+            else if (errno != EINTR)
+                error_ = errno;
+        }
+        buffer.clear();
+    }
+
+    /// errno of the failed write, 0 while none failed.
+    int error() const noexcept { return error_; }
+
+  private:
+    int fd_;
+    int error_ = 0;
+};
+
+int run_attached(const SessionConfig &config, const StopSignals &stop)
+{
+    Object object = Object::open_memory(config.object_elf, config.tool);
+    object.load();
+
+    OutputWriter writer(STDOUT_FILENO);
+    std::string out;
+    out.reserve(2 * flush_threshold);
+    LossReporter losses(
+        config.tool, [&object] { return object.lost_events(); }, stderr);
+    RingBufferConsumer consumer(object.map(config.ring_buffer_map), [&](std::span<const std::byte> record) {
+        losses.count(config.handle_record(record, out));
+        if (out.size() >= flush_threshold)
+            writer.flush(out);
+        return 0;
+    });
+
+    std::optional<Attachment> attachment(config.attach(object));
+    if (config.after_attach)
+        config.after_attach();
+    std::fputs("Press Ctrl-C to stop\n", stderr);
+
+    while (!stop.requested() && writer.error() == 0) {
+        consumer.poll(config.poll_timeout);
+        writer.flush(out);
+        losses.check();
+    }
+
+    attachment.reset(); // detach, then take what the programs wrote before
+    if (writer.error() == 0) {
+        consumer.poll(std::chrono::milliseconds(0));
+        writer.flush(out);
+    }
+    losses.check();
+    std::fprintf(stderr, "%s: received %llu, lost %llu\n", config.tool.c_str(),
+                 static_cast<unsigned long long>(losses.received()), static_cast<unsigned long long>(losses.total()));
+
+    if (writer.error() != 0 && writer.error() != EPIPE) {
+        std::fprintf(stderr, "%s: writing to stdout: %s\n", config.tool.c_str(), std::strerror(writer.error()));
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace
+
+int run_session(const SessionConfig &config)
+{
+    if (geteuid() != 0) {
+        std::fprintf(stderr,
+                     "%s: must run as root (loading and attaching BPF programs needs CAP_BPF, CAP_PERFMON and "
+                     "CAP_SYS_ADMIN)\n",
+                     config.tool.c_str());
+        return 1;
+    }
+    try {
+        const StopSignals stop;
+        return run_attached(config, stop);
+    } catch (const std::exception &error) { // winbpf::Error included
+        std::fprintf(stderr, "%s: %s\n", config.tool.c_str(), error.what());
+    }
+    return 1;
+}
+
+} // namespace winbpf::monitor

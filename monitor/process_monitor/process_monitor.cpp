@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+#include "process_monitor.hpp"
+
+#include "winbpf/utf16.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cstddef>
+#include <cstring>
+#include <utility>
+
+namespace winbpf::monitor
+{
+
+// ---- Decoding
+
+// bpf/process_monitor.h: 48 bytes, no padding (decode_event copies the fixed part as is).
+static_assert(sizeof(process_monitor_event) == 48 && offsetof(process_monitor_event, operation) == 36 &&
+              offsetof(process_monitor_event, command_line_size) == 46);
+
+RecordStatus to_record_status(DecodeStatus status) noexcept
+{
+    switch (status) {
+    case DecodeStatus::ok:
+        return RecordStatus::ok();
+    case DecodeStatus::too_short:
+        return RecordStatus::malformed("record too short");
+    case DecodeStatus::bad_operation:
+        return RecordStatus::malformed("unknown operation");
+    case DecodeStatus::bad_sid_size:
+        return RecordStatus::malformed("token_sid_size too large");
+    case DecodeStatus::odd_string:
+        return RecordStatus::malformed("odd UTF-16 string size");
+    case DecodeStatus::size_mismatch:
+        return RecordStatus::malformed("size mismatch");
+    }
+    return RecordStatus::malformed("unknown");
+}
+
+DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent &out) noexcept
+{
+    constexpr std::size_t fixed_size = sizeof(process_monitor_event);
+    if (bytes.size() < fixed_size)
+        return DecodeStatus::too_short;
+    std::memcpy(&out.fixed, bytes.data(), fixed_size);
+    const process_monitor_event &f = out.fixed;
+    if (f.operation != static_cast<std::uint8_t>(Operation::create) &&
+        f.operation != static_cast<std::uint8_t>(Operation::destroy))
+        return DecodeStatus::bad_operation;
+    if (f.token_sid_size > PROCESS_MONITOR_SID_MAX)
+        return DecodeStatus::bad_sid_size;
+    if (bytes.size() < fixed_size + f.token_sid_size)
+        return DecodeStatus::size_mismatch;
+    out.token_sid = {reinterpret_cast<const std::uint8_t *>(bytes.data()) + fixed_size, f.token_sid_size};
+
+    std::size_t expected = fixed_size + f.token_sid_size;
+    if (out.has_strings()) {
+        const std::size_t sizes[] = {f.account_name_size, f.account_domain_size, f.image_path_size,
+                                     f.command_line_size};
+        for (std::size_t size : sizes)
+            if (size % 2 != 0)
+                return DecodeStatus::odd_string;
+        expected += sizes[0] + sizes[1] + sizes[2] + sizes[3];
+        if (bytes.size() < expected || bytes.size() - expected >= 8)
+            return DecodeStatus::size_mismatch;
+        std::size_t offset = fixed_size + f.token_sid_size;
+        std::span<const std::byte> *views[] = {&out.account_name, &out.account_domain, &out.image_path,
+                                               &out.command_line};
+        for (std::size_t i = 0; i < 4; ++i) {
+            *views[i] = bytes.subspan(offset, sizes[i]);
+            offset += sizes[i];
+        }
+    } else {
+        if (bytes.size() - expected >= 8)
+            return DecodeStatus::size_mismatch;
+        out.account_name = out.account_domain = out.image_path = out.command_line = {};
+    }
+    return DecodeStatus::ok;
+}
+
+// ---- Live processes
+
+namespace
+{
+
+/// Fills strings from an event's UTF-16LE strings (empty when it carries none); with
+/// KeptStrings::without_accounts, account_name and account_domain are made empty.
+void convert_strings(const ProcessMonitorEvent &event, ProcessStrings &strings, KeptStrings kept)
+{
+    if (kept == KeptStrings::all) {
+        utf16le_to_utf8(event.account_name, strings.account_name);
+        utf16le_to_utf8(event.account_domain, strings.account_domain);
+    } else {
+        strings.account_name.clear();
+        strings.account_domain.clear();
+    }
+    utf16le_to_utf8(event.image_path, strings.image_path);
+    utf16le_to_utf8(event.command_line, strings.command_line);
+}
+
+} // namespace
+
+ProcessTable::ProcessTable(KeptStrings kept) : kept_(kept)
+{
+    live_.reserve(4096);
+    recycled_.reserve(max_recycled);
+}
+
+void ProcessTable::recycle(Map::node_type node)
+{
+    if (node && recycled_.size() < max_recycled)
+        recycled_.push_back(std::move(node));
+}
+
+const ProcessStrings &ProcessTable::on_create(const ProcessMonitorEvent &event)
+{
+    // One lookup: insert a recycled node (or emplace a new entry); an entry already there for the process id stays
+    // and the recycled node goes back unused.
+    Map::iterator it;
+    if (!recycled_.empty()) {
+        Map::node_type &node = recycled_.back();
+        node.key() = event.fixed.process_id;
+        auto result = live_.insert(std::move(node));
+        if (result.inserted)
+            recycled_.pop_back();
+        else
+            node = std::move(result.node);
+        it = result.position;
+    } else {
+        it = live_.try_emplace(event.fixed.process_id).first;
+    }
+    Entry &entry = it->second;
+    entry.creation_time = event.fixed.creation_time;
+    convert_strings(event, entry.strings, kept_);
+    return entry.strings;
+}
+
+const ProcessStrings &ProcessTable::on_delete(const ProcessMonitorEvent &event)
+{
+    recycle(std::move(deleted_)); // the strings the previous call returned
+    const auto it = live_.find(event.fixed.process_id);
+    const bool joined = it != live_.end() && (it->second.creation_time == event.fixed.creation_time ||
+                                              it->second.creation_time == any_creation_time);
+    if (!joined) {
+        if (event.has_strings()) {
+            convert_strings(event, scratch_, kept_);
+        } else {
+            scratch_.account_name.clear();
+            scratch_.account_domain.clear();
+            scratch_.image_path.clear();
+            scratch_.command_line.clear();
+        }
+        return scratch_;
+    }
+
+    deleted_ = live_.extract(it);
+    ProcessStrings &known = deleted_.mapped().strings;
+    if (event.has_strings()) {
+        convert_strings(event, scratch_, kept_);
+        std::pair<std::string *, std::string *> fields[] = {
+            {&scratch_.account_name, &known.account_name},
+            {&scratch_.account_domain, &known.account_domain},
+            {&scratch_.image_path, &known.image_path},
+            {&scratch_.command_line, &known.command_line},
+        };
+        for (auto [mine, theirs] : fields)
+            if (mine->empty())
+                mine->swap(*theirs);
+        return scratch_;
+    }
+    return known; // the CREATE's strings, in place
+}
+
+void ProcessTable::add_running(std::uint32_t process_id, std::string_view command_line)
+{
+    const auto [it, inserted] = live_.try_emplace(process_id);
+    if (inserted)
+        it->second.strings.command_line.assign(command_line);
+}
+
+// ---- Lines
+
+namespace
+{
+
+void append_number(std::string &out, std::uint64_t value)
+{
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
+}
+
+} // namespace
+
+void ProcessMonitorFormatter::append_human(const ProcessStrings &strings, std::string &out)
+{
+    const process_monitor_event &f = event_.fixed;
+    const bool created = event_.operation() == Operation::create;
+    out += created ? "Process created: PID:" : "Process destroyed: PID:";
+    append_number(out, f.process_id);
+    out += ", Image:";
+    append_terminal_escaped(strings.image_path, out);
+    out += ", CommandLine:";
+    append_terminal_escaped(strings.command_line, out);
+    if (created) {
+        out += ", ParentPID:";
+        append_number(out, f.parent_process_id);
+        out += ", Create Time:";
+        times_.append(f.creation_time, out);
+    } else {
+        out += ", Exit Time:";
+        times_.append(event_.exit_time(), out);
+        out += ", Exit Code:";
+        append_number(out, f.process_exit_code);
+    }
+    out += '\n';
+}
+
+void ProcessMonitorFormatter::append_json(const ProcessStrings &strings, std::string &out)
+{
+    const process_monitor_event &f = event_.fixed;
+    const bool created = event_.operation() == Operation::create;
+    const auto iso = [this](std::uint64_t filetime) {
+        std::string text;
+        times_.append(filetime, text);
+        return text;
+    };
+    std::string timestamp = iso(f.timestamp); // a DELETE's timestamp is also its exit time
+    std::string sid;
+    append_sid_text(event_.token_sid, sid);
+
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    line.get_ref<nlohmann::ordered_json::object_t &>().reserve(created ? 12 : 14);
+    line["type"] = created ? "process_create" : "process_delete";
+    line["timestamp"] = created ? std::move(timestamp) : timestamp; // a DELETE moves it to exit_time below
+    line["process_id"] = f.process_id;
+    line["parent_process_id"] = f.parent_process_id;
+    line["creating_process_id"] = f.creating_process_id;
+    line["creating_thread_id"] = f.creating_thread_id;
+    line["creation_time"] = iso(f.creation_time);
+    line["image_path"] = strings.image_path;
+    line["command_line"] = strings.command_line;
+    line["token_sid"] = std::move(sid);
+    line["account_name"] = strings.account_name;
+    line["account_domain"] = strings.account_domain;
+    if (!created) {
+        line["exit_time"] = std::move(timestamp);
+        line["process_exit_code"] = f.process_exit_code;
+    }
+    append_json_line(line, out);
+}
+
+ProcessMonitorFormatter::ProcessMonitorFormatter(OutputFormat format)
+    : format_(format), table_(format == OutputFormat::json ? KeptStrings::all : KeptStrings::without_accounts)
+{
+}
+
+DecodeStatus ProcessMonitorFormatter::format(std::span<const std::byte> record, std::string &out)
+{
+    const DecodeStatus status = decode_event(record, event_);
+    if (status != DecodeStatus::ok)
+        return status;
+    const ProcessStrings &strings =
+        event_.operation() == Operation::create ? table_.on_create(event_) : table_.on_delete(event_);
+    if (format_ == OutputFormat::json)
+        append_json(strings, out);
+    else
+        append_human(strings, out);
+    return status;
+}
+
+} // namespace winbpf::monitor
