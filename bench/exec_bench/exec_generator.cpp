@@ -10,6 +10,8 @@
 //
 // Usage: exec_generator PROGRAM EXECS PARALLEL. Exit 0 when the counts were printed, 2 on bad arguments, 1 when a
 // worker could not be started or did not report.
+#include "generator_main.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -53,14 +55,6 @@ WorkerCounts run_worker(const char *program, std::uint64_t count)
         ++counts.done;
     }
     return counts;
-}
-
-bool parse_count(const char *text, std::uint64_t &value)
-{
-    char *end = nullptr;
-    errno = 0;
-    value = std::strtoull(text, &end, 10);
-    return errno == 0 && end != text && *end == '\0' && value > 0;
 }
 
 /// Forks one worker process per share; each writes its WorkerCounts to report_fd. Returns the summed counts, or
@@ -110,7 +104,8 @@ int main(int argc, char **argv)
 {
     std::uint64_t execs = 0;
     std::uint64_t parallel = 0;
-    if (argc != 4 || !parse_count(argv[2], execs) || !parse_count(argv[3], parallel) || parallel > execs) {
+    if (argc != 4 || !winbpf::bench::generator::parse_count(argv[2], execs) ||
+        !winbpf::bench::generator::parse_count(argv[3], parallel) || parallel > execs) {
         std::fputs("usage: exec_generator PROGRAM EXECS PARALLEL (1 <= PARALLEL <= EXECS)\n", stderr);
         return 2;
     }
@@ -122,8 +117,6 @@ int main(int argc, char **argv)
     else
         ok = run_workers(argv[1], execs, parallel, total);
     const auto elapsed = std::chrono::steady_clock::now() - start;
-    std::printf("%llu %llu %lld\n", static_cast<unsigned long long>(total.done),
-                static_cast<unsigned long long>(total.failures),
-                static_cast<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+    winbpf::bench::generator::print_result(total.done, total.failures, elapsed);
     return ok ? 0 : 1;
 }

@@ -1,135 +1,157 @@
 // SPDX-License-Identifier: MIT
 // exec_bench: fork+exec throughput and per-exec CPU cost with nothing attached, with process_monitor and with
 // execsnoop, interleaved round by round so system noise hits every mode alike. See bench/README.md.
-#include "bpf_programs.hpp"
-#include "interrupt.hpp"
-#include "mode_runner.hpp"
+#include "bench_main.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "workload.hpp"
 
-#include <chrono>
-#include <cstdio>
-#include <exception>
-#include <thread>
+#include <CLI/CLI.hpp>
+
 #include <unistd.h>
-#include <utility>
-#include <vector>
 
 namespace winbpf::bench
 {
 namespace
 {
 
-/// The tools to measure, in the order of the first round.
-std::vector<Mode> selected_tools(const Options &options)
+/// Targets of the process_monitor performance issue.
+struct Targets {
+    double min_throughput_ratio = 0.97; ///< of bare
+    double max_cpu_us_per_exec = 5.0;   ///< BPF run time + tool CPU
+};
+
+constexpr const char *monitor_name = "process_monitor";
+constexpr const char *execsnoop_name = "execsnoop";
+
+const char *verdict(bool ok)
 {
-    std::vector<Mode> tools;
-    if (options.with_monitor)
-        tools.push_back(Mode::monitor);
-    if (options.with_execsnoop)
-        tools.push_back(Mode::execsnoop);
-    return tools;
+    return ok ? "PASS" : "FAIL";
 }
 
-/// Busy and total jiffies of all CPUs, from the "cpu" line of /proc/stat.
-std::pair<double, double> cpu_jiffies()
+/// N fork + execve(program) + waitpid cycles (exec_generator), against process_monitor and execsnoop.
+class ExecWorkload final : public Workload
 {
-    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (std::FILE *file = std::fopen("/proc/stat", "r")) {
-        if (std::fscanf(file, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait,
-                        &irq, &softirq, &steal) != 8)
-            idle = 0;
-        std::fclose(file);
+  public:
+    std::string program() const override { return "exec_bench"; }
+    std::string unit() const override { return "exec"; }
+    std::string description() const override
+    {
+        return "Measures fork+exec throughput and per-exec CPU cost with nothing attached, with process_monitor "
+               "and with execsnoop, interleaved over several rounds. Needs root. See bench/README.md.";
     }
-    const double busy = static_cast<double>(user + nice + system + irq + softirq + steal);
-    return {busy, busy + static_cast<double>(idle + iowait)};
-}
 
-/// Warns when other work keeps the CPUs busy (sampled for half a second before the bench starts its own work).
-void warn_if_busy()
-{
-    const auto [busy0, total0] = cpu_jiffies();
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const auto [busy1, total1] = cpu_jiffies();
-    const double share = total1 > total0 ? (busy1 - busy0) / (total1 - total0) : 0;
-    if (share > 0.10)
-        std::fprintf(stderr,
-                     "exec_bench: warning: the CPUs are %.0f%% busy before the bench starts: other work "
-                     "competes with the workload and the figures will be noisy\n",
-                     share * 100);
-}
-
-/// Checks the tools exist before any round starts; false (with a message) if not.
-bool tools_present(const Options &options)
-{
-    bool ok = true;
-    const auto check = [&](bool wanted, const std::string &path, const char *advice) {
-        if (wanted && access(path.c_str(), X_OK) != 0) {
-            std::fprintf(stderr, "exec_bench: %s is not executable (%s)\n", path.c_str(), advice);
-            ok = false;
-        }
-    };
-    check(true, options.generator, "build it with exec_bench, or set --generator PATH");
-    check(options.with_monitor, options.monitor, "set --monitor PATH, or skip it with --no-monitor");
-    check(options.with_execsnoop, options.execsnoop, "set --execsnoop PATH, or skip it with --no-execsnoop");
-    return ok;
-}
-
-int run(const Options &options)
-{
-    const InterruptGuard interrupt;
-    warn_if_busy();
-    const BpfStatsEnabled stats; // for the whole run, so every mode pays the same accounting overhead
-    if (const std::size_t links = count_links(); links > 0)
-        std::fprintf(stderr,
-                     "exec_bench: note: %zu BPF links are already attached in the system; whatever they "
-                     "trace costs every mode alike\n",
-                     links);
-
-    run_workload(options.generator, options.program, std::max(1u, options.execs / 10),
-                 options.parallel); // warm-up, not reported
-    throw_if_interrupted();
-
-    // Every tool measurement sits between two bare ones (bare, tool A, bare, tool B, ..., bare), and the tools'
-    // order rotates from round to round: each tool is compared with the bare runs right before and after it.
-    const std::vector<Mode> tools = selected_tools(options);
-    Report report(options);
-    for (unsigned round = 0; round < options.rounds; ++round) {
-        for (std::size_t i = 0; i < tools.size(); ++i) {
-            report.add(round, measure(Mode::bare, options));
-            report.add(round, measure(tools[(round + i) % tools.size()], options));
-        }
-        if (tools.empty())
-            report.add(round, measure(Mode::bare, options));
+    void add_options(CLI::App &app, Options &) override
+    {
+        monitor_ = sibling_path("process_monitor");
+        app.add_option("--parallel", parallel_, "Concurrent fork+exec workers")->check(CLI::Range(1u, 64u));
+        app.add_option("--program", program_, "Program every exec runs")->check(CLI::ExistingFile);
+        app.add_option("--monitor", monitor_, "process_monitor binary (default: next to exec_bench)");
+        app.add_option("--execsnoop", execsnoop_, "execsnoop binary");
+        app.add_flag("--no-monitor", no_monitor_, "Skip the process_monitor mode");
+        app.add_flag("--no-execsnoop", no_execsnoop_, "Skip the execsnoop mode");
     }
-    if (!tools.empty())
-        report.add(options.rounds - 1, measure(Mode::bare, options));
-    return report.print(stdout) ? 0 : 1;
-}
+
+    std::vector<std::string> check(const Options &) const override
+    {
+        std::vector<std::string> missing;
+        if (!no_monitor_ && access(monitor_.c_str(), X_OK) != 0)
+            missing.push_back(monitor_ + " is not executable (set --monitor PATH, or skip it with --no-monitor)");
+        if (!no_execsnoop_ && access(execsnoop_.c_str(), X_OK) != 0)
+            missing.push_back(execsnoop_ + " is not executable (set --execsnoop PATH, or skip it with --no-execsnoop)");
+        return missing;
+    }
+
+    std::vector<ToolSpec> tools(const Options &) const override
+    {
+        std::vector<ToolSpec> tools;
+        if (!no_monitor_)
+            tools.push_back({monitor_name, {monitor_}, "Press Ctrl-C to stop", "", true});
+        if (!no_execsnoop_)
+            tools.push_back({execsnoop_name, {execsnoop_}, "", "PCOMM", false});
+        return tools;
+    }
+
+    std::vector<std::string> generator_argv(const Options &options, unsigned count) const override
+    {
+        return {options.generator, program_, std::to_string(count), std::to_string(parallel_)};
+    }
+
+    std::string describe(const Options &options) const override
+    {
+        return std::to_string(options.count) + " fork+execs of " + program_ + ", " + std::to_string(parallel_) +
+               " worker(s)";
+    }
+
+    void print_tool_lines(const Summaries &summaries, std::FILE *out) const override
+    {
+        const ModeSummary *monitor = summaries.find(monitor_name);
+        const ModeSummary *execsnoop = summaries.find(execsnoop_name);
+        std::string line;
+        char buffer[256];
+        if (monitor && monitor->ratio && monitor->cpu_us) {
+            std::snprintf(
+                buffer, sizeof buffer,
+                "process_monitor: throughput %.3f of bare%s, lost %llu, CPU/exec %.2f us (BPF %.2f + user %.2f)",
+                monitor->ratio->median, format_ci(*monitor->ratio).c_str(),
+                static_cast<unsigned long long>(monitor->lost.value_or(0)), monitor->cpu_us->median,
+                monitor->bpf_us->median, monitor->tool_us->median);
+            line += buffer;
+        }
+        if (execsnoop && execsnoop->ratio && execsnoop->cpu_us) {
+            std::snprintf(buffer, sizeof buffer,
+                          "%sexecsnoop: throughput %.3f%s, CPU/exec %.2f us (BPF %.2f + user %.2f)",
+                          line.empty() ? "" : "; ", execsnoop->ratio->median, format_ci(*execsnoop->ratio).c_str(),
+                          execsnoop->cpu_us->median, execsnoop->bpf_us->median, execsnoop->tool_us->median);
+            line += buffer;
+        }
+        if (!line.empty())
+            std::fprintf(out, "\n%s\n", line.c_str());
+    }
+
+    void print_verdict(const Summaries &summaries, std::FILE *out) const override
+    {
+        const ModeSummary *monitor = summaries.find(monitor_name);
+        const ModeSummary *execsnoop = summaries.find(execsnoop_name);
+        if (!monitor || !monitor->ratio || !monitor->cpu_us)
+            return;
+        const Targets targets;
+        const double ratio = monitor->ratio->median;
+        const double cpu = monitor->cpu_us->median;
+        const std::uint64_t lost = monitor->lost.value_or(0);
+        std::fprintf(out,
+                     "targets: throughput >= %.2f of bare %s (%.3f); lost == 0 %s (%llu); CPU/exec <= %.1f us %s "
+                     "(%.2f)",
+                     targets.min_throughput_ratio, verdict(ratio >= targets.min_throughput_ratio), ratio,
+                     verdict(lost == 0 && monitor->lost.has_value()), static_cast<unsigned long long>(lost),
+                     targets.max_cpu_us_per_exec, verdict(cpu <= targets.max_cpu_us_per_exec), cpu);
+        if (execsnoop && execsnoop->ratio && execsnoop->cpu_us)
+            std::fprintf(out, "; not behind execsnoop: throughput %s (%.3f vs %.3f), CPU %s (%.2f vs %.2f us)",
+                         verdict(ratio >= execsnoop->ratio->median), ratio, execsnoop->ratio->median,
+                         verdict(cpu <= execsnoop->cpu_us->median), cpu, execsnoop->cpu_us->median);
+        std::fputc('\n', out);
+        if (const auto &ci = monitor->ratio->median_ci;
+            ci && ci->first < targets.min_throughput_ratio && ci->second >= targets.min_throughput_ratio)
+            std::fprintf(out,
+                         "throughput: the 95%% confidence interval of the median ratio (%.3f-%.3f) contains the "
+                         "target %.2f, so this run cannot decide it; more --rounds narrow the interval\n",
+                         ci->first, ci->second, targets.min_throughput_ratio);
+    }
+
+  private:
+    unsigned parallel_ = 1;
+    std::string program_ = "/bin/true";
+    std::string monitor_;
+    std::string execsnoop_ = "/usr/sbin/execsnoop";
+    bool no_monitor_ = false;
+    bool no_execsnoop_ = false;
+};
 
 } // namespace
 } // namespace winbpf::bench
 
 int main(int argc, char **argv)
 {
-    using namespace winbpf::bench;
-    Options options;
-    if (const auto exit_code = parse_options(argc, argv, options))
-        return *exit_code;
-    if (geteuid() != 0) {
-        std::fputs("exec_bench: must run as root (bpf_stats, BPF program ids, the tools themselves)\n", stderr);
-        return 1;
-    }
-    if (!tools_present(options))
-        return 1;
-    try {
-        return run(options);
-    } catch (const Interrupted &) {
-        std::fputs("exec_bench: interrupted\n", stderr);
-        return 130;
-    } catch (const std::exception &error) {
-        std::fprintf(stderr, "exec_bench: %s\n", error.what());
-    }
-    return 1;
+    winbpf::bench::ExecWorkload workload;
+    return winbpf::bench::bench_main(argc, argv, workload);
 }

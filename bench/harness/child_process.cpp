@@ -18,8 +18,8 @@ namespace winbpf::bench
 namespace
 {
 
-/// Runs in the forked child: only async-signal-safe calls. Reports an exec failure's errno through report_fd.
-[[noreturn]] void exec_child(pid_t parent, char *const *argv, const StdFds &fds, int report_fd)
+/// Runs in the forked child: only async-signal-safe calls. Reports a failure's errno through report_fd.
+[[noreturn]] void exec_child(pid_t parent, char *const *argv, const StdFds &fds, int cgroup_procs, int report_fd)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -32,7 +32,8 @@ namespace
     const int wanted[3] = {fds.in, fds.out, fds.err};
     for (int target = 0; target < 3; ++target)
         dup2(wanted[target] >= 0 ? wanted[target] : null_fd, target);
-    execv(argv[0], argv);
+    if (cgroup_procs < 0 || write(cgroup_procs, "0", 1) == 1) // "0": the writing process
+        execv(argv[0], argv);
     const int err = errno;
     [[maybe_unused]] const ssize_t written = write(report_fd, &err, sizeof err);
     _exit(127);
@@ -40,7 +41,7 @@ namespace
 
 } // namespace
 
-ChildProcess ChildProcess::spawn(const std::vector<std::string> &argv, const StdFds &fds)
+ChildProcess ChildProcess::spawn(const std::vector<std::string> &argv, const StdFds &fds, int cgroup_procs)
 {
     std::vector<char *> args;
     for (const std::string &arg : argv)
@@ -58,14 +59,15 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string> &argv, const Std
     if (pid < 0)
         throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0)
-        exec_child(parent, args.data(), fds, report_write.get());
+        exec_child(parent, args.data(), fds, cgroup_procs, report_write.get());
 
     ChildProcess child(pid);
     report_write.reset();
     int exec_errno = 0;
     if (read(report_read.get(), &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
         child.wait_for(std::chrono::seconds(5));
-        throw std::system_error(exec_errno, std::generic_category(), "exec " + argv.front());
+        throw std::system_error(exec_errno, std::generic_category(),
+                                (cgroup_procs >= 0 ? "move to cgroup and exec " : "exec ") + argv.front());
     }
     return child;
 }

@@ -21,9 +21,6 @@ namespace
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view monitor_ready = "Press Ctrl-C to stop";
-constexpr std::string_view execsnoop_header = "PCOMM";
-
 /// Program and CPU counters of a running tool at one instant.
 struct ToolSample {
     std::vector<ProgramCounters> bpf;
@@ -35,10 +32,9 @@ ToolSample sample(const ProgramGroup &programs, pid_t pid)
     return {programs.sample(), process_cpu_time(pid)};
 }
 
-[[noreturn]] void fail_start(Mode mode, ChildProcess &tool, const PipeReader &err, std::string_view why)
+[[noreturn]] void fail_start(const ToolSpec &spec, ChildProcess &tool, const PipeReader &err, std::string_view why)
 {
-    std::string message =
-        std::string(mode_name(mode)) + " (pid " + std::to_string(tool.pid()) + ") " + std::string(why);
+    std::string message = spec.name + " (pid " + std::to_string(tool.pid()) + ") " + std::string(why);
     if (const auto status = tool.status())
         message += " (" + describe_status(*status) + ")";
     const std::string text = err.text();
@@ -47,22 +43,23 @@ ToolSample sample(const ProgramGroup &programs, pid_t pid)
     throw std::runtime_error(message);
 }
 
-/// Waits until the tool has attached its programs: process_monitor says so on stderr; for execsnoop (whose stdout
-/// is block-buffered in a pipe) every program it holds must be behind one of its bpf_links.
-void wait_until_attached(Mode mode, ChildProcess &tool, PipeReader &err, const Options &options)
+/// Waits until the tool has attached its programs: it says so on stderr (spec.ready_text), or, for a tool that
+/// does not (e.g. execsnoop, whose stdout is block-buffered in a pipe), every program it holds is behind one of its
+/// bpf_links.
+void wait_until_attached(const ToolSpec &spec, ChildProcess &tool, PipeReader &err, const Options &options)
 {
     const auto deadline = std::chrono::steady_clock::now() + options.ready_timeout;
-    if (mode == Mode::monitor) {
-        if (!err.wait_for_text(monitor_ready, deadline))
-            fail_start(mode, tool, err, "did not print \"" + std::string(monitor_ready) + "\"");
+    if (!spec.ready_text.empty()) {
+        if (!err.wait_for_text(spec.ready_text, deadline))
+            fail_start(spec, tool, err, "did not print \"" + spec.ready_text + "\"");
         return;
     }
     while (!scan_bpf_holdings(tool.pid()).attached()) {
         throw_if_interrupted();
         if (!tool.running())
-            fail_start(mode, tool, err, "exited before attaching");
+            fail_start(spec, tool, err, "exited before attaching");
         if (std::chrono::steady_clock::now() > deadline)
-            fail_start(mode, tool, err, "did not attach in time");
+            fail_start(spec, tool, err, "did not attach in time");
         std::this_thread::sleep_for(10ms);
     }
 }
@@ -96,8 +93,10 @@ void add_problem(std::string &problems, const std::string &problem)
         problems += (problems.empty() ? "" : "; ") + problem;
 }
 
-Measurement measure_tool(Mode mode, const Options &options)
+Measurement measure_tool(const BenchSetup &setup, Mode mode, unsigned count)
 {
+    const ToolSpec &spec = setup.tools.at(mode - 1);
+    const Options &options = setup.options;
     Measurement result;
     result.mode = mode;
     const std::set<std::uint32_t> before = all_program_ids();
@@ -107,18 +106,18 @@ Measurement measure_tool(Mode mode, const Options &options)
     if (options.sink == Sink::pipe)
         out.emplace(256);
     PipeReader err(64 * 1024);
-    ChildProcess tool = ChildProcess::spawn({mode == Mode::monitor ? options.monitor : options.execsnoop},
-                                            {-1, out ? out->write_end() : -1, err.write_end()});
+    ChildProcess tool = ChildProcess::spawn(spec.argv, {-1, out ? out->write_end() : -1, err.write_end()});
     if (out)
         out->start();
     err.start();
 
-    wait_until_attached(mode, tool, err, options);
+    wait_until_attached(spec, tool, err, options);
     const ProgramGroup programs(tool_program_ids(tool.pid(), before));
     std::this_thread::sleep_for(50ms); // let the tool finish its start-up work
 
     const ToolSample start = sample(programs, tool.pid());
-    result.workload = run_workload(options.generator, options.program, options.execs, options.parallel);
+    result.workload =
+        run_generator(setup.workload.generator_argv(options, count), count, setup.workload.generator_cgroup_procs());
     throw_if_interrupted();
     std::this_thread::sleep_for(options.settle); // the tool drains what the workload produced
     const ToolSample end = sample(programs, tool.pid());
@@ -129,52 +128,49 @@ Measurement measure_tool(Mode mode, const Options &options)
     add_problem(result.problem, stop_tool(tool));
     err.wait_for_eof(5s);
     if (out && out->wait_for_eof(5s)) {
-        const bool header = mode == Mode::execsnoop && out->text().starts_with(execsnoop_header);
+        const bool header = !spec.header.empty() && out->text().starts_with(spec.header);
         result.lines = out->lines() - (header && out->lines() > 0 ? 1 : 0);
     }
-    if (mode == Mode::monitor) {
-        if (const auto summary = parse_summary(err.text())) {
-            result.received = summary->received;
-            result.lost = summary->lost;
-        } else {
-            add_problem(result.problem, "no \"received N, lost M\" summary on stderr");
-        }
+    if (const auto summary = parse_summary(err.text())) {
+        result.received = summary->received;
+        result.lost = summary->lost;
+    } else if (spec.expects_summary) {
+        add_problem(result.problem, "no \"received N, lost M\" summary on stderr");
     }
     return result;
 }
 
 } // namespace
 
-std::string_view mode_name(Mode mode)
+std::string BenchSetup::mode_name(Mode mode) const
 {
-    switch (mode) {
-    case Mode::bare:
-        return "bare";
-    case Mode::monitor:
-        return "process_monitor";
-    case Mode::execsnoop:
-        return "execsnoop";
-    }
-    return "?";
+    return mode == bare_mode ? "bare" : mode <= tools.size() ? tools[mode - 1].name : "?";
 }
 
-double Measurement::execs_per_second() const
+double Measurement::rate() const
 {
     const double seconds = std::chrono::duration<double>(workload.elapsed).count();
-    return seconds > 0 ? workload.execs / seconds : 0;
+    return seconds > 0 ? workload.done / seconds : 0;
 }
 
-Measurement measure(Mode mode, const Options &options)
+double Measurement::micros_per_op() const
+{
+    return workload.done ? static_cast<double>(workload.elapsed.count()) / 1000.0 / workload.done : 0;
+}
+
+Measurement measure(const BenchSetup &setup, Mode mode, unsigned count)
 {
     Measurement result;
-    if (mode == Mode::bare) {
-        result.workload = run_workload(options.generator, options.program, options.execs, options.parallel);
+    if (mode == bare_mode) {
+        result.workload = run_generator(setup.workload.generator_argv(setup.options, count), count,
+                                        setup.workload.generator_cgroup_procs());
         throw_if_interrupted();
     } else {
-        result = measure_tool(mode, options);
+        result = measure_tool(setup, mode, count);
     }
     if (result.workload.failures > 0)
-        add_problem(result.problem, std::to_string(result.workload.failures) + " execs failed");
+        add_problem(result.problem,
+                    std::to_string(result.workload.failures) + " " + setup.workload.unit() + "s failed");
     return result;
 }
 

@@ -24,8 +24,9 @@ struct StdFds {
 class ChildProcess
 {
   public:
-    /// Starts argv[0] (a path) with argv; throws std::system_error when fork or exec fails.
-    static ChildProcess spawn(const std::vector<std::string> &argv, const StdFds &fds);
+    /// Starts argv[0] (a path) with argv; with cgroup_procs >= 0 (an open cgroup.procs file), the child moves into
+    /// that cgroup before it execs. Throws std::system_error when fork, the cgroup move or exec fails.
+    static ChildProcess spawn(const std::vector<std::string> &argv, const StdFds &fds, int cgroup_procs = -1);
 
     ChildProcess(ChildProcess &&other) noexcept;
     ChildProcess &operator=(ChildProcess &&other) = delete;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "workload.hpp"
+#include "generator.hpp"
 
 #include "child_process.hpp"
 #include "host_steal.hpp"
@@ -38,18 +38,17 @@ std::string read_all(int fd)
 
 } // namespace
 
-WorkloadResult run_workload(const std::string &generator, const std::string &program, unsigned execs, unsigned parallel)
+WorkloadResult run_generator(const std::vector<std::string> &argv, unsigned count, int cgroup_procs)
 {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0)
-        throw std::system_error(errno, std::generic_category(), "pipe2 for exec_generator");
+        throw std::system_error(errno, std::generic_category(), "pipe2 for " + argv.front());
     UniqueFd out_read(out[0]);
     UniqueFd out_write(out[1]);
 
     WorkloadResult result;
     const auto ticks_before = read_cpu_ticks();
-    ChildProcess child = ChildProcess::spawn({generator, program, std::to_string(execs), std::to_string(parallel)},
-                                             {-1, out_write.get(), STDERR_FILENO});
+    ChildProcess child = ChildProcess::spawn(argv, {-1, out_write.get(), STDERR_FILENO}, cgroup_procs);
     out_write.reset();
     std::optional<int> status;
     while (!(status = child.wait_until_signal()))
@@ -64,9 +63,9 @@ WorkloadResult run_workload(const std::string &generator, const std::string &pro
     long long elapsed_ns = 0;
     if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0 ||
         std::sscanf(text.c_str(), "%llu %llu %lld", &done, &failures, &elapsed_ns) != 3)
-        throw std::runtime_error(generator + " " + describe_status(*status) + ", printed \"" + text + "\"");
-    result.execs = static_cast<unsigned>(done);
-    result.failures = static_cast<unsigned>(failures + (done < execs ? execs - done : 0));
+        throw std::runtime_error(argv.front() + " " + describe_status(*status) + ", printed \"" + text + "\"");
+    result.done = static_cast<unsigned>(done);
+    result.failures = static_cast<unsigned>(failures + (done < count ? count - done : 0));
     result.elapsed = std::chrono::nanoseconds(elapsed_ns);
     return result;
 }

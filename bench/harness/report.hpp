@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// Aggregates the measurements of all rounds into the summary table; the workload adds its verdict.
+#pragma once
+
+#include "mode_runner.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace winbpf::bench
+{
+
+/// Median, minimum and maximum of a sample, and a distribution-free confidence interval of the median.
+struct Spread {
+    double median = 0;
+    double min = 0;
+    double max = 0;
+    /// At least 95% confidence interval of the true median (order statistics); nullopt below 6 values.
+    std::optional<std::pair<double, double>> median_ci;
+};
+
+/// The spread of values; nullopt when empty.
+std::optional<Spread> spread(std::vector<double> values);
+
+/// " (95% CI a-b)" for a median with a confidence interval (bounds printed with format), else "".
+std::string format_ci(const Spread &value, const char *format = "%.3f");
+
+/// Per-measurement figures of one mode, reduced to medians. Relative figures compare a tool measurement with the
+/// bare measurements right before and after it.
+struct ModeSummary {
+    std::optional<Spread> rate;        ///< operations/s
+    std::optional<Spread> ratio;       ///< operations/s over the mean of the neighbouring bare runs'
+    std::optional<Spread> op_us;       ///< wall time per operation
+    std::optional<Spread> added_us;    ///< wall time per operation minus the neighbouring bare runs' mean
+    std::optional<Spread> slowdown;    ///< wall time per operation over the neighbouring bare runs' mean
+    std::optional<Spread> received;    ///< tool-reported events per operation
+    std::optional<Spread> lines;       ///< output lines per operation
+    std::optional<std::uint64_t> lost; ///< summed over rounds
+    std::optional<Spread> bpf_runs;    ///< BPF program runs per operation
+    std::optional<Spread> bpf_us;      ///< BPF run time per operation
+    std::optional<Spread> tool_us;     ///< tool CPU per operation
+    std::optional<Spread> cpu_us;      ///< both per operation
+};
+
+/// The summary of every mode that was measured, for a workload's verdict.
+struct Summaries {
+    std::vector<std::pair<std::string, ModeSummary>> modes; ///< by mode name, bare first
+
+    /// The summary of the mode called name, or nullptr.
+    const ModeSummary *find(std::string_view name) const;
+};
+
+/// Collects measurements round by round, then prints medians.
+class Report
+{
+  public:
+    explicit Report(const BenchSetup &setup) : setup_(setup) {}
+
+    /// Records the measurement of one mode in round (0-based) and logs it to stderr. Measurements must be added in
+    /// the order they ran: a tool is compared with the bare measurements added right before and after it.
+    void add(unsigned round, const Measurement &measurement);
+    /// Prints the table, the workload's lines and verdict, and the host steal to out; returns false if a
+    /// measurement had a problem.
+    bool print(std::FILE *out) const;
+
+  private:
+    Summaries summarize() const;
+
+    const BenchSetup &setup_;
+    std::vector<Measurement> entries_;
+};
+
+} // namespace winbpf::bench
