@@ -52,7 +52,7 @@ class ExecWorkload final : public Workload
         app.add_flag("--no-execsnoop", no_execsnoop_, "Skip the execsnoop mode");
     }
 
-    std::vector<std::string> check(const Options &) const override
+    std::vector<std::string> check(const Options &) override
     {
         std::vector<std::string> missing;
         if (!no_monitor_ && access(monitor_.c_str(), X_OK) != 0)

@@ -43,8 +43,9 @@ class Workload
     virtual std::string description() const = 0;
     /// Sets its defaults in options (count, rounds, generator, ...) and adds its own options to app.
     virtual void add_options(CLI::App &app, Options &options) = 0;
-    /// Messages about missing programs (empty when everything needed is there).
-    virtual std::vector<std::string> check(const Options &options) const = 0;
+    /// Completes its settings from the parsed options; messages about missing programs (empty when everything
+    /// needed is there).
+    virtual std::vector<std::string> check(const Options &options) = 0;
     /// Sets up what the whole run needs (e.g. a cgroup); called once, with SIGINT/SIGTERM already deferred.
     virtual void prepare(const Options &) {}
     /// Undoes prepare(); called on every exit path after prepare() succeeded.
