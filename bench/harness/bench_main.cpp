@@ -2,6 +2,7 @@
 #include "bench_main.hpp"
 
 #include "bpf_programs.hpp"
+#include "host_steal.hpp"
 #include "interrupt.hpp"
 #include "mode_runner.hpp"
 #include "options.hpp"
@@ -13,34 +14,22 @@
 #include <exception>
 #include <thread>
 #include <unistd.h>
-#include <utility>
 
 namespace winbpf::bench
 {
 namespace
 {
 
-/// Busy and total jiffies of all CPUs, from the "cpu" line of /proc/stat.
-std::pair<double, double> cpu_jiffies()
-{
-    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (std::FILE *file = std::fopen("/proc/stat", "r")) {
-        if (std::fscanf(file, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait,
-                        &irq, &softirq, &steal) != 8)
-            idle = 0;
-        std::fclose(file);
-    }
-    const double busy = static_cast<double>(user + nice + system + irq + softirq + steal);
-    return {busy, busy + static_cast<double>(idle + iowait)};
-}
-
 /// Warns when other work keeps the CPUs busy (sampled for half a second before the bench starts its own work).
 void warn_if_busy(const std::string &program)
 {
-    const auto [busy0, total0] = cpu_jiffies();
+    const auto before = read_cpu_ticks();
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const auto [busy1, total1] = cpu_jiffies();
-    const double share = total1 > total0 ? (busy1 - busy0) / (total1 - total0) : 0;
+    const auto after = read_cpu_ticks();
+    if (!before || !after || after->total <= before->total)
+        return;
+    const double total = static_cast<double>(after->total - before->total);
+    const double share = 1.0 - static_cast<double>(after->idle - before->idle) / total;
     if (share > 0.10)
         std::fprintf(stderr,
                      "%s: warning: the CPUs are %.0f%% busy before the bench starts: other work "

@@ -22,6 +22,8 @@ std::optional<CpuTicks> read_cpu_ticks()
         ticks.total += value;
         if (column == 7)
             ticks.steal = value;
+        if (column == 3 || column == 4)
+            ticks.idle += value;
     }
     return fields ? std::optional<CpuTicks>(ticks) : std::nullopt;
 }

@@ -12,6 +12,7 @@ namespace winbpf::bench
 struct CpuTicks {
     std::uint64_t total = 0; ///< every column summed
     std::uint64_t steal = 0; ///< the steal column
+    std::uint64_t idle = 0;  ///< the idle and iowait columns
 };
 
 /// Reads /proc/stat; nullopt when it cannot be read or parsed.
