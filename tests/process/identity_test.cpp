@@ -3,6 +3,7 @@
 // name; the image path is the canonical path of the executed file (symlinks resolved).
 #include "recorder.hpp"
 #include "support/child.hpp"
+#include "support/encoding.hpp"
 #include "support/kernel_test.hpp"
 #include "support/temp_dir.hpp"
 #include "text.hpp"
