@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <iterator>
 
 namespace winbpf::monitor
 {
@@ -35,44 +36,13 @@ std::uint16_t windows_family(const bind_monitor_event &fixed) noexcept
     return family;
 }
 
-const char *operation_type(BindOperation operation) noexcept
-{
-    switch (operation) {
-    case BindOperation::bind:
-        return "bind";
-    case BindOperation::post_bind:
-        return "post_bind";
-    case BindOperation::unbind:
-        return "unbind";
-    }
-    return "?";
-}
-
-const char *operation_label(BindOperation operation) noexcept
-{
-    switch (operation) {
-    case BindOperation::bind:
-        return "Bind: PID:";
-    case BindOperation::post_bind:
-        return "Post-bind: PID:";
-    case BindOperation::unbind:
-        return "Unbind: PID:";
-    }
-    return "?: PID:";
-}
-
-const char *action_name(BindAction action) noexcept
-{
-    switch (action) {
-    case BindAction::permit:
-        return "permit";
-    case BindAction::deny:
-        return "deny";
-    case BindAction::redirect:
-        return "redirect";
-    }
-    return "?";
-}
+// Names indexed by BindOperation / BindAction (decode_bind_event lets no other value through).
+constexpr const char *operation_types[] = {"bind", "post_bind", "unbind"};
+constexpr const char *operation_labels[] = {"Bind: PID:", "Post-bind: PID:", "Unbind: PID:"};
+constexpr const char *action_names[] = {"permit", "deny", "redirect"};
+static_assert(std::size(operation_types) == static_cast<std::size_t>(BindOperation::unbind) + 1 &&
+              std::size(operation_labels) == std::size(operation_types) &&
+              std::size(action_names) == static_cast<std::size_t>(BindAction::redirect) + 1);
 
 /// "tcp", "udp" or nullptr for another protocol number.
 const char *protocol_name(std::uint8_t protocol) noexcept
@@ -146,7 +116,7 @@ BindMonitorFormatter::BindMonitorFormatter(OutputFormat format, std::int64_t rea
 void BindMonitorFormatter::append_human(std::string &out)
 {
     const bind_monitor_event &f = event_.fixed;
-    out += operation_label(event_.operation());
+    out += operation_labels[f.operation];
     append_decimal(f.process_id, out);
     out += ", AppId:\"";
     // Escaped (so backslashes are doubled) before '"' becomes \": the closing quote cannot come from the app id.
@@ -164,7 +134,7 @@ void BindMonitorFormatter::append_human(std::string &out)
     out += ", Port:";
     append_decimal(event_.port(), out);
     out += ", Action:";
-    out += action_name(event_.action());
+    out += action_names[f.action];
     out += ", BindCount:";
     append_decimal(f.bind_count, out);
     out += ", Time:";
@@ -182,7 +152,7 @@ void BindMonitorFormatter::append_json(std::string &out)
 
     nlohmann::ordered_json line = nlohmann::ordered_json::object();
     line.get_ref<nlohmann::ordered_json::object_t &>().reserve(10);
-    line["type"] = operation_type(event_.operation());
+    line["type"] = operation_types[f.operation];
     line["timestamp"] = std::move(timestamp);
     line["process_id"] = f.process_id;
     line["app_id"] = app_id_;
@@ -193,7 +163,7 @@ void BindMonitorFormatter::append_json(std::string &out)
         line["protocol"] = name;
     else
         line["protocol"] = f.protocol;
-    line["action"] = action_name(event_.action());
+    line["action"] = action_names[f.action];
     line["bind_count"] = f.bind_count;
     append_json_line(line, out);
 }

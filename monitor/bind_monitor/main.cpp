@@ -3,13 +3,13 @@
 // and limits the sockets a process may hold bound (bpf/bind_monitor.c's limits_map).
 #include "bind_monitor.hpp"
 
+#include "common/command_line.hpp"
 #include "common/session.hpp"
 
 #include "bind_monitor.skel.h" // bind_monitor_bpf__elf_bytes: bpf/bind_monitor.o
 
 #include "winbpf/error.hpp"
 
-#include <CLI/CLI.hpp>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -49,18 +49,11 @@ int main(int argc, char **argv)
     app.add_option("--limit", limit, "Bound sockets a process may hold; further binds fail with EPERM (0: no limit)");
     std::string cgroup;
     app.add_option("--cgroup", cgroup, "cgroup-v2 directory to watch, with its descendants (default: the root)");
-    bool json = false;
-    app.add_flag("--json", json, "Print one JSON object per line instead of text");
-    unsigned drain_ms = 250;
-    app.add_option("--drain-ms", drain_ms, "Longest delay in ms between an event and its line (drain interval)")
-        ->check(CLI::Range(10u, 10000u));
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError &error) {
-        return app.exit(error) == 0 ? 0 : 1; // --help: 0; a usage error: 1 like every other failure
-    }
+    CommonOptions options;
+    if (const auto status = parse_command_line(app, options, argc, argv))
+        return *status;
 
-    BindMonitorFormatter formatter(json ? OutputFormat::json : OutputFormat::human, realtime_minus_boottime_ns());
+    BindMonitorFormatter formatter(options.format(), realtime_minus_boottime_ns());
     SessionConfig config;
     config.tool = "bind_monitor";
     config.object_elf = bind_monitor_elf();
@@ -72,6 +65,6 @@ int main(int argc, char **argv)
         write_limit(object, limit);
         return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = cgroup});
     };
-    config.poll_timeout = std::chrono::milliseconds(drain_ms);
+    config.poll_timeout = options.poll_timeout();
     return run_session(config);
 }
