@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <ctime>
 
 namespace winbpf::monitor
 {
@@ -78,6 +79,41 @@ char *put_fraction(char *p, unsigned micros) noexcept
 }
 
 } // namespace
+
+void append_decimal(std::uint64_t value, std::string &out)
+{
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
+}
+
+namespace
+{
+
+std::int64_t clock_ns(clockid_t clock) noexcept
+{
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+} // namespace
+
+std::int64_t realtime_minus_boottime_ns() noexcept
+{
+    const std::int64_t boot_before = clock_ns(CLOCK_BOOTTIME);
+    const std::int64_t realtime = clock_ns(CLOCK_REALTIME);
+    const std::int64_t boot_after = clock_ns(CLOCK_BOOTTIME);
+    return realtime - (boot_before + (boot_after - boot_before) / 2);
+}
+
+std::uint64_t boottime_ns_to_filetime(std::uint64_t boottime_ns, std::int64_t realtime_minus_boottime_ns) noexcept
+{
+    // In 100 ns ticks throughout, so no sum overflows: boottime_ns / 100 < 2^58.
+    const std::int64_t ticks = static_cast<std::int64_t>(boottime_ns / 100) + realtime_minus_boottime_ns / 100 +
+                               static_cast<std::int64_t>(filetime_unix_epoch);
+    return ticks < 0 ? 0 : static_cast<std::uint64_t>(ticks);
+}
 
 void append_filetime_iso8601(std::uint64_t filetime, std::string &out)
 {

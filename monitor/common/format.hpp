@@ -16,6 +16,9 @@ namespace winbpf::monitor
 /// Output format of a monitor: human-readable lines or one JSON object per line.
 enum class OutputFormat { human, json };
 
+/// Appends value in decimal.
+void append_decimal(std::uint64_t value, std::string &out);
+
 // FILETIME: 100 ns ticks since 1601-01-01 UTC.
 
 /// FILETIME of the Unix epoch, 1970-01-01T00:00:00Z.
@@ -41,6 +44,14 @@ class FiletimeFormatter
     char date_time_[40] = {};           ///< "YYYY-MM-DDTHH:MM:SS" of second_.
     std::size_t date_time_size_ = 0;
 };
+
+/// CLOCK_REALTIME - CLOCK_BOOTTIME in ns, read now (the boottime reading is taken on both sides of the realtime
+/// one and averaged). Records stamped with bpf_ktime_get_boot_ns() become wall-clock times with it.
+std::int64_t realtime_minus_boottime_ns() noexcept;
+
+/// FILETIME of a CLOCK_BOOTTIME reading in ns, given realtime_minus_boottime_ns() (100 ns resolution; times before
+/// 1601 become 0).
+std::uint64_t boottime_ns_to_filetime(std::uint64_t boottime_ns, std::int64_t realtime_minus_boottime_ns) noexcept;
 
 /// Appends the text form of a binary SID ("S-1-22-1-1000"): revision, sub-authority count, 6-byte big-endian
 /// identifier authority (as 12 hex digits 0x... when >= 2^32, like Windows), little-endian 32-bit

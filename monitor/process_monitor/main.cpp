@@ -2,11 +2,10 @@
 // process_monitor: prints the process creations and exits seen through the winbpf process hook.
 #include "process_monitor.hpp"
 
+#include "common/command_line.hpp"
 #include "common/session.hpp"
 
 #include "process_monitor.skel.h" // process_monitor_bpf__elf_bytes: bpf/process_monitor.o
-
-#include <CLI/CLI.hpp>
 
 namespace
 {
@@ -26,18 +25,11 @@ int main(int argc, char **argv)
     CLI::App app{"Prints every process creation (exec) and exit seen by the winbpf process hook, one line each, "
                  "until Ctrl-C. Needs root."};
     app.name("process_monitor");
-    bool json = false;
-    app.add_flag("--json", json, "Print one JSON object per line instead of text");
-    unsigned drain_ms = 250;
-    app.add_option("--drain-ms", drain_ms, "Longest delay in ms between an event and its line (drain interval)")
-        ->check(CLI::Range(10u, 10000u));
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError &error) {
-        return app.exit(error) == 0 ? 0 : 1; // --help: 0; a usage error: 1 like every other failure
-    }
+    CommonOptions options;
+    if (const auto status = parse_command_line(app, options, argc, argv))
+        return *status;
 
-    ProcessMonitorFormatter formatter(json ? OutputFormat::json : OutputFormat::human);
+    ProcessMonitorFormatter formatter(options.format());
     SessionConfig config;
     config.tool = "process_monitor";
     config.object_elf = process_monitor_elf();
@@ -47,6 +39,6 @@ int main(int argc, char **argv)
     };
     // After attaching, so every process is either in the snapshot or has its CREATE in the ring buffer.
     config.after_attach = [&formatter] { add_running_processes(formatter.table()); };
-    config.poll_timeout = std::chrono::milliseconds(drain_ms);
+    config.poll_timeout = options.poll_timeout();
     return run_session(config);
 }

@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <cstddef>
 #include <cstring>
 #include <utility>
@@ -181,38 +180,26 @@ void ProcessTable::add_running(std::uint32_t process_id, std::string_view comman
 
 // ---- Lines
 
-namespace
-{
-
-void append_number(std::string &out, std::uint64_t value)
-{
-    char buffer[24];
-    const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-    out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
-}
-
-} // namespace
-
 void ProcessMonitorFormatter::append_human(const ProcessStrings &strings, std::string &out)
 {
     const process_monitor_event &f = event_.fixed;
     const bool created = event_.operation() == Operation::create;
     out += created ? "Process created: PID:" : "Process destroyed: PID:";
-    append_number(out, f.process_id);
+    append_decimal(f.process_id, out);
     out += ", Image:";
     append_terminal_escaped(strings.image_path, out);
     out += ", CommandLine:";
     append_terminal_escaped(strings.command_line, out);
     if (created) {
         out += ", ParentPID:";
-        append_number(out, f.parent_process_id);
+        append_decimal(f.parent_process_id, out);
         out += ", Create Time:";
         times_.append(f.creation_time, out);
     } else {
         out += ", Exit Time:";
         times_.append(event_.exit_time(), out);
         out += ", Exit Code:";
-        append_number(out, f.process_exit_code);
+        append_decimal(f.process_exit_code, out);
     }
     out += '\n';
 }

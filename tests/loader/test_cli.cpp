@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The `winbpf` tool: add program / show programs / delete program round trip and its errors.
-#include "test_support.hpp"
+#include "support/bpftool.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+#include "test_objects.hpp"
 
 #include "winbpf/attachment.hpp"
+#include "winbpf/inventory.hpp"
 #include "winbpf/object.hpp"
 
 #include <bpf/libbpf.h>
@@ -15,14 +19,17 @@
 #include <sstream>
 
 using loader_test::bpf_path;
-using loader_test::run;
 using testing::HasSubstr;
+using winbpf::test::run;
 
 namespace
 {
 
-class Cli : public loader_test::KernelTest
+/// `winbpf add program` pins under /sys/fs/bpf/winbpf/<ID>: what a test leaves there is removed in TearDown.
+class Cli : public winbpf::test::KernelTest
 {
+  protected:
+    Cli() : KernelTest("/sys/fs/bpf/winbpf") {}
 };
 
 const std::string cli = WINBPF_CLI_PATH;
@@ -36,7 +43,7 @@ struct Row {
 std::map<std::uint32_t, Row> show_programs()
 {
     auto result = run({cli, "show", "programs"});
-    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
     std::map<std::uint32_t, Row> rows;
     std::istringstream lines(result.out);
     std::string line;
@@ -78,7 +85,7 @@ std::set<std::uint32_t> pinned_programs(std::uint32_t id)
 
 bool bpftool_knows(std::uint32_t id)
 {
-    return run({BPFTOOL_PATH, "prog", "show", "id", std::to_string(id)}).status == 0;
+    return run({winbpf::test::bpftool_path(), "prog", "show", "id", std::to_string(id)}).exit_code() == 0;
 }
 
 } // namespace
@@ -86,7 +93,7 @@ bool bpftool_knows(std::uint32_t id)
 TEST_F(Cli, AddShowDeleteRoundTrip)
 {
     auto added = run({cli, "add", "program", bpf_path("loader_test_monitor.o")});
-    ASSERT_EQ(added.status, 0) << added.err;
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
     EXPECT_THAT(added.err, HasSubstr("Deny enforcement: sigkill ("));
     std::vector<std::uint32_t> ids = loaded_ids(added.out);
     ASSERT_EQ(ids.size(), 2u) << added.out;
@@ -121,7 +128,7 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
 
     // Deleting the first handler keeps the shared fork tracker attached for the second.
     auto deleted = run({cli, "delete", "program", std::to_string(monitor)});
-    ASSERT_EQ(deleted.status, 0) << deleted.err;
+    ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
     EXPECT_FALSE(std::filesystem::exists("/sys/fs/bpf/winbpf/" + std::to_string(monitor)));
     for (std::uint32_t id : monitor_programs) {
         if (id != fork_tracker) {
@@ -136,12 +143,12 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     EXPECT_EQ(rows[second].links, 1u);
 
     deleted = run({cli, "delete", "program", std::to_string(second)});
-    ASSERT_EQ(deleted.status, 0) << deleted.err;
+    ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
     for (std::uint32_t id : second_programs)
         EXPECT_FALSE(bpftool_knows(id)) << "program " << id << " is still loaded";
 
     auto again = run({cli, "delete", "program", std::to_string(second)});
-    EXPECT_EQ(again.status, 1);
+    EXPECT_EQ(again.exit_code(), 1);
     EXPECT_THAT(again.err, HasSubstr("no program with ID " + std::to_string(second)));
 }
 
@@ -159,7 +166,7 @@ TEST_F(Cli, ErrorsExitWithOne)
              Case{bpf_path("loader_test_reject.o"), "-- verifier log of LoaderTestReject__winbpf_process_exec --"},
          }) {
         auto result = run({cli, "add", "program", c.file});
-        EXPECT_EQ(result.status, 1) << c.file;
+        EXPECT_EQ(result.exit_code(), 1) << c.file;
         EXPECT_THAT(result.err, HasSubstr(c.message)) << c.file;
         EXPECT_THAT(result.out, testing::Not(HasSubstr("Loaded with ID"))) << c.file;
     }
@@ -167,7 +174,7 @@ TEST_F(Cli, ErrorsExitWithOne)
     EXPECT_THAT(reject.err, HasSubstr("read from stack"));
 
     auto unknown = run({cli, "delete", "program", "4294967295"});
-    EXPECT_EQ(unknown.status, 1);
+    EXPECT_EQ(unknown.exit_code(), 1);
     EXPECT_THAT(unknown.err, HasSubstr("no program with ID 4294967295"));
 }
 

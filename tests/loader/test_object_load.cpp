@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Object::load, Attachment and RingBufferConsumer against the running kernel with real Windows-style programs.
-#include "test_support.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+#include "test_objects.hpp"
 
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
@@ -19,7 +21,7 @@
 #include <ctime>
 #include <gmock/gmock.h>
 #include <memory>
-#include <sys/wait.h>
+#include <set>
 #include <unistd.h>
 
 using loader_test::bpf_path;
@@ -30,7 +32,7 @@ using winbpf::Object;
 namespace
 {
 
-class ObjectLoad : public loader_test::KernelTest
+class ObjectLoad : public winbpf::test::KernelTest
 {
 };
 
@@ -55,26 +57,6 @@ std::int64_t clock_ns(clockid_t clock)
     timespec ts{};
     clock_gettime(clock, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::vector<std::uint32_t> loaded_program_ids(const Object &object)
-{
-    std::vector<std::uint32_t> ids;
-    bpf_program *program;
-    bpf_object__for_each_program(program, object.raw()) if (bpf_program__fd(program) >= 0)
-        ids.push_back(winbpf::program_id(bpf_program__fd(program), bpf_program__name(program)));
-    return ids;
-}
-
-pid_t spawn_shell_exit(int code)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        std::string command = "exit " + std::to_string(code);
-        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
-        _exit(127);
-    }
-    return pid;
 }
 
 } // namespace
@@ -130,11 +112,11 @@ TEST_F(ObjectLoad, LoadPreparesTheShim)
 
 TEST_F(ObjectLoad, AttachedHandlersSeeCreateAndDelete)
 {
-    std::vector<std::uint32_t> ids;
+    std::set<std::uint32_t> ids;
     {
         Object object = Object::open_file(bpf_path("loader_test_monitor.o"));
         object.load();
-        ids = loaded_program_ids(object);
+        ids = winbpf::test::program_ids(object);
         winbpf::Attachment attachment(object);
         // 2 handlers x (exec + one exit variant) + the fork tracker.
         EXPECT_EQ(attachment.links().size(), 5u);
@@ -148,10 +130,9 @@ TEST_F(ObjectLoad, AttachedHandlersSeeCreateAndDelete)
             return 0;
         });
 
-        pid_t child = spawn_shell_exit(3);
-        int wstatus = 0;
-        ASSERT_EQ(waitpid(child, &wstatus, 0), child);
-        ASSERT_EQ(WEXITSTATUS(wstatus), 3);
+        const winbpf::test::CommandResult shell = winbpf::test::run({"/bin/sh", "-c", "exit 3"});
+        ASSERT_EQ(shell.exit_code(), 3) << winbpf::test::describe_status(shell.status);
+        const pid_t child = shell.pid;
 
         auto seen = [&](std::uint32_t handler, std::uint32_t operation) {
             for (const TestEvent &e : events)
@@ -171,7 +152,7 @@ TEST_F(ObjectLoad, AttachedHandlersSeeCreateAndDelete)
         EXPECT_EQ(seen(2, 1)->exit_code, 3u);
         EXPECT_EQ(object.lost_events(), 0u);
     }
-    EXPECT_TRUE(loader_test::wait_until_gone(ids, std::chrono::seconds(5)))
+    EXPECT_TRUE(winbpf::test::wait_until_freed(ids, std::chrono::seconds(5)))
         << "programs stayed loaded after Attachment and Object were destroyed";
 }
 
@@ -185,10 +166,8 @@ TEST_F(ObjectLoad, CallbackCanStopADrain)
         ++calls;
         return 1; // stop after each record
     });
-    for (int i = 0; i < 3; ++i) {
-        int wstatus = 0;
-        waitpid(spawn_shell_exit(0), &wstatus, 0);
-    }
+    for (int i = 0; i < 3; ++i)
+        ASSERT_EQ(winbpf::test::run({"/bin/sh", "-c", "exit 0"}).exit_code(), 0);
     // At least 12 records are queued (3 processes x 2 handlers x CREATE + DELETE): each poll takes exactly one.
     EXPECT_EQ(consumer.poll(std::chrono::milliseconds(100)), 1);
     EXPECT_EQ(consumer.poll(std::chrono::milliseconds(100)), 1);

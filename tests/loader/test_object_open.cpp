@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Object::open_file / open_memory: what is accepted and the messages for what is not (no kernel needed).
-#include "test_support.hpp"
+#include "test_objects.hpp"
 
 #include "winbpf/error.hpp"
 #include "winbpf/object.hpp"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // bpf_ringbuf_output(..., 0) in a Windows program batches wake-ups (README, "Ring buffers"): a consumer asleep in
 // poll is not woken for a few records, but is woken once a quarter of the ring is used, long before its timeout.
-#include "test_support.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+#include "test_objects.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/object.hpp"
 #include "winbpf/ring_buffer.hpp"
@@ -18,13 +20,13 @@ namespace
 {
 
 /// loader_test_monitor.o loaded and attached, with a consumer of its ring buffer that counts records.
-class RingWakeup : public loader_test::KernelTest
+class RingWakeup : public winbpf::test::KernelTest
 {
   protected:
     void SetUp() override
     {
         KernelTest::SetUp();
-        if (IsSkipped())
+        if (HasFatalFailure())
             return;
         object_.emplace(winbpf::Object::open_file(bpf_path("loader_test_monitor.o")));
         object_->load();
@@ -55,7 +57,7 @@ class RingWakeup : public loader_test::KernelTest
 void run_true(int count)
 {
     for (int i = 0; i < count; ++i)
-        ASSERT_EQ(loader_test::run({"/bin/true"}).status, 0);
+        ASSERT_EQ(winbpf::test::run({"/bin/true"}).exit_code(), 0);
 }
 
 /// How long a consumer sleeps in poll (at most timeout) before records arrive, while producer runs in another

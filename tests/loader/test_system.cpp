@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // ensure_bpffs (mounting bpffs when it is missing) and probe_enforcement.
-#include "test_support.hpp"
+#include "support/kernel_test.hpp"
 
+#include "winbpf/inventory.hpp"
 #include "winbpf/system.hpp"
 
 #include <gmock/gmock.h>
@@ -15,7 +16,7 @@ using testing::HasSubstr;
 namespace
 {
 
-class System : public loader_test::KernelTest
+class System : public winbpf::test::KernelTest
 {
 };
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "support/encoding.hpp"
 #include "winbpf/utf16.hpp"
 
 #include <gtest/gtest.h>
@@ -10,15 +11,7 @@ namespace winbpf
 namespace
 {
 
-std::vector<std::byte> utf16le_bytes(const std::u16string &text)
-{
-    std::vector<std::byte> bytes;
-    for (char16_t unit : text) {
-        bytes.push_back(static_cast<std::byte>(unit & 0xFF));
-        bytes.push_back(static_cast<std::byte>(unit >> 8));
-    }
-    return bytes;
-}
+using winbpf::test::utf16le_bytes;
 
 std::string convert(const std::u16string &text)
 {

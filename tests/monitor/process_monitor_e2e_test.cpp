@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // End-to-end tests of the built process_monitor (root): real processes, real BPF programs.
-#include "child_process.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -26,7 +28,7 @@ namespace
 {
 
 using namespace std::chrono_literals;
-using test::ChildProcess;
+using winbpf::test::Child;
 
 constexpr auto startup_timeout = 60s; // loading runs the verifier
 constexpr auto event_timeout = 10s;
@@ -50,8 +52,9 @@ class Monitor
 {
   public:
     explicit Monitor(bool json)
-        : child_(json ? std::vector<std::string>{PROCESS_MONITOR_PATH, "--json"}
-                      : std::vector<std::string>{PROCESS_MONITOR_PATH})
+        : child_(Child::spawn(json ? std::vector<std::string>{PROCESS_MONITOR_PATH, "--json"}
+                                   : std::vector<std::string>{PROCESS_MONITOR_PATH},
+                              test::Output::capture))
     {
     }
 
@@ -71,14 +74,14 @@ class Monitor
     std::optional<int> stop()
     {
         child_.signal(SIGINT);
-        return child_.wait_exit(exit_timeout);
+        return child_.wait(exit_timeout);
     }
 
     const std::string &out() const { return child_.out(); }
     const std::string &err() const { return child_.err(); }
 
   private:
-    ChildProcess child_;
+    Child child_;
 };
 
 /// The JSON lines of out (complete lines only) of the given type and process id.
@@ -109,14 +112,9 @@ void expect_clean_stop(Monitor &monitor)
     EXPECT_EQ(monitor.err().find("lost 0 events"), std::string::npos);
 }
 
-class ProcessMonitorE2E : public ::testing::Test
+/// process_monitor loads its programs: root, and none of them may stay loaded after it stopped.
+class ProcessMonitorE2E : public winbpf::test::KernelTest
 {
-  protected:
-    void SetUp() override
-    {
-        if (geteuid() != 0)
-            GTEST_SKIP() << "needs root";
-    }
 };
 
 TEST_F(ProcessMonitorE2E, JsonCreateAndDeleteOfRealProcesses)
@@ -126,20 +124,21 @@ TEST_F(ProcessMonitorE2E, JsonCreateAndDeleteOfRealProcesses)
 
     // 1. A test binary exiting with 7.
     const std::string exit_marker = marker("exit");
-    pid_t exit_pid = 0;
-    const auto exit_status = test::run_to_exit({EXIT_CHILD_PATH, "7", exit_marker}, event_timeout, &exit_pid);
-    ASSERT_TRUE(exit_status && WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 7);
+    const auto exit_run = test::run({EXIT_CHILD_PATH, "7", exit_marker}, event_timeout);
+    ASSERT_TRUE(test::exited_with(exit_run.status, 7)) << test::describe_status(exit_run.status);
+    const pid_t exit_pid = exit_run.pid;
 
     // 2. A shell (symlinked /bin/sh: the image is the link's target) killed by SIGTERM: exit code 128+15.
     const std::string sh_marker = marker("sh");
-    pid_t sh_pid = 0;
-    const auto sh_status = test::run_to_exit({"/bin/sh", "-c", "kill -TERM $$", sh_marker}, event_timeout, &sh_pid);
-    ASSERT_TRUE(sh_status && WIFSIGNALED(*sh_status) && WTERMSIG(*sh_status) == SIGTERM);
+    const auto sh_run = test::run({"/bin/sh", "-c", "kill -TERM $$", sh_marker}, event_timeout);
+    ASSERT_TRUE(test::killed_by(sh_run.status, SIGTERM)) << test::describe_status(sh_run.status);
+    const pid_t sh_pid = sh_run.pid;
 
     // 3. A hostile argv: invalid UTF-8, an escape sequence, a non-BMP character.
     const std::string hostile = "bad\xff\xfe-\x1b[31m-\xf0\x9f\x98\x80-" + marker("hostile");
-    pid_t hostile_pid = 0;
-    ASSERT_TRUE(test::run_to_exit({EXIT_CHILD_PATH, "0", hostile}, event_timeout, &hostile_pid));
+    const auto hostile_run = test::run({EXIT_CHILD_PATH, "0", hostile}, event_timeout);
+    ASSERT_TRUE(hostile_run.status);
+    const pid_t hostile_pid = hostile_run.pid;
 
     auto all_seen = [&] {
         for (pid_t pid : {exit_pid, sh_pid, hostile_pid})
@@ -191,8 +190,9 @@ TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
     ASSERT_TRUE(monitor.wait_ready());
     const std::string tag = marker("human");
     const std::string hostile = "\x1b]0;pwned\x07\\\xff" + tag;
-    pid_t pid = 0;
-    ASSERT_TRUE(test::run_to_exit({EXIT_CHILD_PATH, "3", hostile}, event_timeout, &pid));
+    const auto child = test::run({EXIT_CHILD_PATH, "3", hostile}, event_timeout);
+    ASSERT_TRUE(child.status);
+    const pid_t pid = child.pid;
 
     const std::string command = std::string(EXIT_CHILD_PATH) + " 3 \\x1b]0;pwned\\x07\\\\\\xff" + tag;
     const std::string created = "Process created: PID:" + std::to_string(pid) +
@@ -217,37 +217,14 @@ TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
     expect_clean_stop(monitor);
 }
 
-/// A fresh directory under /tmp, removed with rm -rf (which copes with trees deeper than PATH_MAX) on destruction.
-class DeepTempDir
-{
-  public:
-    DeepTempDir()
-    {
-        char name[] = "/tmp/winbpf-deep-XXXXXX";
-        if (mkdtemp(name))
-            path_ = name;
-    }
-    DeepTempDir(const DeepTempDir &) = delete;
-    DeepTempDir &operator=(const DeepTempDir &) = delete;
-    ~DeepTempDir()
-    {
-        if (!path_.empty() && std::system(("rm -rf " + path_).c_str()) != 0)
-            ADD_FAILURE() << "could not remove " << path_;
-    }
-    const std::string &path() const { return path_; }
-
-  private:
-    std::string path_;
-};
-
 TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
 {
     // 22 nested 200-character directories (> 4096 bytes): bash reaches them one `cd` at a time and runs a copy of
     // the test child by a relative name (no absolute path this long can be passed to exec; dash cannot cd there).
-    DeepTempDir root;
+    test::TempDir root; // removes trees deeper than PATH_MAX too
     ASSERT_FALSE(root.path().empty());
     const std::string component(200, 'd');
-    std::string script = "set -e; cd " + root.path();
+    std::string script = "set -e; cd " + root.path().string();
     for (int i = 0; i < 22; ++i)
         script += "; mkdir " + component + "; cd " + component;
     const std::string tag = marker("deep");
@@ -256,8 +233,8 @@ TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
 
     Monitor monitor(true);
     ASSERT_TRUE(monitor.wait_ready());
-    const auto status = test::run_to_exit({"/bin/bash", "-c", script}, event_timeout, nullptr);
-    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    const auto status = test::run({"/bin/bash", "-c", script}, event_timeout).status;
+    EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status);
     auto deep_create = [&] {
         std::size_t start = 0;
         for (std::size_t end; (end = monitor.out().find('\n', start)) != std::string::npos; start = end + 1) {
@@ -277,8 +254,8 @@ TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
 
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutRoot)
 {
-    ChildProcess monitor({PROCESS_MONITOR_PATH}, 65534);
-    const auto status = monitor.wait_exit(exit_timeout);
+    Child monitor = Child::spawn({PROCESS_MONITOR_PATH}, test::Output::capture, 65534);
+    const auto status = monitor.wait(exit_timeout);
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(WIFEXITED(*status));
     EXPECT_EQ(WEXITSTATUS(*status), 1);
@@ -287,8 +264,8 @@ TEST_F(ProcessMonitorE2E, RefusesToRunWithoutRoot)
 
 TEST(ProcessMonitorCli, Help)
 {
-    ChildProcess monitor({PROCESS_MONITOR_PATH, "--help"});
-    const auto status = monitor.wait_exit(exit_timeout);
+    Child monitor = Child::spawn({PROCESS_MONITOR_PATH, "--help"}, test::Output::capture);
+    const auto status = monitor.wait(exit_timeout);
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(WIFEXITED(*status));
     EXPECT_EQ(WEXITSTATUS(*status), 0);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "common/format.hpp"
+#include "support/encoding.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,25 +11,7 @@ namespace winbpf::monitor
 namespace
 {
 
-std::vector<std::uint8_t> unix_user_sid(std::uint32_t uid)
-{
-    return {1,
-            2,
-            0,
-            0,
-            0,
-            0,
-            0,
-            22,
-            1,
-            0,
-            0,
-            0,
-            static_cast<std::uint8_t>(uid),
-            static_cast<std::uint8_t>(uid >> 8),
-            static_cast<std::uint8_t>(uid >> 16),
-            static_cast<std::uint8_t>(uid >> 24)};
-}
+using winbpf::test::unix_user_sid;
 
 TEST(Sid, UnixUsers)
 {

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3: the command line is argv joined by single spaces, UTF-16LE, exact for long and non-ASCII arguments.
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 #include "text.hpp"
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

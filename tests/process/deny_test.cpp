@@ -2,12 +2,12 @@
 // CONTRACT §3 deny: a CREATE handler returning a failure NTSTATUS stops the process before it runs its new image
 // (SIGKILL, or execve failing with EPERM where winbpf enforces through BPF LSM); other processes are unaffected;
 // detaching ends the denial and unloading removes every program.
-#include "bpftool.hpp"
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "process_deny.h"
 #include "recorder.hpp"
-#include "temp_dir.hpp"
+#include "support/bpftool.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+#include "support/temp_dir.hpp"
 #include "text.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
@@ -27,6 +27,9 @@
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 
@@ -55,11 +58,6 @@ deny_stats read_stats(const winbpf::Object &object)
     if (bpf_map_lookup_elem(bpf_map__fd(object.map("deny_stats")), &zero, &stats) != 0)
         throw winbpf::Error("reading deny_stats", errno);
     return stats;
-}
-
-bool killed_by(const std::optional<int> &status, int signal)
-{
-    return status && WIFSIGNALED(*status) && WTERMSIG(*status) == signal;
 }
 
 class DenyTest : public KernelTest

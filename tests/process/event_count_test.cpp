@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3 Linux mapping: each successful exec is one CREATE; DELETE comes once per process (thread group),
 // however many threads it had.
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -14,6 +14,9 @@
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

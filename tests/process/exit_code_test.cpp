@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3: process_exit_code is the exit status 0..255, or 128+N when the process is killed by signal N.
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 
 #include <csignal>
 #include <cstdint>
@@ -12,6 +12,9 @@
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 
@@ -52,7 +55,7 @@ TEST_P(KilledTest, DeleteReports128PlusSignal)
         << "no CREATE of pid " << child.pid();
     child.signal(signal);
     const auto status = child.wait(10s);
-    ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == signal) << describe_status(status);
+    ASSERT_TRUE(killed_by(status, signal)) << describe_status(status);
     ASSERT_TRUE(recorder.wait_for_delete(child.pid())) << "no DELETE of pid " << child.pid();
     const auto deletes = recorder.events_of(child.pid(), operation_delete);
     ASSERT_EQ(deletes.size(), 1u);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §2: every Windows-only general helper (and the Linux ones a Windows program uses: perf_event_output with
 // EBPF_MAP_FLAG_CURRENT_CPU, queue push/pop/peek, printk) run inside a process hook program on a real CREATE.
-#include "child.hpp"
 #include "helper_checks.h"
-#include "kernel_test.hpp"
 #include "perf_reader.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
 
@@ -25,6 +25,9 @@
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3: token_sid is S-1-22-1-<euid>; account name / domain are the user name of that uid and the UTS host
 // name; the image path is the canonical path of the executed file (symlinks resolved).
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
-#include "temp_dir.hpp"
+#include "support/child.hpp"
+#include "support/encoding.hpp"
+#include "support/kernel_test.hpp"
+#include "support/temp_dir.hpp"
 #include "text.hpp"
 
 #include <climits>
@@ -16,6 +17,9 @@
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

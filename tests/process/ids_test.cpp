@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3: process_id / parent_process_id are the tgid and the real parent's tgid; creating_process_id /
 // creating_thread_id are the process and thread that forked it.
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 
 #include <exception>
 #include <optional>
@@ -14,6 +14,9 @@
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3: several programs may be attached at once; each sees every event.
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 
 #include <cstdint>
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

@@ -86,6 +86,11 @@ std::string bpf_object_path(const std::string &name)
     return std::string(PROCESS_TEST_BPF_DIR) + "/" + name + ".o";
 }
 
+std::string test_child_path()
+{
+    return WINBPF_TEST_CHILD;
+}
+
 Recorder::Recorder()
     : object_(load_recorder()), attachment_(object_),
       consumer_(object_.map("recorder_events"), [this](std::span<const std::byte> data) {

@@ -20,6 +20,8 @@ namespace process_test
 
 /// Path of a test object built from tests/bpf/<name>.c.
 std::string bpf_object_path(const std::string &name);
+/// Absolute path of winbpf_test_child (tests/helpers).
+std::string test_child_path();
 
 /// One process_record, decoded.
 struct Event {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "text.hpp"
 
+#include "support/encoding.hpp"
 #include "winbpf/utf16.hpp"
 
 #include <ctime>
@@ -16,12 +17,9 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes)
 
 std::vector<std::uint8_t> utf8_to_utf16le(std::string_view text)
 {
-    std::vector<std::uint8_t> out;
-    for (char16_t unit : winbpf::utf8_to_utf16(text)) {
-        out.push_back(static_cast<std::uint8_t>(unit & 0xff));
-        out.push_back(static_cast<std::uint8_t>(unit >> 8));
-    }
-    return out;
+    const std::vector<std::byte> bytes = winbpf::test::utf16le_bytes(winbpf::utf8_to_utf16(text));
+    const auto *data = reinterpret_cast<const std::uint8_t *>(bytes.data());
+    return {data, data + bytes.size()};
 }
 
 std::uint64_t filetime_now()
@@ -31,15 +29,6 @@ std::uint64_t filetime_now()
     constexpr std::uint64_t unix_epoch = 116444736000000000ULL; // FILETIME of 1970-01-01
     return unix_epoch + static_cast<std::uint64_t>(now.tv_sec) * filetime_ticks_per_second +
            static_cast<std::uint64_t>(now.tv_nsec) / 100;
-}
-
-std::vector<std::uint8_t> unix_user_sid(uid_t uid)
-{
-    // Revision 1, 2 sub-authorities, identifier authority 22 (big-endian, 6 bytes), then 1 and uid (little-endian).
-    std::vector<std::uint8_t> sid{1, 2, 0, 0, 0, 0, 0, 22, 1, 0, 0, 0};
-    for (int shift = 0; shift < 32; shift += 8)
-        sid.push_back(static_cast<std::uint8_t>((uid >> shift) & 0xff));
-    return sid;
 }
 
 std::string join_command_line(const std::vector<std::string> &argv)

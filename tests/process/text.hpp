@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Conversions the process-hook tests compare with: UTF-16LE <-> UTF-8, FILETIME, binary SIDs, command lines.
+// Conversions the process-hook tests compare with: UTF-16LE <-> UTF-8, FILETIME, command lines.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +20,6 @@ std::vector<std::uint8_t> utf8_to_utf16le(std::string_view text);
 /// FILETIME (100 ns ticks since 1601-01-01 UTC) of the wall clock now.
 std::uint64_t filetime_now();
 constexpr std::uint64_t filetime_ticks_per_second = 10'000'000;
-
-/// Binary SID S-1-22-1-<uid> (Unix user SID): 16 bytes.
-std::vector<std::uint8_t> unix_user_sid(uid_t uid);
 
 /// argv joined by single spaces (what CONTRACT §3 calls the command line).
 std::string join_command_line(const std::vector<std::string> &argv);

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §3: creation_time and exit_time are wall-clock FILETIMEs (100 ns ticks since 1601-01-01 UTC).
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
 #include "text.hpp"
 
 #include <cstdint>
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 

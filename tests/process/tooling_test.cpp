@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 // The objects Makefile.bpf produces are standard libbpf objects (bpftool accepts them), and Makefile.bpf refuses a
 // mistyped hook section with a message naming it.
-#include "bpftool.hpp"
-#include "child.hpp"
-#include "kernel_test.hpp"
 #include "recorder.hpp"
-#include "temp_dir.hpp"
+#include "support/bpftool.hpp"
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+#include "support/temp_dir.hpp"
 
 #include <filesystem>
 #include <unistd.h>
 
 namespace process_test
 {
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
 namespace
 {
 
@@ -42,8 +45,8 @@ class ToolingTest : public KernelTest
 TEST_F(ToolingTest, BpftoolLoadallAcceptsRecorderObject)
 {
     PinDir pins;
-    const CommandResult result = run_command(
-        {bpftool_path(), "prog", "loadall", bpf_object_path("process_recorder"), pins.path().string()}, 60s);
+    const CommandResult result =
+        run({bpftool_path(), "prog", "loadall", bpf_object_path("process_recorder"), pins.path().string()}, 60s);
     ASSERT_TRUE(exited_with(result.status, 0)) << describe_status(result.status) << "\n" << result.err;
     EXPECT_TRUE(fs::exists(pins.path() / "ProcessRecorder__winbpf_process_exec"));
     EXPECT_TRUE(fs::exists(pins.path() / "winbpf__process_fork"));
@@ -54,10 +57,10 @@ TEST_F(ToolingTest, MakefileRejectsMistypedSectionNamingIt)
     TempDir out_dir;
     const fs::path out = out_dir.path() / "section_typo.o";
     const CommandResult result =
-        run_command({MAKE_PROGRAM, "--no-print-directory", "-f", std::string(WINBPF_SOURCE_DIR) + "/Makefile.bpf",
-                     "SRC=" + std::string(PROCESS_TEST_SOURCE_BPF_DIR) + "/section_typo.c", "OUT=" + out.string(),
-                     "BUILD=" + std::string(WINBPF_BUILD_DIR), "CLANG=" + std::string(CLANG_BPF)},
-                    120s);
+        run({MAKE_PROGRAM, "--no-print-directory", "-f", std::string(WINBPF_SOURCE_DIR) + "/Makefile.bpf",
+             "SRC=" + std::string(PROCESS_TEST_SOURCE_BPF_DIR) + "/section_typo.c", "OUT=" + out.string(),
+             "BUILD=" + std::string(WINBPF_BUILD_DIR), "CLANG=" + std::string(CLANG_BPF)},
+            120s);
     ASSERT_TRUE(result.status.has_value()) << "make did not finish";
     EXPECT_FALSE(exited_with(result.status, 0)) << "Makefile.bpf accepted SEC(\"proces\")";
     EXPECT_NE(result.err.find("function 'TypoBadHandler' is in unknown section SEC(\"proces\")"), std::string::npos)

@@ -14,7 +14,7 @@
 #pragma once
 
 #include "ebpf_nethooks.h"
-#include "winbpf/utf16.h"
+#include "winbpf/task_strings.h"
 
 #define WINBPF_LINUX_AF_INET 2
 #define WINBPF_LINUX_AF_INET6 10
@@ -46,11 +46,7 @@ _Static_assert(__builtin_offsetof(struct winbpf_bind_ctx, sockaddr_in6) ==
  * the task has no executable (kernel threads, a process past exit_mm). */
 static __always_inline __u32 winbpf_bind_current_exe_name(struct winbpf_scratch *s)
 {
-    struct task_struct *task = bpf_get_current_task_btf();
-    struct mm_struct *mm = task->mm;
-    if (!mm)
-        return 0;
-    struct file *exe = mm->exe_file;
+    struct file *exe = winbpf_task_exe(bpf_get_current_task_btf());
     if (!exe)
         return 0;
     struct dentry *dentry = exe->f_path.dentry;
@@ -114,6 +110,20 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
     }
 }
 
+/* The address words (network order) of a Linux context: ip4 for AF_INET, the four ip6 words for AF_INET6. */
+#define WINBPF_BIND_READ_IP(ip, ctx, family, ip4, ip6)                                                                 \
+    do {                                                                                                               \
+        (ip)[1] = (ip)[2] = (ip)[3] = 0;                                                                               \
+        if ((family) == WINBPF_LINUX_AF_INET6) {                                                                       \
+            (ip)[0] = (ctx)->ip6[0];                                                                                   \
+            (ip)[1] = (ctx)->ip6[1];                                                                                   \
+            (ip)[2] = (ctx)->ip6[2];                                                                                   \
+            (ip)[3] = (ctx)->ip6[3];                                                                                   \
+        } else {                                                                                                       \
+            (ip)[0] = (ctx)->ip4;                                                                                      \
+        }                                                                                                              \
+    } while (0)
+
 /* BIND: runs the handler on a bpf_sock_addr and applies its verdict. */
 #define WINBPF_BIND_AT_BIND(handler, ctx, family)                                                                      \
     ({                                                                                                                 \
@@ -121,15 +131,8 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
         int verdict = 1;                                                                                               \
         struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_BIND, ctx->protocol);                   \
         if (s) {                                                                                                       \
-            __u32 ip[4] = {};                                                                                          \
-            if (family == WINBPF_LINUX_AF_INET6) {                                                                     \
-                ip[0] = ctx->user_ip6[0];                                                                              \
-                ip[1] = ctx->user_ip6[1];                                                                              \
-                ip[2] = ctx->user_ip6[2];                                                                              \
-                ip[3] = ctx->user_ip6[3];                                                                              \
-            } else {                                                                                                   \
-                ip[0] = ctx->user_ip4;                                                                                 \
-            }                                                                                                          \
+            __u32 ip[4];                                                                                               \
+            WINBPF_BIND_READ_IP(ip, ctx, family, user_ip4, user_ip6);                                                  \
             w.md.process_id = bpf_get_current_pid_tgid() >> 32;                                                        \
             winbpf_bind_set_address(&w, family, ip, (__u16)ctx->user_port);                                            \
             winbpf_bind_set_app_id(&w, s, winbpf_bind_current_exe_name(s));                                            \
@@ -157,15 +160,8 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
         int verdict = 1;                                                                                               \
         struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_POST_BIND, ctx->protocol);              \
         if (s) {                                                                                                       \
-            __u32 ip[4] = {};                                                                                          \
-            if (family == WINBPF_LINUX_AF_INET6) {                                                                     \
-                ip[0] = ctx->src_ip6[0];                                                                               \
-                ip[1] = ctx->src_ip6[1];                                                                               \
-                ip[2] = ctx->src_ip6[2];                                                                               \
-                ip[3] = ctx->src_ip6[3];                                                                               \
-            } else {                                                                                                   \
-                ip[0] = ctx->src_ip4;                                                                                  \
-            }                                                                                                          \
+            __u32 ip[4];                                                                                               \
+            WINBPF_BIND_READ_IP(ip, ctx, family, src_ip4, src_ip6);                                                    \
             __u32 tgid = bpf_get_current_pid_tgid() >> 32;                                                             \
             w.md.process_id = tgid;                                                                                    \
             winbpf_bind_set_address(&w, family, ip, bpf_htons((__u16)ctx->src_port));                                  \

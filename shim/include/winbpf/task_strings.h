@@ -119,14 +119,18 @@ static long winbpf_path_step(__u64 index, void *vctx)
     return 0;
 }
 
+/* The executable of task (mm->exe_file, what /proc/PID/exe names); NULL for kernel threads and tasks past exit_mm. */
+static __always_inline struct file *winbpf_task_exe(struct task_struct *task)
+{
+    struct mm_struct *mm = task->mm;
+    return mm ? mm->exe_file : NULL;
+}
+
 /* Image path of task (trusted: mm->exe_file, as /proc/PID/exe) into s->text as UTF-16LE (winbpf_text_result);
  * returns the byte length, 0 if unknown. */
 static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, struct task_struct *task)
 {
-    struct mm_struct *mm = task->mm;
-    if (!mm)
-        return 0;
-    struct file *exe = mm->exe_file;
+    struct file *exe = winbpf_task_exe(task);
     if (!exe)
         return 0;
     struct winbpf_loop_ctx lc = {.s = s};

@@ -3,17 +3,18 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
 
-namespace process_test
+namespace winbpf::test
 {
 
 class TempDir
 {
   public:
+    /// Throws std::system_error when it cannot be created.
     TempDir();
     TempDir(const TempDir &) = delete;
     TempDir &operator=(const TempDir &) = delete;
+    /// Removes the tree, however deep (also beyond PATH_MAX); a failure to do so fails the test.
     ~TempDir();
     /// Canonical path (symlinks such as a linked /tmp resolved).
     const std::filesystem::path &path() const noexcept { return path_; }
@@ -22,4 +23,4 @@ class TempDir
     std::filesystem::path path_;
 };
 
-} // namespace process_test
+} // namespace winbpf::test

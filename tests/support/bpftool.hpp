@@ -2,20 +2,16 @@
 // What bpftool (the system's own view, independent of winbpf) says about loaded programs.
 #pragma once
 
-#include "winbpf/object.hpp"
-
 #include <cstdint>
 #include <set>
 #include <string>
 
-namespace process_test
+namespace winbpf::test
 {
 
 /// Path of bpftool found by CMake.
 std::string bpftool_path();
 /// Ids of every program `bpftool -j prog show` lists. Throws std::runtime_error when bpftool fails.
 std::set<std::uint32_t> bpftool_program_ids();
-/// Kernel ids of the loaded programs of an object.
-std::set<std::uint32_t> program_ids(const winbpf::Object &object);
 
-} // namespace process_test
+} // namespace winbpf::test

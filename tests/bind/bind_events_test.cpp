@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+// CONTRACT §4: BIND, POST_BIND and UNBIND of real sockets of this process, with the Windows context fields.
+#include "bind_fixture.hpp"
+
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace bind_test
+{
+namespace
+{
+
+struct Case {
+    Family family;
+    Protocol protocol;
+};
+
+class BindEvents : public BindTest, public ::testing::WithParamInterface<Case>
+{
+};
+
+std::vector<std::uint8_t> loopback(Family family)
+{
+    if (family == Family::v4)
+        return {127, 0, 0, 1};
+    std::vector<std::uint8_t> address(16, 0);
+    address[15] = 1;
+    return address;
+}
+
+// One socket bound to port 0 gives exactly one BIND (port 0), one POST_BIND (the chosen port) and one UNBIND, in
+// that order, each with the Windows fields.
+TEST_P(BindEvents, ExactlyOnceEachWithWindowsFields)
+{
+    const auto [family, protocol] = GetParam();
+    Recorder recorder(cgroup->path());
+    std::uint16_t port = 0;
+    {
+        Socket socket(family, protocol);
+        ASSERT_EQ(socket.bind(0), 0);
+        port = socket.local_port();
+        ASSERT_NE(port, 0);
+    }
+    const std::vector<Record> &records = recorder.wait_for(3);
+    ASSERT_EQ(records.size(), 3u);
+    const std::uint32_t expected_operation[] = {0 /* BIND */, 1 /* POST_BIND */, 2 /* UNBIND */};
+    const std::uint16_t expected_port[] = {0, port, port};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const Record &r = records[i];
+        SCOPED_TRACE("event " + std::to_string(i));
+        EXPECT_EQ(r.raw.operation, expected_operation[i]);
+        EXPECT_EQ(r.raw.process_id, static_cast<std::uint64_t>(getpid()));
+        EXPECT_EQ(r.family(), family == Family::v4 ? 2 : 23);
+        EXPECT_EQ(r.raw.socket_address_length, family == Family::v4 ? 16 : 28);
+        EXPECT_EQ(r.port(), expected_port[i]);
+        EXPECT_EQ(r.address(), loopback(family));
+        EXPECT_EQ(r.raw.protocol, protocol == Protocol::tcp ? IPPROTO_TCP : IPPROTO_UDP);
+        EXPECT_EQ(r.app_id(), expected_app_id());
+        EXPECT_EQ(r.raw.app_id_size, expected_app_id().size() * 2);
+        EXPECT_EQ(r.raw.action, 0u); // BIND_PERMIT
+    }
+    // Nothing more arrives.
+    EXPECT_EQ(recorder.drain().size(), 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, BindEvents,
+                         ::testing::Values(Case{Family::v4, Protocol::tcp}, Case{Family::v4, Protocol::udp},
+                                           Case{Family::v6, Protocol::tcp}, Case{Family::v6, Protocol::udp}),
+                         [](const auto &info) {
+                             return to_string(info.param.family) + to_string(info.param.protocol);
+                         });
+
+// Sockets that never bind give no event: one closed unused, one bound implicitly by sendto (autobind).
+TEST_F(BindTest, NeverBoundGivesNoEvents)
+{
+    Recorder recorder(cgroup->path());
+    {
+        Socket unused(Family::v4, Protocol::tcp);
+    }
+    {
+        Socket sender(Family::v4, Protocol::udp);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(9); // discard; nothing listens, the datagram is dropped on loopback
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ASSERT_EQ(::sendto(sender.fd(), "x", 1, 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)), 1);
+        ASSERT_NE(sender.local_port(), 0); // autobound
+    }
+    EXPECT_TRUE(recorder.drain().empty());
+}
+
+// A socket bound in this process and closed by a child it was inherited by: UNBIND still names the binder.
+TEST_F(BindTest, UnbindNamesTheBinderWhenAChildClosesLast)
+{
+    Recorder recorder(cgroup->path());
+    Socket socket(Family::v4, Protocol::udp);
+    ASSERT_EQ(socket.bind(0), 0);
+    const std::uint16_t port = socket.local_port();
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        usleep(200 * 1000); // the parent closes its copy first
+        _exit(0);           // the last close of the socket happens in this exiting child
+    }
+    socket.close();
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    const std::vector<Record> &records = recorder.wait_for(3);
+    ASSERT_EQ(records.size(), 3u);
+    EXPECT_EQ(records[2].raw.operation, 2u);
+    EXPECT_EQ(records[2].raw.process_id, static_cast<std::uint64_t>(getpid()));
+    EXPECT_EQ(records[2].port(), port);
+    EXPECT_EQ(records[2].app_id(), expected_app_id());
+}
+
+// bpf_get_current_pid_tgid, bpf_get_current_logon_id and bpf_is_current_admin work in bind programs.
+TEST_F(BindTest, GeneralHelpersWork)
+{
+    Recorder recorder(cgroup->path());
+    {
+        Socket socket(Family::v4, Protocol::tcp);
+        ASSERT_EQ(socket.bind(0), 0);
+    }
+    const std::vector<Record> &records = recorder.wait_for(3);
+    ASSERT_FALSE(records.empty());
+    std::uint64_t session = 0;
+    std::ifstream("/proc/self/sessionid") >> session;
+    const std::uint64_t expected_logon = session == 4294967295u ? 0 : session; // (u32)-1: no audit session
+    for (const Record &r : records) {
+        EXPECT_EQ(r.raw.pid_tgid >> 32, static_cast<std::uint64_t>(getpid()));
+        EXPECT_EQ(r.raw.is_admin, 1); // the tests run as root
+        EXPECT_EQ(r.raw.logon_id, expected_logon);
+    }
+}
+
+} // namespace
+} // namespace bind_test

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// What the bind-hook tests share: real sockets on loopback, tests/bpf/bind_recorder.o attached to the test's own
+// child cgroup with its records decoded, and the KernelTest fixture with that cgroup entered.
+#pragma once
+
+#include <cstdint>
+
+#include "bind_record.h"
+
+#include "support/cgroup.hpp"
+#include "support/kernel_test.hpp"
+#include "winbpf/attachment.hpp"
+#include "winbpf/object.hpp"
+#include "winbpf/ring_buffer.hpp"
+#include "winbpf/unique_fd.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bind_test
+{
+
+/// Path of a test object built from tests/bpf/<name>.c.
+std::string bpf_object_path(const std::string &name);
+
+/// Address families and protocols the tests run over.
+enum class Family { v4, v6 };
+enum class Protocol { tcp, udp };
+std::string to_string(Family family);
+std::string to_string(Protocol protocol);
+
+/// A socket of this process (closed on destruction unless released).
+class Socket
+{
+  public:
+    /// socket(2) for family and protocol; throws std::system_error.
+    Socket(Family family, Protocol protocol);
+    /// bind(2) to the loopback address (127.0.0.1 or ::1) and port (host number; 0: the kernel chooses). 0 or errno.
+    int bind(std::uint16_t port);
+    /// The bound port (getsockname), host number.
+    std::uint16_t local_port() const;
+    /// Closes now.
+    void close() { fd_.reset(); }
+    int fd() const { return fd_.get(); }
+
+  private:
+    Family family_;
+    winbpf::UniqueFd fd_;
+};
+
+/// A port (host number) that is free on loopback for family right now: bound to port 0 and released again.
+std::uint16_t free_port(Family family, Protocol protocol);
+
+/// One bind_record, decoded.
+struct Record {
+    bind_record raw{};
+    std::uint16_t family() const;              ///< socket_address[0..2): 2 or 23 (Windows numbering)
+    std::uint16_t port() const;                ///< socket_address[2..4), host number
+    std::vector<std::uint8_t> address() const; ///< 4 bytes (IPv4, socket_address[4..8)) or 16 (IPv6, SOCKADDR_IN6 + 8)
+    std::u16string app_id() const;             ///< app id as UTF-16 units, with its NUL
+};
+
+/// tests/bpf/bind_recorder.o loaded with policy (watch_pid set to this process when 0), attached to cgroup.
+/// Detached and unloaded on destruction; fails the test when records were lost.
+class Recorder
+{
+  public:
+    Recorder(const std::filesystem::path &cgroup, bind_policy policy = {});
+    ~Recorder();
+    Recorder(const Recorder &) = delete;
+    Recorder &operator=(const Recorder &) = delete;
+
+    /// Drains until at least count records arrived or timeout; then drains once more. All records so far.
+    const std::vector<Record> &wait_for(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    /// Drains what is there now (waiting up to timeout for a wake-up).
+    const std::vector<Record> &drain(std::chrono::milliseconds timeout = std::chrono::milliseconds(300));
+    const winbpf::Object &object() const { return object_; }
+
+  private:
+    winbpf::Object object_;
+    std::optional<winbpf::Attachment> attachment_;
+    std::optional<winbpf::RingBufferConsumer> ring_;
+    std::vector<Record> records_;
+};
+
+/// KernelTest with a fresh child cgroup that the test process has entered (left and removed in TearDown, before
+/// the check that every program is freed).
+class BindTest : public winbpf::test::KernelTest
+{
+  protected:
+    void SetUp() override;
+    void TearDown() override;
+    std::optional<winbpf::test::TestCgroup> cgroup;
+};
+
+/// UTF-16 units of this test binary's executable file name plus a NUL, as the hook's app_id carries it.
+std::u16string expected_app_id();
+
+} // namespace bind_test

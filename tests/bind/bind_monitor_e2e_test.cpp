@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// build/bin/bind_monitor end to end: attached to the test's cgroup with --limit 2 --json, it prints one JSON line per
+// event of this process's real binds, denies the third, and on SIGINT detaches, reports its counts and exits 0.
+#include "bind_fixture.hpp"
+
+#include "support/child.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <sstream>
+#include <unistd.h>
+
+namespace bind_test
+{
+namespace
+{
+
+using namespace std::chrono_literals;
+using winbpf::test::Child;
+using winbpf::test::Output;
+
+std::vector<nlohmann::json> json_lines(const std::string &out)
+{
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty())
+            lines.push_back(nlohmann::json::parse(line)); // every line must be valid JSON
+    return lines;
+}
+
+TEST_F(BindTest, BindMonitorPrintsAndLimits)
+{
+    Child monitor = Child::spawn(
+        {BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--limit", "2", "--json", "--drain-ms", "50"},
+        Output::capture);
+    ASSERT_TRUE(
+        monitor.read_until([&] { return monitor.err().find("Press Ctrl-C to stop") != std::string::npos; }, 20s))
+        << monitor.err();
+
+    std::uint16_t first_port = 0;
+    {
+        Socket a(Family::v4, Protocol::tcp), b(Family::v6, Protocol::udp), c(Family::v4, Protocol::udp);
+        ASSERT_EQ(a.bind(0), 0);
+        ASSERT_EQ(b.bind(0), 0);
+        EXPECT_EQ(c.bind(0), EPERM); // a process holds at most 2
+        first_port = a.local_port();
+    } // a and b: UNBIND
+    // BIND a, POST_BIND a, BIND b, POST_BIND b, BIND c (deny), UNBIND b and a (order of the closes).
+    ASSERT_TRUE(monitor.read_until([&] { return json_lines(monitor.out()).size() >= 7; }, 10s)) << monitor.out();
+    monitor.signal(SIGINT);
+    auto status = monitor.wait(10s);
+    EXPECT_TRUE(winbpf::test::exited_with(status, 0)) << winbpf::test::describe_status(status) << monitor.err();
+    EXPECT_NE(monitor.err().find("bind_monitor: received 7, lost 0"), std::string::npos) << monitor.err();
+
+    const std::vector<nlohmann::json> lines = json_lines(monitor.out());
+    ASSERT_EQ(lines.size(), 7u) << monitor.out();
+    std::string app_id = std::filesystem::read_symlink("/proc/self/exe").filename().string();
+    for (const nlohmann::json &line : lines) {
+        EXPECT_EQ(line.at("process_id"), getpid()) << line;
+        EXPECT_EQ(line.at("app_id"), app_id) << line;
+        EXPECT_TRUE(line.at("timestamp").get<std::string>().ends_with("Z")) << line;
+    }
+    EXPECT_EQ(lines[0].at("type"), "bind");
+    EXPECT_EQ(lines[0].at("family"), 4);
+    EXPECT_EQ(lines[0].at("address"), "127.0.0.1");
+    EXPECT_EQ(lines[0].at("port"), 0);
+    EXPECT_EQ(lines[0].at("protocol"), "tcp");
+    EXPECT_EQ(lines[0].at("action"), "permit");
+    EXPECT_EQ(lines[1].at("type"), "post_bind");
+    EXPECT_EQ(lines[1].at("port"), first_port);
+    EXPECT_EQ(lines[3].at("type"), "post_bind");
+    EXPECT_EQ(lines[3].at("family"), 6);
+    EXPECT_EQ(lines[3].at("address"), "::1");
+    EXPECT_EQ(lines[3].at("protocol"), "udp");
+    EXPECT_EQ(lines[4].at("type"), "bind");
+    EXPECT_EQ(lines[4].at("action"), "deny");
+    EXPECT_EQ(lines[5].at("type"), "unbind");
+    EXPECT_EQ(lines[6].at("type"), "unbind");
+    // TearDown checks that bind_monitor's programs are freed after it exits.
+}
+
+TEST_F(BindTest, BindMonitorRejectsANonCgroupPath)
+{
+    auto result = winbpf::test::run({BIND_MONITOR_PATH, "--cgroup", "/tmp"}, 30s);
+    EXPECT_EQ(result.exit_code(), 1);
+    EXPECT_NE(result.err.find("is not a cgroup-v2 directory"), std::string::npos) << result.err;
+}
+
+} // namespace
+} // namespace bind_test

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#include "support/kernel_test.hpp"
+
+#include "winbpf/inventory.hpp"
+#include "winbpf/system.hpp"
+
+#include <linux/types.h>
+
+#include "winbpf/abi.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <map>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace winbpf::test
+{
+namespace
+{
+
+bool program_loaded(std::uint32_t id)
+{
+    const int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+/// winbpf programs (hook entries and the fork tracker) loaded now that were not in before, by id.
+std::map<std::uint32_t, std::string> new_winbpf_programs(const std::set<std::uint32_t> &before)
+{
+    std::map<std::uint32_t, std::string> found;
+    for (const winbpf::ProgramInfo &program : winbpf::list_programs())
+        if (!before.contains(program.id) &&
+            (!program.entry.handler.empty() || program.function == WINBPF_PROCESS_FORK_PROG))
+            found.emplace(program.id, program.function);
+    return found;
+}
+
+} // namespace
+
+bool wait_until_freed(const std::set<std::uint32_t> &ids, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        bool any = false;
+        for (std::uint32_t id : ids)
+            any = any || program_loaded(id);
+        if (!any)
+            return true;
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+std::set<std::uint32_t> program_ids(const winbpf::Object &object)
+{
+    std::set<std::uint32_t> ids;
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, object.raw())
+    {
+        const int fd = bpf_program__fd(program);
+        if (fd >= 0)
+            ids.insert(winbpf::program_id(fd, bpf_program__name(program)));
+    }
+    return ids;
+}
+
+void KernelTest::SetUp()
+{
+    ASSERT_EQ(geteuid(), 0u) << "this test loads BPF programs: run it as root";
+    ASSERT_NO_THROW(winbpf::ensure_bpffs());
+    for (const winbpf::ProgramInfo &program : winbpf::list_programs())
+        programs_before_.insert(program.id);
+    set_up_ = true;
+}
+
+void KernelTest::TearDown()
+{
+    if (!set_up_)
+        return;
+    const std::map<std::uint32_t, std::string> loaded = new_winbpf_programs(programs_before_);
+    std::error_code ec;
+    if (!pin_root_.empty() && std::filesystem::is_directory(pin_root_, ec))
+        for (const winbpf::PinnedObject &pin : winbpf::list_pins(pin_root_))
+            if (loaded.contains(pin.program_id))
+                std::filesystem::remove_all(
+                    pin_root_ / *std::filesystem::path(pin.path).lexically_relative(pin_root_).begin(), ec);
+    std::set<std::uint32_t> ids;
+    for (const auto &[id, name] : loaded)
+        ids.insert(id);
+    if (wait_until_freed(ids, std::chrono::seconds(5)))
+        return;
+    for (const auto &[id, name] : loaded)
+        if (program_loaded(id))
+            ADD_FAILURE() << "program still loaded after the test: " << name << " (id " << id << ")";
+}
+
+} // namespace winbpf::test
