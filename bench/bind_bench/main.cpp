@@ -22,6 +22,8 @@ namespace
 /// program costs about 0.3-0.4 us on the development VM).
 constexpr double max_added_us_per_bind = 0.5;
 
+constexpr const char *monitor_name = "bind_monitor";
+
 /// N socket + bind(127.0.0.1:0) + close cycles (bind_generator) in the bench's cgroup, against bind_monitor.
 class BindWorkload final : public Workload
 {
@@ -43,9 +45,6 @@ class BindWorkload final : public Workload
         const std::map<std::string, bool> formats{{"json", true}, {"human", false}};
         app.add_option("--monitor", monitor_, "bind_monitor binary (default: next to bind_bench)");
         app.add_flag("--no-monitor", no_monitor_, "Skip the bind_monitor mode (bare runs only)");
-        app.add_flag("--stand-in", stand_in_,
-                     "Measure bind_monitor_standin (next to bind_bench: the monitors' session with "
-                     "bpf/bind_monitor.o) instead of bind_monitor");
         app.add_option("--format", json_, "bind_monitor's output: json (--json) or human")
             ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
         app.add_option("--drain-ms", drain_ms_,
@@ -54,10 +53,6 @@ class BindWorkload final : public Workload
 
     std::vector<std::string> check(const Options &) override
     {
-        if (stand_in_) {
-            monitor_ = sibling_path("bind_monitor_standin");
-            name_ = "bind_standin";
-        }
         if (!no_monitor_ && access(monitor_.c_str(), X_OK) != 0)
             return {monitor_ + " is not executable (set --monitor PATH, or skip it with --no-monitor)"};
         return {};
@@ -75,7 +70,7 @@ class BindWorkload final : public Workload
             argv.emplace_back("--json");
         if (drain_ms_ > 0)
             argv.insert(argv.end(), {"--drain-ms", std::to_string(drain_ms_)});
-        return {{name_, argv, "Press Ctrl-C to stop", "", false}};
+        return {{monitor_name, argv, "Press Ctrl-C to stop", "", true}};
     }
 
     std::vector<std::string> generator_argv(const Options &options, unsigned count) const override
@@ -92,16 +87,16 @@ class BindWorkload final : public Workload
     void print_tool_lines(const Summaries &summaries, std::FILE *out) const override
     {
         const ModeSummary *bare = summaries.find("bare");
-        const ModeSummary *monitor = summaries.find(name_);
+        const ModeSummary *monitor = summaries.find(monitor_name);
         if (bare && bare->op_us)
             std::fprintf(out, "\ntime per bind: bare %.3f us%s", bare->op_us->median, format_ci(*bare->op_us).c_str());
         if (!monitor || !monitor->op_us || !monitor->added_us || !monitor->slowdown) {
             std::fputc('\n', out);
             return;
         }
-        std::fprintf(out, ", with %s %.3f us%s\n", name_.c_str(), monitor->op_us->median,
+        std::fprintf(out, ", with %s %.3f us%s\n", monitor_name, monitor->op_us->median,
                      format_ci(*monitor->op_us).c_str());
-        std::fprintf(out, "%s: added %.3f us per bind%s, time ratio %.3f%s", name_.c_str(), monitor->added_us->median,
+        std::fprintf(out, "%s: added %.3f us per bind%s, time ratio %.3f%s", monitor_name, monitor->added_us->median,
                      format_ci(*monitor->added_us, "%.3f").c_str(), monitor->slowdown->median,
                      format_ci(*monitor->slowdown).c_str());
         if (monitor->bpf_us && monitor->bpf_runs)
@@ -114,7 +109,7 @@ class BindWorkload final : public Workload
 
     void print_verdict(const Summaries &summaries, std::FILE *out) const override
     {
-        const ModeSummary *monitor = summaries.find(name_);
+        const ModeSummary *monitor = summaries.find(monitor_name);
         if (!monitor || !monitor->added_us)
             return;
         const Spread &added = *monitor->added_us;
@@ -137,9 +132,7 @@ class BindWorkload final : public Workload
 
   private:
     std::string monitor_;
-    std::string name_ = "bind_monitor"; ///< mode name
     bool no_monitor_ = false;
-    bool stand_in_ = false;
     bool json_ = true;
     unsigned drain_ms_ = 0; ///< 0: bind_monitor's default
     std::optional<ChildCgroup> cgroup_;
