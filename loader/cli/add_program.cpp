@@ -31,8 +31,12 @@ AttachOptions parse_parameters(const std::vector<std::string> &parameters)
             throw Error("parameter '" + parameter + "' has no value (expected name=value, e.g. cgroup=PATH)", EINVAL);
         if (name == "cgroup")
             options.cgroup = parameter.substr(equals + 1);
+        else if (name == "capture")
+            options.capture = parameter.substr(equals + 1);
         else
-            throw Error("unknown parameter '" + name + "' (add program takes cgroup=PATH)", EINVAL);
+            throw Error("unknown parameter '" + name +
+                            "' (add program takes cgroup=PATH and capture=all|flow|drop|none)",
+                        EINVAL);
     }
     return options;
 }

@@ -21,7 +21,8 @@ int main(int argc, char **argv)
     std::vector<std::string> parameters;
     add_program->add_option("PARAMETERS", parameters,
                             "name=value, netsh style: cgroup=PATH (bind: the cgroup-v2 directory to attach to; "
-                            "default: the cgroup-v2 root)");
+                            "default: the cgroup-v2 root), capture=all|flow|drop|none (netevent_monitor; default "
+                            "drop)");
 
     auto *del = app.add_subcommand("delete", "Detach and unload");
     del->require_subcommand(1);

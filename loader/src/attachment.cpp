@@ -41,7 +41,8 @@ namespace
 // Throws when an option is set that no hook of the object uses.
 void check_options(const Object &object, const AttachOptions &options)
 {
-    const std::pair<std::string_view, bool> set[] = {{"cgroup", !options.cgroup.empty()}};
+    const std::pair<std::string_view, bool> set[] = {{"cgroup", !options.cgroup.empty()},
+                                                     {"capture", !options.capture.empty()}};
     for (auto [option, present] : set) {
         if (!present)
             continue;
@@ -74,14 +75,16 @@ Attachment::Attachment(const Object &object, const AttachOptions &options)
                     throw Error(object.name() + ": program '" + bpf_program__name(entry) +
                                     "' is not loaded (call load() first)",
                                 EINVAL);
-                links_.emplace_back(module.attach(entry, options), entry);
+                if (bpf_link *link = module.attach(entry, options))
+                    links_.emplace_back(link, entry);
             }
         if (std::find(modules_.begin(), modules_.end(), &module) != modules_.end())
             continue;
         modules_.push_back(&module);
         for (bpf_program *support : module.support_programs(object.raw()))
             if (bpf_program__autoload(support))
-                links_.emplace_back(module.attach(support, options), support);
+                if (bpf_link *link = module.attach(support, options))
+                    links_.emplace_back(link, support);
     }
 }
 

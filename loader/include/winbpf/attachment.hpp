@@ -42,6 +42,9 @@ struct AttachOptions {
     /// cgroup hooks (bind): the cgroup-v2 directory whose processes (and descendants') the programs see. Empty: the
     /// root of the cgroup-v2 hierarchy, wherever it is mounted (e.g. /sys/fs/cgroup/unified on hybrid systems).
     std::string cgroup;
+    /// netevent_monitor: which events the programs get: "drop" (the default when empty, as on Windows), "flow",
+    /// "all" or "none" (CONTRACT §5's capture type, per program).
+    std::string capture;
 };
 
 /// Every entry program of a loaded object's hooks plus its support programs, attached; detached on destruction.
@@ -52,8 +55,8 @@ class Attachment
     /// option that no hook of the object uses (nothing stays attached then). The object must be loaded and outlive
     /// the Attachment.
     explicit Attachment(const Object &object, const AttachOptions &options = {});
-    /// One link per attached program: per hook in hooks() order, its entries with autoload on, then (once per hook)
-    /// its support programs.
+    /// One link per attached program: per hook in hooks() order, its entries with autoload on that the options
+    /// attach, then (once per hook) its support programs.
     const std::vector<Link> &links() const noexcept { return links_; }
     std::vector<Link> &links() noexcept { return links_; }
 

@@ -48,7 +48,8 @@ class HookModule
     virtual std::vector<std::string_view> attach_options() const;
 
     /// Attaches one loaded program of this hook (an entry with autoload on, or a support program) as options say.
-    /// Default: bpf_program__attach (the program's section says where). Returns the owned link.
+    /// Default: bpf_program__attach (the program's section says where). Returns the owned link, or nullptr when the
+    /// options leave this program unattached (it stays loaded, e.g. an entry outside the capture type).
     virtual bpf_link *attach(bpf_program *program, const AttachOptions &options) const;
 
     /// What a user should know once this hook's programs are attached (e.g. "Deny enforcement: sigkill (...)"),

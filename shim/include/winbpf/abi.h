@@ -62,3 +62,10 @@ struct winbpf_account {
     __u32 length; /* bytes of name used (UTF-16LE, no NUL); 0: empty slot */
     __u16 name[WINBPF_ACCOUNT_NAME_MAX];
 };
+
+/* netevent_monitor hook: the simulator's injection entry (<handler>__winbpf_netevent_monitor_sim, a raw_tp program run
+ * with BPF_PROG_TEST_RUN, never attached) takes WINBPF_NETEVENT_SIM_ARGS u64 arguments, all of them always passed:
+ * args[0] event type (100 DROP, 101 FLOW), args[1] drop reason, args[2] payload length in bytes (at most
+ * WINBPF_NETEVENT_SIM_PAYLOAD_MAX), args[3..] the payload bytes, little-endian, 8 per argument. */
+#define WINBPF_NETEVENT_SIM_ARGS 12
+#define WINBPF_NETEVENT_SIM_PAYLOAD_MAX 72

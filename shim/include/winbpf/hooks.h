@@ -22,5 +22,6 @@
 #define WINBPF_HOOKS(WINBPF_HOOK, WINBPF_PLANNED_HOOK)                                                                 \
     WINBPF_HOOK(process, _process_md, "winbpf/process_glue.h", WINBPF_PROCESS_OBJECT_GLUE, WINBPF_PROCESS_ENTRY)       \
     WINBPF_HOOK(bind, _bind_md, "winbpf/bind_glue.h", WINBPF_BIND_OBJECT_GLUE, WINBPF_BIND_ENTRY)                      \
-    WINBPF_PLANNED_HOOK(netevent_monitor)                                                                              \
+    WINBPF_HOOK(netevent_monitor, _netevent_event_md, "winbpf/netevent_glue.h", WINBPF_NETEVENT_OBJECT_GLUE,           \
+                WINBPF_NETEVENT_ENTRY)                                                                                 \
     WINBPF_PLANNED_HOOK(xdp)

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// Loader module of the neteventebpfext `netevent_monitor` hook (CONTRACT §5; glue: winbpf/netevent_glue.h).
+//   entries  <handler>__winbpf_netevent_monitor_drop (primary, tp_btf/kfree_skb), _flow (tp_btf/inet_sock_set_state),
+//            _sim (raw_tp: netevent_sim runs it with BPF_PROG_TEST_RUN; never attached)
+//   attach   by the capture type (AttachOptions::capture): drop attaches the drop entry (the default, as on Windows),
+//            flow the flow entry, all both, none neither; every program keeps its own capture type
+#include "hooks/hook_module.hpp"
+#include "internal.hpp"
+#include "winbpf/error.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <array>
+
+namespace winbpf::detail
+{
+
+namespace
+{
+
+class NeteventHook final : public HookModule
+{
+  public:
+    std::string_view name() const override { return "netevent_monitor"; }
+
+    int event_rank(std::string_view event) const override
+    {
+        constexpr std::array<std::string_view, 3> order{"drop", "flow", "sim"};
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (event == order[i])
+                return static_cast<int>(i);
+        return static_cast<int>(order.size());
+    }
+
+    std::vector<std::string_view> attach_options() const override { return {"capture"}; }
+
+    bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
+    {
+        const std::string capture = options.capture.empty() ? "drop" : options.capture;
+        if (capture != "all" && capture != "flow" && capture != "drop" && capture != "none")
+            throw Error("capture parameter is invalid: '" + capture + "' (expected all, flow, drop or none)", EINVAL);
+        const std::string event = parse_entry_name(bpf_program__name(program)).event;
+        const bool wanted = (event == "drop" && (capture == "drop" || capture == "all")) ||
+                            (event == "flow" && (capture == "flow" || capture == "all"));
+        return wanted ? attach_by_section(program) : nullptr;
+    }
+};
+
+} // namespace
+
+const HookModule &netevent_monitor_hook_module()
+{
+    static const NeteventHook module;
+    return module;
+}
+
+} // namespace winbpf::detail

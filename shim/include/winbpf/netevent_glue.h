@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Glue of the `netevent_monitor` hook (CONTRACT §5): Linux programs that build the netevent event buffer and call a
+ * Windows handler. The buffer is built in the per-CPU scratch (text region): netevent_data_header_t at 0, the pktmon
+ * header at 4, the payload at WINBPF_NETEVENT_DATA.
+ *
+ *   WINBPF_NETEVENT_OBJECT_GLUE()   once per object: nothing (no shared state).
+ *   WINBPF_NETEVENT_ENTRY(handler)  per handler:
+ *     <handler>__winbpf_netevent_monitor_drop  tp_btf/kfree_skb              DROP: real drops (reason past
+ * NOT_SPECIFIED) <handler>__winbpf_netevent_monitor_flow  tp_btf/inet_sock_set_state    FLOW: TCP state changes
+ *     <handler>__winbpf_netevent_monitor_sim   raw_tp (never attached)       events injected with BPF_PROG_TEST_RUN
+ *   The loader attaches drop and/or flow by the program's capture type (all, flow, drop, none).
+ */
+#pragma once
+
+#include "ebpf_netevent_hooks.h"
+
+#define WINBPF_NETEVENT_DATA (sizeof(netevent_data_header_t) + PKTMON_EVENT_HEADER_LENGTH) /* 57 */
+_Static_assert(sizeof(netevent_pktmon_header_t) == PKTMON_EVENT_HEADER_LENGTH, "pktmon header is 53 bytes");
+_Static_assert(sizeof(netevent_data_header_t) == 4, "netevent header is 4 bytes");
+
+#define WINBPF_IPPROTO_TCP 6
+#define WINBPF_LINUX_AF_INET6_ 10
+
+/* netevent_event_md_t on the entry program's stack, with the hidden Linux state before it. */
+struct winbpf_netevent_ctx {
+    struct winbpf_hidden hidden;
+    netevent_event_md_t md;
+};
+
+/* Fills the two headers for a payload of n bytes already at text[WINBPF_NETEVENT_DATA]; returns the scratch. */
+static __always_inline void winbpf_netevent_headers(struct winbpf_scratch *s, __u8 type, __u32 original_length, __u32 n)
+{
+    netevent_data_header_t *header = (netevent_data_header_t *)s->text;
+    header->type = type;
+    header->version = NETEVENT_PKTMON_EVENT_CURRENT_VERSION;
+    *((__u8 *)s->text + 1) = 0;
+    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
+    __builtin_memset(pktmon, 0, sizeof(*pktmon));
+    pktmon->EventId = type;
+    pktmon->PacketOriginalLength = original_length;
+    pktmon->PacketLoggedLength = n;
+    pktmon->PacketMetaDataLength = 40;
+    pktmon->PktCount = 1;
+    pktmon->AppearanceCount = 1;
+    pktmon->ProcNum = bpf_get_smp_processor_id();
+    pktmon->TimeStamp = winbpf_filetime_now();
+}
+
+/* Calls handler on the buffer with n payload bytes. */
+#define WINBPF_NETEVENT_CALL(handler, entry_ctx, s, n)                                                                 \
+    ({                                                                                                                 \
+        struct winbpf_netevent_ctx w;                                                                                  \
+        __builtin_memset(&w, 0, sizeof(w));                                                                            \
+        w.hidden.linux_ctx = entry_ctx;                                                                                \
+        w.hidden.task = bpf_get_current_task_btf();                                                                    \
+        w.hidden.scratch = s;                                                                                          \
+        w.md.data_meta = s->text;                                                                                      \
+        w.md.data = s->text + WINBPF_NETEVENT_DATA;                                                                    \
+        w.md.data_end = s->text + WINBPF_NETEVENT_DATA + (n);                                                          \
+        handler(&w.md);                                                                                                \
+    })
+
+/* DROP from kfree_skb: the packet from its network header (linear part, at most NETEVENT_PAYLOAD_MAX bytes). Returns
+ * the payload length, or -1 for a consumed or unspecified drop (no event). */
+static __always_inline int winbpf_netevent_drop(struct winbpf_scratch *s, struct sk_buff *skb, void *location,
+                                                __u32 reason)
+{
+    if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+        return -1;
+    unsigned char *head = skb->head;
+    __u16 network = skb->network_header;
+    unsigned char *start = network == (__u16)~0U ? skb->data : head + network;
+    unsigned char *end = head + skb->tail;
+    __u64 n = end > start ? end - start : 0;
+    if (n > NETEVENT_PAYLOAD_MAX)
+        n = NETEVENT_PAYLOAD_MAX;
+    barrier_var(n);
+    if (n && bpf_probe_read_kernel(s->text + WINBPF_NETEVENT_DATA, n, start))
+        n = 0;
+    winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_DROP, skb->len, n);
+    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
+    struct net_device *dev = skb->dev;
+    pktmon->ComponentId = dev ? dev->ifindex : skb->skb_iif;
+    pktmon->PacketType = bpf_ntohs(skb->protocol);
+    pktmon->DropReason = reason;
+    pktmon->DropLocation = (__u32)(__u64)location;
+    return (int)n;
+}
+
+/* FLOW from inet_sock_set_state: a netevent_flow_t. Returns its length, or -1 for a socket that is not TCP. */
+static __always_inline int winbpf_netevent_flow(struct winbpf_scratch *s, const struct sock *sk, int old_state,
+                                                int new_state)
+{
+    if (sk->sk_protocol != WINBPF_IPPROTO_TCP)
+        return -1;
+    netevent_flow_t *flow = (netevent_flow_t *)(s->text + WINBPF_NETEVENT_DATA);
+    __builtin_memset(flow, 0, sizeof(*flow));
+    flow->protocol = WINBPF_IPPROTO_TCP;
+    flow->old_state = old_state;
+    flow->new_state = new_state;
+    flow->source_port = bpf_htons(sk->__sk_common.skc_num);
+    flow->destination_port = sk->__sk_common.skc_dport;
+    if (sk->__sk_common.skc_family == WINBPF_LINUX_AF_INET6_) {
+        flow->family = 6;
+        __builtin_memcpy(flow->source_address, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+        __builtin_memcpy(flow->destination_address, &sk->__sk_common.skc_v6_daddr, 16);
+    } else {
+        flow->family = 4;
+        *(__u32 *)flow->source_address = sk->__sk_common.skc_rcv_saddr;
+        *(__u32 *)flow->destination_address = sk->__sk_common.skc_daddr;
+    }
+    /* A process that holds the socket lock (connect, close, and the backlog it processes on release) caused the
+     * change; in softirq the socket is not owned and the current task is unrelated. */
+    flow->process_id = sk->sk_lock.owned ? bpf_get_current_pid_tgid() >> 32 : 0;
+    winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_FLOW, sizeof(*flow), sizeof(*flow));
+    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
+    pktmon->PktGroupId = bpf_get_socket_cookie((void *)sk);
+    return sizeof(*flow);
+}
+
+/* A simulated event from the arguments of BPF_PROG_TEST_RUN (layout in winbpf/abi.h). Returns the payload length,
+ * or -1 for an unknown event type. */
+static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *args)
+{
+    __u64 type = args[0];
+    if (type != NETEVENT_EVENT_TYPE_PKTMON_DROP && type != NETEVENT_EVENT_TYPE_PKTMON_FLOW)
+        return -1;
+    __u64 n = args[2];
+    if (n > WINBPF_NETEVENT_SIM_PAYLOAD_MAX)
+        n = WINBPF_NETEVENT_SIM_PAYLOAD_MAX;
+    __u64 *payload = (__u64 *)(s->text + WINBPF_NETEVENT_DATA);
+#pragma unroll
+    for (int i = 0; i < WINBPF_NETEVENT_SIM_PAYLOAD_MAX / 8; i++)
+        payload[i] = args[3 + i];
+    winbpf_netevent_headers(s, (__u8)type, (__u32)n, (__u32)n);
+    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
+    if (type == NETEVENT_EVENT_TYPE_PKTMON_DROP)
+        pktmon->DropReason = (__u32)args[1];
+    return (int)n;
+}
+
+#define WINBPF_NETEVENT_OBJECT_GLUE()
+
+#define WINBPF_NETEVENT_ENTRY(handler)                                                                                 \
+    __attribute__((section("tp_btf/kfree_skb"), used)) int BPF_PROG(                                                   \
+        handler##__winbpf_netevent_monitor_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)     \
+    {                                                                                                                  \
+        struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
+        if (!s)                                                                                                        \
+            return 0;                                                                                                  \
+        int n = winbpf_netevent_drop(s, skb, location, reason);                                                        \
+        if (n >= 0)                                                                                                    \
+            WINBPF_NETEVENT_CALL(handler, ctx, s, n &(NETEVENT_PAYLOAD_MAX * 2 - 1));                                  \
+        return 0;                                                                                                      \
+    }                                                                                                                  \
+    __attribute__((section("tp_btf/inet_sock_set_state"), used)) int BPF_PROG(                                         \
+        handler##__winbpf_netevent_monitor_flow, const struct sock *sk, int old_state, int new_state)                  \
+    {                                                                                                                  \
+        struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
+        if (!s)                                                                                                        \
+            return 0;                                                                                                  \
+        int n = winbpf_netevent_flow(s, sk, old_state, new_state);                                                     \
+        if (n >= 0)                                                                                                    \
+            WINBPF_NETEVENT_CALL(handler, ctx, s, sizeof(netevent_flow_t));                                            \
+        return 0;                                                                                                      \
+    }                                                                                                                  \
+    __attribute__((section("raw_tp"), used)) int handler##__winbpf_netevent_monitor_sim(                               \
+        struct bpf_raw_tracepoint_args *ctx)                                                                           \
+    {                                                                                                                  \
+        struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
+        if (!s)                                                                                                        \
+            return 0;                                                                                                  \
+        int n = winbpf_netevent_sim(s, (__u64 *)ctx->args);                                                            \
+        if (n >= 0)                                                                                                    \
+            WINBPF_NETEVENT_CALL(handler, ctx, s, n & 127);                                                            \
+        return 0;                                                                                                      \
+    }
