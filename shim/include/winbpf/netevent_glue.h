@@ -147,8 +147,10 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         handler##__winbpf_netevent_monitor_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)     \
     {                                                                                                                  \
         struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s)                                                                                                        \
+        if (!s) {                                                                                                      \
+            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
             return 0;                                                                                                  \
+        }                                                                                                              \
         int n = winbpf_netevent_drop(s, skb, location, reason);                                                        \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, n &(NETEVENT_PAYLOAD_MAX * 2 - 1));                                  \
@@ -158,8 +160,10 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         handler##__winbpf_netevent_monitor_flow, const struct sock *sk, int old_state, int new_state)                  \
     {                                                                                                                  \
         struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s)                                                                                                        \
+        if (!s) {                                                                                                      \
+            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
             return 0;                                                                                                  \
+        }                                                                                                              \
         int n = winbpf_netevent_flow(s, sk, old_state, new_state);                                                     \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, sizeof(netevent_flow_t));                                            \
@@ -169,8 +173,10 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         struct bpf_raw_tracepoint_args *ctx)                                                                           \
     {                                                                                                                  \
         struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s)                                                                                                        \
+        if (!s) {                                                                                                      \
+            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
             return 0;                                                                                                  \
+        }                                                                                                              \
         int n = winbpf_netevent_sim(s, (__u64 *)ctx->args);                                                            \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, n & 127);                                                            \
