@@ -78,7 +78,10 @@ static __always_inline int winbpf_netevent_drop(struct winbpf_scratch *s, struct
     barrier_var(n);
     if (n && bpf_probe_read_kernel(s->text + WINBPF_NETEVENT_DATA, n, start))
         n = 0;
-    winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_DROP, skb->len, n);
+    /* skb->len counts from skb->data; the receive path may have pulled the headers before start already. */
+    unsigned char *data = skb->data;
+    __u32 original = skb->len + (data > start ? (__u32)(data - start) : 0);
+    winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_DROP, original, n);
     netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
     struct net_device *dev = skb->dev;
     pktmon->ComponentId = dev ? dev->ifindex : skb->skb_iif;
