@@ -90,6 +90,8 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
     for (std::uint32_t id : ids)
         std::cout << "Loaded with ID " << id << "\n";
     std::cout.flush();
+    for (const std::string &adaptation : object.adaptations())
+        std::cerr << "Adapted " << adaptation << "\n";
     for (const std::string &note : attachment.notes())
         std::cerr << note << "\n";
 }

@@ -132,6 +132,10 @@ const std::string &Object::name() const
 {
     return state_->name;
 }
+const std::vector<std::string> &Object::adaptations() const
+{
+    return state_->adaptations;
+}
 const std::vector<HookProgram> &Object::hooks() const
 {
     return state_->hooks;

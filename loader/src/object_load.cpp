@@ -43,15 +43,36 @@ void Object::load()
         module->before_load(s.object, s.name, handlers);
     }
 
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw Error("cannot count the possible CPUs: " + detail::errno_text(-cpus), -cpus);
+    const auto possible = static_cast<__u32>(cpus);
     if (bpf_map *scratch = bpf_object__find_map_by_name(s.object, WINBPF_MAP_SCRATCH)) {
-        int cpus = libbpf_num_possible_cpus();
-        if (cpus <= 0)
-            throw Error("cannot count the possible CPUs: " + detail::errno_text(-cpus), -cpus);
-        int err = bpf_map__set_max_entries(scratch, static_cast<__u32>(cpus));
+        int err = bpf_map__set_max_entries(scratch, possible);
         if (err != 0)
             throw Error(s.name + ": cannot size map " WINBPF_MAP_SCRATCH " to " + std::to_string(cpus) +
                             " CPUs: " + detail::errno_text(err),
                         err);
+    }
+    // Windows sizes a PERF_EVENT_ARRAY by its buffer in bytes; on Linux it has one slot per CPU
+    // (bpf_perf_event_output with EBPF_MAP_FLAG_CURRENT_CPU writes to the current CPU's).
+    bpf_map *map;
+    bpf_object__for_each_map(map, s.object)
+    {
+        if (bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY || bpf_map__max_entries(map) == 0 ||
+            bpf_map__max_entries(map) == possible)
+            continue;
+        const __u32 declared = bpf_map__max_entries(map);
+        int err = bpf_map__set_max_entries(map, possible);
+        if (err != 0)
+            throw Error(s.name + ": cannot size map '" + bpf_map__name(map) + "' to " + std::to_string(cpus) +
+                            " CPUs: " + detail::errno_text(err),
+                        err);
+        s.adaptations.push_back("map '" + std::string(bpf_map__name(map)) + "': PERF_EVENT_ARRAY max_entries " +
+                                std::to_string(declared) +
+                                " read as a buffer size in bytes (Windows); one slot per "
+                                "CPU (" +
+                                std::to_string(cpus) + ") on Linux");
     }
 
     {

@@ -19,6 +19,7 @@ struct Object::State {
     std::string name;               ///< Path or caller-given name, used in messages.
     std::vector<HookProgram> hooks; ///< Hook handlers in ELF order.
     bool loaded = false;
+    std::vector<std::string> adaptations; ///< What load() changed to fit Linux, one sentence each.
 
     /// The modules of the hooks the object has handlers for, each once, in handler order.
     std::vector<const detail::HookModule *> modules() const;

@@ -63,7 +63,9 @@ int main(int argc, char **argv)
     };
     config.attach = [limit, &cgroup](const winbpf::Object &object) {
         write_limit(object, limit);
-        return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = cgroup});
+        winbpf::AttachOptions options;
+        options.cgroup = cgroup;
+        return winbpf::Attachment(object, options);
     };
     config.poll_timeout = options.poll_timeout();
     return run_session(config);

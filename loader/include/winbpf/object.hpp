@@ -40,6 +40,9 @@ class Object
     /// log (or libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
+    /// What load() adapted because Linux refuses what Windows accepts (e.g. a PERF_EVENT_ARRAY sized in bytes), one
+    /// sentence each; empty when nothing was adapted.
+    const std::vector<std::string> &adaptations() const;
     /// The path (open_file) or name (open_memory) used in messages.
     const std::string &name() const;
     /// Hook handlers found in the object, in ELF order.
