@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Other program styles: the older spelling (event_data_start, event_data_end) and output through a Windows-style
+// perf event array (max_entries in bytes) read back with libbpf's perf_buffer. Both built by CMake (Makefile.bpf).
+#include "netevent_fixture.hpp"
+
+#include "support/child.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <netinet/ip.h>
+
+namespace netevent_test
+{
+namespace
+{
+
+using namespace std::chrono_literals;
+using winbpf::test::run;
+
+class ProgramsTest : public NeteventTest
+{
+};
+
+TEST_F(ProgramsTest, OlderSpellingGetsWholeEvent)
+{
+    Recorder recorder("all", "netevent_legacy");
+    const UdpDrop drop = send_udp_to_closed_port();
+    const TcpFlow flow = run_tcp_flow();
+    ASSERT_TRUE(recorder.wait_for([&](const Event &e) { return is_drop_of(e, drop); }));
+    ASSERT_TRUE(recorder.wait_for([&](const Event &e) { return is_client_port_flow_of(e, flow); }));
+    for (const Event &e : recorder.events()) {
+        if (!is_drop_of(e, drop))
+            continue;
+        // event_data_start .. event_data_end: both headers and the whole packet.
+        EXPECT_EQ(e.bytes.size(), headers_size + sizeof(iphdr) + 8 + drop.data.size());
+        EXPECT_EQ(e.pktmon().PacketLoggedLength, e.bytes.size() - headers_size);
+        EXPECT_EQ(e.version(), 1);
+    }
+}
+
+/// Reads real and simulated DROP events back through object's perf event array (attached with capture=drop).
+void expect_perf_events(const winbpf::Object &object)
+{
+    winbpf::Attachment attachment(object, winbpf::AttachOptions{.capture = "drop"});
+    bpf_map *map = object.map("netevent_perf_events");
+    EXPECT_EQ(bpf_map__type(map), BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+    PerfReader reader(bpf_map__fd(map));
+
+    const UdpDrop drop = send_udp_to_closed_port();
+    ASSERT_TRUE(reader.wait_for([&](const Event &e) { return is_drop_of(e, drop); }))
+        << "the real drop did not come through the perf event array";
+
+    const auto result = run({NETEVENT_SIM_PATH, "--count", "3"}, 10s);
+    ASSERT_EQ(result.exit_code(), 0) << result.out << result.err;
+    std::size_t simulated = 0;
+    reader.wait_for([&](const Event &e) {
+        const std::vector<std::uint8_t> payload = e.payload();
+        return payload.size() == 17 && payload[1] == 192 && payload[5] == 10 && ++simulated == 3;
+    });
+    EXPECT_EQ(simulated, 3u) << "simulated events through the perf event array";
+    EXPECT_EQ(reader.lost(), 0u);
+    for (const Event &e : reader.events()) {
+        EXPECT_EQ(e.type(), event_drop);
+        EXPECT_EQ(e.version(), 1);
+        EXPECT_EQ(e.pktmon().PacketLoggedLength, e.bytes.size() - headers_size);
+    }
+}
+
+// CONTRACT §1: a PERF_EVENT_ARRAY sized in bytes, as eBPF for Windows declares it (type and max_entries only), is
+// adapted by the shim or loader. With libbpf 1.1 the map has key and value size 0 and map creation fails (EINVAL).
+TEST_F(ProgramsTest, PerfEventArrayDeclaredInBytesLoads)
+{
+    winbpf::Object object = winbpf::Object::open_file(bpf_object_path("netevent_perf"));
+    try {
+        object.load();
+    } catch (const std::exception &e) {
+        FAIL() << "LOADER BUG (CONTRACT §1, PERF_EVENT_ARRAY sized in bytes is not adapted): a Windows-style "
+                  "perf event array (type + max_entries 4096, no key/value) does not load: "
+               << e.what();
+    }
+    expect_perf_events(object);
+}
+
+// The same program with the adaptation the loader is missing applied by the test (key and value size 4 before the
+// load; max_entries stays 4096): records come back through libbpf's perf_buffer.
+TEST_F(ProgramsTest, PerfEventArrayRecordsReadBack)
+{
+    winbpf::Object object = winbpf::Object::open_file(bpf_object_path("netevent_perf"));
+    bpf_map *map = bpf_object__find_map_by_name(object.raw(), "netevent_perf_events");
+    ASSERT_NE(map, nullptr);
+    if (bpf_map__key_size(map) == 0) {
+        ASSERT_EQ(bpf_map__set_key_size(map, 4), 0);
+    }
+    if (bpf_map__value_size(map) == 0) {
+        ASSERT_EQ(bpf_map__set_value_size(map, 4), 0);
+    }
+    ASSERT_NO_THROW(object.load());
+    expect_perf_events(object);
+}
+
+} // namespace
+} // namespace netevent_test
