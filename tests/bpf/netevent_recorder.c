@@ -4,21 +4,7 @@
 #include "bpf_helpers.h"
 #include "ebpf_netevent_hooks.h"
 
-#include "netevent_record.h"
-
-struct
-{
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __type(key, uint32_t);
-    __type(value, struct netevent_record);
-    __uint(max_entries, 1);
-} record_scratch SEC(".maps");
-
-struct
-{
-    __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 1024 * 1024);
-} netevent_records SEC(".maps");
+#include "netevent_record_maps.h"
 
 SEC("netevent_monitor")
 int
