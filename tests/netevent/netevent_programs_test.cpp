@@ -79,40 +79,19 @@ bool perf_array_adapted(const winbpf::Object &object)
                        [](const std::string &a) { return a.find("netevent_perf_events") != std::string::npos; });
 }
 
-// CONTRACT §1: a PERF_EVENT_ARRAY sized in bytes, as eBPF for Windows declares it (type and max_entries only), is
-// adapted by the shim or loader, and the adaptation is reported. The loader resizes max_entries to the CPUs, but the
-// map still has key and value size 0, which libbpf 1.1 passes on to the kernel: map creation fails (EINVAL).
-TEST_F(ProgramsTest, PerfEventArrayDeclaredInBytesLoads)
-{
-    winbpf::Object object = winbpf::Object::open_file(bpf_object_path("netevent_perf"));
-    try {
-        object.load();
-    } catch (const std::exception &e) {
-        FAIL() << "LOADER BUG (loader/src/object_load.cpp, Object::load: the PERF_EVENT_ARRAY adaptation sets "
-                  "max_entries but leaves key_size and value_size 0, which libbpf 1.1 does not default): a "
-                  "Windows-style perf event array (type + max_entries 4096, no key/value) does not load: "
-               << e.what();
-    }
-    EXPECT_TRUE(perf_array_adapted(object)) << "the adaptation of netevent_perf_events is not reported";
-    expect_perf_events(object);
-}
-
-// The same program with the part of the adaptation the loader is missing applied by the test (key and value size 4,
-// the int CPU index and perf event fd, before the load): records come back through libbpf's perf_buffer.
-TEST_F(ProgramsTest, PerfEventArrayRecordsReadBack)
+// CONTRACT §1: a PERF_EVENT_ARRAY sized in bytes, as eBPF for Windows declares it (type and max_entries only), loads
+// as written: the loader gives it one slot per CPU and the CPU-index and perf-event-fd sizes, and reports the
+// adaptation; records come back through libbpf's perf_buffer.
+TEST_F(ProgramsTest, PerfEventArrayDeclaredInBytesLoadsAndReadsBack)
 {
     winbpf::Object object = winbpf::Object::open_file(bpf_object_path("netevent_perf"));
     bpf_map *map = bpf_object__find_map_by_name(object.raw(), "netevent_perf_events");
     ASSERT_NE(map, nullptr);
-    if (bpf_map__key_size(map) == 0) {
-        ASSERT_EQ(bpf_map__set_key_size(map, 4), 0);
-    }
-    if (bpf_map__value_size(map) == 0) {
-        ASSERT_EQ(bpf_map__set_value_size(map, 4), 0);
-    }
     ASSERT_NO_THROW(object.load());
     EXPECT_TRUE(perf_array_adapted(object)) << "max_entries 4096 (bytes) not adapted to the CPUs";
     EXPECT_EQ(bpf_map__max_entries(map), static_cast<__u32>(libbpf_num_possible_cpus()));
+    EXPECT_EQ(bpf_map__key_size(map), 4u);
+    EXPECT_EQ(bpf_map__value_size(map), 4u);
     expect_perf_events(object);
 }
 
