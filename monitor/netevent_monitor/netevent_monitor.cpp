@@ -110,26 +110,6 @@ void parse_ipv6(std::span<const std::byte> packet, PacketFacts &facts) noexcept
     parse_ports(packet, at, facts);
 }
 
-/// Appends the address of family (4 or 6) in text form.
-void append_address(unsigned family, const std::array<std::uint8_t, 16> &address, std::string &out)
-{
-    char text[INET6_ADDRSTRLEN];
-    if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, address.data(), text, sizeof(text)))
-        out += text;
-}
-
-/// "tcp", "udp" or nullptr for another protocol number.
-const char *protocol_name(std::uint8_t protocol) noexcept
-{
-    switch (protocol) {
-    case IPPROTO_TCP:
-        return "tcp";
-    case IPPROTO_UDP:
-        return "udp";
-    }
-    return nullptr;
-}
-
 /// "<address>:<port>" ("[<v6>]:<port>"), "?" for what is unknown.
 void append_endpoint(const PacketFacts &facts, const std::array<std::uint8_t, 16> &address,
                      const std::optional<std::uint16_t> &port, std::string &out)
@@ -138,10 +118,10 @@ void append_endpoint(const PacketFacts &facts, const std::array<std::uint8_t, 16
         out += '?';
     } else if (facts.family == 6) {
         out += '[';
-        append_address(6, address, out);
+        append_ip_address(6, address.data(), out);
         out += ']';
     } else {
-        append_address(4, address, out);
+        append_ip_address(4, address.data(), out);
     }
     out += ':';
     if (port)
@@ -167,7 +147,7 @@ nlohmann::ordered_json name_or_null(const std::string *name)
 std::string address_text(unsigned family, const std::array<std::uint8_t, 16> &address)
 {
     std::string text;
-    append_address(family, address, text);
+    append_ip_address(family, address.data(), text);
     return text;
 }
 
@@ -337,7 +317,7 @@ void NeteventMonitorFormatter::append_human(std::string &out)
     out += ", Protocol:";
     if (!facts.protocol)
         out += '?';
-    else if (const char *name = protocol_name(*facts.protocol))
+    else if (const char *name = ip_protocol_name(*facts.protocol))
         out += name;
     else
         append_decimal(*facts.protocol, out);
@@ -397,12 +377,8 @@ void NeteventMonitorFormatter::append_json(std::string &out)
 RecordStatus NeteventMonitorFormatter::format(std::span<const std::byte> record, std::string &out)
 {
     const RecordStatus status = decode_netevent_event(record, event_);
-    if (!status.is_ok())
-        return status;
-    if (format_ == OutputFormat::json)
-        append_json(out);
-    else
-        append_human(out);
+    if (status.is_ok())
+        format_ == OutputFormat::json ? append_json(out) : append_human(out);
     return status;
 }
 
