@@ -39,7 +39,7 @@ struct NeteventDataHeader {
 /// what winbpf puts in each field on Linux.
 struct [[gnu::packed]] PktmonHeader {
     std::uint8_t EventId;               ///< 100 DROP, 101 FLOW.
-    std::uint32_t PacketOriginalLength; ///< DROP: skb->len, bytes; FLOW: sizeof(NeteventFlow).
+    std::uint32_t PacketOriginalLength; ///< DROP: bytes from the network header; FLOW: sizeof(NeteventFlow).
     std::uint32_t PacketLoggedLength;   ///< Payload bytes the hook gave the program (before the 128-byte cut).
     std::uint32_t PacketMetaDataLength; ///< 40.
     std::uint64_t PktGroupId;           ///< DROP: 0; FLOW: the socket cookie.

@@ -225,8 +225,8 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
     EXPECT_EQ(drop["family"], 4);
     EXPECT_EQ(drop["source_address"], "127.0.0.1");
     EXPECT_EQ(drop["destination_address"], "127.0.0.1");
-    // PacketOriginalLength is skb->len: from skb->data, which UDP has moved past the IP header by the drop.
-    EXPECT_GE(drop["packet_length"].get<std::size_t>(), datagram.size());
+    // PacketOriginalLength: the packet from its network header (IPv4 20 + UDP 8 + the datagram).
+    EXPECT_EQ(drop["packet_length"], 20 + 8 + datagram.size());
     EXPECT_EQ(drop["captured_length"], 20 + 8 + datagram.size());
     EXPECT_NE(drop["payload"].get<std::string>().find(hex_of(datagram)), std::string::npos) << drop;
     EXPECT_TRUE(drop["old_state"].is_null());
