@@ -25,11 +25,8 @@ class BindHook final : public HookModule
 
     int event_rank(std::string_view event) const override
     {
-        constexpr std::array<std::string_view, 5> order{"bind4", "bind6", "post_bind4", "post_bind6", "unbind"};
-        for (std::size_t i = 0; i < order.size(); ++i)
-            if (event == order[i])
-                return static_cast<int>(i);
-        return static_cast<int>(order.size());
+        static constexpr std::array<std::string_view, 5> order{"bind4", "bind6", "post_bind4", "post_bind6", "unbind"};
+        return rank_in(order, event);
     }
 
     std::vector<std::string_view> attach_options() const override { return {"cgroup"}; }

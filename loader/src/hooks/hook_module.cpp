@@ -36,6 +36,14 @@ std::string HookModule::attach_note() const
     return {};
 }
 
+int rank_in(std::span<const std::string_view> order, std::string_view event)
+{
+    for (std::size_t i = 0; i < order.size(); ++i)
+        if (event == order[i])
+            return static_cast<int>(i);
+    return static_cast<int>(order.size());
+}
+
 bpf_link *attach_by_section(bpf_program *program)
 {
     LogCapture log;

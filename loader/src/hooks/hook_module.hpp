@@ -63,6 +63,9 @@ const HookModule *find_hook_module(std::string_view name);
 /// Every hook name of winbpf/hooks.h, mapped and planned, for parsing entry program names.
 std::span<const std::string_view> known_hook_names();
 
+/// Rank of event in order (a hook's entry events, primary first); events not in it sort last.
+int rank_in(std::span<const std::string_view> order, std::string_view event);
+
 /// bpf_program__attach with the error naming the program and its section (throws Error).
 bpf_link *attach_by_section(bpf_program *program);
 

@@ -25,11 +25,8 @@ class NeteventHook final : public HookModule
 
     int event_rank(std::string_view event) const override
     {
-        constexpr std::array<std::string_view, 3> order{"drop", "flow", "sim"};
-        for (std::size_t i = 0; i < order.size(); ++i)
-            if (event == order[i])
-                return static_cast<int>(i);
-        return static_cast<int>(order.size());
+        static constexpr std::array<std::string_view, 3> order{"drop", "flow", "sim"};
+        return rank_in(order, event);
     }
 
     std::vector<std::string_view> attach_options() const override { return {"capture"}; }

@@ -143,17 +143,21 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
     return (int)n;
 }
 
+/* Declares s, this CPU's scratch; without it the event is lost, and counted, and the entry returns. */
+#define WINBPF_NETEVENT_SCRATCH(s)                                                                                     \
+    struct winbpf_scratch *s = winbpf_scratch_get();                                                                   \
+    if (!s) {                                                                                                          \
+        winbpf_count_lost();                                                                                           \
+        return 0;                                                                                                      \
+    }
+
 #define WINBPF_NETEVENT_OBJECT_GLUE()
 
 #define WINBPF_NETEVENT_ENTRY(handler)                                                                                 \
     __attribute__((section("tp_btf/kfree_skb"), used)) int BPF_PROG(                                                   \
         handler##__winbpf_netevent_monitor_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)     \
     {                                                                                                                  \
-        struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s) {                                                                                                      \
-            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
-            return 0;                                                                                                  \
-        }                                                                                                              \
+        WINBPF_NETEVENT_SCRATCH(s);                                                                                    \
         int n = winbpf_netevent_drop(s, skb, location, reason);                                                        \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, n &(NETEVENT_PAYLOAD_MAX * 2 - 1));                                  \
@@ -162,11 +166,7 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
     __attribute__((section("tp_btf/inet_sock_set_state"), used)) int BPF_PROG(                                         \
         handler##__winbpf_netevent_monitor_flow, const struct sock *sk, int old_state, int new_state)                  \
     {                                                                                                                  \
-        struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s) {                                                                                                      \
-            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
-            return 0;                                                                                                  \
-        }                                                                                                              \
+        WINBPF_NETEVENT_SCRATCH(s);                                                                                    \
         int n = winbpf_netevent_flow(s, sk, old_state, new_state);                                                     \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, sizeof(netevent_flow_t));                                            \
@@ -175,11 +175,7 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
     __attribute__((section("raw_tp"), used)) int handler##__winbpf_netevent_monitor_sim(                               \
         struct bpf_raw_tracepoint_args *ctx)                                                                           \
     {                                                                                                                  \
-        struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s) {                                                                                                      \
-            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
-            return 0;                                                                                                  \
-        }                                                                                                              \
+        WINBPF_NETEVENT_SCRATCH(s);                                                                                    \
         int n = winbpf_netevent_sim(s, (__u64 *)ctx->args);                                                            \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, n & 127);                                                            \
