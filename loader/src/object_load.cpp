@@ -59,8 +59,13 @@ void Object::load()
     bpf_map *map;
     bpf_object__for_each_map(map, s.object)
     {
-        if (bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY || bpf_map__max_entries(map) == 0 ||
-            bpf_map__max_entries(map) == possible)
+        if (bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+            continue;
+        // Windows programs declare only type and size; Linux wants the CPU index and perf event fd (4 bytes each).
+        if ((bpf_map__key_size(map) == 0 && bpf_map__set_key_size(map, 4) != 0) ||
+            (bpf_map__value_size(map) == 0 && bpf_map__set_value_size(map, 4) != 0))
+            throw Error(s.name + ": cannot set the key and value size of map '" + bpf_map__name(map) + "'", EINVAL);
+        if (bpf_map__max_entries(map) == 0 || bpf_map__max_entries(map) == possible)
             continue;
         const __u32 declared = bpf_map__max_entries(map);
         int err = bpf_map__set_max_entries(map, possible);

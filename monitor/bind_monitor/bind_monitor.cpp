@@ -44,18 +44,6 @@ static_assert(std::size(operation_types) == static_cast<std::size_t>(BindOperati
               std::size(operation_labels) == std::size(operation_types) &&
               std::size(action_names) == static_cast<std::size_t>(BindAction::redirect) + 1);
 
-/// "tcp", "udp" or nullptr for another protocol number.
-const char *protocol_name(std::uint8_t protocol) noexcept
-{
-    switch (protocol) {
-    case IPPROTO_TCP:
-        return "tcp";
-    case IPPROTO_UDP:
-        return "udp";
-    }
-    return nullptr;
-}
-
 } // namespace
 
 unsigned BindMonitorEvent::family() const noexcept
@@ -101,11 +89,9 @@ RecordStatus decode_bind_event(std::span<const std::byte> bytes, BindMonitorEven
 
 void append_bind_address(const BindMonitorEvent &event, std::string &out)
 {
-    char text[INET6_ADDRSTRLEN];
     // IPv4 address at offset 4 of a SOCKADDR_IN, IPv6 at offset 8 of a SOCKADDR_IN6 (both network order).
-    const bool v6 = event.family() == 6;
-    if (inet_ntop(v6 ? AF_INET6 : AF_INET, event.fixed.socket_address + (v6 ? 8 : 4), text, sizeof(text)))
-        out += text;
+    const unsigned family = event.family();
+    append_ip_address(family, event.fixed.socket_address + (family == 6 ? 8 : 4), out);
 }
 
 BindMonitorFormatter::BindMonitorFormatter(OutputFormat format, std::int64_t realtime_minus_boottime_ns)
@@ -125,7 +111,7 @@ void BindMonitorFormatter::append_human(std::string &out)
     for (std::size_t i = out.find('"', start); i != std::string::npos; i = out.find('"', i + 2))
         out.insert(i, 1, '\\');
     out += "\", Protocol:";
-    if (const char *name = protocol_name(f.protocol))
+    if (const char *name = ip_protocol_name(f.protocol))
         out += name;
     else
         append_decimal(f.protocol, out);
@@ -159,7 +145,7 @@ void BindMonitorFormatter::append_json(std::string &out)
     line["family"] = event_.family();
     line["address"] = std::move(address);
     line["port"] = event_.port();
-    if (const char *name = protocol_name(f.protocol))
+    if (const char *name = ip_protocol_name(f.protocol))
         line["protocol"] = name;
     else
         line["protocol"] = f.protocol;

@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <array>
 #include <charconv>
 #include <ctime>
@@ -79,6 +82,24 @@ char *put_fraction(char *p, unsigned micros) noexcept
 }
 
 } // namespace
+
+const char *ip_protocol_name(std::uint8_t protocol) noexcept
+{
+    switch (protocol) {
+    case IPPROTO_TCP:
+        return "tcp";
+    case IPPROTO_UDP:
+        return "udp";
+    }
+    return nullptr;
+}
+
+void append_ip_address(unsigned family, const std::uint8_t *address, std::string &out)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, address, text, sizeof(text)))
+        out += text;
+}
 
 void append_decimal(std::uint64_t value, std::string &out)
 {

@@ -19,6 +19,13 @@ enum class OutputFormat { human, json };
 /// Appends value in decimal.
 void append_decimal(std::uint64_t value, std::string &out);
 
+/// "tcp" (6), "udp" (17), or nullptr for another IP protocol number.
+const char *ip_protocol_name(std::uint8_t protocol) noexcept;
+
+/// Appends the text form ("127.0.0.1", "::1") of an IPv4 (family 4: 4 bytes at address) or IPv6 (family 6: 16
+/// bytes) address in network order.
+void append_ip_address(unsigned family, const std::uint8_t *address, std::string &out);
+
 // FILETIME: 100 ns ticks since 1601-01-01 UTC.
 
 /// FILETIME of the Unix epoch, 1970-01-01T00:00:00Z.

@@ -38,9 +38,10 @@ typedef struct _netevent_data_header {
  * Windows' PKTMON_EVT_STREAM_PACKET_HEADER (packed, 53 bytes), with what winbpf puts in each field on Linux.
  */
 typedef struct __attribute__((packed)) _netevent_pktmon_header {
-    uint8_t EventId;               ///< 100 DROP, 101 FLOW.
-    uint32_t PacketOriginalLength; ///< DROP: skb->len (bytes); FLOW: sizeof(netevent_flow_t).
-    uint32_t PacketLoggedLength;   ///< Payload bytes after the header (data_end - data).
+    uint8_t EventId; ///< 100 DROP, 101 FLOW.
+    uint32_t
+        PacketOriginalLength;    ///< DROP: bytes of the packet from its network header; FLOW: sizeof(netevent_flow_t).
+    uint32_t PacketLoggedLength; ///< Payload bytes after the header (data_end - data).
     uint32_t PacketMetaDataLength; ///< 40: the metadata part below.
     uint64_t PktGroupId;           ///< DROP: 0; FLOW: the socket cookie (one value per connection).
     uint16_t PktCount;             ///< 1.

@@ -78,7 +78,10 @@ static __always_inline int winbpf_netevent_drop(struct winbpf_scratch *s, struct
     barrier_var(n);
     if (n && bpf_probe_read_kernel(s->text + WINBPF_NETEVENT_DATA, n, start))
         n = 0;
-    winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_DROP, skb->len, n);
+    /* skb->len counts from skb->data; the receive path may have pulled the headers before start already. */
+    unsigned char *data = skb->data;
+    __u32 original = skb->len + (data > start ? (__u32)(data - start) : 0);
+    winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_DROP, original, n);
     netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
     struct net_device *dev = skb->dev;
     pktmon->ComponentId = dev ? dev->ifindex : skb->skb_iif;
@@ -147,8 +150,10 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         handler##__winbpf_netevent_monitor_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)     \
     {                                                                                                                  \
         struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s)                                                                                                        \
+        if (!s) {                                                                                                      \
+            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
             return 0;                                                                                                  \
+        }                                                                                                              \
         int n = winbpf_netevent_drop(s, skb, location, reason);                                                        \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, n &(NETEVENT_PAYLOAD_MAX * 2 - 1));                                  \
@@ -158,8 +163,10 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         handler##__winbpf_netevent_monitor_flow, const struct sock *sk, int old_state, int new_state)                  \
     {                                                                                                                  \
         struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s)                                                                                                        \
+        if (!s) {                                                                                                      \
+            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
             return 0;                                                                                                  \
+        }                                                                                                              \
         int n = winbpf_netevent_flow(s, sk, old_state, new_state);                                                     \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, sizeof(netevent_flow_t));                                            \
@@ -169,8 +176,10 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         struct bpf_raw_tracepoint_args *ctx)                                                                           \
     {                                                                                                                  \
         struct winbpf_scratch *s = winbpf_scratch_get();                                                               \
-        if (!s)                                                                                                        \
+        if (!s) {                                                                                                      \
+            winbpf_count_lost(); /* no scratch: the event is lost, and counted */                                      \
             return 0;                                                                                                  \
+        }                                                                                                              \
         int n = winbpf_netevent_sim(s, (__u64 *)ctx->args);                                                            \
         if (n >= 0)                                                                                                    \
             WINBPF_NETEVENT_CALL(handler, ctx, s, n & 127);                                                            \

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// netevent_monitor: prints the packet drops and TCP flow changes seen through the winbpf netevent_monitor hook.
+#include "netevent_monitor.hpp"
+
+#include "common/command_line.hpp"
+#include "common/session.hpp"
+
+#include "netevent_monitor.skel.h" // netevent_monitor_bpf__elf_bytes: bpf/netevent_monitor.o
+
+#include "winbpf/error.hpp"
+
+#include <cstdio>
+
+namespace
+{
+
+std::span<const std::byte> netevent_monitor_elf() noexcept
+{
+    std::size_t size = 0;
+    const void *data = netevent_monitor_bpf__elf_bytes(&size);
+    return {static_cast<const std::byte *>(data), size};
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    using namespace winbpf::monitor;
+    CLI::App app{"Prints every packet the kernel drops (with its drop reason) and every TCP state change seen by the "
+                 "winbpf netevent_monitor hook, one line each, until Ctrl-C. Needs root."};
+    app.name("netevent_monitor");
+    std::string capture = "drop";
+    app.add_option("--capture", capture, "Events to capture: drop (default), flow, all or none")
+        ->check(CLI::IsMember({"all", "flow", "drop", "none"}));
+    CommonOptions options;
+    if (const auto status = parse_command_line(app, options, argc, argv))
+        return *status;
+
+    KernelNames names;
+    try {
+        names = load_kernel_names();
+    } catch (const winbpf::Error &error) {
+        std::fprintf(stderr, "netevent_monitor: %s\n", error.what());
+        return 1;
+    }
+    NeteventMonitorFormatter formatter(options.format(), std::move(names));
+    SessionConfig config;
+    config.tool = "netevent_monitor";
+    config.object_elf = netevent_monitor_elf();
+    config.ring_buffer_map = "netevent_ringbuf";
+    config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
+        return formatter.format(record, out);
+    };
+    config.attach = [&capture](const winbpf::Object &object) {
+        return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = {}, .capture = capture});
+    };
+    config.poll_timeout = options.poll_timeout();
+    return run_session(config);
+}

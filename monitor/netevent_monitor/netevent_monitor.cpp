@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+#include "netevent_monitor.hpp"
+
+#include "winbpf/error.hpp"
+
+#include <bpf/btf.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace winbpf::monitor
+{
+
+// shim/include/ebpf_netevent_hooks.h: the packed 53-byte pktmon header after the 4-byte netevent header, and the
+// 44-byte flow record (decode_netevent_event copies them as they are).
+static_assert(sizeof(NeteventDataHeader) == 4 && offsetof(NeteventDataHeader, version) == 2);
+static_assert(sizeof(PktmonHeader) == 0x35 && offsetof(PktmonHeader, PacketLoggedLength) == 5 &&
+              offsetof(PktmonHeader, PktGroupId) == 13 && offsetof(PktmonHeader, PacketType) == 27 &&
+              offsetof(PktmonHeader, ComponentId) == 29 && offsetof(PktmonHeader, DropReason) == 35 &&
+              offsetof(PktmonHeader, ProcNum) == 43 && offsetof(PktmonHeader, TimeStamp) == 45);
+static_assert(sizeof(NeteventFlow) == 44 && offsetof(NeteventFlow, source_port) == 4 &&
+              offsetof(NeteventFlow, process_id) == 8 && offsetof(NeteventFlow, source_address) == 12 &&
+              offsetof(NeteventFlow, destination_address) == 28);
+// bpf/netevent_monitor.h.
+static_assert(NETEVENT_MONITOR_HEADERS_SIZE == sizeof(NeteventDataHeader) + sizeof(PktmonHeader) &&
+              sizeof(netevent_monitor_event) == NETEVENT_MONITOR_HEADERS_SIZE + NETEVENT_MONITOR_PAYLOAD_MAX);
+
+namespace
+{
+
+constexpr std::uint16_t current_version = 1;
+constexpr std::uint16_t ethertype_ipv4 = 0x0800;
+constexpr std::uint16_t ethertype_ipv6 = 0x86DD;
+constexpr std::size_t ipv4_header_min = 20;
+constexpr std::size_t ipv6_header_size = 40;
+constexpr const char *drop_reason_prefix = "SKB_DROP_REASON_";
+
+std::uint8_t byte_at(std::span<const std::byte> bytes, std::size_t at) noexcept
+{
+    return static_cast<std::uint8_t>(bytes[at]);
+}
+
+std::uint16_t be16_at(std::span<const std::byte> bytes, std::size_t at) noexcept
+{
+    return static_cast<std::uint16_t>(byte_at(bytes, at) << 8 | byte_at(bytes, at + 1));
+}
+
+/// Ports of the TCP or UDP header at offset at of packet, when captured.
+void parse_ports(std::span<const std::byte> packet, std::size_t at, PacketFacts &facts) noexcept
+{
+    if (facts.protocol != IPPROTO_TCP && facts.protocol != IPPROTO_UDP)
+        return;
+    if (packet.size() < at + 4)
+        return;
+    facts.source_port = be16_at(packet, at);
+    facts.destination_port = be16_at(packet, at + 2);
+}
+
+void parse_ipv4(std::span<const std::byte> packet, PacketFacts &facts) noexcept
+{
+    if (packet.size() < ipv4_header_min)
+        return;
+    const std::size_t header_size = (byte_at(packet, 0) & 0xF) * 4u;
+    if (header_size < ipv4_header_min)
+        return;
+    facts.family = 4;
+    facts.protocol = byte_at(packet, 9);
+    std::memcpy(facts.source_address.data(), packet.data() + 12, 4);
+    std::memcpy(facts.destination_address.data(), packet.data() + 16, 4);
+    const bool first_fragment = (be16_at(packet, 6) & 0x1FFF) == 0;
+    if (first_fragment)
+        parse_ports(packet, header_size, facts);
+}
+
+void parse_ipv6(std::span<const std::byte> packet, PacketFacts &facts) noexcept
+{
+    if (packet.size() < ipv6_header_size)
+        return;
+    facts.family = 6;
+    std::memcpy(facts.source_address.data(), packet.data() + 8, 16);
+    std::memcpy(facts.destination_address.data(), packet.data() + 24, 16);
+    std::uint8_t next = byte_at(packet, 6);
+    std::size_t at = ipv6_header_size;
+    // Extension headers: hop-by-hop (0), routing (43), destination options (60): (length + 1) * 8 bytes;
+    // fragment (44): 8 bytes, ports only in the first fragment.
+    for (;;) {
+        if (next != 0 && next != 43 && next != 60 && next != 44)
+            break;
+        if (packet.size() < at + 8)
+            return; // the upper-layer protocol was not captured
+        const std::uint8_t following = byte_at(packet, at);
+        if (next == 44) {
+            if ((be16_at(packet, at + 2) & 0xFFF8) != 0) {
+                facts.protocol = following;
+                return;
+            }
+            at += 8;
+        } else {
+            at += (byte_at(packet, at + 1) + 1u) * 8u;
+        }
+        next = following;
+    }
+    facts.protocol = next;
+    parse_ports(packet, at, facts);
+}
+
+/// "<address>:<port>" ("[<v6>]:<port>"), "?" for what is unknown.
+void append_endpoint(const PacketFacts &facts, const std::array<std::uint8_t, 16> &address,
+                     const std::optional<std::uint16_t> &port, std::string &out)
+{
+    if (facts.family == 0) {
+        out += '?';
+    } else if (facts.family == 6) {
+        out += '[';
+        append_ip_address(6, address.data(), out);
+        out += ']';
+    } else {
+        append_ip_address(4, address.data(), out);
+    }
+    out += ':';
+    if (port)
+        append_decimal(*port, out);
+    else
+        out += '?';
+}
+
+/// The name, terminal-escaped, or the number.
+void append_name_or_number(const std::string *name, std::uint64_t value, std::string &out)
+{
+    if (name)
+        append_terminal_escaped(*name, out);
+    else
+        append_decimal(value, out);
+}
+
+nlohmann::ordered_json name_or_null(const std::string *name)
+{
+    return name ? nlohmann::ordered_json(*name) : nlohmann::ordered_json(nullptr);
+}
+
+std::string address_text(unsigned family, const std::array<std::uint8_t, 16> &address)
+{
+    std::string text;
+    append_ip_address(family, address.data(), text);
+    return text;
+}
+
+} // namespace
+
+PacketFacts parse_packet(std::span<const std::byte> packet, std::uint16_t ethertype) noexcept
+{
+    PacketFacts facts;
+    if (packet.empty())
+        return facts;
+    const unsigned version = byte_at(packet, 0) >> 4;
+    if (version == 4 && (ethertype == 0 || ethertype == ethertype_ipv4))
+        parse_ipv4(packet, facts);
+    else if (version == 6 && (ethertype == 0 || ethertype == ethertype_ipv6))
+        parse_ipv6(packet, facts);
+    return facts;
+}
+
+RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMonitorEvent &out) noexcept
+{
+    if (bytes.size() < NETEVENT_MONITOR_HEADERS_SIZE)
+        return RecordStatus::malformed("record too short");
+    std::memcpy(&out.header, bytes.data(), sizeof(out.header));
+    std::memcpy(&out.pktmon, bytes.data() + sizeof(out.header), sizeof(out.pktmon));
+    if (out.header.type != static_cast<std::uint8_t>(NeteventType::drop) &&
+        out.header.type != static_cast<std::uint8_t>(NeteventType::flow))
+        return RecordStatus::malformed("unknown event type");
+    if (out.header.version != current_version)
+        return RecordStatus::malformed("unknown version");
+    if (out.pktmon.EventId != out.header.type)
+        return RecordStatus::malformed("event id mismatch");
+    const std::size_t captured = std::min<std::size_t>(out.pktmon.PacketLoggedLength, NETEVENT_MONITOR_PAYLOAD_MAX);
+    if (bytes.size() != NETEVENT_MONITOR_HEADERS_SIZE + captured)
+        return RecordStatus::malformed("size mismatch");
+    out.payload = bytes.subspan(NETEVENT_MONITOR_HEADERS_SIZE);
+    out.flow = {};
+    out.facts = {};
+    if (out.type() == NeteventType::drop) {
+        out.facts = parse_packet(out.payload, out.pktmon.PacketType);
+        return RecordStatus::ok();
+    }
+    if (out.payload.size() < sizeof(NeteventFlow))
+        return RecordStatus::malformed("flow record too short");
+    std::memcpy(&out.flow, out.payload.data(), sizeof(out.flow));
+    if (out.flow.family != 4 && out.flow.family != 6)
+        return RecordStatus::malformed("unknown flow family");
+    out.facts.family = out.flow.family;
+    out.facts.protocol = out.flow.protocol;
+    out.facts.source_address = out.flow.source_address;
+    out.facts.destination_address = out.flow.destination_address;
+    out.facts.source_port = ntohs(out.flow.source_port);
+    out.facts.destination_port = ntohs(out.flow.destination_port);
+    return RecordStatus::ok();
+}
+
+EnumNames EnumNames::from_btf(const btf &types, std::string_view enum_name, std::string_view member,
+                              std::string_view prefix)
+{
+    const unsigned count = btf__type_cnt(&types);
+    for (unsigned id = 1; id < count; ++id) {
+        const btf_type *type = btf__type_by_id(&types, id);
+        if (!type || !(btf_is_enum(type) || btf_is_enum64(type)))
+            continue;
+        const char *name = btf__name_by_offset(&types, type->name_off);
+        if (!enum_name.empty() && (!name || enum_name != name))
+            continue;
+        std::map<std::uint64_t, std::string> names;
+        bool has_member = member.empty();
+        const unsigned values = btf_vlen(type);
+        for (unsigned i = 0; i < values; ++i) {
+            std::uint64_t value;
+            std::uint32_t name_off;
+            if (btf_is_enum(type)) {
+                value = static_cast<std::uint32_t>(btf_enum(type)[i].val);
+                name_off = btf_enum(type)[i].name_off;
+            } else {
+                value = btf_enum64_value(btf_enum64(type) + i);
+                name_off = btf_enum64(type)[i].name_off;
+            }
+            const char *value_name = btf__name_by_offset(&types, name_off);
+            if (!value_name)
+                continue;
+            std::string_view text = value_name;
+            has_member = has_member || text == member;
+            if (!prefix.empty() && text.starts_with(prefix))
+                text.remove_prefix(prefix.size());
+            names.emplace(value, std::string(text));
+        }
+        if (has_member)
+            return EnumNames(std::move(names));
+    }
+    return {};
+}
+
+const std::string *EnumNames::find(std::uint64_t value) const noexcept
+{
+    const auto it = names_.find(value);
+    return it == names_.end() ? nullptr : &it->second;
+}
+
+KernelNames kernel_names(const btf &types)
+{
+    return {EnumNames::from_btf(types, "skb_drop_reason", {}, drop_reason_prefix),
+            EnumNames::from_btf(types, {}, "TCP_ESTABLISHED")};
+}
+
+KernelNames load_kernel_names()
+{
+    std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+    if (!vmlinux) {
+        const int error = errno;
+        throw Error(std::string("loading the kernel's BTF (drop reason and TCP state names): ") + std::strerror(error),
+                    error);
+    }
+    KernelNames names = kernel_names(*vmlinux);
+    if (names.drop_reasons.size() == 0)
+        throw Error("the kernel's BTF has no enum skb_drop_reason", ENOENT);
+    if (names.tcp_states.size() == 0)
+        throw Error("the kernel's BTF has no enum with TCP_ESTABLISHED", ENOENT);
+    return names;
+}
+
+void append_hex(std::span<const std::byte> bytes, std::string &out)
+{
+    constexpr char digits[] = "0123456789abcdef";
+    const std::size_t start = out.size();
+    out.resize(start + bytes.size() * 2);
+    char *p = out.data() + start;
+    for (const std::byte b : bytes) {
+        const auto value = static_cast<unsigned>(b);
+        *p++ = digits[value >> 4];
+        *p++ = digits[value & 0xF];
+    }
+}
+
+NeteventMonitorFormatter::NeteventMonitorFormatter(OutputFormat format, KernelNames names)
+    : format_(format), names_(std::move(names))
+{
+}
+
+void NeteventMonitorFormatter::append_human(std::string &out)
+{
+    const NeteventMonitorEvent &e = event_;
+    const PacketFacts &facts = e.facts;
+    const bool drop = e.type() == NeteventType::drop;
+    if (drop) {
+        out += "Drop: Reason:";
+        const std::string *reason = names_.drop_reasons.find(e.pktmon.DropReason);
+        if (reason)
+            append_terminal_escaped(*reason, out);
+        else
+            out += '?';
+        out += '(';
+        append_decimal(e.pktmon.DropReason, out);
+        out += ')';
+    } else {
+        out += "Flow: ";
+        append_name_or_number(names_.tcp_states.find(e.flow.old_state), e.flow.old_state, out);
+        out += " -> ";
+        append_name_or_number(names_.tcp_states.find(e.flow.new_state), e.flow.new_state, out);
+        out += ", PID:";
+        if (e.flow.process_id)
+            append_decimal(e.flow.process_id, out);
+        else
+            out += '?';
+    }
+    out += ", Protocol:";
+    if (!facts.protocol)
+        out += '?';
+    else if (const char *name = ip_protocol_name(*facts.protocol))
+        out += name;
+    else
+        append_decimal(*facts.protocol, out);
+    out += ", ";
+    append_endpoint(facts, facts.source_address, facts.source_port, out);
+    out += " -> ";
+    append_endpoint(facts, facts.destination_address, facts.destination_port, out);
+    if (drop) {
+        out += ", IfIndex:";
+        append_decimal(e.pktmon.ComponentId, out);
+        out += ", Length:";
+        append_decimal(e.pktmon.PacketOriginalLength, out);
+        out += ", Captured:";
+        append_decimal(e.payload.size(), out);
+    }
+    out += ", Time:";
+    times_.append(e.pktmon.TimeStamp, out);
+    out += ", Payload:";
+    append_hex(e.payload, out);
+    out += '\n';
+}
+
+void NeteventMonitorFormatter::append_json(std::string &out)
+{
+    using json = nlohmann::ordered_json;
+    const NeteventMonitorEvent &e = event_;
+    const PacketFacts &facts = e.facts;
+    const bool drop = e.type() == NeteventType::drop;
+    std::string timestamp;
+    times_.append(e.pktmon.TimeStamp, timestamp);
+    std::string payload;
+    append_hex(e.payload, payload);
+
+    json line = json::object();
+    line.get_ref<json::object_t &>().reserve(17);
+    line["type"] = drop ? "drop" : "flow";
+    line["timestamp"] = std::move(timestamp);
+    line["reason"] = drop ? name_or_null(names_.drop_reasons.find(e.pktmon.DropReason)) : json(nullptr);
+    line["reason_code"] = drop ? json(e.pktmon.DropReason) : json(nullptr);
+    line["protocol"] = facts.protocol ? json(*facts.protocol) : json(nullptr);
+    line["family"] = facts.family ? json(facts.family) : json(nullptr);
+    line["source_address"] = facts.family ? json(address_text(facts.family, facts.source_address)) : json(nullptr);
+    line["source_port"] = facts.source_port ? json(*facts.source_port) : json(nullptr);
+    line["destination_address"] =
+        facts.family ? json(address_text(facts.family, facts.destination_address)) : json(nullptr);
+    line["destination_port"] = facts.destination_port ? json(*facts.destination_port) : json(nullptr);
+    line["old_state"] = drop ? json(nullptr) : name_or_null(names_.tcp_states.find(e.flow.old_state));
+    line["new_state"] = drop ? json(nullptr) : name_or_null(names_.tcp_states.find(e.flow.new_state));
+    line["process_id"] = !drop && e.flow.process_id ? json(e.flow.process_id) : json(nullptr);
+    line["ifindex"] = drop && e.pktmon.ComponentId ? json(e.pktmon.ComponentId) : json(nullptr);
+    line["packet_length"] = e.pktmon.PacketOriginalLength;
+    line["captured_length"] = e.payload.size();
+    line["payload"] = std::move(payload);
+    append_json_line(line, out);
+}
+
+RecordStatus NeteventMonitorFormatter::format(std::span<const std::byte> record, std::string &out)
+{
+    const RecordStatus status = decode_netevent_event(record, event_);
+    if (status.is_ok())
+        format_ == OutputFormat::json ? append_json(out) : append_human(out);
+    return status;
+}
+
+} // namespace winbpf::monitor

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// netevent_monitor's records to lines: decoding of the records of bpf/netevent_monitor.c (the hook's netevent and
+// pktmon headers plus up to 128 payload bytes), the packet or flow facts in them, kernel names of drop reasons and
+// TCP states (from BTF), and the human and JSON lines.
+#pragma once
+
+#include "common/format.hpp"
+#include "common/loss_reporter.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+extern "C" {
+#include "netevent_monitor.h"
+}
+
+struct btf;
+
+namespace winbpf::monitor
+{
+
+/// netevent_data_header_t::type values (shim/include/ebpf_netevent_hooks.h).
+enum class NeteventType : std::uint8_t { drop = 100, flow = 101 };
+
+/// netevent_data_header_t as the hook gives it: type, one byte of padding, version (4 bytes).
+struct NeteventDataHeader {
+    std::uint8_t type;
+    std::uint8_t padding;
+    std::uint16_t version;
+};
+
+/// Mirror of the hook's packed netevent_pktmon_header_t (Windows' PKTMON_EVT_STREAM_PACKET_HEADER, 53 bytes), with
+/// what winbpf puts in each field on Linux.
+struct [[gnu::packed]] PktmonHeader {
+    std::uint8_t EventId;               ///< 100 DROP, 101 FLOW.
+    std::uint32_t PacketOriginalLength; ///< DROP: skb->len, bytes; FLOW: sizeof(NeteventFlow).
+    std::uint32_t PacketLoggedLength;   ///< Payload bytes the hook gave the program (before the 128-byte cut).
+    std::uint32_t PacketMetaDataLength; ///< 40.
+    std::uint64_t PktGroupId;           ///< DROP: 0; FLOW: the socket cookie.
+    std::uint16_t PktCount;
+    std::uint16_t AppearanceCount;
+    std::uint16_t DirectionName;
+    std::uint16_t PacketType;  ///< DROP: ethertype (0x0800, 0x86DD); FLOW: 0.
+    std::uint16_t ComponentId; ///< DROP: ifindex of the skb's device (0: none); FLOW: 0.
+    std::uint16_t EdgeId;
+    std::uint16_t FilterId;
+    std::uint32_t DropReason;   ///< DROP: the running kernel's enum skb_drop_reason value.
+    std::uint32_t DropLocation; ///< DROP: low 32 bits of the dropping kernel address.
+    std::uint16_t ProcNum;      ///< CPU.
+    std::uint64_t TimeStamp;    ///< FILETIME of the event.
+};
+
+/// Mirror of the hook's netevent_flow_t (a FLOW payload, 44 bytes): addresses and ports in network order, an IPv4
+/// address in the first 4 bytes of its field.
+struct NeteventFlow {
+    std::uint8_t family;   ///< 4 or 6.
+    std::uint8_t protocol; ///< IPPROTO_TCP.
+    std::uint8_t old_state;
+    std::uint8_t new_state; ///< Kernel TCP state numbers (1 TCP_ESTABLISHED ...).
+    std::uint16_t source_port;
+    std::uint16_t destination_port;
+    std::uint32_t process_id; ///< 0: unknown.
+    std::array<std::uint8_t, 16> source_address;
+    std::array<std::uint8_t, 16> destination_address;
+};
+
+/// Addresses, protocol and ports of one event: from a DROP's IPv4/IPv6 and TCP/UDP headers (what the captured
+/// bytes hold of them) or from a FLOW record. Absent facts stay nullopt / 0.
+struct PacketFacts {
+    unsigned family = 0; ///< 4 or 6; 0: not an IP packet, or its header was not captured.
+    std::optional<std::uint8_t> protocol;
+    std::array<std::uint8_t, 16> source_address{}; ///< Valid when family != 0 (IPv4: first 4 bytes).
+    std::array<std::uint8_t, 16> destination_address{};
+    std::optional<std::uint16_t> source_port; ///< Host order.
+    std::optional<std::uint16_t> destination_port;
+};
+
+/// Parses an IP packet that starts at its network header (a DROP payload). ethertype: PktmonHeader::PacketType
+/// (0: unknown, the version nibble decides). Follows IPv6 hop-by-hop, routing, destination-options and fragment
+/// headers; ports only from the first fragment of TCP or UDP, when captured.
+PacketFacts parse_packet(std::span<const std::byte> packet, std::uint16_t ethertype) noexcept;
+
+/// A decoded record: copies of its headers, a view of its captured payload and the facts read from it.
+struct NeteventMonitorEvent {
+    NeteventDataHeader header{};
+    PktmonHeader pktmon{};
+    std::span<const std::byte> payload; ///< Captured payload bytes, into the record.
+    NeteventFlow flow{};                ///< FLOW only.
+    PacketFacts facts;
+
+    NeteventType type() const noexcept { return static_cast<NeteventType>(header.type); }
+};
+
+/// Decodes one record: NETEVENT_MONITOR_HEADERS_SIZE bytes of headers, then exactly
+/// min(PacketLoggedLength, NETEVENT_MONITOR_PAYLOAD_MAX) payload bytes. Malformed (with the reason): "record too
+/// short", "unknown event type", "unknown version", "event id mismatch" (EventId differs from the type), "size
+/// mismatch", "flow record too short" (a FLOW payload under sizeof(NeteventFlow)), "unknown flow family". A DROP
+/// whose payload is cut or not IP decodes with the facts it has. out.payload points into bytes, which must outlive
+/// it.
+RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMonitorEvent &out) noexcept;
+
+/// Names of a kernel enum's values, read from BTF.
+class EnumNames
+{
+  public:
+    EnumNames() = default;
+    explicit EnumNames(std::map<std::uint64_t, std::string> names) : names_(std::move(names)) {}
+
+    /// The values of the enum (ENUM or ENUM64) of types named enum_name, or, with an empty enum_name, of the first
+    /// enum having a value named member (the TCP states are an anonymous enum). prefix is removed from names that
+    /// start with it. Empty when there is no such enum.
+    static EnumNames from_btf(const btf &types, std::string_view enum_name, std::string_view member = {},
+                              std::string_view prefix = {});
+
+    /// The name of value, or nullptr.
+    const std::string *find(std::uint64_t value) const noexcept;
+    std::size_t size() const noexcept { return names_.size(); }
+
+  private:
+    std::map<std::uint64_t, std::string> names_;
+};
+
+/// The running kernel's names the lines use.
+struct KernelNames {
+    EnumNames drop_reasons; ///< enum skb_drop_reason without "SKB_DROP_REASON_" ("NO_SOCKET").
+    EnumNames tcp_states;   ///< "TCP_ESTABLISHED" ...
+};
+
+/// Reads KernelNames from types (e.g. vmlinux BTF).
+KernelNames kernel_names(const btf &types);
+
+/// Reads KernelNames from the running kernel's BTF (btf__load_vmlinux_btf). Throws winbpf::Error when it has none or
+/// lacks enum skb_drop_reason or the TCP states.
+KernelNames load_kernel_names();
+
+/// Appends bytes as lowercase hex, two digits each.
+void append_hex(std::span<const std::byte> bytes, std::string &out);
+
+/// Turns records into lines, one per event, appended to a caller-owned buffer:
+///   Drop: Reason:<name|?>(<code>), Protocol:<tcp|udp|n|?>, <src>:<port> -> <dst>:<port>, IfIndex:<n>,
+///   Length:<n>, Captured:<n>, Time:<time>, Payload:<hex>
+///   Flow: <old state> -> <new state>, PID:<pid|?>, Protocol:tcp, <src>:<port> -> <dst>:<port>, Time:<time>,
+///   Payload:<hex>
+/// (IPv6 addresses in brackets; missing addresses or ports as "?"; names terminal-escaped), or JSON objects with keys
+/// in this order: type ("drop", "flow"), timestamp, reason, reason_code, protocol, family, source_address,
+/// source_port, destination_address, destination_port, old_state, new_state, process_id, ifindex, packet_length,
+/// captured_length, payload; null where a fact does not apply or is unknown. Times are ISO-8601 UTC µs from the
+/// header's FILETIME. One formatter per thread.
+class NeteventMonitorFormatter
+{
+  public:
+    NeteventMonitorFormatter(OutputFormat format, KernelNames names);
+
+    /// Decodes one record and appends its line to out (untouched unless ok).
+    RecordStatus format(std::span<const std::byte> record, std::string &out);
+
+  private:
+    void append_human(std::string &out);
+    void append_json(std::string &out);
+
+    OutputFormat format_;
+    KernelNames names_;
+    NeteventMonitorEvent event_; ///< the record being formatted
+    FiletimeFormatter times_;
+};
+
+} // namespace winbpf::monitor

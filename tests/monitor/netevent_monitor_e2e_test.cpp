@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+// End-to-end tests of the built netevent_monitor (root): real drops and TCP flows on loopback, real BPF programs.
+#include "support/child.hpp"
+#include "support/kernel_test.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <functional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifndef NETEVENT_MONITOR_PATH
+#error NETEVENT_MONITOR_PATH must name the built netevent_monitor
+#endif
+
+namespace winbpf::monitor
+{
+namespace
+{
+
+using namespace std::chrono_literals;
+using winbpf::test::Child;
+
+constexpr auto startup_timeout = 60s; // loading runs the verifier
+constexpr auto event_timeout = 10s;
+constexpr auto exit_timeout = 20s;
+
+/// A socket descriptor, closed on destruction.
+class Socket
+{
+  public:
+    explicit Socket(int type) : fd_(::socket(AF_INET, type | SOCK_CLOEXEC, 0))
+    {
+        if (fd_ < 0)
+            throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    }
+    Socket(int fd, bool) : fd_(fd) {}
+    Socket(const Socket &) = delete;
+    Socket &operator=(const Socket &) = delete;
+    ~Socket()
+    {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    int fd() const noexcept { return fd_; }
+
+    /// Binds to 127.0.0.1:port (0: any) and returns the port bound, host order. Throws std::runtime_error.
+    std::uint16_t bind_loopback(std::uint16_t port = 0)
+    {
+        sockaddr_in address = loopback(port);
+        if (::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0)
+            throw std::runtime_error("bind: " + std::string(std::strerror(errno)));
+        socklen_t size = sizeof(address);
+        if (::getsockname(fd_, reinterpret_cast<sockaddr *>(&address), &size) != 0)
+            throw std::runtime_error("getsockname: " + std::string(std::strerror(errno)));
+        return ntohs(address.sin_port);
+    }
+
+    static sockaddr_in loopback(std::uint16_t port)
+    {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return address;
+    }
+
+  private:
+    int fd_;
+};
+
+/// A loopback UDP port that was free a moment ago: bound by this process, then closed.
+std::uint16_t closed_udp_port()
+{
+    Socket probe(SOCK_DGRAM);
+    return probe.bind_loopback();
+}
+
+std::string hex_of(const std::string &bytes)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 0xF];
+    }
+    return out;
+}
+
+/// A running netevent_monitor, started and waited for "Press Ctrl-C to stop"; stopped with SIGINT by stop().
+class Monitor
+{
+  public:
+    explicit Monitor(std::vector<std::string> options)
+        : child_(Child::spawn(command(std::move(options)), test::Output::capture))
+    {
+    }
+
+    ::testing::AssertionResult wait_ready()
+    {
+        if (child_.read_until([&] { return child_.err().find("Press Ctrl-C to stop\n") != std::string::npos; },
+                              startup_timeout))
+            return ::testing::AssertionSuccess();
+        return ::testing::AssertionFailure() << "netevent_monitor did not get ready; stderr:\n" << child_.err();
+    }
+
+    /// Reads stdout until done() or timeout.
+    bool read_until(const std::function<bool()> &done) { return child_.read_until(done, event_timeout); }
+
+    /// The complete JSON lines so far for which match is true.
+    std::vector<nlohmann::json> events(const std::function<bool(const nlohmann::json &)> &match) const
+    {
+        std::vector<nlohmann::json> found;
+        const std::string &out = child_.out();
+        std::size_t start = 0;
+        for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
+            const auto line = nlohmann::json::parse(out.substr(start, end - start), nullptr, false);
+            EXPECT_FALSE(line.is_discarded()) << "invalid JSON line: " << out.substr(start, end - start);
+            if (!line.is_discarded() && match(line))
+                found.push_back(line);
+        }
+        return found;
+    }
+
+    /// SIGINT; expects exit 0 and "netevent_monitor: received N, lost 0" with N > 0.
+    void expect_clean_stop()
+    {
+        child_.signal(SIGINT);
+        const auto status = child_.wait(exit_timeout);
+        ASSERT_TRUE(status.has_value()) << "netevent_monitor did not stop on SIGINT";
+        EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status) << "\n" << child_.err();
+        std::smatch match;
+        ASSERT_TRUE(std::regex_search(child_.err(), match, std::regex("netevent_monitor: received ([0-9]+), lost 0\n")))
+            << child_.err();
+        EXPECT_GT(std::stoull(match[1]), 0u);
+        EXPECT_EQ(child_.err().find("lost 0 events"), std::string::npos);
+    }
+
+    const std::string &out() const { return child_.out(); }
+
+  private:
+    static std::vector<std::string> command(std::vector<std::string> options)
+    {
+        options.insert(options.begin(), NETEVENT_MONITOR_PATH);
+        return options;
+    }
+
+    Child child_;
+};
+
+/// netevent_monitor loads its programs: root, and none of them may stay loaded after it stopped.
+class NeteventMonitorE2E : public winbpf::test::KernelTest
+{
+};
+
+TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
+{
+    Monitor monitor({"--json", "--capture", "all"});
+    ASSERT_TRUE(monitor.wait_ready());
+
+    // 1. A UDP datagram to a loopback port nobody listens on: the kernel drops it with NO_SOCKET.
+    const std::uint16_t closed_port = closed_udp_port();
+    Socket sender(SOCK_DGRAM);
+    const std::uint16_t sender_port = sender.bind_loopback();
+    const std::string datagram = "winbpf-netevent-e2e-" + std::to_string(getpid());
+    const sockaddr_in target = Socket::loopback(closed_port);
+    ASSERT_EQ(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),
+                       sizeof(target)),
+              static_cast<ssize_t>(datagram.size()))
+        << std::strerror(errno);
+    auto our_drop = [&](const nlohmann::json &line) {
+        return line["type"] == "drop" && line["protocol"] == 17 && line["destination_port"] == closed_port &&
+               line["source_port"] == sender_port;
+    };
+
+    // 2. A TCP connection on loopback: connect, accept, close both.
+    Socket listener(SOCK_STREAM);
+    const std::uint16_t listen_port = listener.bind_loopback();
+    ASSERT_EQ(::listen(listener.fd(), 1), 0) << std::strerror(errno);
+    std::uint16_t client_port = 0;
+    {
+        Socket client(SOCK_STREAM);
+        client_port = client.bind_loopback();
+        const sockaddr_in server = Socket::loopback(listen_port);
+        ASSERT_EQ(::connect(client.fd(), reinterpret_cast<const sockaddr *>(&server), sizeof(server)), 0)
+            << std::strerror(errno);
+        Socket accepted(::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC), true);
+        ASSERT_GE(accepted.fd(), 0) << std::strerror(errno);
+    }
+    auto client_flow = [&](const char *old_state, const char *new_state) {
+        return [=](const nlohmann::json &line) {
+            return line["type"] == "flow" && line["source_port"] == client_port &&
+                   line["destination_port"] == listen_port && line["old_state"] == old_state &&
+                   line["new_state"] == new_state;
+        };
+    };
+    auto server_flow = [&](const nlohmann::json &line) {
+        return line["type"] == "flow" && line["source_port"] == listen_port &&
+               line["destination_port"] == client_port && line["new_state"] == "TCP_ESTABLISHED";
+    };
+
+    EXPECT_TRUE(monitor.read_until([&] {
+        return !monitor.events(our_drop).empty() && !monitor.events(client_flow("TCP_CLOSE", "TCP_SYN_SENT")).empty() &&
+               !monitor.events(client_flow("TCP_SYN_SENT", "TCP_ESTABLISHED")).empty() &&
+               !monitor.events(server_flow).empty();
+    })) << monitor.out();
+
+    const auto drops = monitor.events(our_drop);
+    ASSERT_EQ(drops.size(), 1u) << monitor.out();
+    const auto &drop = drops[0];
+    EXPECT_EQ(drop["reason"], "NO_SOCKET");
+    EXPECT_TRUE(drop["reason_code"].is_number());
+    EXPECT_EQ(drop["family"], 4);
+    EXPECT_EQ(drop["source_address"], "127.0.0.1");
+    EXPECT_EQ(drop["destination_address"], "127.0.0.1");
+    // PacketOriginalLength is skb->len: from skb->data, which UDP has moved past the IP header by the drop.
+    EXPECT_GE(drop["packet_length"].get<std::size_t>(), datagram.size());
+    EXPECT_EQ(drop["captured_length"], 20 + 8 + datagram.size());
+    EXPECT_NE(drop["payload"].get<std::string>().find(hex_of(datagram)), std::string::npos) << drop;
+    EXPECT_TRUE(drop["old_state"].is_null());
+    EXPECT_TRUE(drop["process_id"].is_null());
+    EXPECT_TRUE(std::regex_match(drop["timestamp"].get<std::string>(),
+                                 std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z")))
+        << drop;
+
+    const auto syn_sent = monitor.events(client_flow("TCP_CLOSE", "TCP_SYN_SENT"));
+    ASSERT_EQ(syn_sent.size(), 1u);
+    EXPECT_EQ(syn_sent[0]["protocol"], 6);
+    EXPECT_EQ(syn_sent[0]["family"], 4);
+    EXPECT_EQ(syn_sent[0]["process_id"], getpid()); // connect() holds the socket lock
+    EXPECT_TRUE(syn_sent[0]["reason"].is_null());
+    EXPECT_TRUE(syn_sent[0]["reason_code"].is_null());
+
+    monitor.expect_clean_stop();
+}
+
+TEST_F(NeteventMonitorE2E, DefaultCaptureIsDropsOnlyAndHumanLines)
+{
+    Monitor monitor({});
+    ASSERT_TRUE(monitor.wait_ready());
+    const std::uint16_t closed_port = closed_udp_port();
+    Socket sender(SOCK_DGRAM);
+    const std::uint16_t sender_port = sender.bind_loopback();
+    const std::string datagram = "\x1b[2Jhuman";
+    const sockaddr_in target = Socket::loopback(closed_port);
+    ASSERT_GT(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),
+                       sizeof(target)),
+              0);
+    // A TCP connection too, which must not show.
+    Socket listener(SOCK_STREAM);
+    const std::uint16_t listen_port = listener.bind_loopback();
+    ASSERT_EQ(::listen(listener.fd(), 1), 0);
+    {
+        Socket client(SOCK_STREAM);
+        const sockaddr_in server = Socket::loopback(listen_port);
+        ASSERT_EQ(::connect(client.fd(), reinterpret_cast<const sockaddr *>(&server), sizeof(server)), 0);
+    }
+    const std::string expected = "Drop: Reason:NO_SOCKET(";
+    const std::string endpoints = "Protocol:udp, 127.0.0.1:" + std::to_string(sender_port) +
+                                  " -> 127.0.0.1:" + std::to_string(closed_port) + ", IfIndex:";
+    EXPECT_TRUE(monitor.read_until([&] {
+        const auto at = monitor.out().find(endpoints);
+        return at != std::string::npos && monitor.out().find('\n', at) != std::string::npos;
+    })) << monitor.out();
+    const std::string &out = monitor.out();
+    const auto at = out.find(endpoints);
+    ASSERT_NE(at, std::string::npos);
+    const auto line_start = out.rfind('\n', at) == std::string::npos ? 0 : out.rfind('\n', at) + 1;
+    const std::string line = out.substr(line_start, out.find('\n', at) - line_start);
+    EXPECT_EQ(line.rfind(expected, 0), 0u) << line;
+    EXPECT_NE(line.find(hex_of(datagram)), std::string::npos) << line;
+    EXPECT_EQ(out.find('\x1b'), std::string::npos);
+    EXPECT_EQ(out.find("Flow:"), std::string::npos) << out;
+    monitor.expect_clean_stop();
+}
+
+TEST(NeteventMonitorCli, HelpAndBadCapture)
+{
+    Child help = Child::spawn({NETEVENT_MONITOR_PATH, "--help"}, test::Output::capture);
+    const auto status = help.wait(exit_timeout);
+    EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status);
+    EXPECT_NE(help.out().find("--capture"), std::string::npos) << help.out();
+
+    Child bad = Child::spawn({NETEVENT_MONITOR_PATH, "--capture", "everything"}, test::Output::capture);
+    const auto bad_status = bad.wait(exit_timeout);
+    EXPECT_TRUE(test::exited_with(bad_status, 1)) << test::describe_status(bad_status);
+    EXPECT_NE(bad.err().find("--capture"), std::string::npos) << bad.err();
+}
+
+} // namespace
+} // namespace winbpf::monitor

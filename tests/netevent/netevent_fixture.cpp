@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+#include "netevent_fixture.hpp"
+
+#include "winbpf/error.hpp"
+#include "winbpf/inventory.hpp"
+#include "winbpf/unique_fd.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <system_error>
+
+namespace netevent_test
+{
+
+namespace
+{
+
+[[noreturn]] void fail(const std::string &what)
+{
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+winbpf::UniqueFd make_socket(int type)
+{
+    winbpf::UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+    if (!fd)
+        fail("socket");
+    return fd;
+}
+
+sockaddr_in loopback(std::uint16_t port)
+{
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return address;
+}
+
+void bind_loopback(int fd, std::uint16_t port)
+{
+    sockaddr_in address = loopback(port);
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0)
+        fail("bind");
+}
+
+std::uint16_t local_port(int fd)
+{
+    sockaddr_in address{};
+    socklen_t length = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        fail("getsockname");
+    return ntohs(address.sin_port);
+}
+
+void write_all(int fd, const std::string &text)
+{
+    if (::send(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+        fail("send");
+}
+
+std::string read_some(int fd, std::size_t size)
+{
+    std::string text(size, '\0');
+    std::size_t got = 0;
+    while (got < size) {
+        ssize_t n = ::recv(fd, text.data() + got, size - got, 0);
+        if (n <= 0)
+            fail("recv");
+        got += static_cast<std::size_t>(n);
+    }
+    return text;
+}
+
+Event decode(std::span<const std::byte> bytes)
+{
+    Event event;
+    const auto *data = reinterpret_cast<const std::uint8_t *>(bytes.data());
+    event.bytes.assign(data, data + bytes.size());
+    return event;
+}
+
+} // namespace
+
+std::uint16_t Event::version() const
+{
+    if (bytes.size() < data_header_size)
+        return 0;
+    std::uint16_t value;
+    std::memcpy(&value, bytes.data() + 2, 2);
+    return value;
+}
+
+PktmonHeader Event::pktmon() const
+{
+    PktmonHeader header{};
+    if (bytes.size() >= headers_size)
+        std::memcpy(&header, bytes.data() + data_header_size, sizeof(header));
+    return header;
+}
+
+std::vector<std::uint8_t> Event::payload() const
+{
+    if (bytes.size() <= headers_size)
+        return {};
+    return {bytes.begin() + headers_size, bytes.end()};
+}
+
+std::optional<Flow> Event::flow() const
+{
+    if (type() != event_flow || bytes.size() != headers_size + sizeof(Flow))
+        return std::nullopt;
+    Flow flow;
+    std::memcpy(&flow, bytes.data() + headers_size, sizeof(flow));
+    return flow;
+}
+
+Event decode_record(std::span<const std::byte> bytes)
+{
+    netevent_record record{};
+    if (bytes.size() < sizeof(record)) {
+        ADD_FAILURE() << "short netevent_record: " << bytes.size() << " bytes";
+        return {};
+    }
+    std::memcpy(&record, bytes.data(), sizeof(record));
+    if (record.size > sizeof(record.bytes)) {
+        ADD_FAILURE() << "netevent_record size " << record.size << " exceeds " << sizeof(record.bytes);
+        return {};
+    }
+    Event event = decode(std::as_bytes(std::span(record.bytes, record.size)));
+    event.header_size = record.header_size;
+    event.payload_size = record.payload_size;
+    return event;
+}
+
+Event decode_buffer(std::span<const std::byte> bytes)
+{
+    Event event = decode(bytes);
+    // A perf sample is padded to 8 bytes: keep the headers and the PacketLoggedLength bytes of payload.
+    const std::size_t length = headers_size + event.pktmon().PacketLoggedLength;
+    if (event.bytes.size() >= headers_size && length <= event.bytes.size())
+        event.bytes.resize(length);
+    return event;
+}
+
+std::string bpf_object_path(const std::string &name)
+{
+    return std::string(NETEVENT_TEST_BPF_DIR) + "/" + name + ".o";
+}
+
+Recorder::Recorder(const std::string &capture, const std::string &object)
+    : object_(winbpf::Object::open_file(bpf_object_path(object)))
+{
+    object_.load();
+    attachment_.emplace(object_, winbpf::AttachOptions{.capture = capture});
+    ring_.emplace(object_.map("netevent_records"), [this](std::span<const std::byte> bytes) {
+        events_.push_back(decode_record(bytes));
+        return 0;
+    });
+}
+
+Recorder::~Recorder()
+{
+    attachment_.reset();
+    EXPECT_EQ(object_.lost_events(), 0u) << "netevent records lost";
+}
+
+bool Recorder::wait_for(const std::function<bool(const Event &)> &found, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t checked = 0;
+    for (;;) {
+        for (; checked < events_.size(); ++checked)
+            if (found(events_[checked])) {
+                ring_->poll(std::chrono::milliseconds(0));
+                return true;
+            }
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        ring_->poll(std::chrono::milliseconds(50));
+    }
+}
+
+const std::vector<Event> &Recorder::drain(std::chrono::milliseconds timeout)
+{
+    ring_->poll(timeout);
+    return events_;
+}
+
+std::uint32_t Recorder::sim_id() const
+{
+    for (const winbpf::HookProgram &hook : object_.hooks())
+        for (bpf_program *entry : hook.entries)
+            if (winbpf::parse_entry_name(bpf_program__name(entry)).event == "sim")
+                return winbpf::program_id(bpf_program__fd(entry), bpf_program__name(entry));
+    throw winbpf::Error(object_.name() + " has no netevent sim entry");
+}
+
+PerfReader::PerfReader(int map_fd)
+{
+    auto sample = [](void *context, int, void *data, __u32 size) {
+        auto *self = static_cast<PerfReader *>(context);
+        self->events_.push_back(decode_buffer(std::span(static_cast<const std::byte *>(data), size)));
+    };
+    auto lost = [](void *context, int, __u64 count) { static_cast<PerfReader *>(context)->lost_ += count; };
+    buffer_ = perf_buffer__new(map_fd, 16, sample, lost, this, nullptr);
+    if (!buffer_)
+        throw std::system_error(errno, std::generic_category(), "perf_buffer__new");
+}
+
+PerfReader::~PerfReader()
+{
+    perf_buffer__free(buffer_);
+}
+
+bool PerfReader::wait_for(const std::function<bool(const Event &)> &found, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t checked = 0;
+    for (;;) {
+        for (; checked < events_.size(); ++checked)
+            if (found(events_[checked]))
+                return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        if (int err = perf_buffer__poll(buffer_, 50); err < 0 && err != -EINTR)
+            throw std::system_error(-err, std::generic_category(), "perf_buffer__poll");
+    }
+}
+
+std::uint32_t drop_reason(const std::string &name)
+{
+    std::unique_ptr<btf, decltype(&btf__free)> types(btf__load_vmlinux_btf(), btf__free);
+    if (!types)
+        throw std::system_error(errno, std::generic_category(), "loading the kernel's BTF");
+    const int id = btf__find_by_name_kind(types.get(), "skb_drop_reason", BTF_KIND_ENUM);
+    if (id < 0)
+        throw winbpf::Error("the kernel's BTF has no enum skb_drop_reason");
+    const btf_type *type = btf__type_by_id(types.get(), id);
+    const struct btf_enum *values = btf_enum(type);
+    for (int i = 0; i < btf_vlen(type); ++i)
+        if (name == btf__name_by_offset(types.get(), values[i].name_off))
+            return static_cast<std::uint32_t>(values[i].val);
+    throw winbpf::Error("enum skb_drop_reason has no " + name);
+}
+
+UdpDrop send_udp_to_closed_port(std::size_t size)
+{
+    UdpDrop drop;
+    {
+        winbpf::UniqueFd probe = make_socket(SOCK_DGRAM);
+        bind_loopback(probe.get(), 0);
+        drop.destination_port = local_port(probe.get());
+    } // closed: nothing listens on destination_port now
+    winbpf::UniqueFd sender = make_socket(SOCK_DGRAM);
+    bind_loopback(sender.get(), 0);
+    drop.source_port = local_port(sender.get());
+    std::string text = "winbpf netevent drop " + std::to_string(drop.destination_port);
+    for (std::size_t i = text.size(); i < size; ++i)
+        text.push_back(static_cast<char>('a' + i % 26));
+    drop.data.assign(text.begin(), text.end());
+    sockaddr_in to = loopback(drop.destination_port);
+    if (::sendto(sender.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)) !=
+        static_cast<ssize_t>(text.size()))
+        fail("sendto");
+    return drop;
+}
+
+bool is_drop_of(const Event &event, const UdpDrop &drop)
+{
+    if (event.type() != event_drop)
+        return false;
+    const std::vector<std::uint8_t> packet = event.payload();
+    if (packet.size() < sizeof(iphdr) + 8 || (packet[0] >> 4) != 4)
+        return false;
+    iphdr ip;
+    std::memcpy(&ip, packet.data(), sizeof(ip));
+    const std::size_t udp = ip.ihl * 4u;
+    if (ip.protocol != IPPROTO_UDP || packet.size() < udp + 8)
+        return false;
+    std::uint16_t source, destination;
+    std::memcpy(&source, packet.data() + udp, 2);
+    std::memcpy(&destination, packet.data() + udp + 2, 2);
+    return ntohs(source) == drop.source_port && ntohs(destination) == drop.destination_port;
+}
+
+TcpFlow run_tcp_flow()
+{
+    TcpFlow flow;
+    winbpf::UniqueFd listener = make_socket(SOCK_STREAM);
+    bind_loopback(listener.get(), 0);
+    if (::listen(listener.get(), 1) != 0)
+        fail("listen");
+    flow.server_port = local_port(listener.get());
+    winbpf::UniqueFd client = make_socket(SOCK_STREAM);
+    sockaddr_in to = loopback(flow.server_port);
+    if (::connect(client.get(), reinterpret_cast<sockaddr *>(&to), sizeof(to)) != 0)
+        fail("connect");
+    flow.client_port = local_port(client.get());
+    winbpf::UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!server)
+        fail("accept");
+    write_all(client.get(), "ping");
+    read_some(server.get(), 4);
+    write_all(server.get(), "pong");
+    read_some(client.get(), 4);
+    client.reset();
+    // The server sees the client's FIN (end of stream), then closes its side.
+    char byte;
+    if (::recv(server.get(), &byte, 1, 0) != 0)
+        fail("waiting for the client's FIN");
+    server.reset();
+    return flow;
+}
+
+bool is_client_port_flow_of(const Event &event, const TcpFlow &flow)
+{
+    const std::optional<Flow> record = event.flow();
+    if (!record || record->family != 4)
+        return false;
+    std::uint32_t source;
+    std::memcpy(&source, record->source_address, 4);
+    return ntohs(record->source_port) == flow.client_port && ntohs(record->destination_port) == flow.server_port &&
+           source == htonl(INADDR_LOOPBACK);
+}
+
+std::vector<Event> client_flows(const std::vector<Event> &events, const TcpFlow &flow)
+{
+    std::optional<std::uint64_t> cookie;
+    for (const Event &event : events)
+        if (is_client_port_flow_of(event, flow))
+            cookie = event.pktmon().PktGroupId;
+    std::vector<Event> found;
+    if (cookie)
+        for (const Event &event : events)
+            if (event.flow() && event.pktmon().PktGroupId == *cookie)
+                found.push_back(event);
+    return found;
+}
+
+std::uint64_t filetime_now()
+{
+    const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch).count() / 100) +
+           116444736000000000ULL;
+}
+
+} // namespace netevent_test
