@@ -91,7 +91,7 @@ std::vector<std::optional<Relative>> relative_to_neighbouring_bare(const std::ve
 
 ModeSummary summarize_mode(const std::vector<std::pair<const Measurement *, std::optional<Relative>>> &measurements)
 {
-    std::vector<double> rate, op_us, ratio, added, slowdown, received, lines, runs, bpf, tool, cpu;
+    std::vector<double> rate, op_us, ratio, added, slowdown, received, lines, runs, bpf, per_run, tool, cpu;
     ModeSummary summary;
     for (const auto &[m, relative] : measurements) {
         const unsigned n = m->workload.done;
@@ -114,6 +114,8 @@ ModeSummary summarize_mode(const std::vector<std::pair<const Measurement *, std:
             summary.lost = summary.lost.value_or(0) + *m->lost;
         runs.push_back(static_cast<double>(m->bpf.run_count) / n);
         bpf.push_back(micros_per_op(static_cast<double>(m->bpf.run_time_ns), n));
+        if (m->bpf.run_count > 0)
+            per_run.push_back(static_cast<double>(m->bpf.run_time_ns) / 1000.0 / static_cast<double>(m->bpf.run_count));
         tool.push_back(micros_per_op(static_cast<double>(m->tool_cpu.count()), n));
         cpu.push_back(bpf.back() + tool.back());
     }
@@ -126,6 +128,7 @@ ModeSummary summarize_mode(const std::vector<std::pair<const Measurement *, std:
     summary.lines = spread(lines);
     summary.bpf_runs = spread(runs);
     summary.bpf_us = spread(bpf);
+    summary.bpf_us_run = spread(per_run);
     summary.tool_us = spread(tool);
     summary.cpu_us = spread(cpu);
     return summary;

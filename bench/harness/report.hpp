@@ -43,6 +43,7 @@ struct ModeSummary {
     std::optional<std::uint64_t> lost; ///< summed over rounds
     std::optional<Spread> bpf_runs;    ///< BPF program runs per operation
     std::optional<Spread> bpf_us;      ///< BPF run time per operation
+    std::optional<Spread> bpf_us_run;  ///< BPF run time per program run (run_time_ns / run_cnt)
     std::optional<Spread> tool_us;     ///< tool CPU per operation
     std::optional<Spread> cpu_us;      ///< both per operation
 };

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// A winbpf monitor (bind_monitor, netevent_monitor, ...) as a bench's tool: the options every such bench has for
+// it and its ToolSpec.
+#pragma once
+
+#include "workload.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace winbpf::bench
+{
+
+/// The monitor called name: --monitor PATH (default: next to the bench), --no-monitor, --format json|human,
+/// --drain-ms MS. It is attached once it prints "Press Ctrl-C to stop" and must print "received N, lost M".
+class MonitorTool
+{
+  public:
+    explicit MonitorTool(std::string name) : name_(std::move(name)) {}
+
+    const std::string &name() const { return name_; }
+    /// Adds the options above to app (bench: the bench's name, for the help).
+    void add_options(CLI::App &app, const std::string &bench);
+    /// A message when the monitor is needed but not executable, else nothing.
+    std::vector<std::string> check() const;
+    /// The monitor's ToolSpec with argv PATH args... [--json] [--drain-ms MS]; none with --no-monitor.
+    std::vector<ToolSpec> tools(const std::vector<std::string> &args) const;
+
+  private:
+    std::string name_;
+    std::string path_;
+    bool skip_ = false;
+    bool json_ = true;
+    unsigned drain_ms_ = 0; ///< 0: the monitor's default
+};
+
+} // namespace winbpf::bench
