@@ -13,7 +13,7 @@
 #define NETEVENT_MONITOR_PAYLOAD_MAX 128
 
 /* Bytes before the payload: netevent_data_header_t (4) + PKTMON_EVENT_HEADER_LENGTH (0x35). */
-#define NETEVENT_MONITOR_HEADERS_SIZE (4 + 0x35)
+#define NETEVENT_MONITOR_HEADERS_SIZE (4 + 0x35) /* sizeof(netevent_data_header_t) + PKTMON_EVENT_HEADER_LENGTH */
 
 struct netevent_monitor_event {
     uint8_t headers[NETEVENT_MONITOR_HEADERS_SIZE]; /* netevent_data_header_t, then netevent_pktmon_header_t */

@@ -196,8 +196,9 @@ RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMon
         return RecordStatus::malformed("unknown flow family");
     out.facts.family = out.flow.family;
     out.facts.protocol = out.flow.protocol;
-    out.facts.source_address = out.flow.source_address;
-    out.facts.destination_address = out.flow.destination_address;
+    std::memcpy(out.facts.source_address.data(), out.flow.source_address, sizeof(out.flow.source_address));
+    std::memcpy(out.facts.destination_address.data(), out.flow.destination_address,
+                sizeof(out.flow.destination_address));
     out.facts.source_port = ntohs(out.flow.source_port);
     out.facts.destination_port = ntohs(out.flow.destination_port);
     return RecordStatus::ok();

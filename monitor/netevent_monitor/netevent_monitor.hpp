@@ -18,6 +18,7 @@
 
 extern "C" {
 #include "netevent_monitor.h"
+#include "winbpf/netevent_layout.h"
 }
 
 struct btf;
@@ -28,47 +29,11 @@ namespace winbpf::monitor
 /// netevent_data_header_t::type values (shim/include/ebpf_netevent_hooks.h).
 enum class NeteventType : std::uint8_t { drop = 100, flow = 101 };
 
-/// netevent_data_header_t as the hook gives it: type, one byte of padding, version (4 bytes).
-struct NeteventDataHeader {
-    std::uint8_t type;
-    std::uint8_t padding;
-    std::uint16_t version;
-};
-
-/// Mirror of the hook's packed netevent_pktmon_header_t (Windows' PKTMON_EVT_STREAM_PACKET_HEADER, 53 bytes), with
-/// what winbpf puts in each field on Linux.
-struct [[gnu::packed]] PktmonHeader {
-    std::uint8_t EventId;               ///< 100 DROP, 101 FLOW.
-    std::uint32_t PacketOriginalLength; ///< DROP: bytes from the network header; FLOW: sizeof(NeteventFlow).
-    std::uint32_t PacketLoggedLength;   ///< Payload bytes the hook gave the program (before the 128-byte cut).
-    std::uint32_t PacketMetaDataLength; ///< 40.
-    std::uint64_t PktGroupId;           ///< DROP: 0; FLOW: the socket cookie.
-    std::uint16_t PktCount;
-    std::uint16_t AppearanceCount;
-    std::uint16_t DirectionName;
-    std::uint16_t PacketType;  ///< DROP: ethertype (0x0800, 0x86DD); FLOW: 0.
-    std::uint16_t ComponentId; ///< DROP: ifindex of the skb's device (0: none); FLOW: 0.
-    std::uint16_t EdgeId;
-    std::uint16_t FilterId;
-    std::uint32_t DropReason;   ///< DROP: the running kernel's enum skb_drop_reason value.
-    std::uint32_t DropLocation; ///< DROP: low 32 bits of the dropping kernel address.
-    std::uint16_t ProcNum;      ///< CPU.
-    std::uint64_t TimeStamp;    ///< FILETIME of the event.
-};
-
-/// Mirror of the hook's netevent_flow_t (a FLOW payload, 44 bytes): addresses and ports in network order, an IPv4
-/// address in the first 4 bytes of its field.
-struct NeteventFlow {
-    std::uint8_t family;   ///< 4 or 6.
-    std::uint8_t protocol; ///< IPPROTO_TCP.
-    std::uint8_t old_state;
-    std::uint8_t new_state; ///< Kernel TCP state numbers (1 TCP_ESTABLISHED ...).
-    std::uint16_t source_port;
-    std::uint16_t destination_port;
-    std::uint32_t process_id; ///< 0: unknown.
-    std::array<std::uint8_t, 16> source_address;
-    std::array<std::uint8_t, 16> destination_address;
-};
+/// The hook's event buffer, as the shim defines it (shim/include/winbpf/netevent_layout.h): netevent_data_header_t
+/// (4 bytes), the packed 53-byte pktmon header with what winbpf puts in each field, and the FLOW payload.
+using NeteventDataHeader = netevent_data_header_t;
+using PktmonHeader = netevent_pktmon_header_t;
+using NeteventFlow = netevent_flow_t;
 
 /// Addresses, protocol and ports of one event: from a DROP's IPv4/IPv6 and TCP/UDP headers (what the captured
 /// bytes hold of them) or from a FLOW record. Absent facts stay nullopt / 0.

@@ -93,7 +93,7 @@ struct RecordSpec {
 /// Serializes spec as bpf/netevent_monitor.c does: the two headers, then min(logged, 128) payload bytes.
 Bytes build_record(const RecordSpec &spec)
 {
-    NeteventDataHeader header{static_cast<std::uint8_t>(spec.type), 0, spec.version};
+    NeteventDataHeader header{static_cast<std::uint8_t>(spec.type), spec.version};
     PktmonHeader pktmon{};
     pktmon.EventId = header.type;
     pktmon.PacketOriginalLength =
@@ -129,8 +129,9 @@ Bytes flow_payload(unsigned family, std::uint8_t old_state, std::uint8_t new_sta
     flow.destination_port = htons(8080);
     flow.process_id = pid;
     if (family == 4) {
-        flow.source_address = {127, 0, 0, 1};
-        flow.destination_address = {127, 0, 0, 2};
+        const std::uint8_t source[] = {127, 0, 0, 1}, destination[] = {127, 0, 0, 2};
+        std::memcpy(flow.source_address, source, sizeof(source));
+        std::memcpy(flow.destination_address, destination, sizeof(destination));
     } else {
         flow.source_address[15] = 1;
         flow.destination_address[15] = 1;

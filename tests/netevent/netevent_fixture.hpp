@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "netevent_record.h"
+#include "winbpf/netevent_layout.h"
 
 #include "support/kernel_test.hpp"
 #include "winbpf/attachment.hpp"
@@ -25,48 +26,15 @@ struct perf_buffer;
 namespace netevent_test
 {
 
-/// Layout of the event buffer (shim/include/ebpf_netevent_hooks.h), restated for the host side.
-constexpr std::uint8_t event_drop = 100;
-constexpr std::uint8_t event_flow = 101;
-constexpr std::size_t data_header_size = 4;
-constexpr std::size_t pktmon_header_size = 0x35;
+/// The event buffer's layout, as the shim defines it (shim/include/winbpf/netevent_layout.h).
+constexpr std::uint8_t event_drop = NETEVENT_EVENT_TYPE_PKTMON_DROP;
+constexpr std::uint8_t event_flow = NETEVENT_EVENT_TYPE_PKTMON_FLOW;
+constexpr std::size_t data_header_size = sizeof(netevent_data_header_t);
+constexpr std::size_t pktmon_header_size = PKTMON_EVENT_HEADER_LENGTH;
 constexpr std::size_t headers_size = data_header_size + pktmon_header_size; // data - data_meta
-
-#pragma pack(push, 1)
-/// netevent_pktmon_header_t.
-struct PktmonHeader {
-    std::uint8_t EventId;
-    std::uint32_t PacketOriginalLength;
-    std::uint32_t PacketLoggedLength;
-    std::uint32_t PacketMetaDataLength;
-    std::uint64_t PktGroupId;
-    std::uint16_t PktCount;
-    std::uint16_t AppearanceCount;
-    std::uint16_t DirectionName;
-    std::uint16_t PacketType;
-    std::uint16_t ComponentId;
-    std::uint16_t EdgeId;
-    std::uint16_t FilterId;
-    std::uint32_t DropReason;
-    std::uint32_t DropLocation;
-    std::uint16_t ProcNum;
-    std::uint64_t TimeStamp;
-};
-#pragma pack(pop)
+using PktmonHeader = netevent_pktmon_header_t;
+using Flow = netevent_flow_t;
 static_assert(sizeof(PktmonHeader) == pktmon_header_size);
-
-/// netevent_flow_t (ports and addresses in network order).
-struct Flow {
-    std::uint8_t family;
-    std::uint8_t protocol;
-    std::uint8_t old_state;
-    std::uint8_t new_state;
-    std::uint16_t source_port;
-    std::uint16_t destination_port;
-    std::uint32_t process_id;
-    std::uint8_t source_address[16];
-    std::uint8_t destination_address[16];
-};
 static_assert(sizeof(Flow) == 44);
 
 /// One event as a program copied it: the whole buffer from data_meta (event_data_start) to data_end.
