@@ -24,61 +24,6 @@ std::string bpf_object_path(const std::string &name)
     return std::string(BIND_TEST_BPF_DIR) + "/" + name + ".o";
 }
 
-std::string to_string(Family family)
-{
-    return family == Family::v4 ? "IPv4" : "IPv6";
-}
-
-std::string to_string(Protocol protocol)
-{
-    return protocol == Protocol::tcp ? "TCP" : "UDP";
-}
-
-Socket::Socket(Family family, Protocol protocol)
-    : family_(family), fd_(::socket(family == Family::v4 ? AF_INET : AF_INET6,
-                                    (protocol == Protocol::tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0))
-{
-    if (!fd_)
-        throw std::system_error(errno, std::generic_category(), "socket");
-}
-
-int Socket::bind(std::uint16_t port)
-{
-    int result;
-    if (family_ == Family::v4) {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        result = ::bind(fd_.get(), reinterpret_cast<sockaddr *>(&address), sizeof(address));
-    } else {
-        sockaddr_in6 address{};
-        address.sin6_family = AF_INET6;
-        address.sin6_port = htons(port);
-        address.sin6_addr = in6addr_loopback;
-        result = ::bind(fd_.get(), reinterpret_cast<sockaddr *>(&address), sizeof(address));
-    }
-    return result == 0 ? 0 : errno;
-}
-
-std::uint16_t Socket::local_port() const
-{
-    sockaddr_storage address{};
-    socklen_t length = sizeof(address);
-    if (::getsockname(fd_.get(), reinterpret_cast<sockaddr *>(&address), &length) != 0)
-        throw std::system_error(errno, std::generic_category(), "getsockname");
-    return ntohs(address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in *>(&address)->sin_port
-                                              : reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port);
-}
-
-std::uint16_t free_port(Family family, Protocol protocol)
-{
-    Socket socket(family, protocol);
-    if (int err = socket.bind(0); err != 0)
-        throw std::system_error(err, std::generic_category(), "bind to port 0");
-    return socket.local_port();
-}
-
 std::uint16_t Record::family() const
 {
     std::uint16_t value;

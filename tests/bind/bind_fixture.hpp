@@ -9,6 +9,7 @@
 
 #include "support/cgroup.hpp"
 #include "support/kernel_test.hpp"
+#include "support/socket.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/object.hpp"
 #include "winbpf/ring_buffer.hpp"
@@ -26,33 +27,11 @@ namespace bind_test
 /// Path of a test object built from tests/bpf/<name>.c.
 std::string bpf_object_path(const std::string &name);
 
-/// Address families and protocols the tests run over.
-enum class Family { v4, v6 };
-enum class Protocol { tcp, udp };
-std::string to_string(Family family);
-std::string to_string(Protocol protocol);
-
-/// A socket of this process (closed on destruction unless released).
-class Socket
-{
-  public:
-    /// socket(2) for family and protocol; throws std::system_error.
-    Socket(Family family, Protocol protocol);
-    /// bind(2) to the loopback address (127.0.0.1 or ::1) and port (host number; 0: the kernel chooses). 0 or errno.
-    int bind(std::uint16_t port);
-    /// The bound port (getsockname), host number.
-    std::uint16_t local_port() const;
-    /// Closes now.
-    void close() { fd_.reset(); }
-    int fd() const { return fd_.get(); }
-
-  private:
-    Family family_;
-    winbpf::UniqueFd fd_;
-};
-
-/// A port (host number) that is free on loopback for family right now: bound to port 0 and released again.
-std::uint16_t free_port(Family family, Protocol protocol);
+using winbpf::test::Family;
+using winbpf::test::free_port;
+using winbpf::test::Protocol;
+using winbpf::test::Socket;
+using winbpf::test::to_string;
 
 /// One bind_record, decoded.
 struct Record {

@@ -2,6 +2,7 @@
 // End-to-end tests of the built netevent_monitor (root): real drops and TCP flows on loopback, real BPF programs.
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/socket.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -37,55 +38,17 @@ constexpr auto startup_timeout = 60s; // loading runs the verifier
 constexpr auto event_timeout = 10s;
 constexpr auto exit_timeout = 20s;
 
-/// A socket descriptor, closed on destruction.
-class Socket
+using winbpf::test::Family;
+using winbpf::test::loopback_v4;
+using winbpf::test::Protocol;
+using winbpf::test::Socket;
+
+/// Binds socket to 127.0.0.1:0 and returns the port it got.
+std::uint16_t bind_any_port(Socket &socket)
 {
-  public:
-    explicit Socket(int type) : fd_(::socket(AF_INET, type | SOCK_CLOEXEC, 0))
-    {
-        if (fd_ < 0)
-            throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    }
-    Socket(int fd, bool) : fd_(fd) {}
-    Socket(const Socket &) = delete;
-    Socket &operator=(const Socket &) = delete;
-    ~Socket()
-    {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-    int fd() const noexcept { return fd_; }
-
-    /// Binds to 127.0.0.1:port (0: any) and returns the port bound, host order. Throws std::runtime_error.
-    std::uint16_t bind_loopback(std::uint16_t port = 0)
-    {
-        sockaddr_in address = loopback(port);
-        if (::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0)
-            throw std::runtime_error("bind: " + std::string(std::strerror(errno)));
-        socklen_t size = sizeof(address);
-        if (::getsockname(fd_, reinterpret_cast<sockaddr *>(&address), &size) != 0)
-            throw std::runtime_error("getsockname: " + std::string(std::strerror(errno)));
-        return ntohs(address.sin_port);
-    }
-
-    static sockaddr_in loopback(std::uint16_t port)
-    {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        return address;
-    }
-
-  private:
-    int fd_;
-};
-
-/// A loopback UDP port that was free a moment ago: bound by this process, then closed.
-std::uint16_t closed_udp_port()
-{
-    Socket probe(SOCK_DGRAM);
-    return probe.bind_loopback();
+    if (int err = socket.bind(0); err != 0)
+        throw std::runtime_error("bind: " + std::string(std::strerror(err)));
+    return socket.local_port();
 }
 
 std::string hex_of(const std::string &bytes)
@@ -171,11 +134,11 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
     ASSERT_TRUE(monitor.wait_ready());
 
     // 1. A UDP datagram to a loopback port nobody listens on: the kernel drops it with NO_SOCKET.
-    const std::uint16_t closed_port = closed_udp_port();
-    Socket sender(SOCK_DGRAM);
-    const std::uint16_t sender_port = sender.bind_loopback();
+    const std::uint16_t closed_port = winbpf::test::free_port(Family::v4, Protocol::udp);
+    Socket sender(Family::v4, Protocol::udp);
+    const std::uint16_t sender_port = bind_any_port(sender);
     const std::string datagram = "winbpf-netevent-e2e-" + std::to_string(getpid());
-    const sockaddr_in target = Socket::loopback(closed_port);
+    const sockaddr_in target = loopback_v4(closed_port);
     ASSERT_EQ(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),
                        sizeof(target)),
               static_cast<ssize_t>(datagram.size()))
@@ -186,17 +149,17 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
     };
 
     // 2. A TCP connection on loopback: connect, accept, close both.
-    Socket listener(SOCK_STREAM);
-    const std::uint16_t listen_port = listener.bind_loopback();
+    Socket listener(Family::v4, Protocol::tcp);
+    const std::uint16_t listen_port = bind_any_port(listener);
     ASSERT_EQ(::listen(listener.fd(), 1), 0) << std::strerror(errno);
     std::uint16_t client_port = 0;
     {
-        Socket client(SOCK_STREAM);
-        client_port = client.bind_loopback();
-        const sockaddr_in server = Socket::loopback(listen_port);
+        Socket client(Family::v4, Protocol::tcp);
+        client_port = bind_any_port(client);
+        const sockaddr_in server = loopback_v4(listen_port);
         ASSERT_EQ(::connect(client.fd(), reinterpret_cast<const sockaddr *>(&server), sizeof(server)), 0)
             << std::strerror(errno);
-        Socket accepted(::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC), true);
+        Socket accepted(winbpf::UniqueFd(::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC)));
         ASSERT_GE(accepted.fd(), 0) << std::strerror(errno);
     }
     auto client_flow = [&](const char *old_state, const char *new_state) {
@@ -250,21 +213,21 @@ TEST_F(NeteventMonitorE2E, DefaultCaptureIsDropsOnlyAndHumanLines)
 {
     Monitor monitor({});
     ASSERT_TRUE(monitor.wait_ready());
-    const std::uint16_t closed_port = closed_udp_port();
-    Socket sender(SOCK_DGRAM);
-    const std::uint16_t sender_port = sender.bind_loopback();
+    const std::uint16_t closed_port = winbpf::test::free_port(Family::v4, Protocol::udp);
+    Socket sender(Family::v4, Protocol::udp);
+    const std::uint16_t sender_port = bind_any_port(sender);
     const std::string datagram = "\x1b[2Jhuman";
-    const sockaddr_in target = Socket::loopback(closed_port);
+    const sockaddr_in target = loopback_v4(closed_port);
     ASSERT_GT(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),
                        sizeof(target)),
               0);
     // A TCP connection too, which must not show.
-    Socket listener(SOCK_STREAM);
-    const std::uint16_t listen_port = listener.bind_loopback();
+    Socket listener(Family::v4, Protocol::tcp);
+    const std::uint16_t listen_port = bind_any_port(listener);
     ASSERT_EQ(::listen(listener.fd(), 1), 0);
     {
-        Socket client(SOCK_STREAM);
-        const sockaddr_in server = Socket::loopback(listen_port);
+        Socket client(Family::v4, Protocol::tcp);
+        const sockaddr_in server = loopback_v4(listen_port);
         ASSERT_EQ(::connect(client.fd(), reinterpret_cast<const sockaddr *>(&server), sizeof(server)), 0);
     }
     const std::string expected = "Drop: Reason:NO_SOCKET(";

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// Real sockets of the test process on loopback (127.0.0.1, ::1) only.
+#pragma once
+
+#include "winbpf/unique_fd.hpp"
+
+#include <cstdint>
+#include <netinet/in.h>
+#include <string>
+
+namespace winbpf::test
+{
+
+/// Address families and protocols the tests run over.
+enum class Family { v4, v6 };
+enum class Protocol { tcp, udp };
+std::string to_string(Family family);
+std::string to_string(Protocol protocol);
+
+/// A socket of this process (closed on destruction).
+class Socket
+{
+  public:
+    /// socket(2) for family and protocol; throws std::system_error.
+    Socket(Family family, Protocol protocol);
+    /// Takes fd, e.g. from accept4 (family v4).
+    explicit Socket(UniqueFd fd, Family family = Family::v4) : family_(family), fd_(std::move(fd)) {}
+    /// bind(2) to the loopback address (127.0.0.1 or ::1) and port (host number; 0: the kernel chooses). 0 or errno.
+    int bind(std::uint16_t port);
+    /// The bound port (getsockname), host number; throws std::system_error.
+    std::uint16_t local_port() const;
+    /// Closes now.
+    void close() { fd_.reset(); }
+    int fd() const { return fd_.get(); }
+
+  private:
+    Family family_;
+    UniqueFd fd_;
+};
+
+/// 127.0.0.1:port (host number).
+sockaddr_in loopback_v4(std::uint16_t port);
+
+/// A port (host number) that is free on loopback for family right now: bound to port 0 and released again.
+std::uint16_t free_port(Family family, Protocol protocol);
+
+} // namespace winbpf::test
