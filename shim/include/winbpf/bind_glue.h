@@ -42,11 +42,11 @@ _Static_assert(__builtin_offsetof(struct winbpf_bind_ctx, sockaddr_in6) ==
                    __builtin_offsetof(struct winbpf_bind_ctx, md) + sizeof(bind_md_t),
                "WINBPF_BIND_SOCKADDR_IN6 must follow bind_md_t");
 
-/* Reads the UTF-8 file name of the current task's executable into s->text[WINBPF_APP_ID_IN..]; its length, 0 when
+/* Reads the UTF-8 file name of task's executable into s->text[WINBPF_APP_ID_IN..]; its length, 0 when
  * the task has no executable (kernel threads, a process past exit_mm). */
-static __always_inline __u32 winbpf_bind_current_exe_name(struct winbpf_scratch *s)
+static __always_inline __u32 winbpf_bind_exe_name(struct winbpf_scratch *s, struct task_struct *task)
 {
-    struct file *exe = winbpf_task_exe(bpf_get_current_task_btf());
+    struct file *exe = winbpf_task_exe(task);
     if (!exe)
         return 0;
     struct dentry *dentry = exe->f_path.dentry;
@@ -124,6 +124,12 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
         }                                                                                                              \
     } while (0)
 
+/* What a handler's action means on Linux: permit (1) or fail the bind with EPERM (0; DENY and unknown values). */
+static __always_inline int winbpf_bind_allows(bind_action_t action)
+{
+    return action == BIND_PERMIT_SOFT || action == BIND_PERMIT_HARD || action == BIND_REDIRECT;
+}
+
 /* BIND: runs the handler on a bpf_sock_addr and applies its verdict. */
 #define WINBPF_BIND_AT_BIND(handler, ctx, family)                                                                      \
     ({                                                                                                                 \
@@ -135,7 +141,7 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
             WINBPF_BIND_READ_IP(ip, ctx, family, user_ip4, user_ip6);                                                  \
             w.md.process_id = bpf_get_current_pid_tgid() >> 32;                                                        \
             winbpf_bind_set_address(&w, family, ip, (__u16)ctx->user_port);                                            \
-            winbpf_bind_set_app_id(&w, s, winbpf_bind_current_exe_name(s));                                            \
+            winbpf_bind_set_app_id(&w, s, winbpf_bind_exe_name(s, w.hidden.task));                                     \
             bind_action_t action = handler(&w.md);                                                                     \
             if (action == BIND_REDIRECT) {                                                                             \
                 ctx->user_port = *(__u16 *)&w.md.socket_address[2];                                                    \
@@ -148,7 +154,7 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
                     ctx->user_ip4 = *(__u32 *)&w.md.socket_address[4];                                                 \
                 }                                                                                                      \
             }                                                                                                          \
-            verdict = action == BIND_PERMIT_SOFT || action == BIND_PERMIT_HARD || action == BIND_REDIRECT;             \
+            verdict = winbpf_bind_allows(action);                                                                      \
         }                                                                                                              \
         verdict;                                                                                                       \
     })
@@ -165,21 +171,21 @@ static __always_inline void winbpf_bind_set_address(struct winbpf_bind_ctx *w, _
             __u32 tgid = bpf_get_current_pid_tgid() >> 32;                                                             \
             w.md.process_id = tgid;                                                                                    \
             winbpf_bind_set_address(&w, family, ip, bpf_htons((__u16)ctx->src_port));                                  \
-            __u32 len = winbpf_bind_current_exe_name(s);                                                               \
+            __u32 len = winbpf_bind_exe_name(s, w.hidden.task);                                                        \
             struct winbpf_bind_socket *mark =                                                                          \
                 bpf_sk_storage_get(&winbpf_bind_sockets, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);                         \
             if (mark) {                                                                                                \
                 mark->tgid = tgid;                                                                                     \
                 mark->name_len = len;                                                                                  \
-                __builtin_memcpy(mark->sockaddr, w.sockaddr_in6, 28);                                                  \
                 __builtin_memcpy(mark->sockaddr, w.md.socket_address, 16);                                             \
+                __builtin_memcpy(mark->sockaddr + 16, w.sockaddr_in6 + 16, 12); /* IPv6: the rest of SOCKADDR_IN6 */   \
                 mark->sockaddr_length = w.md.socket_address_length;                                                    \
                 if (len)                                                                                               \
                     bpf_probe_read_kernel(mark->name, len &WINBPF_APP_ID_NAME_MAX, s->text + WINBPF_APP_ID_IN);        \
             }                                                                                                          \
             winbpf_bind_set_app_id(&w, s, len);                                                                        \
             bind_action_t action = handler(&w.md);                                                                     \
-            verdict = action == BIND_PERMIT_SOFT || action == BIND_PERMIT_HARD || action == BIND_REDIRECT;             \
+            verdict = winbpf_bind_allows(action);                                                                      \
             if (!verdict && mark)                                                                                      \
                 mark->tgid = 0; /* not bound: no UNBIND */                                                             \
         }                                                                                                              \
