@@ -86,3 +86,30 @@ TEST_F(BindTest, TutorialProgramRunsUnchanged)
 
 } // namespace
 } // namespace bind_test
+
+namespace bind_test
+{
+namespace
+{
+
+// A Windows-style 32-bit length clamp before memcpy (tests/bpf/bind_clamp32.c) loads unchanged and copies the app id.
+TEST_F(BindTest, ThirtyTwoBitClampBeforeMemcpyLoads)
+{
+    winbpf::Object object = winbpf::Object::open_file(bpf_object_path("bind_clamp32"));
+    ASSERT_NO_THROW(object.load());
+    winbpf::Attachment attachment(object, {.cgroup = cgroup->path().string()});
+    Socket socket(Family::v4, Protocol::udp);
+    ASSERT_EQ(socket.bind(0), 0);
+    struct {
+        uint32_t name_size;
+        uint8_t name[64];
+    } entry{};
+    const __u64 pid = static_cast<__u64>(getpid());
+    ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map("app_map")), &pid, &entry), 0);
+    const std::u16string app_id = expected_app_id();
+    EXPECT_EQ(entry.name_size, std::min<std::size_t>(64, app_id.size() * 2));
+    EXPECT_EQ(entry.name[0], static_cast<std::uint8_t>(app_id[0]));
+}
+
+} // namespace
+} // namespace bind_test

@@ -11,6 +11,9 @@
 /* Copy src_size bytes. 0, or -EINVAL when src_size > dst_size (nothing copied), or a read error. */
 static __always_inline int bpf_memcpy_s(void *dst, __u64 dst_size, const void *src, __u64 src_size)
 {
+    /* The compiler may drop this check as implied by the program's own clamp, on another register than the one the
+     * helper gets; the verifier then sees an unbounded size. The barrier keeps the check on the helper's register. */
+    barrier_var(src_size);
     if (src_size > dst_size)
         return -EINVAL;
     if (src_size == 0)
@@ -170,9 +173,14 @@ static __always_inline long bpf_strncat_s(char *dst, __u64 dst_size, const char 
 
 /* Small constant sizes compile to plain loads and stores; everything else goes through the helpers above. */
 #define WINBPF_INLINE_MEM_MAX 128
+/* The destination's size where the compiler knows it (an array, a struct member), else n: then bpf_memcpy_s bounds a
+ * run-time n by a constant the verifier sees, however the program clamped it. */
+#define WINBPF_DST_SIZE(dst, n)                                                                                        \
+    (__builtin_object_size((dst), 1) != (__SIZE_TYPE__)-1 ? __builtin_object_size((dst), 1) : (n))
 #define memcpy(dst, src, n)                                                                                            \
-    (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memcpy((dst), (src), (n))                     \
-                                                             : (bpf_memcpy_s((dst), (n), (src), (n)), (void *)(dst)))
+    (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX                                                           \
+         ? __builtin_memcpy((dst), (src), (n))                                                                         \
+         : (bpf_memcpy_s((dst), WINBPF_DST_SIZE((dst), (n)), (src), (n)), (void *)(dst)))
 #define memset(dst, value, n)                                                                                          \
     (__builtin_constant_p(n) && (n) <= WINBPF_INLINE_MEM_MAX ? __builtin_memset((dst), (value), (n))                   \
                                                              : (bpf_memset((dst), (n), (value)), (void *)(dst)))
