@@ -16,8 +16,6 @@
 #include "ebpf_nethooks.h"
 #include "winbpf/task_strings.h"
 
-#define WINBPF_LINUX_AF_INET 2
-#define WINBPF_LINUX_AF_INET6 10
 #define WINBPF_APP_ID_NAME_MAX 255 /* NAME_MAX: longest executable file name, bytes of UTF-8 */
 #define WINBPF_APP_ID_IN 256       /* text offset the UTF-8 name is read to; UTF-16LE is built in place before it */
 

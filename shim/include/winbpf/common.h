@@ -22,6 +22,11 @@
 #ifndef ERANGE
 #define ERANGE 34
 #endif
+/* Linux's numbers (vmlinux.h has no macros); the Windows ones of the contexts are the hook headers'. */
+#define WINBPF_LINUX_AF_INET 2
+#define WINBPF_LINUX_AF_INET6 10
+#define WINBPF_IPPROTO_TCP 6
+
 #ifndef EFAULT
 #define EFAULT 14
 #endif

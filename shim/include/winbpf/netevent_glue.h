@@ -19,8 +19,6 @@
 _Static_assert(sizeof(netevent_pktmon_header_t) == PKTMON_EVENT_HEADER_LENGTH, "pktmon header is 53 bytes");
 _Static_assert(sizeof(netevent_data_header_t) == 4, "netevent header is 4 bytes");
 
-#define WINBPF_IPPROTO_TCP 6
-#define WINBPF_LINUX_AF_INET6_ 10
 
 /* netevent_event_md_t on the entry program's stack, with the hidden Linux state before it. */
 struct winbpf_netevent_ctx {
@@ -104,7 +102,7 @@ static __always_inline int winbpf_netevent_flow(struct winbpf_scratch *s, const 
     flow->new_state = new_state;
     flow->source_port = bpf_htons(sk->__sk_common.skc_num);
     flow->destination_port = sk->__sk_common.skc_dport;
-    if (sk->__sk_common.skc_family == WINBPF_LINUX_AF_INET6_) {
+    if (sk->__sk_common.skc_family == WINBPF_LINUX_AF_INET6) {
         flow->family = 6;
         __builtin_memcpy(flow->source_address, &sk->__sk_common.skc_v6_rcv_saddr, 16);
         __builtin_memcpy(flow->destination_address, &sk->__sk_common.skc_v6_daddr, 16);
