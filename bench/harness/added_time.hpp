@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The summary lines and verdict of a bench whose target is the wall time a tool adds to one operation (bind_bench,
-// netevent_bench).
+// The summary lines and verdict of a bench whose target is the wall time a tool adds to one operation (the bind and
+// drop workloads).
 #pragma once
 
 #include "report.hpp"

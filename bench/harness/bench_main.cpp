@@ -8,12 +8,17 @@
 #include "options.hpp"
 #include "report.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace winbpf::bench
 {
@@ -50,9 +55,10 @@ class Prepared
     Workload &workload_;
 };
 
-int run(Workload &workload, const Options &options)
+/// Runs one workload and prints its report; returns its exit code (0 or 1) and summaries.
+int run(Workload &workload, const Options &options, Summaries &summaries)
 {
-    const std::string program = workload.program();
+    const std::string program = "winbpf_bench " + workload.name();
     const InterruptGuard interrupt;
     warn_if_busy(program);
     const BpfStatsEnabled stats; // for the whole run, so every mode pays the same accounting overhead
@@ -82,39 +88,111 @@ int run(Workload &workload, const Options &options)
     }
     if (tools > 0)
         report.add(options.rounds - 1, measure(setup, bare_mode, options.count));
-    return report.print(stdout) ? 0 : 1;
+    const bool clean = report.print(stdout);
+    summaries = report.summarize();
+    return clean ? 0 : 1;
+}
+
+/// Messages about what a workload needs and does not have (its tools, its generator).
+std::vector<std::string> missing_programs(Workload &workload, const Options &options)
+{
+    std::vector<std::string> missing = workload.check(options);
+    if (access(options.generator.c_str(), X_OK) != 0)
+        missing.insert(missing.begin(), options.generator + " is not executable (build winbpf_bench, or set "
+                                                            "--generator PATH)");
+    return missing;
 }
 
 } // namespace
 
-int bench_main(int argc, char **argv, Workload &workload)
+int bench_main(int argc, char **argv, std::span<Workload *const> workloads)
 {
-    Options options;
-    if (const auto exit_code = parse_options(argc, argv, workload, options))
-        return *exit_code;
-    const std::string program = workload.program();
-    if (geteuid() != 0) {
-        std::fprintf(stderr, "%s: must run as root (bpf_stats, BPF program ids, the tools themselves)\n",
-                     program.c_str());
-        return 1;
+    CLI::App app{"Runs winbpf's benchmark workloads bare and with each tool, interleaved, and prints medians with "
+                 "confidence intervals. Without a workload: every workload with its defaults and one overview table "
+                 "at the end. Needs root. See bench/README.md."};
+    app.name("winbpf_bench");
+    app.require_subcommand(0, 1);
+    std::vector<Options> options(workloads.size());
+    std::vector<CLI::App *> commands;
+    for (std::size_t i = 0; i < workloads.size(); ++i) {
+        CLI::App *command = app.add_subcommand(workloads[i]->name(), workloads[i]->description());
+        add_options(*command, *workloads[i], options[i]);
+        commands.push_back(command);
     }
-    std::vector<std::string> missing = workload.check(options);
-    if (access(options.generator.c_str(), X_OK) != 0)
-        missing.insert(missing.begin(), options.generator + " is not executable (build it with " + program +
-                                            ", or set --generator PATH)");
-    for (const std::string &message : missing)
-        std::fprintf(stderr, "%s: %s\n", program.c_str(), message.c_str());
-    if (!missing.empty())
-        return 1;
+    std::optional<unsigned> rounds;
+    double scale = 1.0;
+    app.add_option("--rounds", rounds, "Every workload (none named): rounds instead of each one's default")
+        ->check(CLI::Range(1u, 1000u));
+    app.add_option("--scale", scale, "Every workload (none named): operations per measurement times this")
+        ->check(CLI::Range(0.001, 100.0))
+        ->capture_default_str();
     try {
-        return run(workload, options);
-    } catch (const Interrupted &) {
-        std::fprintf(stderr, "%s: interrupted\n", program.c_str());
-        return 130;
-    } catch (const std::exception &error) {
-        std::fprintf(stderr, "%s: %s\n", program.c_str(), error.what());
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &help) {
+        return app.exit(help);
+    } catch (const CLI::ParseError &error) {
+        std::fprintf(stderr, "winbpf_bench: %s\n", error.what());
+        std::fprintf(stderr, "usage: winbpf_bench [--rounds R] [--scale F] | winbpf_bench {");
+        for (std::size_t i = 0; i < workloads.size(); ++i)
+            std::fprintf(stderr, "%s%s", i ? "|" : "", workloads[i]->name().c_str());
+        std::fprintf(stderr, "} [options]; --help for more\n");
+        return 2;
     }
-    return 1;
+    std::vector<std::size_t> selected;
+    for (std::size_t i = 0; i < workloads.size(); ++i)
+        if (commands[i]->parsed())
+            selected.push_back(i);
+    const bool every = selected.empty();
+    if (every)
+        for (std::size_t i = 0; i < workloads.size(); ++i) {
+            selected.push_back(i);
+            if (rounds)
+                options[i].rounds = *rounds;
+            options[i].count = std::max(1u, static_cast<unsigned>(options[i].count * scale));
+        }
+    else if (rounds || scale != 1.0) {
+        std::fputs("winbpf_bench: --rounds and --scale before a workload's name apply to every workload; give the "
+                   "workload's own -n and --rounds after its name\n",
+                   stderr);
+        return 2;
+    }
+
+    if (geteuid() != 0) {
+        std::fputs("winbpf_bench: must run as root (bpf_stats, BPF program ids, the tools themselves)\n", stderr);
+        return 1;
+    }
+    bool ready = true;
+    for (const std::size_t i : selected) {
+        finish_options(options[i]);
+        for (const std::string &message : missing_programs(*workloads[i], options[i])) {
+            std::fprintf(stderr, "winbpf_bench %s: %s\n", workloads[i]->name().c_str(), message.c_str());
+            ready = false;
+        }
+    }
+    if (!ready)
+        return 1;
+
+    int exit_code = 0;
+    std::vector<WorkloadSummary> results;
+    for (const std::size_t i : selected) {
+        Workload &workload = *workloads[i];
+        const std::string program = "winbpf_bench " + workload.name();
+        WorkloadSummary result{workload.name(), workload.unit(), {}};
+        try {
+            exit_code = std::max(exit_code, run(workload, options[i], result.summaries));
+        } catch (const Interrupted &) {
+            std::fprintf(stderr, "%s: interrupted\n", program.c_str());
+            return 130;
+        } catch (const std::exception &error) {
+            std::fprintf(stderr, "%s: %s\n", program.c_str(), error.what());
+            exit_code = 1;
+            continue;
+        }
+        results.push_back(std::move(result));
+    }
+    if (every)
+        print_overview(results, stdout);
+    return exit_code;
 }
 
 } // namespace winbpf::bench

@@ -11,11 +11,11 @@
 namespace winbpf::bench
 {
 
-void MonitorTool::add_options(CLI::App &app, const std::string &bench)
+void MonitorTool::add_options(CLI::App &app)
 {
     path_ = sibling_path(name_);
     const std::map<std::string, bool> formats{{"json", true}, {"human", false}};
-    app.add_option("--monitor", path_, name_ + " binary (default: next to " + bench + ")");
+    app.add_option("--monitor", path_, name_ + " binary (default: next to winbpf_bench)");
     app.add_flag("--no-monitor", skip_, "Skip the " + name_ + " mode (bare runs only)");
     app.add_option("--format", json_, name_ + "'s output: json (--json) or human")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));

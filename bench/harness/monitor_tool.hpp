@@ -12,7 +12,7 @@
 namespace winbpf::bench
 {
 
-/// The monitor called name: --monitor PATH (default: next to the bench), --no-monitor, --format json|human,
+/// The monitor called name: --monitor PATH (default: next to winbpf_bench), --no-monitor, --format json|human,
 /// --drain-ms MS. It is attached once it prints "Press Ctrl-C to stop" and must print "received N, lost M".
 class MonitorTool
 {
@@ -20,8 +20,8 @@ class MonitorTool
     explicit MonitorTool(std::string name) : name_(std::move(name)) {}
 
     const std::string &name() const { return name_; }
-    /// Adds the options above to app (bench: the bench's name, for the help).
-    void add_options(CLI::App &app, const std::string &bench);
+    /// Adds the options above to app.
+    void add_options(CLI::App &app);
     /// A message when the monitor is needed but not executable, else nothing.
     std::vector<std::string> check() const;
     /// The monitor's ToolSpec with argv PATH args... [--json] [--drain-ms MS]; none with --no-monitor.

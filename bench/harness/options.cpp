@@ -20,18 +20,15 @@ std::string sibling_path(const std::string &name)
     return (self.parent_path() / name).string();
 }
 
-std::optional<int> parse_options(int argc, char **argv, Workload &workload, Options &options)
+void add_options(CLI::App &app, Workload &workload, Options &options)
 {
-    CLI::App app{workload.description()};
-    const std::string program = workload.program();
     const std::string unit = workload.unit();
-    app.name(program);
     options.generator = sibling_path(unit + "_generator");
     const std::map<std::string, Sink> sinks{{"pipe", Sink::pipe}, {"null", Sink::null}};
 
     // The workload's options and defaults first (count, rounds, settle time, ...).
     workload.add_options(app, options);
-    unsigned settle_ms = static_cast<unsigned>(options.settle.count());
+    options.settle_ms = static_cast<unsigned>(options.settle.count());
     app.add_option("-n,--" + unit + "s", options.count, unit + "s per measurement")
         ->check(CLI::Range(1u, 10000000u))
         ->capture_default_str();
@@ -39,19 +36,16 @@ std::optional<int> parse_options(int argc, char **argv, Workload &workload, Opti
         ->check(CLI::Range(1u, 1000u))
         ->capture_default_str();
     app.add_option("--generator", options.generator,
-                   unit + "_generator binary: runs the workload (default: next to " + program + ")");
+                   unit + "_generator binary: runs the workload (default: next to winbpf_bench)");
     app.add_option("--sink", options.sink, "Tools' stdout: pipe (drained and counted by the bench) or null")
         ->transform(CLI::CheckedTransformer(sinks, CLI::ignore_case));
-    app.add_option("--settle-ms", settle_ms, "Idle time after each workload before the tools are sampled")
+    app.add_option("--settle-ms", options.settle_ms, "Idle time after each workload before the tools are sampled")
         ->check(CLI::Range(0u, 10000u));
+}
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError &error) {
-        return app.exit(error);
-    }
-    options.settle = std::chrono::milliseconds(settle_ms);
-    return std::nullopt;
+void finish_options(Options &options)
+{
+    options.settle = std::chrono::milliseconds(options.settle_ms);
 }
 
 } // namespace winbpf::bench

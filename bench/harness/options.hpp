@@ -6,6 +6,11 @@
 #include <optional>
 #include <string>
 
+namespace CLI
+{
+class App;
+}
+
 namespace winbpf::bench
 {
 
@@ -26,14 +31,18 @@ struct Options {
     std::chrono::milliseconds settle{
         600}; ///< idle time after a workload before sampling the tool (> 2 drain intervals)
     std::chrono::milliseconds ready_timeout{30000}; ///< longest wait for a tool to attach
+    unsigned settle_ms = 600;                       ///< --settle-ms as parsed, copied into settle
 };
 
 /// The program called name next to this executable (same bin directory), or just name if /proc/self/exe cannot be
 /// read.
 std::string sibling_path(const std::string &name);
 
-/// Parses argv (harness options, then the workload's); prints help or an error and returns the exit code to use
-/// when the program should not run.
-std::optional<int> parse_options(int argc, char **argv, Workload &workload, Options &options);
+/// Sets options to the workload's defaults and adds the harness's options (-n, --rounds, --generator, --sink,
+/// --settle-ms), then the workload's own, to app (winbpf_bench's subcommand for the workload). Call
+/// finish_options() after parsing.
+void add_options(CLI::App &app, Workload &workload, Options &options);
+/// Completes options from what add_options() bound (the settle time).
+void finish_options(Options &options);
 
 } // namespace winbpf::bench

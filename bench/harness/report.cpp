@@ -221,7 +221,7 @@ bool Report::print(std::FILE *out) const
     const std::string per = "/" + unit;
 
     std::fprintf(out, "\n%s: %u rounds x %s, tools' stdout to %s; medians over measurements (min-max)\n",
-                 setup_.workload.program().c_str(), setup_.options.rounds,
+                 ("winbpf_bench " + setup_.workload.name()).c_str(), setup_.options.rounds,
                  setup_.workload.describe(setup_.options).c_str(),
                  setup_.options.sink == Sink::pipe ? "a pipe" : "/dev/null");
     std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", "mode", (unit + "s/s").c_str(),
@@ -254,6 +254,37 @@ bool Report::print(std::FILE *out) const
     if (!clean)
         std::fputs("some measurements had problems (see the PROBLEM lines above)\n", out);
     return clean;
+}
+
+void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out)
+{
+    std::fprintf(out, "\nwinbpf_bench: every workload, each tool against the bare runs next to it; medians\n");
+    std::fprintf(out, "%-9s %-17s %-30s %-30s %-40s %s\n", "workload", "tool", "ratio to bare", "added us/op",
+                 "CPU us/op (BPF + tool)", "lost");
+    for (const WorkloadSummary &result : results)
+        for (const auto &[mode, s] : result.summaries.modes) {
+            if (mode == "bare") // the reference of the others
+                continue;
+            const auto with_ci = [](const std::optional<Spread> &value, const char *format) {
+                if (!value)
+                    return std::string("-");
+                char buffer[32];
+                std::snprintf(buffer, sizeof buffer, format, value->median);
+                return buffer + format_ci(*value, format);
+            };
+            std::string cpu = with_ci(s.cpu_us, "%.2f");
+            if (s.bpf_us && s.tool_us) {
+                char parts[64];
+                std::snprintf(parts, sizeof parts, " = %.2f + %.2f", s.bpf_us->median, s.tool_us->median);
+                cpu += parts;
+            }
+            std::fprintf(out, "%-9s %-17s %-30s %-30s %-40s %s\n", result.name.c_str(), mode.c_str(),
+                         with_ci(s.ratio, "%.3f").c_str(), with_ci(s.added_us, "%.2f").c_str(), cpu.c_str(),
+                         s.lost ? std::to_string(*s.lost).c_str() : "-");
+        }
+    std::fputs("ratio: operations/s over the bare rate; added: wall time per operation over bare; CPU: the tool's "
+               "BPF run time + its own process CPU per operation; lost: events the tool reported lost\n",
+               out);
 }
 
 } // namespace winbpf::bench

@@ -68,12 +68,23 @@ class Report
     /// Prints the table, the workload's lines and verdict, and the host steal to out; returns false if a
     /// measurement had a problem.
     bool print(std::FILE *out) const;
-
-  private:
+    /// Every mode's medians over the measurements added so far.
     Summaries summarize() const;
 
+  private:
     const BenchSetup &setup_;
     std::vector<Measurement> entries_;
 };
+
+/// What one workload of a winbpf_bench run gave, for the overview table.
+struct WorkloadSummary {
+    std::string name;    ///< the workload's name, e.g. "exec"
+    std::string unit;    ///< its operation, e.g. "exec"
+    Summaries summaries; ///< bare first
+};
+
+/// Prints one line per tool of every workload: throughput ratio to bare, added wall time per operation, CPU per
+/// operation (BPF run time + tool CPU) and events lost, medians with 95% CIs.
+void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out);
 
 } // namespace winbpf::bench

@@ -35,8 +35,8 @@ class Workload
   public:
     virtual ~Workload() = default;
 
-    /// Program name for messages and the help, e.g. "exec_bench".
-    virtual std::string program() const = 0;
+    /// The workload's name: winbpf_bench's subcommand, and "winbpf_bench <name>" in messages, e.g. "exec".
+    virtual std::string name() const = 0;
     /// One operation of the workload, singular, e.g. "exec" (used in "execs/s", "BPF us/exec").
     virtual std::string unit() const = 0;
     /// The help's description.

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// bind_bench: what bind_monitor adds to a socket + bind + close, with the generator in a cgroup of the bench's own
-// and bind_monitor attached to that cgroup only; bare and tool runs interleaved. See bench/README.md.
+// The bind workload of winbpf_bench: what bind_monitor adds to a socket + bind + close, with the generator in a cgroup
+// of the bench's own and bind_monitor attached to that cgroup only; bare and tool runs interleaved. See
+// bench/README.md.
 #include "added_time.hpp"
-#include "bench_main.hpp"
 #include "cgroup.hpp"
 #include "monitor_tool.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "workload.hpp"
+#include "workloads.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -28,7 +29,7 @@ constexpr const char *monitor_name = "bind_monitor";
 class BindWorkload final : public Workload
 {
   public:
-    std::string program() const override { return "bind_bench"; }
+    std::string name() const override { return "bind"; }
     std::string unit() const override { return "bind"; }
     std::string description() const override
     {
@@ -41,7 +42,7 @@ class BindWorkload final : public Workload
     {
         options.count = 5000;
         options.rounds = 20;
-        monitor_.add_options(app, program());
+        monitor_.add_options(app);
     }
 
     std::vector<std::string> check(const Options &) override { return monitor_.check(); }
@@ -81,10 +82,10 @@ class BindWorkload final : public Workload
 };
 
 } // namespace
-} // namespace winbpf::bench
 
-int main(int argc, char **argv)
+std::unique_ptr<Workload> make_bind_workload()
 {
-    winbpf::bench::BindWorkload workload;
-    return winbpf::bench::bench_main(argc, argv, workload);
+    return std::make_unique<BindWorkload>();
 }
+
+} // namespace winbpf::bench

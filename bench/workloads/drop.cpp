@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// netevent_bench: what netevent_monitor --capture drop adds to a UDP datagram the kernel drops (sent to a closed
-// port on 127.0.0.1: kfree_skb, reason NO_SOCKET); bare and tool runs interleaved. See bench/README.md.
+// The drop workload of winbpf_bench: what netevent_monitor --capture drop adds to a UDP datagram the kernel drops (sent
+// to a closed port on 127.0.0.1: kfree_skb, reason NO_SOCKET); bare and tool runs interleaved. See bench/README.md.
 #include "added_time.hpp"
-#include "bench_main.hpp"
 #include "monitor_tool.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "workload.hpp"
+#include "workloads.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -25,7 +25,7 @@ constexpr const char *monitor_name = "netevent_monitor";
 class NeteventWorkload final : public Workload
 {
   public:
-    std::string program() const override { return "netevent_bench"; }
+    std::string name() const override { return "drop"; }
     std::string unit() const override { return "datagram"; }
     std::string description() const override
     {
@@ -38,7 +38,7 @@ class NeteventWorkload final : public Workload
     {
         options.count = 5000;
         options.rounds = 20;
-        monitor_.add_options(app, program());
+        monitor_.add_options(app);
         app.add_option("--capture", capture_, "Passed to netevent_monitor as --capture")
             ->check(CLI::IsMember({"all", "flow", "drop", "none"}))
             ->capture_default_str();
@@ -97,10 +97,10 @@ class NeteventWorkload final : public Workload
 };
 
 } // namespace
-} // namespace winbpf::bench
 
-int main(int argc, char **argv)
+std::unique_ptr<Workload> make_drop_workload()
 {
-    winbpf::bench::NeteventWorkload workload;
-    return winbpf::bench::bench_main(argc, argv, workload);
+    return std::make_unique<NeteventWorkload>();
 }
+
+} // namespace winbpf::bench

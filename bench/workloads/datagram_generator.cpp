@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// datagram_generator: the workload netevent_bench measures, in a process of its own. It finds a closed UDP port on
+// datagram_generator: the drop workload of winbpf_bench, in a process of its own. It finds a closed UDP port on
 // 127.0.0.1 (binds a socket to port 0, reads the port, closes the socket), then sends DATAGRAMS datagrams of BYTES
 // bytes (default 64) to it from one unconnected UDP socket: the kernel drops each on receive with reason NO_SOCKET
 // (kfree_skb), within the sendto. It prints "<done> <failures> <elapsed ns>" on stdout, timing the send loop only.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// exec_generator: the workload exec_bench measures, in a process of its own. It runs EXECS fork + execve(PROGRAM) +
+// exec_generator: the exec workload of winbpf_bench, in a process of its own. It runs EXECS fork + execve(PROGRAM) +
 // waitpid cycles, split over PARALLEL workers, and prints "<done> <failures> <elapsed ns>" on stdout.
 //
 // It is a separate, single-threaded program so that every mode forks from the same small address space: forked from
-// exec_bench itself, the workload would fork a process whose pipe-draining threads exist only while a tool runs, and
+// winbpf_bench itself, the workload would fork a process whose pipe-draining threads exist only while a tool runs, and
 // forking a multi-threaded process costs more (with two idle threads, about 14 more page faults and 8% fewer
 // fork+execs per second on the development VM; TLB shoot-downs did not change). That made every tool look about 5%
 // slower than its CPU cost explains.

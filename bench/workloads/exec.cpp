@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// exec_bench: fork+exec throughput and per-exec CPU cost with nothing attached, with process_monitor and with
-// execsnoop, interleaved round by round so system noise hits every mode alike. See bench/README.md.
-#include "bench_main.hpp"
+// The exec workload of winbpf_bench: fork+exec throughput and per-exec CPU cost with nothing attached, with
+// process_monitor and with execsnoop, interleaved round by round so system noise hits every mode alike. See
+// bench/README.md.
 #include "options.hpp"
 #include "report.hpp"
 #include "workload.hpp"
+#include "workloads.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -33,7 +34,7 @@ const char *verdict(bool ok)
 class ExecWorkload final : public Workload
 {
   public:
-    std::string program() const override { return "exec_bench"; }
+    std::string name() const override { return "exec"; }
     std::string unit() const override { return "exec"; }
     std::string description() const override
     {
@@ -46,7 +47,7 @@ class ExecWorkload final : public Workload
         monitor_ = sibling_path("process_monitor");
         app.add_option("--parallel", parallel_, "Concurrent fork+exec workers")->check(CLI::Range(1u, 64u));
         app.add_option("--program", program_, "Program every exec runs")->check(CLI::ExistingFile);
-        app.add_option("--monitor", monitor_, "process_monitor binary (default: next to exec_bench)");
+        app.add_option("--monitor", monitor_, "process_monitor binary (default: next to winbpf_bench)");
         app.add_option("--execsnoop", execsnoop_, "execsnoop binary");
         app.add_flag("--no-monitor", no_monitor_, "Skip the process_monitor mode");
         app.add_flag("--no-execsnoop", no_execsnoop_, "Skip the execsnoop mode");
@@ -148,10 +149,10 @@ class ExecWorkload final : public Workload
 };
 
 } // namespace
-} // namespace winbpf::bench
 
-int main(int argc, char **argv)
+std::unique_ptr<Workload> make_exec_workload()
 {
-    winbpf::bench::ExecWorkload workload;
-    return winbpf::bench::bench_main(argc, argv, workload);
+    return std::make_unique<ExecWorkload>();
 }
+
+} // namespace winbpf::bench

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// bind_generator: the workload bind_bench measures, in a process of its own (which the bench puts in its own
+// bind_generator: the bind workload of winbpf_bench, in a process of its own (which the bench puts in its own
 // cgroup). It runs BINDS socket(AF_INET, SOCK_STREAM) + bind(127.0.0.1:0) + close cycles and prints
 // "<done> <failures> <elapsed ns>" on stdout. Loopback only: the kernel picks a free ephemeral port each time, and
 // a socket that never listened or connected leaves nothing behind on close.

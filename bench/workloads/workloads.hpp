@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// The workloads winbpf_bench runs: one file each (exec.cpp, bind.cpp, drop.cpp) plus its generator program.
+#pragma once
+
+#include "workload.hpp"
+
+#include <memory>
+
+namespace winbpf::bench
+{
+
+/// fork + execve("/bin/true") + waitpid (exec_generator), bare, with process_monitor and with execsnoop.
+std::unique_ptr<Workload> make_exec_workload();
+/// socket + bind(127.0.0.1:0) + close in a cgroup of the bench's own (bind_generator), bare and with bind_monitor.
+std::unique_ptr<Workload> make_bind_workload();
+/// UDP datagrams to a closed port on 127.0.0.1, dropped by the kernel (datagram_generator), bare and with
+/// netevent_monitor --capture drop.
+std::unique_ptr<Workload> make_drop_workload();
+
+} // namespace winbpf::bench
