@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // winbpf_bench: every workload of bench/ (exec, bind, drop), bare and with each tool, interleaved; see bench/README.md.
-#include "bench_main.hpp"
+#include "runner.hpp"
 #include "workloads.hpp"
 
 int main(int argc, char **argv)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "monitor_tool.hpp"
 
-#include "options.hpp"
+#include "runner.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Aggregates the measurements of all rounds into the summary table; the workload adds its verdict.
+// The statistics and the tables: per-measurement lines, medians with confidence intervals, each workload's table and
+// its "added time" lines and verdict, and the overview of every workload.
 #pragma once
 
-#include "mode_runner.hpp"
+#include "measurement.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -86,5 +87,14 @@ struct WorkloadSummary {
 /// Prints one line per tool of every workload: throughput ratio to bare, added wall time per operation, CPU per
 /// operation (BPF run time + tool CPU) and events lost, medians with 95% CIs.
 void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out);
+
+/// Prints "time per <unit>: bare ..., with <tool> ..." and "<tool>: added ... per <unit>, time ratio ...; BPF run
+/// time ... per <unit> (... runs per <unit>); tool CPU ... per <unit>", medians with 95% CIs.
+void print_added_time_lines(const Summaries &summaries, std::string_view tool, std::string_view unit, std::FILE *out);
+
+/// Prints "target: added time per <unit> <= <target> us PASS|FAIL (median ...)" and whether the 95% CI of the
+/// median lies below the target, above it, or contains it (the run cannot decide). Nothing without tool figures.
+void print_added_time_verdict(const Summaries &summaries, std::string_view tool, std::string_view unit,
+                              double target_us, std::FILE *out);
 
 } // namespace winbpf::bench

@@ -2,11 +2,10 @@
 // The bind workload of winbpf_bench: what bind_monitor adds to a socket + bind + close, with the generator in a cgroup
 // of the bench's own and bind_monitor attached to that cgroup only; bare and tool runs interleaved. See
 // bench/README.md.
-#include "added_time.hpp"
-#include "cgroup.hpp"
+#include "kernel.hpp"
 #include "monitor_tool.hpp"
-#include "options.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "workload.hpp"
 #include "workloads.hpp"
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The drop workload of winbpf_bench: what netevent_monitor --capture drop adds to a UDP datagram the kernel drops (sent
 // to a closed port on 127.0.0.1: kfree_skb, reason NO_SOCKET); bare and tool runs interleaved. See bench/README.md.
-#include "added_time.hpp"
 #include "monitor_tool.hpp"
-#include "options.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "workload.hpp"
 #include "workloads.hpp"
 

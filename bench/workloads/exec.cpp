@@ -2,8 +2,8 @@
 // The exec workload of winbpf_bench: fork+exec throughput and per-exec CPU cost with nothing attached, with
 // process_monitor and with execsnoop, interleaved round by round so system noise hits every mode alike. See
 // bench/README.md.
-#include "options.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "workload.hpp"
 #include "workloads.hpp"
 

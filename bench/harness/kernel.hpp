@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// BPF run-time statistics (bpf_stats) of a group of programs.
+// What the bench reads from and sets up in the kernel: BPF program ids and run_time_ns / run_cnt (bpf_stats),
+// CPU ticks and host steal (/proc/stat), and a cgroup-v2 directory of its own.
 #pragma once
 
 #include "winbpf/unique_fd.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -68,5 +70,39 @@ std::set<std::uint32_t> all_program_ids();
 
 /// Number of BPF links in the system.
 std::size_t count_links();
+
+/// All-CPU tick counters of /proc/stat's "cpu" line (USER_HZ ticks).
+struct CpuTicks {
+    std::uint64_t total = 0; ///< every column summed
+    std::uint64_t steal = 0; ///< the steal column
+    std::uint64_t idle = 0;  ///< the idle and iowait columns
+};
+
+/// Reads /proc/stat; nullopt when it cannot be read or parsed.
+std::optional<CpuTicks> read_cpu_ticks();
+
+/// Steal as a percentage of all CPU ticks between two readings; nullopt when either is missing or no tick passed.
+std::optional<double> steal_percent(const std::optional<CpuTicks> &before, const std::optional<CpuTicks> &after);
+
+/// Creates <cgroup-v2 mount>/<prefix>.<pid> on construction (after removing leftovers of dead benches with the same
+/// prefix) and removes it on destruction, killing what still runs in it. Throws std::system_error (or
+/// winbpf::Error when cgroup v2 is not mounted) if it cannot be created.
+class ChildCgroup
+{
+  public:
+    explicit ChildCgroup(const std::string &prefix);
+    ChildCgroup(const ChildCgroup &) = delete;
+    ChildCgroup &operator=(const ChildCgroup &) = delete;
+    ~ChildCgroup();
+
+    /// The directory.
+    const std::string &path() const noexcept { return path_; }
+    /// Its cgroup.procs, open for writing: a process writing "0" to it moves itself into the cgroup.
+    int procs_fd() const noexcept { return procs_.get(); }
+
+  private:
+    std::string path_;
+    UniqueFd procs_;
+};
 
 } // namespace winbpf::bench

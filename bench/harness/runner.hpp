@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Command line shared by every benchmark of the harness; a workload adds its own options (Workload::add_options).
+// The whole run, shared by every workload: winbpf_bench's command line (a subcommand per workload), checks, warm-up,
+// interleaved rounds, reports and the overview.
 #pragma once
+
+#include "workload.hpp"
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace CLI
@@ -44,5 +48,13 @@ std::string sibling_path(const std::string &name);
 void add_options(CLI::App &app, Workload &workload, Options &options);
 /// Completes options from what add_options() bound (the settle time).
 void finish_options(Options &options);
+
+/// winbpf_bench's main: `winbpf_bench [--rounds R] [--scale F]` runs every workload, `winbpf_bench NAME [options]`
+/// one of them (NAME is Workload::name()). Each workload runs bare and with each of its tools, interleaved round by
+/// round (bare, tool A, bare, tool B, ..., bare; the tools' order rotates) so that system noise hits every mode
+/// alike, and prints its report; with more than one workload an overview table of every tool follows. Returns the
+/// process exit code: 0, 1 on failure or when a measurement had a problem, 2 on a usage error, 130 when
+/// interrupted.
+int bench_main(int argc, char **argv, std::span<Workload *const> workloads);
 
 } // namespace winbpf::bench

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// One measurement: the workload with nothing or one tool attached.
+// One measurement: the workload's generator run bare or while one tool is attached, with the tool's BPF run time,
+// CPU time, events, lines and losses.
 #pragma once
 
-#include "bpf_programs.hpp"
-#include "generator.hpp"
-#include "options.hpp"
+#include "kernel.hpp"
+#include "runner.hpp"
 #include "workload.hpp"
 
 #include <chrono>
@@ -16,6 +16,19 @@
 
 namespace winbpf::bench
 {
+
+/// Outcome of one workload run.
+struct WorkloadResult {
+    unsigned done = 0;                   ///< operations completed
+    unsigned failures = 0;               ///< operations that failed, plus those the generator never made
+    std::chrono::nanoseconds elapsed{};  ///< wall time of the generator's loop, measured by the generator
+    std::optional<double> steal_percent; ///< host steal time during the run, % of all CPU time (/proc/stat)
+};
+
+/// Runs the generator argv (argv[0] a path) for count operations and waits for it; with cgroup_procs >= 0 (an open
+/// cgroup.procs), the generator is moved into that cgroup before it execs. Throws Interrupted when the bench is
+/// interrupted (the generator is killed), std::runtime_error when the generator fails or prints no counts.
+WorkloadResult run_generator(const std::vector<std::string> &argv, unsigned count, int cgroup_procs = -1);
 
 /// Index of what is attached while the workload runs: 0 nothing (bare), i + 1 the tool tools[i].
 using Mode = std::size_t;
