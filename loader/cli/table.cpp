@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#include "table.hpp"
+
+#include <algorithm>
+
+namespace winbpf::cli
+{
+
+void Table::print(std::ostream &out) const
+{
+    std::vector<std::size_t> width;
+    for (const Column &c : columns_)
+        width.push_back(c.title.size());
+    for (const auto &row : rows_)
+        for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
+            width[i] = std::max(width[i], row[i].size());
+    auto line = [&](const std::vector<std::string> &cells) {
+        std::string text;
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            const std::string cell = i < cells.size() ? cells[i] : "";
+            const std::string pad(width[i] - std::min(width[i], cell.size()), ' ');
+            const bool last = i + 1 == columns_.size();
+            text += columns_[i].right ? pad + cell : cell + (last ? "" : pad);
+            if (!last)
+                text += "  ";
+        }
+        out << text << "\n";
+    };
+    std::vector<std::string> titles, rules;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+        titles.push_back(columns_[i].title);
+        rules.emplace_back(width[i], '=');
+    }
+    out << "\n";
+    line(titles);
+    line(rules);
+    for (const auto &row : rows_)
+        line(row);
+}
+
+} // namespace winbpf::cli
