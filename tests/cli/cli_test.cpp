@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -75,7 +76,8 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
     };
     for (const Case &c : {
              Case{{}, "A subcommand is required", "usage: winbpf add|delete|show|pin|unpin"},
-             Case{{"frobnicate"}, "unknown verb 'frobnicate' (expected add, delete, show, pin, unpin)",
+             Case{{"frobnicate"},
+                  "unknown verb 'frobnicate' (expected add, delete, show, pin, unpin)",
                   "usage: winbpf add|delete|show|pin|unpin"},
              Case{{"show", "program"}, "unknown verb 'program' (expected programs, maps", "usage: winbpf show "},
              Case{{"delete", "program", "abc"}, "abc", "usage: winbpf delete program ID"},
@@ -204,7 +206,8 @@ TEST_F(Cli, ShowDisassemblyAnnotatesTheHandlersSource)
     EXPECT_THAT(result.out, HasSubstr("Program DropPacket__winbpf_xdp_xdp (section xdp, DropPacket, xdp hook)"));
     // The user's handler, not only the generated entry code.
     EXPECT_TRUE(std::regex_search(
-        result.out, std::regex(R"(\n; +if \(ntohs\(udp_header->length\) <= sizeof\(UDP_HEADER\)\) \{ @ droppacket\.c:\d+\n)")))
+        result.out,
+        std::regex(R"(\n; +if \(ntohs\(udp_header->length\) <= sizeof\(UDP_HEADER\)\) \{ @ droppacket\.c:\d+\n)")))
         << result.out;
     EXPECT_THAT(result.out, HasSubstr("WINBPF_XDP_ENTRY(DropPacket) @ droppacket.o.glue.c:"));
     EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(\n +0: r\d = )"))) << result.out;
@@ -302,12 +305,29 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
     // show map: typed by BTF.
     auto map = winbpf_run({"show", "map", std::to_string(dropped_map)});
     ASSERT_EQ(map.exit_code(), 0) << map.err;
-    EXPECT_THAT(map.out, HasSubstr("(array), key 4 bytes, value 8 bytes, max entries 1\n1 entry\nkey: (uint32_t)0  value: (uint64_t)3\n"));
+    EXPECT_THAT(
+        map.out,
+        HasSubstr(
+            "(array), key 4 bytes, value 8 bytes, max entries 1\n1 entry\nkey: (uint32_t)0  value: (uint64_t)3\n"));
     nlohmann::json entries = json_of({"show", "map", std::to_string(dropped_map), "--json"});
     ASSERT_EQ(entries["entries"].size(), 1u);
     EXPECT_EQ(entries["entries"][0]["key"], "(uint32_t)0");
     EXPECT_EQ(entries["entries"][0]["values"][0]["value"], "(uint64_t)3");
     EXPECT_EQ(entries["entries"][0]["values"][0]["bytes"], "03 00 00 00 00 00 00 00");
+    // --watch refreshes: more drops show up in a later snapshot.
+    auto watch = winbpf::test::Child::spawn({cli, "show", "map", std::to_string(dropped_map), "--watch", "0.2"},
+                                            winbpf::test::Output::capture);
+    EXPECT_TRUE(watch.read_until([&] { return watch.out().find("value: (uint64_t)3\n") != std::string::npos; },
+                                 std::chrono::seconds(10)))
+        << watch.out();
+    for (int i = 0; i < 2; ++i)
+        winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::bound_port(receiver.get()), 0);
+    EXPECT_TRUE(watch.read_until([&] { return watch.out().find("value: (uint64_t)5\n") != std::string::npos; },
+                                 std::chrono::seconds(10)))
+        << watch.out();
+    watch.signal(SIGINT);
+    EXPECT_TRUE(watch.wait(std::chrono::seconds(10)).has_value());
+
     auto scratch = winbpf_run({"show", "map", "no_such_map"});
     EXPECT_EQ(scratch.exit_code(), 1);
     EXPECT_THAT(scratch.err, HasSubstr("no map named 'no_such_map'"));
@@ -341,6 +361,38 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
     ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
     EXPECT_TRUE(json_of({"show", "programs", "type=xdp", "--json"}).empty());
     EXPECT_TRUE(winbpf::test::wait_until_freed({id}, std::chrono::seconds(5)));
+}
+
+// pinpath= (netsh's pinned=first): the program is also pinned there and stays loaded after delete program, detached,
+// until that pin goes.
+TEST_F(Cli, PinpathKeepsTheProgramPinned)
+{
+    winbpf::test::VethPair pair;
+    using Side = winbpf::test::VethPair;
+    const std::string pin_path = "/sys/fs/bpf/winbpf-cli-pinpath-" + std::to_string(::getpid());
+    auto added = run({"/usr/bin/nsenter", "--net=" + pair.netns_path(Side::b), cli, "add", "program", DROPPACKET_OBJECT,
+                      "interface=" + pair.interface(Side::b), "pinpath=" + pin_path});
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(added.out, m, std::regex(R"(Loaded with ID (\d+))"))) << added.out;
+    const std::string id = m[1];
+    bool pinned = false;
+    for (const auto &pin : json_of({"show", "pins", "--json"}))
+        pinned = pinned ||
+                 (pin["path"] == pin_path && pin["kind"] == "program" && std::to_string(pin["id"].get<int>()) == id);
+    EXPECT_TRUE(pinned);
+
+    auto deleted = winbpf_run({"delete", "program", id});
+    EXPECT_EQ(deleted.exit_code(), 0) << deleted.err;
+    EXPECT_TRUE(winbpf::test::bpftool_program_ids().count(static_cast<std::uint32_t>(std::stoul(id))));
+    bool linked = false;
+    for (const auto &link : json_of({"show", "links", "--json"}))
+        linked = linked || std::to_string(link["program_id"].get<int>()) == id;
+    EXPECT_FALSE(linked) << "detached by delete program";
+
+    auto unpinned = winbpf_run({"unpin", "program", id, pin_path});
+    EXPECT_EQ(unpinned.exit_code(), 0) << unpinned.err;
+    EXPECT_TRUE(winbpf::test::wait_until_freed({static_cast<std::uint32_t>(std::stoul(id))}, std::chrono::seconds(5)));
 }
 
 // bind_monitor's process_map: struct fields by name through btf_dump, and the UTF-16LE app id as text.
