@@ -14,6 +14,9 @@
 
 #include <gtest/gtest.h>
 
+#include "xdp_actions.h"
+
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <regex>
@@ -132,6 +135,42 @@ TEST_F(Xdp, IgnoresOtherInterfaces)
     send_datagram(sender.get(), "127.0.0.1", winbpf::test::bound_port(receiver.get()), 0);
     EXPECT_EQ(receive_datagram(receiver.get(), 5000), 0);
     EXPECT_EQ(dropped(attached.object), 0u);
+}
+
+// CONTRACT §6: Windows numbers the actions differently; the glue keeps what the program meant (BPF_PROG_TEST_RUN of
+// the entry program on an IPv6/UDP packet).
+TEST_F(Xdp, WindowsActionsKeepTheirIntent)
+{
+    winbpf::Object object = winbpf::Object::open_file(XDP_ACTIONS_OBJECT);
+    object.load();
+    ASSERT_EQ(object.hooks().size(), 1u);
+    const int program = bpf_program__fd(object.hooks()[0].entries[0]);
+    std::uint8_t packet[14 + 40 + 8] = {};
+    packet[12] = 0x86; // EtherType IPv6
+    packet[13] = 0xdd;
+    packet[14] = 0x60;   // version 6
+    packet[14 + 6] = 17; // next header UDP
+    packet[14 + 5] = 8;  // payload length
+    struct Case {
+        std::uint32_t windows;
+        int linux_action;
+    };
+    for (const Case c :
+         {Case{1, XDP_PASS}, Case{2, XDP_DROP}, Case{3, XDP_TX}, Case{0, XDP_ABORTED}, Case{7, XDP_ABORTED}}) {
+        std::uint32_t key = 0;
+        ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(object.map("action_map")), &key, &c.windows, BPF_ANY), 0);
+        std::uint8_t out[sizeof(packet) + 256];
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = packet, .data_out = out, .data_size_in = sizeof(packet),
+                    .data_size_out = sizeof(out), .repeat = 1);
+        ASSERT_EQ(bpf_prog_test_run_opts(program, &opts), 0) << std::strerror(errno);
+        EXPECT_EQ(static_cast<int>(opts.retval), c.linux_action) << "Windows action " << c.windows;
+    }
+    xdp_seen seen{};
+    std::uint32_t key = 0;
+    ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map("seen_map")), &key, &seen), 0);
+    EXPECT_EQ(seen.length, sizeof(packet));
+    EXPECT_EQ(seen.ethernet_type, 0x86dd);
+    EXPECT_EQ(seen.next_header, 17);
 }
 
 TEST_F(Xdp, InterfaceErrors)
