@@ -90,8 +90,11 @@ std::vector<bpf_program *> selected(const Object &object, const Selection &selec
 {
     std::vector<bpf_program *> programs;
     bpf_program *program;
-    bpf_object__for_each_program(program, object.raw()) if (bpf_program__autoload(program) &&
-                                                            selection.selects(program)) programs.push_back(program);
+    bpf_object__for_each_program(program, object.raw())
+    {
+        if (bpf_program__autoload(program) && selection.selects(program))
+            programs.push_back(program);
+    }
     return programs;
 }
 
@@ -280,7 +283,8 @@ void show_disassembly(const std::string &file, const std::vector<std::string> &p
                 const unsigned line_number = BPF_LINE_INFO_LINE_NUM(l.line_col);
                 source = {{"file", path}, {"line", line_number}, {"text", code}};
                 // A line repeated or without text (compiler-generated code) adds nothing.
-                const std::string annotation = "; " + code + " @ " + file_name + ":" + std::to_string(line_number);
+                const std::string annotation =
+                    "; " + printable(code) + " @ " + printable(file_name) + ":" + std::to_string(line_number);
                 if (!json && line_number != 0 && annotation != last_annotation)
                     std::cout << annotation << "\n";
                 last_annotation = annotation;

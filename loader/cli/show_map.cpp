@@ -3,6 +3,7 @@
 // libbpf's btf_dump (struct fields by name, char arrays as text); byte arrays holding UTF-16LE text (app ids, paths)
 // are also shown as text.
 #include "commands.hpp"
+#include "table.hpp"
 
 #include "winbpf/error.hpp"
 #include "winbpf/inventory.hpp"
@@ -212,10 +213,11 @@ void print_map(int fd, const bpf_map_info &info, bool json)
                 const std::byte *v = value.data() + stride * static_cast<std::size_t>(cpu);
                 std::string text = typed(dump.get(), types.get(), info.btf_value_type_id, v, info.value_size, dumped);
                 values.push_back({{"value", text}, {"bytes", hex(v, info.value_size)}});
-                value_text += is_per_cpu(type) ? "\n    cpu " + std::to_string(cpu) + ": " + text : text;
+                value_text +=
+                    is_per_cpu(type) ? "\n    cpu " + std::to_string(cpu) + ": " + printable(text) : printable(text);
             }
             entries.push_back({{"key", key_text}, {"key_bytes", hex(key.data(), key.size())}, {"values", values}});
-            lines.push_back("key: " + key_text + (is_per_cpu(type) ? "" : "  value: ") + value_text);
+            lines.push_back("key: " + printable(key_text) + (is_per_cpu(type) ? "" : "  value: ") + value_text);
         }
     }
     if (json) {
@@ -230,7 +232,7 @@ void print_map(int fd, const bpf_map_info &info, bool json)
         std::cout << out.dump(2) << "\n";
         return;
     }
-    std::cout << "Map " << info.id << " " << info.name << " (" << (type_name ? type_name : "?") << "), key "
+    std::cout << "Map " << info.id << " " << printable(info.name) << " (" << (type_name ? type_name : "?") << "), key "
               << info.key_size << " bytes, value " << info.value_size << " bytes, max entries " << info.max_entries
               << "\n";
     if (!is_listable(type)) {

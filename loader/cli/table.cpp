@@ -6,12 +6,37 @@
 namespace winbpf::cli
 {
 
+std::string printable(std::string_view text)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            out += "\\x";
+            out += digits[byte >> 4];
+            out += digits[byte & 15];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 void Table::print(std::ostream &out) const
 {
     std::vector<std::size_t> width;
     for (const Column &c : columns_)
         width.push_back(c.title.size());
-    for (const auto &row : rows_)
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &row : rows_) {
+        std::vector<std::string> cells;
+        for (const std::string &cell : row)
+            cells.push_back(printable(cell));
+        rows.push_back(std::move(cells));
+    }
+    for (const auto &row : rows)
         for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
             width[i] = std::max(width[i], row[i].size());
     auto line = [&](const std::vector<std::string> &cells) {
@@ -34,7 +59,7 @@ void Table::print(std::ostream &out) const
     out << "\n";
     line(titles);
     line(rules);
-    for (const auto &row : rows_)
+    for (const auto &row : rows)
         line(row);
 }
 

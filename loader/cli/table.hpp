@@ -4,10 +4,15 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace winbpf::cli
 {
+
+/// text with control characters (and DEL) written as \xNN, so names from the kernel, bpffs or an object file cannot
+/// move the cursor or clear a terminal; other bytes (UTF-8) pass unchanged.
+std::string printable(std::string_view text);
 
 class Table
 {
@@ -19,7 +24,8 @@ class Table
     explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
     /// Adds a row with one cell per column.
     void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-    /// Prints an empty line, the titles, the underline and the rows; the last column is not padded.
+    /// Prints an empty line, the titles, the underline and the rows (cells through printable()); the last column is not
+    /// padded.
     void print(std::ostream &out) const;
 
   private:

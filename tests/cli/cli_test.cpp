@@ -353,6 +353,18 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
     auto unpinned = winbpf_run({"unpin", "map", std::to_string(dropped_map), pin_path});
     EXPECT_EQ(unpinned.exit_code(), 0) << unpinned.err;
     EXPECT_FALSE(fs::exists(pin_path));
+
+    // A hostile pin name (a terminal escape) is shown escaped in tables, and exactly in JSON.
+    const std::string hostile = pin_path + "-\x1b[2J";
+    ASSERT_EQ(winbpf_run({"pin", "map", std::to_string(dropped_map), hostile}).exit_code(), 0);
+    auto shown = winbpf_run({"show", "pins"});
+    EXPECT_THAT(shown.out, HasSubstr(pin_path + "-\\x1b[2J\n"));
+    EXPECT_THAT(shown.out, Not(HasSubstr("\x1b")));
+    bool exact = false;
+    for (const auto &pin : json_of({"show", "pins", "--json"}))
+        exact = exact || pin["path"] == hostile;
+    EXPECT_TRUE(exact);
+    EXPECT_EQ(winbpf_run({"unpin", "map", std::to_string(dropped_map), hostile}).exit_code(), 0);
     auto unknown = winbpf_run({"pin", "program", "4294967295", pin_path});
     EXPECT_EQ(unknown.exit_code(), 1);
     EXPECT_THAT(unknown.err, HasSubstr("no program with ID 4294967295"));
