@@ -127,12 +127,11 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
         if (level != "verbose")
             continue;
         for (const ProgramInfo *p : w.linux_programs)
-            table.add({"", "", "", "", "",
-                       "  Linux program " + std::to_string(p->id) + ": " + p->function + " (" + p->program_type +
-                           (p->entry.event.empty() ? "" : ", " + p->entry.event) + "), " +
-                           std::to_string(p->verified_insns) + " instructions verified, " +
-                           std::to_string(p->xlated_insns) + " loaded, pins " + std::to_string(p->pins) + ", links " +
-                           std::to_string(p->links)});
+            table.add_detail("Linux program " + std::to_string(p->id) + ": " + p->function + " (" + p->program_type +
+                             (p->entry.event.empty() ? "" : ", " + p->entry.event) + "), " +
+                             std::to_string(p->verified_insns) + " instructions verified, " +
+                             std::to_string(p->xlated_insns) + " loaded, pins " + std::to_string(p->pins) + ", links " +
+                             std::to_string(p->links));
     }
     table.print(std::cout);
 }

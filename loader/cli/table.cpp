@@ -30,9 +30,9 @@ void Table::print(std::ostream &out) const
     for (const Column &c : columns_)
         width.push_back(c.title.size());
     std::vector<std::vector<std::string>> rows;
-    for (const auto &row : rows_) {
+    for (const Row &row : rows_) {
         std::vector<std::string> cells;
-        for (const std::string &cell : row)
+        for (const std::string &cell : row.cells)
             cells.push_back(printable(cell));
         rows.push_back(std::move(cells));
     }
@@ -59,8 +59,14 @@ void Table::print(std::ostream &out) const
     out << "\n";
     line(titles);
     line(rules);
-    for (const auto &row : rows)
-        line(row);
+    std::size_t indent = 0;
+    for (std::size_t i = 0; i + 1 < width.size(); ++i)
+        indent += width[i] + 2;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        line(rows[r]);
+        for (const std::string &detail : rows_[r].details)
+            out << std::string(indent + 2, ' ') << printable(detail) << "\n";
+    }
 }
 
 } // namespace winbpf::cli

@@ -23,14 +23,20 @@ class Table
     };
     explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
     /// Adds a row with one cell per column.
-    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    void add(std::vector<std::string> row) { rows_.push_back({std::move(row), {}}); }
+    /// Adds a line under the last row, indented to its last column (not counted in the column widths).
+    void add_detail(std::string line) { rows_.back().details.push_back(std::move(line)); }
     /// Prints an empty line, the titles, the underline and the rows (cells through printable()); the last column is not
     /// padded.
     void print(std::ostream &out) const;
 
   private:
     std::vector<Column> columns_;
-    std::vector<std::vector<std::string>> rows_;
+    struct Row {
+        std::vector<std::string> cells;
+        std::vector<std::string> details;
+    };
+    std::vector<Row> rows_;
 };
 
 } // namespace winbpf::cli
