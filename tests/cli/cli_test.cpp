@@ -8,12 +8,14 @@
 #include "support/socket.hpp"
 #include "support/temp_dir.hpp"
 
+#include <bpf/libbpf.h>
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 
 namespace
@@ -428,11 +430,22 @@ TEST_F(Cli, ShowMapShowsUtf16AppIdsAsText)
             for (const auto &linux_program : program["linux_programs"])
                 for (std::uint32_t map : linux_program["map_ids"])
                     map_ids.push_back(map);
-    std::uint32_t process_map = 0;
+    std::map<std::string, std::uint32_t> maps; // bind_monitor's maps by name
     for (const auto &map : json_of({"show", "maps", "--json"}))
-        if (map["name"] == "process_map" && std::find(map_ids.begin(), map_ids.end(), map["id"]) != map_ids.end())
-            process_map = map["id"];
+        if (std::find(map_ids.begin(), map_ids.end(), map["id"]) != map_ids.end())
+            maps[map["name"]] = map["id"];
+    const std::uint32_t process_map = maps["process_map"];
     ASSERT_NE(process_map, 0u);
+
+    // A ring buffer has no entries to list; a per-CPU array shows one value per CPU.
+    auto ring = winbpf_run({"show", "map", std::to_string(maps["bind_ringbuf"])});
+    EXPECT_EQ(ring.exit_code(), 0) << ring.err;
+    EXPECT_THAT(ring.out, HasSubstr("A ringbuf map has no entries to list by key."));
+    auto per_cpu = winbpf_run({"show", "map", std::to_string(maps["record_scratch"])});
+    EXPECT_EQ(per_cpu.exit_code(), 0) << per_cpu.err;
+    EXPECT_THAT(per_cpu.out, HasSubstr("(percpu_array)"));
+    EXPECT_THAT(per_cpu.out, HasSubstr("\n    cpu 0: "));
+    EXPECT_THAT(per_cpu.out, HasSubstr("\n    cpu " + std::to_string(libbpf_num_possible_cpus() - 1) + ": "));
     auto shown = winbpf_run({"show", "map", std::to_string(process_map)});
     ASSERT_EQ(shown.exit_code(), 0) << shown.err;
     EXPECT_THAT(shown.out, HasSubstr("(hash), key 8 bytes, value 72 bytes, max entries 16384\n1 entry\n"));
