@@ -31,3 +31,30 @@ typedef enum _xdp_action {
 } xdp_action_t;
 
 typedef xdp_action_t xdp_hook_t(xdp_md_t *context);
+
+/*
+ * bpf_xdp_adjust_head(ctx, delta): moves the start of the packet by delta bytes (positive: drops bytes at the head,
+ * negative: makes room there), as Windows' helper does; 0, or a negative errno when the packet cannot move so far.
+ * ctx's data, data_end and data_meta are refreshed, so the program checks bounds from ctx again as on Windows (the
+ * verifier forgets every earlier packet pointer).
+ */
+/* A packet pointer of Linux's xdp_md (a 32-bit field) as a 64-bit value the compiler cannot narrow again: where a
+ * program merges pointers from before and after bpf_xdp_adjust_head, clang would otherwise merge the 32-bit loads and
+ * zero-extend with shifts, which the verifier refuses on packet pointers. */
+static __always_inline void *winbpf_xdp_pointer(__u32 value)
+{
+    void *pointer = (void *)(long)value;
+    asm volatile("" : "+r"(pointer));
+    return pointer;
+}
+
+static __always_inline long winbpf_xdp_adjust_head(xdp_md_t *ctx, int delta)
+{
+    struct xdp_md *linux_ctx = (struct xdp_md *)WINBPF_HIDDEN(ctx)->linux_ctx;
+    long result = bpf_xdp_adjust_head(linux_ctx, delta);
+    ctx->data = winbpf_xdp_pointer(linux_ctx->data);
+    ctx->data_end = winbpf_xdp_pointer(linux_ctx->data_end);
+    ctx->data_meta = linux_ctx->data_meta;
+    return result;
+}
+#define bpf_xdp_adjust_head(ctx, delta) winbpf_xdp_adjust_head((ctx), (delta))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Windows-style XDP program for the xdp tests: returns the action in action_map[0] (a Windows xdp_action_t value, or
-// any other number), and records what it saw of the packet in seen_map. It includes every network header a Windows
+// Windows-style XDP program for the xdp tests: moves the packet's head by action_map[1] bytes (bpf_xdp_adjust_head),
+// returns the action in action_map[0] (a Windows xdp_action_t value, or any other number), and records what it saw
+// of the packet in seen_map. It includes every network header a Windows
 // XDP program may include, and checks their Windows layouts at compile time.
 #include "bpf_endian.h"
 #include "bpf_helpers.h"
@@ -29,7 +30,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __type(key, uint32_t);
     __type(value, uint32_t);
-    __uint(max_entries, 1);
+    __uint(max_entries, 2);
 } action_map SEC(".maps");
 
 struct {
@@ -42,11 +43,14 @@ struct {
 SEC("xdp")
 int XdpActions(xdp_md_t* ctx)
 {
-    uint32_t key = 0;
+    uint32_t key = 0, adjust_key = 1;
+    int32_t* adjust = bpf_map_lookup_elem(&action_map, &adjust_key);
+    int32_t adjusted = adjust && *adjust ? (int32_t)bpf_xdp_adjust_head(ctx, *adjust) : 0;
     struct xdp_seen* seen = bpf_map_lookup_elem(&seen_map, &key);
     if (seen) {
         seen->length = (uint32_t)((char*)ctx->data_end - (char*)ctx->data);
         seen->ingress_ifindex = ctx->ingress_ifindex;
+        seen->adjust_result = adjusted;
         ETHERNET_HEADER* ethernet = (ETHERNET_HEADER*)ctx->data;
         if ((char*)(ethernet + 1) <= (char*)ctx->data_end)
             seen->ethernet_type = ntohs(ethernet->Type);

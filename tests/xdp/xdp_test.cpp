@@ -173,6 +173,39 @@ TEST_F(Xdp, WindowsActionsKeepTheirIntent)
     EXPECT_EQ(seen.next_header, 17);
 }
 
+// bpf_xdp_adjust_head(ctx, delta) on the Windows context: the packet moves and ctx's data and data_end follow.
+TEST_F(Xdp, AdjustHeadMovesThePacketAndTheContext)
+{
+    winbpf::Object object = winbpf::Object::open_file(XDP_ACTIONS_OBJECT);
+    object.load();
+    const int program = bpf_program__fd(object.hooks()[0].entries[0]);
+    std::uint8_t packet[62] = {};
+    struct Case {
+        std::int32_t delta;
+        std::uint32_t length; // bytes the handler sees afterwards (data_end - data)
+        bool moved;
+    };
+    for (const Case c : {Case{14, 48, true}, Case{-4, 66, true}, Case{1000, 62, false}}) {
+        const std::uint32_t action_key = 0, adjust_key = 1, pass = 1;
+        ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(object.map("action_map")), &action_key, &pass, BPF_ANY), 0);
+        ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(object.map("action_map")), &adjust_key, &c.delta, BPF_ANY), 0);
+        std::uint8_t out[sizeof(packet) + 256];
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = packet, .data_out = out, .data_size_in = sizeof(packet),
+                    .data_size_out = sizeof(out), .repeat = 1);
+        ASSERT_EQ(bpf_prog_test_run_opts(program, &opts), 0) << std::strerror(errno);
+        EXPECT_EQ(static_cast<int>(opts.retval), XDP_PASS);
+        EXPECT_EQ(opts.data_size_out, c.length) << "delta " << c.delta;
+        xdp_seen seen{};
+        std::uint32_t key = 0;
+        ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map("seen_map")), &key, &seen), 0);
+        EXPECT_EQ(seen.length, c.length) << "delta " << c.delta;
+        if (c.moved)
+            EXPECT_EQ(seen.adjust_result, 0);
+        else
+            EXPECT_LT(seen.adjust_result, 0);
+    }
+}
+
 TEST_F(Xdp, InterfaceErrors)
 {
     VethPair pair;

@@ -41,8 +41,8 @@ static __always_inline int winbpf_xdp_linux_action(int action)
         struct winbpf_xdp_ctx w;                                                                                       \
         __builtin_memset(&w, 0, sizeof(w));                                                                            \
         w.hidden.linux_ctx = ctx;                                                                                      \
-        w.md.data = (void *)(long)ctx->data;                                                                           \
-        w.md.data_end = (void *)(long)ctx->data_end;                                                                   \
+        w.md.data = winbpf_xdp_pointer(ctx->data);                                                                     \
+        w.md.data_end = winbpf_xdp_pointer(ctx->data_end);                                                             \
         w.md.data_meta = ctx->data_meta;                                                                               \
         w.md.ingress_ifindex = ctx->ingress_ifindex;                                                                   \
         return winbpf_xdp_linux_action(handler(&w.md));                                                                \
