@@ -14,5 +14,5 @@ struct xdp_seen {
     uint16_t ethernet_type;   /* ETHERNET_HEADER.Type, host order */
     uint8_t next_header;      /* IPV6_HEADER.NextHeader of an IPv6 packet */
     uint8_t reserved;
-    int32_t adjust_result;    /* what bpf_xdp_adjust_head returned (0 when not called) */
+    int32_t adjust_result; /* what bpf_xdp_adjust_head returned (0 when not called) */
 };
