@@ -160,8 +160,11 @@ TEST_F(Xdp, WindowsActionsKeepTheirIntent)
         std::uint32_t key = 0;
         ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(object.map("action_map")), &key, &c.windows, BPF_ANY), 0);
         std::uint8_t out[sizeof(packet) + 256];
+        xdp_md linux_ctx{};
+        linux_ctx.data_end = sizeof(packet);
+        linux_ctx.ingress_ifindex = 1; // loopback
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = packet, .data_out = out, .data_size_in = sizeof(packet),
-                    .data_size_out = sizeof(out), .repeat = 1);
+                    .data_size_out = sizeof(out), .ctx_in = &linux_ctx, .ctx_size_in = sizeof(linux_ctx), .repeat = 1);
         ASSERT_EQ(bpf_prog_test_run_opts(program, &opts), 0) << std::strerror(errno);
         EXPECT_EQ(static_cast<int>(opts.retval), c.linux_action) << "Windows action " << c.windows;
     }
@@ -171,6 +174,7 @@ TEST_F(Xdp, WindowsActionsKeepTheirIntent)
     EXPECT_EQ(seen.length, sizeof(packet));
     EXPECT_EQ(seen.ethernet_type, 0x86dd);
     EXPECT_EQ(seen.next_header, 17);
+    EXPECT_EQ(seen.ingress_ifindex, 1u) << "ingress_ifindex is the Linux ifindex";
 }
 
 // bpf_xdp_adjust_head(ctx, delta) on the Windows context: the packet moves and ctx's data and data_end follow.
