@@ -70,9 +70,8 @@ ID=$(nsenter --net="/run/netns/$DEFENDER" "$WINBPF" add program "$OBJECT" interf
 [ -n "$ID" ] || { echo "droppacket_demo: winbpf add program failed" >&2; exit 1; }
 echo "   winbpf add program droppacket.o interface=$IF_DEFENDER: Loaded with ID $ID"
 phase "2. droppacket attached:"
-# The kernel keeps 15 characters of a map name: dropped_packet_map is "dropped_packet_".
-dropped=$("$WINBPF" show map dropped_packet_ 2>/dev/null | sed -n 's/^key: .*value: (uint64_t)//p')
-echo "   dropped_packet_map (winbpf show map dropped_packet_): ${dropped:-?} datagrams dropped"
+dropped=$("$WINBPF" show map dropped_packet_map 2>/dev/null | sed -n 's/^key: .*value: (uint64_t)//p')
+echo "   winbpf show map dropped_packet_map: ${dropped:-?} datagrams dropped"
 "$WINBPF" delete program "$ID" >/dev/null
 echo "   winbpf delete program $ID"
 ID=

@@ -165,13 +165,15 @@ std::uint32_t resolve_map(const std::string &map)
 {
     if (!map.empty() && map.find_first_not_of("0123456789") == std::string::npos)
         return static_cast<std::uint32_t>(std::stoul(map));
+    // The kernel keeps the first 15 characters of a name (BPF_OBJ_NAME_LEN): dropped_packet_map is dropped_packet_.
+    constexpr std::size_t kept = BPF_OBJ_NAME_LEN - 1;
+    const std::string kernel_name = map.substr(0, kept);
     std::vector<std::uint32_t> ids;
     for (const MapInfo &m : list_maps())
-        if (m.name == map)
+        if (m.name == kernel_name)
             ids.push_back(m.id);
     if (ids.empty())
-        throw Error("no map named '" + map + "' (`winbpf show maps` lists the maps; names have at most 15 characters)",
-                    ENOENT);
+        throw Error("no map named '" + map + "' (`winbpf show maps` lists the maps)", ENOENT);
     if (ids.size() > 1) {
         std::string list;
         for (std::uint32_t id : ids)

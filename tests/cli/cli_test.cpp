@@ -311,6 +311,9 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
         map.out,
         HasSubstr(
             "(array), key 4 bytes, value 8 bytes, max entries 1\n1 entry\nkey: (uint32_t)0  value: (uint64_t)3\n"));
+    // By its name as the program declares it (the kernel keeps 15 characters).
+    auto by_name = winbpf_run({"show", "map", "dropped_packet_map"});
+    EXPECT_EQ(by_name.out, map.out) << by_name.err;
     nlohmann::json entries = json_of({"show", "map", std::to_string(dropped_map), "--json"});
     ASSERT_EQ(entries["entries"].size(), 1u);
     EXPECT_EQ(entries["entries"][0]["key"], "(uint32_t)0");
