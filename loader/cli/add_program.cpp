@@ -20,33 +20,43 @@ namespace winbpf::cli
 
 namespace
 {
-// netsh-style name=value parameters of `add program`.
-AttachOptions parse_parameters(const std::vector<std::string> &parameters)
+// netsh's type=: every handler of the object must be of that hook type; an unknown type is an error.
+void check_type(const Object &object, const std::string &type)
 {
-    AttachOptions options;
-    for (const std::string &parameter : parameters) {
-        auto equals = parameter.find('=');
-        std::string name = parameter.substr(0, equals);
-        if (equals == std::string::npos || equals + 1 == parameter.size())
-            throw Error("parameter '" + parameter + "' has no value (expected name=value, e.g. cgroup=PATH)", EINVAL);
-        if (name == "cgroup")
-            options.cgroup = parameter.substr(equals + 1);
-        else if (name == "capture")
-            options.capture = parameter.substr(equals + 1);
-        else
-            throw Error("unknown parameter '" + name +
-                            "' (add program takes cgroup=PATH and capture=all|flow|drop|none)",
-                        EINVAL);
+    std::string known, present;
+    bool is_known = false;
+    for (const HookType &hook : hook_types()) {
+        known += (known.empty() ? "" : ", ") + hook.name;
+        is_known = is_known || hook.name == type;
     }
-    return options;
+    if (!is_known)
+        throw Error("Program type is invalid. ('" + type + "'; winbpf knows " + known + ")", EINVAL);
+    bool fits = true;
+    for (const HookProgram &hook : object.hooks()) {
+        fits = fits && hook.hook == type;
+        if (present.find(hook.hook) == std::string::npos)
+            present += (present.empty() ? "" : ", ") + hook.hook;
+    }
+    if (!fits)
+        throw Error(object.name() + ": its programs are of type " + present + ", not " + type, EINVAL);
 }
 } // namespace
 
 void add_program(const std::string &file, const std::vector<std::string> &parameters)
 {
-    AttachOptions options = parse_parameters(parameters);
+    auto values = parse_parameters(parameters, {"type", "pinpath", "pinned", "interface", "cgroup", "capture"});
+    AttachOptions options;
+    options.cgroup = values["cgroup"];
+    options.capture = values["capture"];
+    options.interface = values["interface"];
+    std::string pinned = values.count("pinned") ? values["pinned"] : values.count("pinpath") ? "first" : "none";
+    if (pinned != "none" && pinned != "first" && pinned != "all")
+        throw UsageError("pinned=" + pinned + " is invalid (expected none, first or all)");
+    require_bpf_privilege();
     ensure_bpffs();
     Object object = Object::open_file(file);
+    if (values.count("type"))
+        check_type(object, values["type"]);
     object.load();
     Attachment attachment(object, options);
     std::map<const bpf_program *, Link *> link_of;
@@ -80,6 +90,14 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
         for (bpf_program *support : object.support_programs())
             if (bpf_program__autoload(support))
                 pin_program(support, dir);
+        // netsh's pinned=first|all: the handler's primary program also at pinpath (first: that path itself; all: a
+        // file per handler in that directory). Such a pin keeps the program loaded after `delete program`.
+        if (pinned == "all" || (pinned == "first" && ids.empty())) {
+            std::string at = values.count("pinpath") ? values["pinpath"] : "/sys/fs/bpf";
+            if (pinned == "all" || !values.count("pinpath"))
+                at += "/" + hook.handler;
+            pins.pin(bpf_program__fd(primary), at, "program '" + std::string(bpf_program__name(primary)) + "'");
+        }
         ids.push_back(id);
     }
     pins.commit();

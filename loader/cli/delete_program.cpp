@@ -30,16 +30,44 @@ bool program_exists(std::uint32_t id)
     return fd || errno != ENOENT;
 }
 
+// The directory of the added program that id names: its own (the primary program's id), or the one program id is
+// pinned in (any other of its Linux programs). Throws Error when none or several added programs hold it.
+std::string added_program_dir(std::uint32_t id)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(handler_dir(id), ec))
+        return handler_dir(id);
+    std::set<std::string> dirs;
+    if (fs::is_directory(pin_root, ec))
+        for (const PinnedObject &pin : list_pins(pin_root))
+            if (pin.program_id == id)
+                dirs.insert(fs::path(pin.path).parent_path().string());
+    if (dirs.empty())
+        throw Error("no program with ID " + std::to_string(id) +
+                        " was added by winbpf (`winbpf show programs` lists "
+                        "the IDs; nothing under " +
+                        std::string(pin_root) + " pins it)",
+                    ENOENT);
+    if (dirs.size() > 1) {
+        std::string owners;
+        for (const std::string &dir : dirs)
+            owners += (owners.empty() ? "" : ", ") + fs::path(dir).filename().string();
+        throw Error("program " + std::to_string(id) + " is shared by the added programs " + owners +
+                        ": delete one of those IDs",
+                    EINVAL);
+    }
+    return *dirs.begin();
+}
+
 } // namespace
 
 void delete_program(std::uint32_t id)
 {
     namespace fs = std::filesystem;
-    const std::string dir = handler_dir(id);
+    require_bpf_privilege();
+    const std::string dir = added_program_dir(id);
     std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw Error("no program with ID " + std::to_string(id) + " was added by winbpf (" + dir + " does not exist)",
-                    ENOENT);
 
     // What other handlers' directories (or anything else under bpffs) still use stays attached.
     std::vector<PinnedObject> own;
@@ -84,7 +112,7 @@ void delete_program(std::uint32_t id)
         if (program_exists(program))
             std::cerr << "winbpf: warning: program " << program
                       << " is still loaded after unpinning (another process holds it)\n";
-    std::cout << "Deleted ID " << id << "\n";
+    std::cout << "Deleted ID " << fs::path(dir).filename().string() << "\n";
 }
 
 } // namespace winbpf::cli

@@ -1,34 +1,139 @@
 // SPDX-License-Identifier: MIT
-// `winbpf show programs`
+// `winbpf show programs [type=] [level=verbose]`: one row per Windows program, its Linux programs under it.
 #include "commands.hpp"
+#include "table.hpp"
 
+#include "winbpf/hook.hpp"
 #include "winbpf/inventory.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
-#include <iomanip>
 #include <iostream>
+#include <map>
+#include <tuple>
 
 namespace winbpf::cli
 {
 
-void show_programs()
+namespace
 {
-    std::vector<ProgramInfo> programs = list_programs();
-    std::size_t type_width = 4;
-    for (const ProgramInfo &p : programs)
-        type_width = std::max(type_width, p.type.size());
 
-    std::cout << "\n"
-              << std::right << std::setw(7) << "ID"
-              << "  Pins  Links  Mode       " << std::left << std::setw(static_cast<int>(type_width)) << "Type"
-              << "  Name\n";
-    std::cout << "=======  ====  =====  =========  " << std::string(type_width, '=') << "  " << std::string(20, '=')
-              << "\n";
+// One Windows program: a handler's entry programs from one load (same hook, handler and BTF object), with the
+// object's support programs; or one program that is not a winbpf entry.
+struct WindowsProgram {
+    const ProgramInfo *primary = nullptr;
+    std::vector<const ProgramInfo *> linux_programs; ///< Entries by rank, then support programs.
+    std::size_t pins = 0, links = 0;
+    bool jited = true;
+    std::string type, name;
+};
+
+bool is_support_program(const ProgramInfo &p)
+{
+    return p.entry.handler.empty() && p.function.starts_with("winbpf__") && p.btf_id != 0;
+}
+
+std::vector<WindowsProgram> group(const std::vector<ProgramInfo> &programs)
+{
+    std::map<std::tuple<std::string, std::string, std::uint32_t>, WindowsProgram> handlers;
+    std::vector<WindowsProgram> others;
     for (const ProgramInfo &p : programs) {
-        std::cout << std::right << std::setw(7) << p.id << "  " << std::setw(4) << p.pins << "  " << std::setw(5)
-                  << p.links << "  " << std::left << std::setw(9) << (p.jited ? "JIT" : "INTERPRET") << "  "
-                  << std::setw(static_cast<int>(type_width)) << p.type << "  " << p.display_name << "\n";
+        if (p.entry.handler.empty()) {
+            if (!is_support_program(p))
+                others.push_back(WindowsProgram{&p, {&p}, p.pins, p.links, p.jited, p.type, p.display_name});
+            continue;
+        }
+        WindowsProgram &w = handlers[{p.entry.hook, p.entry.handler, p.btf_id}];
+        w.linux_programs.push_back(&p);
+        w.pins += p.pins;
+        w.links += p.links;
+        w.jited = w.jited && p.jited;
+        w.type = p.entry.hook;
+        w.name = p.entry.handler;
     }
+    std::vector<WindowsProgram> rows;
+    for (auto &[key, w] : handlers) {
+        std::stable_sort(w.linux_programs.begin(), w.linux_programs.end(), [](auto *a, auto *b) {
+            return std::pair(entry_rank(a->entry), a->id) < std::pair(entry_rank(b->entry), b->id);
+        });
+        w.primary = w.linux_programs.front();
+        for (const ProgramInfo &p : programs)
+            if (is_support_program(p) && p.btf_id == std::get<2>(key))
+                w.linux_programs.push_back(&p);
+        rows.push_back(std::move(w));
+    }
+    // Support programs whose handlers are gone still show (as themselves).
+    for (const ProgramInfo &p : programs)
+        if (is_support_program(p) && std::none_of(rows.begin(), rows.end(), [&](const WindowsProgram &w) {
+                return std::find(w.linux_programs.begin(), w.linux_programs.end(), &p) != w.linux_programs.end();
+            }))
+            others.push_back(WindowsProgram{&p, {&p}, p.pins, p.links, p.jited, p.type, p.display_name});
+    rows.insert(rows.end(), others.begin(), others.end());
+    std::sort(rows.begin(), rows.end(), [](auto &a, auto &b) { return a.primary->id < b.primary->id; });
+    return rows;
+}
+
+nlohmann::json to_json(const ProgramInfo &p)
+{
+    return {{"id", p.id},
+            {"function", p.function},
+            {"event", p.entry.event},
+            {"program_type", p.program_type},
+            {"pins", p.pins},
+            {"links", p.links},
+            {"mode", p.jited ? "JIT" : "INTERPRET"},
+            {"verified_insns", p.verified_insns},
+            {"xlated_insns", p.xlated_insns},
+            {"btf_id", p.btf_id},
+            {"map_ids", p.map_ids}};
+}
+
+} // namespace
+
+void show_programs(const std::vector<std::string> &parameters, bool json)
+{
+    auto values = parse_parameters(parameters, {"type", "level"});
+    const std::string level = values.count("level") ? values["level"] : "normal";
+    if (level != "normal" && level != "verbose")
+        throw UsageError("level=" + level + " is invalid (expected normal or verbose)");
+    require_bpf_privilege();
+    const std::vector<ProgramInfo> programs = list_programs();
+    std::vector<WindowsProgram> rows = group(programs);
+    if (values.count("type"))
+        std::erase_if(rows, [&](const WindowsProgram &w) { return w.type != values["type"]; });
+
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const WindowsProgram &w : rows) {
+            nlohmann::json linux_programs = nlohmann::json::array();
+            for (const ProgramInfo *p : w.linux_programs)
+                linux_programs.push_back(to_json(*p));
+            out.push_back({{"id", w.primary->id},
+                           {"pins", w.pins},
+                           {"links", w.links},
+                           {"mode", w.jited ? "JIT" : "INTERPRET"},
+                           {"type", w.type},
+                           {"name", w.name},
+                           {"linux_programs", linux_programs}});
+        }
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    Table table({{"ID", true}, {"Pins", true}, {"Links", true}, {"Mode"}, {"Type"}, {"Name"}});
+    for (const WindowsProgram &w : rows) {
+        table.add({std::to_string(w.primary->id), std::to_string(w.pins), std::to_string(w.links),
+                   w.jited ? "JIT" : "INTERPRET", w.type, w.name});
+        if (level != "verbose")
+            continue;
+        for (const ProgramInfo *p : w.linux_programs)
+            table.add_detail("Linux program " + std::to_string(p->id) + ": " + p->function + " (" + p->program_type +
+                             (p->entry.event.empty() ? "" : ", " + p->entry.event) + "), " +
+                             std::to_string(p->verified_insns) + " instructions verified, " +
+                             std::to_string(p->xlated_insns) + " loaded, pins " + std::to_string(p->pins) + ", links " +
+                             std::to_string(p->links));
+    }
+    table.print(std::cout);
 }
 
 } // namespace winbpf::cli

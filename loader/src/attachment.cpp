@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace winbpf
 {
@@ -38,27 +39,36 @@ Link::~Link()
 
 namespace
 {
-// Throws when an option is set that no hook of the object uses.
+// An option set for an object none of whose hooks uses it: netsh's error ("Interface parameter is not allowed for
+// program types that don't support interfaces.") for each option, with the object's hooks.
+struct OptionUse {
+    std::string_view option;  ///< Name in AttachOptions and in `winbpf add program` (name=value).
+    std::string_view subject; ///< Plural of what it names, in netsh's sentence.
+    bool set;
+};
+
 void check_options(const Object &object, const AttachOptions &options)
 {
-    const std::pair<std::string_view, bool> set[] = {{"cgroup", !options.cgroup.empty()},
-                                                     {"capture", !options.capture.empty()}};
-    for (auto [option, present] : set) {
-        if (!present)
+    const OptionUse uses[] = {{"cgroup", "cgroups", !options.cgroup.empty()},
+                              {"capture", "capture types", !options.capture.empty()},
+                              {"interface", "interfaces", !options.interface.empty()}};
+    for (const OptionUse &use : uses) {
+        if (!use.set)
             continue;
         bool used = false;
         for (const HookProgram &hook : object.hooks())
             for (std::string_view name : detail::find_hook_module(hook.hook)->attach_options())
-                used = used || name == option;
+                used = used || name == use.option;
         if (used)
             continue;
         std::string hooks;
         for (const HookProgram &hook : object.hooks())
             if (hooks.find(hook.hook) == std::string::npos)
                 hooks += (hooks.empty() ? "" : ", ") + hook.hook;
-        throw Error(object.name() + ": the " + std::string(option) +
-                        " parameter is not allowed for program types that don't support it (this object's hooks: " +
-                        hooks + ")",
+        std::string name(use.option);
+        name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+        throw Error(name + " parameter is not allowed for program types that don't support " +
+                        std::string(use.subject) + ". (" + object.name() + ": program types " + hooks + ")",
                     EINVAL);
     }
 }

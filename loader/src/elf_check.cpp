@@ -29,6 +29,39 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
         throw Error("'" + name + "' is an ELF file for machine " + std::to_string(machine) +
                         ", not a BPF object (e_machine " + std::to_string(EM_BPF) + "): compile with Makefile.bpf",
                     ENOEXEC);
+
+    // Everything the headers promise must be in the file: a cut-off object (an interrupted copy or download) says so
+    // here instead of as libbpf's "Unknown error 4001".
+    auto read = [&](std::size_t at, std::size_t width) -> std::uint64_t {
+        std::uint64_t value = 0;
+        for (std::size_t i = 0; i < width; ++i) {
+            const std::size_t byte = ident[EI_DATA] == ELFDATA2LSB ? at + i : at + width - 1 - i;
+            value |= static_cast<std::uint64_t>(ident[byte]) << (8 * i);
+        }
+        return value;
+    };
+    const std::uint64_t size = bytes.size();
+    auto truncated = [&](const std::string &what, std::uint64_t end) {
+        return Error("'" + name + "' is a truncated ELF file: " + std::to_string(size) + " bytes, but " + what +
+                         " ends at byte " + std::to_string(end) + " (rebuild or copy the object again)",
+                     ENOEXEC);
+    };
+    const std::uint64_t shoff = read(offsetof(Elf64_Ehdr, e_shoff), 8);
+    const std::uint64_t shentsize = read(offsetof(Elf64_Ehdr, e_shentsize), 2);
+    const std::uint64_t shnum = read(offsetof(Elf64_Ehdr, e_shnum), 2);
+    if (shentsize != 0 && shentsize < sizeof(Elf64_Shdr))
+        throw Error("'" + name + "' is a malformed ELF file (section header size " + std::to_string(shentsize) + ")",
+                    ENOEXEC);
+    if (shoff > size || shnum * shentsize > size - shoff)
+        throw truncated("its section header table", shoff + shnum * shentsize);
+    for (std::uint64_t i = 0; i < shnum; ++i) {
+        const std::size_t header = static_cast<std::size_t>(shoff + i * shentsize);
+        const std::uint64_t type = read(header + offsetof(Elf64_Shdr, sh_type), 4);
+        const std::uint64_t offset = read(header + offsetof(Elf64_Shdr, sh_offset), 8);
+        const std::uint64_t length = read(header + offsetof(Elf64_Shdr, sh_size), 8);
+        if (type != SHT_NOBITS && (offset > size || length > size - offset))
+            throw truncated("section " + std::to_string(i), offset + length);
+    }
 }
 
 } // namespace winbpf::detail

@@ -56,7 +56,8 @@ struct VerifierFailure {
 /// Finds "prog 'X': BPF program load failed" and the "-- BEGIN PROG LOAD LOG --" block in captured libbpf output.
 std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_log);
 
-/// Throws Error when bytes (the start of a file called name) are not a 64-bit BPF ELF object.
+/// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, or are cut off before the end of
+/// a section the headers describe (a truncated file).
 void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
 
 /// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.

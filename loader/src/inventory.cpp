@@ -165,6 +165,8 @@ std::vector<ProgramInfo> list_programs()
         program.function = program_function_name(fd);
         program.entry = parse_entry_name(program.function);
         program.jited = info.jited_prog_len > 0;
+        const char *linux_type = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(info.type));
+        program.program_type = linux_type ? linux_type : "type " + std::to_string(info.type);
         if (!program.entry.handler.empty()) {
             program.type = program.entry.hook;
             program.display_name = program.entry.handler + " (" + program.entry.event + ")";
@@ -175,9 +177,91 @@ std::vector<ProgramInfo> list_programs()
         }
         program.pins = pins[info.id];
         program.links = links[info.id];
+        program.btf_id = info.btf_id;
+        program.verified_insns = info.verified_insns;
+        program.xlated_insns = info.xlated_prog_len / 8;
+        if (info.nr_map_ids > 0) {
+            program.map_ids.resize(info.nr_map_ids);
+            bpf_prog_info again{};
+            again.nr_map_ids = info.nr_map_ids;
+            again.map_ids = reinterpret_cast<std::uintptr_t>(program.map_ids.data());
+            __u32 again_length = sizeof(again);
+            if (bpf_obj_get_info_by_fd(fd, &again, &again_length) != 0)
+                program.map_ids.clear();
+            else
+                program.map_ids.resize(std::min<std::size_t>(again.nr_map_ids, program.map_ids.size()));
+        }
         programs.push_back(std::move(program));
     });
     return programs;
+}
+
+std::vector<MapInfo> list_maps()
+{
+    std::map<std::uint32_t, std::size_t> pins;
+    std::error_code ec;
+    if (std::filesystem::is_directory("/sys/fs/bpf", ec))
+        for (const PinnedObject &pin : list_pins("/sys/fs/bpf"))
+            if (pin.kind == PinnedObject::Kind::map)
+                ++pins[pin.id];
+    std::vector<MapInfo> maps;
+    for_each_object(bpf_map_get_next_id, bpf_map_get_fd_by_id, "map", [&](int fd) {
+        bpf_map_info info{};
+        __u32 length = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0)
+            return;
+        MapInfo map;
+        map.id = info.id;
+        const char *type = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(info.type));
+        map.type = type ? type : "type " + std::to_string(info.type);
+        map.key_size = info.key_size;
+        map.value_size = info.value_size;
+        map.max_entries = info.max_entries;
+        map.map_flags = info.map_flags;
+        map.name = info.name;
+        map.pins = pins[info.id];
+        map.btf_id = info.btf_id;
+        map.btf_key_type_id = info.btf_key_type_id;
+        map.btf_value_type_id = info.btf_value_type_id;
+        maps.push_back(std::move(map));
+    });
+    return maps;
+}
+
+std::vector<LinkInfo> list_links()
+{
+    std::vector<LinkInfo> links;
+    for_each_object(bpf_link_get_next_id, bpf_link_get_fd_by_id, "link", [&](int fd) {
+        bpf_link_info info{};
+        __u32 length = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0)
+            return;
+        LinkInfo link;
+        link.id = info.id;
+        link.program_id = info.prog_id;
+        const char *type = libbpf_bpf_link_type_str(static_cast<bpf_link_type>(info.type));
+        link.type = type ? type : "type " + std::to_string(info.type);
+        switch (info.type) {
+        case BPF_LINK_TYPE_CGROUP:
+            link.target = "cgroup " + std::to_string(info.cgroup.cgroup_id);
+            break;
+        case BPF_LINK_TYPE_XDP:
+            link.target = "ifindex " + std::to_string(info.xdp.ifindex);
+            break;
+        case BPF_LINK_TYPE_NETNS:
+            link.target = "netns " + std::to_string(info.netns.netns_ino);
+            break;
+        case BPF_LINK_TYPE_TRACING: {
+            const char *attach = libbpf_bpf_attach_type_str(static_cast<bpf_attach_type>(info.tracing.attach_type));
+            link.target = attach ? attach : "";
+            break;
+        }
+        default:
+            break;
+        }
+        links.push_back(std::move(link));
+    });
+    return links;
 }
 
 } // namespace winbpf

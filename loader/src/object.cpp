@@ -27,22 +27,28 @@ namespace winbpf
 namespace
 {
 
-// Reads the first bytes of path (for the ELF header check) with a clear error for a missing or unreadable file.
-std::vector<std::byte> read_head(const std::string &path)
+// Reads the whole file (for the ELF checks) with a clear error for a missing or unreadable file.
+std::vector<std::byte> read_file(const std::string &path)
 {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         int err = errno;
         throw Error("cannot open '" + path + "': " + detail::errno_text(err), err);
     }
-    std::vector<std::byte> head(sizeof(Elf64_Ehdr));
-    ssize_t n = ::pread(fd.get(), head.data(), head.size(), 0);
-    if (n < 0) {
-        int err = errno;
-        throw Error("cannot read '" + path + "': " + detail::errno_text(err), err);
+    std::vector<std::byte> bytes;
+    std::byte buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            throw Error("cannot read '" + path + "': " + detail::errno_text(err), err);
+        }
+        if (n == 0)
+            return bytes;
+        bytes.insert(bytes.end(), buffer, buffer + n);
     }
-    head.resize(static_cast<std::size_t>(n));
-    return head;
 }
 
 // Checks the programs libbpf found and groups the winbpf entry programs by handler.
@@ -93,8 +99,7 @@ void inspect_programs(bpf_object *object, const std::string &object_name, std::v
 
 Object Object::open_file(const std::string &path)
 {
-    std::vector<std::byte> head = read_head(path);
-    detail::check_bpf_elf(head, path);
+    detail::check_bpf_elf(read_file(path), path);
     auto state = std::make_unique<Object::State>();
     state->name = path;
     detail::LogCapture log;

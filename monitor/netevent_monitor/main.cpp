@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         return formatter.format(record, out);
     };
     config.attach = [&capture](const winbpf::Object &object) {
-        return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = {}, .capture = capture});
+        return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = {}, .capture = capture, .interface = {}});
     };
     config.poll_timeout = options.poll_timeout();
     return run_session(config);

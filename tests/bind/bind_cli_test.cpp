@@ -77,7 +77,11 @@ TEST_F(BindTest, CliTwoProgramsThenDeleteLeavesNothingAttached)
     EXPECT_EQ(s3.bind(0), 0);
 
     auto show = run({WINBPF_CLI_PATH, "show", "programs"});
-    EXPECT_NE(show.out.find("bind  BindRecorder (bind4)"), std::string::npos) << show.out;
+    // One row per Windows program, with the pins and links of its five Linux programs.
+    for (std::uint32_t id : {id_a, id_b})
+        EXPECT_TRUE(
+            std::regex_search(show.out, std::regex("\n *" + std::to_string(id) + " +5 +5 +JIT +bind +BindRecorder\n")))
+            << show.out;
 
     for (std::uint32_t id : {id_a, id_b}) {
         auto deleted = run({WINBPF_CLI_PATH, "delete", "program", std::to_string(id)});
@@ -104,13 +108,19 @@ TEST_F(BindTest, CliCgroupErrorsAreClear)
 
     auto process = run({WINBPF_CLI_PATH, "add", "program", PROCESS_RECORDER_OBJECT, "cgroup=/tmp"});
     EXPECT_EQ(process.exit_code(), 1);
-    EXPECT_NE(process.err.find("the cgroup parameter is not allowed for program types that don't support it"),
+    EXPECT_NE(process.err.find("Cgroup parameter is not allowed for program types that don't support cgroups."),
               std::string::npos)
         << process.err;
 
-    auto unknown = run({WINBPF_CLI_PATH, "add", "program", bpf_object_path("bind_recorder"), "interface=lo"});
-    EXPECT_EQ(unknown.exit_code(), 1);
-    EXPECT_NE(unknown.err.find("unknown parameter 'interface'"), std::string::npos) << unknown.err;
+    auto interface = run({WINBPF_CLI_PATH, "add", "program", bpf_object_path("bind_recorder"), "interface=lo"});
+    EXPECT_EQ(interface.exit_code(), 1);
+    EXPECT_NE(interface.err.find("Interface parameter is not allowed for program types that don't support interfaces."),
+              std::string::npos)
+        << interface.err;
+
+    auto unknown = run({WINBPF_CLI_PATH, "add", "program", bpf_object_path("bind_recorder"), "colour=red"});
+    EXPECT_EQ(unknown.exit_code(), 2);
+    EXPECT_NE(unknown.err.find("unknown parameter 'colour'"), std::string::npos) << unknown.err;
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "winbpf/object.hpp"
 
 #include <bpf/libbpf.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <gmock/gmock.h>
@@ -90,6 +91,22 @@ bool bpftool_knows(std::uint32_t id)
 
 } // namespace
 
+// `show programs --json`: each Windows program's Linux program ids, by its id.
+std::map<std::uint32_t, std::set<std::uint32_t>> linux_programs()
+{
+    auto result = run({cli, "show", "programs", "--json"});
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    std::map<std::uint32_t, std::set<std::uint32_t>> programs;
+    for (const auto &row : nlohmann::json::parse(result.out)) {
+        auto &ids = programs[row.at("id").get<std::uint32_t>()];
+        for (const auto &p : row.at("linux_programs")) {
+            ids.insert(p.at("id").get<std::uint32_t>());
+            EXPECT_GT(p.at("verified_insns").get<std::uint32_t>(), 0u) << p.dump();
+        }
+    }
+    return programs;
+}
+
 TEST_F(Cli, AddShowDeleteRoundTrip)
 {
     auto added = run({cli, "add", "program", bpf_path("loader_test_monitor.o")});
@@ -104,31 +121,63 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     EXPECT_EQ(monitor_programs.size(), 3u); // exec, one exit variant, fork tracker
     EXPECT_EQ(second_programs.size(), 3u);
 
+    // One row per Windows program: its exec and exit programs' pins and links.
     auto rows = show_programs();
     ASSERT_TRUE(rows.count(monitor));
     EXPECT_EQ(rows[monitor].type, "process");
-    EXPECT_EQ(rows[monitor].name, "LoaderTestMonitor (exec)");
-    EXPECT_EQ(rows[monitor].pins, 1u);
-    EXPECT_EQ(rows[monitor].links, 1u);
+    EXPECT_EQ(rows[monitor].name, "LoaderTestMonitor");
+    EXPECT_EQ(rows[monitor].pins, 2u);
+    EXPECT_EQ(rows[monitor].links, 2u);
     EXPECT_EQ(rows[monitor].mode, "JIT");
-    EXPECT_EQ(rows[second].name, "LoaderTestSecond (exec)");
-    std::uint32_t fork_tracker = 0;
+    EXPECT_EQ(rows[second].name, "LoaderTestSecond");
     for (std::uint32_t id : monitor_programs) {
-        ASSERT_TRUE(rows.count(id));
-        if (rows[id].name == "winbpf__process_fork")
+        if (id != monitor) {
+            EXPECT_FALSE(rows.count(id)) << "Linux program " << id << " has a row of its own";
+        }
+    }
+
+    // Its Linux programs (exec, exit, the shared fork tracker) are listed under it.
+    auto programs = linux_programs();
+    EXPECT_EQ(programs[monitor], monitor_programs);
+    EXPECT_EQ(programs[second], second_programs);
+    auto verbose = run({cli, "show", "programs", "level=verbose"});
+    ASSERT_EQ(verbose.exit_code(), 0) << verbose.err;
+    for (std::uint32_t id : monitor_programs)
+        EXPECT_THAT(verbose.out, HasSubstr("Linux program " + std::to_string(id) + ": "));
+    EXPECT_THAT(verbose.out, HasSubstr("instructions verified"));
+
+    // bpftool lists every program show programs lists.
+    std::set<std::uint32_t> bpftool_ids = winbpf::test::bpftool_program_ids();
+    for (const auto &[id, linux_ids] : programs)
+        for (std::uint32_t linux_id : linux_ids)
+            EXPECT_TRUE(bpftool_ids.count(linux_id)) << "bpftool does not list program " << linux_id;
+
+    // type= filters; an unknown level is a usage error.
+    auto bind_only = run({cli, "show", "programs", "type=bind", "--json"});
+    ASSERT_EQ(bind_only.exit_code(), 0) << bind_only.err;
+    for (const auto &row : nlohmann::json::parse(bind_only.out))
+        EXPECT_EQ(row.at("type"), "bind");
+    auto loud = run({cli, "show", "programs", "level=loud"});
+    EXPECT_EQ(loud.exit_code(), 2);
+    EXPECT_THAT(loud.err, HasSubstr("usage: winbpf show programs"));
+
+    // Deleting the first handler by the id of its exit program keeps the shared fork tracker attached for the second.
+    std::uint32_t fork_tracker = 0, monitor_exit = 0;
+    for (std::uint32_t id : monitor_programs) {
+        if (second_programs.count(id))
             fork_tracker = id;
-        else
-            EXPECT_THAT(rows[id].name, testing::StartsWith("LoaderTestMonitor ("));
+        else if (id != monitor)
+            monitor_exit = id;
     }
     ASSERT_NE(fork_tracker, 0u);
-    EXPECT_TRUE(second_programs.count(fork_tracker)) << "the fork tracker is pinned with each handler";
-    EXPECT_EQ(rows[fork_tracker].type, "tracing");
-    EXPECT_EQ(rows[fork_tracker].pins, 2u);
-    EXPECT_EQ(rows[fork_tracker].links, 1u);
+    ASSERT_NE(monitor_exit, 0u);
+    auto shared = run({cli, "delete", "program", std::to_string(fork_tracker)});
+    EXPECT_EQ(shared.exit_code(), 1);
+    EXPECT_THAT(shared.err, HasSubstr("is shared by the added programs"));
 
-    // Deleting the first handler keeps the shared fork tracker attached for the second.
-    auto deleted = run({cli, "delete", "program", std::to_string(monitor)});
+    auto deleted = run({cli, "delete", "program", std::to_string(monitor_exit)});
     ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
+    EXPECT_THAT(deleted.out, HasSubstr("Deleted ID " + std::to_string(monitor)));
     EXPECT_FALSE(std::filesystem::exists("/sys/fs/bpf/winbpf/" + std::to_string(monitor)));
     for (std::uint32_t id : monitor_programs) {
         if (id != fork_tracker) {
@@ -137,10 +186,9 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     }
     rows = show_programs();
     EXPECT_FALSE(rows.count(monitor));
-    ASSERT_TRUE(rows.count(fork_tracker));
-    EXPECT_EQ(rows[fork_tracker].pins, 1u);
-    EXPECT_EQ(rows[fork_tracker].links, 1u);
-    EXPECT_EQ(rows[second].links, 1u);
+    EXPECT_EQ(rows[second].links, 2u);
+    EXPECT_TRUE(bpftool_knows(fork_tracker));
+    EXPECT_TRUE(linux_programs()[second].count(fork_tracker));
 
     deleted = run({cli, "delete", "program", std::to_string(second)});
     ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
@@ -185,16 +233,16 @@ TEST_F(Cli, ShowProgramsListsProgramsNotAddedByWinbpf)
     object.load();
     winbpf::Attachment attachment(object);
     auto rows = show_programs();
+    auto programs = linux_programs();
+    std::uint32_t fork_tracker = winbpf::program_id(bpf_program__fd(object.support_programs()[0]), "fork tracker");
     for (const winbpf::HookProgram &hook : object.hooks()) {
         std::uint32_t id = winbpf::program_id(bpf_program__fd(hook.entries[0]), hook.handler);
         ASSERT_TRUE(rows.count(id)) << hook.handler;
         EXPECT_EQ(rows[id].type, "process");
-        EXPECT_EQ(rows[id].name, hook.handler + " (exec)");
+        EXPECT_EQ(rows[id].name, hook.handler);
         EXPECT_EQ(rows[id].pins, 0u);
-        EXPECT_EQ(rows[id].links, 1u);
+        EXPECT_EQ(rows[id].links, 2u); // exec and exit
+        EXPECT_TRUE(programs[id].count(fork_tracker)) << "the object's fork tracker is listed under " << hook.handler;
     }
-    std::uint32_t fork_tracker = winbpf::program_id(bpf_program__fd(object.support_programs()[0]), "fork tracker");
-    ASSERT_TRUE(rows.count(fork_tracker));
-    EXPECT_EQ(rows[fork_tracker].name, "winbpf__process_fork");
-    EXPECT_EQ(rows[fork_tracker].links, 1u);
+    EXPECT_FALSE(rows.count(fork_tracker));
 }

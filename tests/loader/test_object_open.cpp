@@ -82,6 +82,21 @@ TEST(ObjectOpen, TruncatedElf)
     EXPECT_THAT(e.what(), HasSubstr("truncated ELF"));
 }
 
+TEST(ObjectOpen, ObjectCutShort)
+{
+    // A real object cut off in the middle (an interrupted copy): said so, not libbpf's "Unknown error 4001".
+    std::ifstream in(bpf_path("loader_test_monitor.o"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 1000u);
+    for (std::size_t keep : {bytes.size() / 2, bytes.size() - 1}) {
+        std::string path = write_temp(bytes.substr(0, keep));
+        Error e = error_of([&] { Object::open_file(path); });
+        std::remove(path.c_str());
+        EXPECT_THAT(e.what(), HasSubstr("is a truncated ELF file: " + std::to_string(keep) + " bytes"));
+        EXPECT_EQ(e.error(), ENOEXEC);
+    }
+}
+
 TEST(ObjectOpen, ElfThatIsNotBpf)
 {
     Error e = error_of([] { Object::open_file("/bin/true"); });

@@ -45,6 +45,9 @@ struct AttachOptions {
     /// netevent_monitor: which events the programs get: "drop" (the default when empty, as on Windows), "flow",
     /// "all" or "none" (CONTRACT §5's capture type, per program).
     std::string capture;
+    /// xdp: the interface the programs get the received packets of, by name ("eth0") or Linux ifindex ("2"), in the
+    /// caller's network namespace. Required by xdp; an unknown interface is "Interface parameter is invalid.".
+    std::string interface;
 };
 
 /// Every entry program of a loaded object's hooks plus its support programs, attached; detached on destruction.

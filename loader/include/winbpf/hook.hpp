@@ -24,6 +24,32 @@ struct EntryName {
     std::string hook;    ///< "process"
     std::string event;   ///< "exec", "exit", "exit_live"
 };
+/// A Linux attach point behind one entry event of a Windows hook.
+struct LinuxHook {
+    std::string event;   ///< Entry event ("exec"), or "support: <program>" for an object-wide support program.
+    std::string section; ///< libbpf section of the entry program ("tp_btf/sched_process_exec").
+    std::string meaning; ///< What the Windows handler sees there ("CREATE").
+};
+
+/// What winbpf provides for one Windows hook (`winbpf show program-types`): the hook table's row
+/// (shim/include/winbpf/hooks.h) and its loader module.
+struct HookType {
+    std::string name;                        ///< Program type name and SEC() prefix: "process".
+    std::string context;                     ///< Windows context type: "process_md_t".
+    std::string program_type_guid;           ///< eBPF for Windows' program type GUID.
+    std::string attach_type_guid;            ///< eBPF for Windows' attach type GUID.
+    std::vector<std::string> helpers;        ///< Hook-specific helpers besides the general ones (CONTRACT §2).
+    std::vector<std::string> attach_options; ///< `add program` parameters the hook takes ("cgroup").
+    std::vector<LinuxHook> linux_hooks;      ///< Entry events, primary first, then support programs.
+};
+
+/// Every hook winbpf maps, in hook table order.
+std::vector<HookType> hook_types();
+
+/// Rank of an entry among its handler's entries (0: the primary, whose kernel id names the handler); entries of hooks
+/// the loader does not know rank last.
+int entry_rank(const EntryName &entry);
+
 /// Parses "<handler>__winbpf_<hook>_<event>" (hook a name of winbpf/hooks.h, mapped or planned; event [a-z0-9_]+).
 EntryName parse_entry_name(std::string_view name);
 

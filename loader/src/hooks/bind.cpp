@@ -31,6 +31,20 @@ class BindHook final : public HookModule
 
     std::vector<std::string_view> attach_options() const override { return {"cgroup"}; }
 
+    std::pair<std::string_view, std::string_view> windows_type_guids() const override
+    {
+        return {"608c517c-6c52-4a26-b677-bb1c34425adf", "b9707e04-8127-4c72-833e-05b1fb439496"};
+    }
+
+    std::vector<LinuxHook> linux_hooks() const override
+    {
+        return {{"bind4", "cgroup/bind4", "BIND (IPv4)"},
+                {"bind6", "cgroup/bind6", "BIND (IPv6)"},
+                {"post_bind4", "cgroup/post_bind4", "POST_BIND (IPv4)"},
+                {"post_bind6", "cgroup/post_bind6", "POST_BIND (IPv6)"},
+                {"unbind", "cgroup/sock_release", "UNBIND"}};
+    }
+
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
         const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;

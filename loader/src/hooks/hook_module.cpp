@@ -31,6 +31,11 @@ bpf_link *HookModule::attach(bpf_program *program, const AttachOptions &) const
     return attach_by_section(program);
 }
 
+std::vector<std::string_view> HookModule::helpers() const
+{
+    return {};
+}
+
 std::string HookModule::attach_note() const
 {
     return {};
@@ -66,7 +71,25 @@ constexpr std::array modules{WINBPF_HOOKS(WINBPF_MODULE_ROW, WINBPF_NO_MODULE_RO
 #define WINBPF_NAME_ROW(name, context, header, object_macro, entry_macro) std::string_view(#name),
 #define WINBPF_PLANNED_NAME_ROW(name) std::string_view(#name),
 constexpr std::array names{WINBPF_HOOKS(WINBPF_NAME_ROW, WINBPF_PLANNED_NAME_ROW)};
+#define WINBPF_CONTEXT_ROW(name, context, header, object_macro, entry_macro)                                           \
+    std::pair<std::string_view, std::string_view>(#name, #context),
+#define WINBPF_NO_CONTEXT_ROW(name)
+constexpr std::array contexts{WINBPF_HOOKS(WINBPF_CONTEXT_ROW, WINBPF_NO_CONTEXT_ROW)};
 } // namespace
+
+std::string hook_context_type(std::string_view name)
+{
+    for (auto [hook, tag] : contexts) {
+        if (hook != name)
+            continue;
+        while (tag.starts_with('_'))
+            tag.remove_prefix(1);
+        while (tag.ends_with('_'))
+            tag.remove_suffix(1);
+        return std::string(tag) + "_t";
+    }
+    return {};
+}
 
 const HookModule *find_hook_module(std::string_view name)
 {
@@ -82,3 +105,35 @@ std::span<const std::string_view> known_hook_names()
 }
 
 } // namespace winbpf::detail
+
+namespace winbpf
+{
+
+std::vector<HookType> hook_types()
+{
+    std::vector<HookType> types;
+    for (auto module : detail::modules) {
+        const detail::HookModule &m = module();
+        HookType type;
+        type.name = m.name();
+        type.context = detail::hook_context_type(m.name());
+        auto [program, attach] = m.windows_type_guids();
+        type.program_type_guid = program;
+        type.attach_type_guid = attach;
+        for (std::string_view helper : m.helpers())
+            type.helpers.emplace_back(helper);
+        for (std::string_view option : m.attach_options())
+            type.attach_options.emplace_back(option);
+        type.linux_hooks = m.linux_hooks();
+        types.push_back(std::move(type));
+    }
+    return types;
+}
+
+int entry_rank(const EntryName &entry)
+{
+    const detail::HookModule *module = detail::find_hook_module(entry.hook);
+    return module ? module->event_rank(entry.event) : 1 << 20;
+}
+
+} // namespace winbpf

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct bpf_link;
@@ -52,6 +53,15 @@ class HookModule
     /// options leave this program unattached (it stays loaded, e.g. an entry outside the capture type).
     virtual bpf_link *attach(bpf_program *program, const AttachOptions &options) const;
 
+    /// eBPF for Windows' program type and attach type GUIDs of the hook.
+    virtual std::pair<std::string_view, std::string_view> windows_type_guids() const = 0;
+
+    /// The Linux attach points of the hook's entry events (primary first) and support programs.
+    virtual std::vector<LinuxHook> linux_hooks() const = 0;
+
+    /// Hook-specific helpers the shim provides (besides CONTRACT §2's general ones).
+    virtual std::vector<std::string_view> helpers() const;
+
     /// What a user should know once this hook's programs are attached (e.g. "Deny enforcement: sigkill (...)"),
     /// or empty.
     virtual std::string attach_note() const;
@@ -59,6 +69,9 @@ class HookModule
 
 /// The module of hook name (a row of winbpf/hooks.h), or nullptr when the loader has none (a planned hook).
 const HookModule *find_hook_module(std::string_view name);
+
+/// The Windows context type of a mapped hook's row ("process_md_t" from struct tag _process_md), or empty.
+std::string hook_context_type(std::string_view name);
 
 /// Every hook name of winbpf/hooks.h, mapped and planned, for parsing entry program names.
 std::span<const std::string_view> known_hook_names();

@@ -31,6 +31,18 @@ class NeteventHook final : public HookModule
 
     std::vector<std::string_view> attach_options() const override { return {"capture"}; }
 
+    std::pair<std::string_view, std::string_view> windows_type_guids() const override
+    {
+        return {"fc4adc85-49c3-4f0a-8393-facce89cde91", "68011b08-ab6b-4b46-85e4-67bae1afe741"};
+    }
+
+    std::vector<LinuxHook> linux_hooks() const override
+    {
+        return {{"drop", "tp_btf/kfree_skb", "PKTMON_DROP (capture drop or all)"},
+                {"flow", "tp_btf/inet_sock_set_state", "PKTMON_FLOW (capture flow or all)"},
+                {"sim", "raw_tp", "events injected by netevent_sim (BPF_PROG_TEST_RUN; never attached)"}};
+    }
+
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
         const std::string capture = options.capture.empty() ? "drop" : options.capture;

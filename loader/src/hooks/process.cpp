@@ -108,6 +108,24 @@ class ProcessHook final : public HookModule
         return 3;
     }
 
+    std::pair<std::string_view, std::string_view> windows_type_guids() const override
+    {
+        return {"22ea7b37-1043-4d0d-b60d-cafa1c7b638e", "66e20687-9805-4458-a0db-38e220d31685"};
+    }
+
+    std::vector<LinuxHook> linux_hooks() const override
+    {
+        return {{"exec", "tp_btf/sched_process_exec", "CREATE (each successful exec)"},
+                {"exit", "tp_btf/sched_process_exit", "DELETE (group_dead; kernels that pass it)"},
+                {"exit_live", "tp_btf/sched_process_exit", "DELETE (signal->live == 0; older kernels)"},
+                {"support: " WINBPF_PROCESS_FORK_PROG, "tp_btf/sched_process_fork", "creating process and thread"}};
+    }
+
+    std::vector<std::string_view> helpers() const override
+    {
+        return {"bpf_process_get_image_path", "bpf_process_get_account_name", "bpf_process_get_account_domain"};
+    }
+
     void before_load(bpf_object *, const std::string &object_name, std::span<const HookProgram> handlers) const override
     {
         bool group_dead = exit_tracepoint_has_group_dead();

@@ -5,7 +5,19 @@
  */
 #pragma once
 
+/* Linux's enum xdp_action constants get WINBPF_LINUX_ names: xdp_hooks.h declares Windows' XDP_PASS, XDP_DROP and
+ * XDP_TX, whose values differ (CONTRACT §6). */
+#define XDP_ABORTED WINBPF_LINUX_XDP_ABORTED
+#define XDP_DROP WINBPF_LINUX_XDP_DROP
+#define XDP_PASS WINBPF_LINUX_XDP_PASS
+#define XDP_TX WINBPF_LINUX_XDP_TX
+#define XDP_REDIRECT WINBPF_LINUX_XDP_REDIRECT
 #include "vmlinux.h"
+#undef XDP_ABORTED
+#undef XDP_DROP
+#undef XDP_PASS
+#undef XDP_TX
+#undef XDP_REDIRECT
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>

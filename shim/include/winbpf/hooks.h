@@ -24,4 +24,4 @@
     WINBPF_HOOK(bind, _bind_md, "winbpf/bind_glue.h", WINBPF_BIND_OBJECT_GLUE, WINBPF_BIND_ENTRY)                      \
     WINBPF_HOOK(netevent_monitor, _netevent_event_md, "winbpf/netevent_glue.h", WINBPF_NETEVENT_OBJECT_GLUE,           \
                 WINBPF_NETEVENT_ENTRY)                                                                                 \
-    WINBPF_PLANNED_HOOK(xdp)
+    WINBPF_HOOK(xdp, xdp_md_, "winbpf/xdp_glue.h", WINBPF_XDP_OBJECT_GLUE, WINBPF_XDP_ENTRY)

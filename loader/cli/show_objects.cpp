@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+// `winbpf show maps|links|pins` and `winbpf pin|unpin program|map ID PATH`: the system's BPF objects.
+#include "commands.hpp"
+#include "table.hpp"
+
+#include "winbpf/error.hpp"
+#include "winbpf/inventory.hpp"
+#include "winbpf/system.hpp"
+#include "winbpf/unique_fd.hpp"
+
+#include <bpf/bpf.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+namespace winbpf::cli
+{
+
+void show_maps(bool json)
+{
+    require_bpf_privilege();
+    const std::vector<MapInfo> maps = list_maps();
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const MapInfo &m : maps)
+            out.push_back({{"id", m.id},
+                           {"map_type", m.type},
+                           {"key_size", m.key_size},
+                           {"value_size", m.value_size},
+                           {"max_entries", m.max_entries},
+                           {"inner_id", 0},
+                           {"pins", m.pins},
+                           {"name", m.name},
+                           {"flags", m.map_flags},
+                           {"btf_id", m.btf_id}});
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    // Inner ID: the kernel does not report the inner map of a map-in-map (netsh prints 0 when there is none).
+    Table table({{"ID", true},
+                 {"Map Type"},
+                 {"Key Size", true},
+                 {"Value Size", true},
+                 {"Max Entries", true},
+                 {"Inner ID", true},
+                 {"Pins", true},
+                 {"Name"}});
+    for (const MapInfo &m : maps)
+        table.add({std::to_string(m.id), m.type, std::to_string(m.key_size), std::to_string(m.value_size),
+                   std::to_string(m.max_entries), "0", std::to_string(m.pins), m.name});
+    table.print(std::cout);
+}
+
+void show_links(bool json)
+{
+    require_bpf_privilege();
+    const std::vector<LinkInfo> links = list_links();
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const LinkInfo &l : links)
+            out.push_back({{"id", l.id}, {"link_type", l.type}, {"program_id", l.program_id}, {"target", l.target}});
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    Table table({{"ID", true}, {"Link Type"}, {"Program ID", true}, {"Attached To"}});
+    for (const LinkInfo &l : links)
+        table.add({std::to_string(l.id), l.type, std::to_string(l.program_id), l.target});
+    table.print(std::cout);
+}
+
+namespace
+{
+const char *kind_name(PinnedObject::Kind kind)
+{
+    switch (kind) {
+    case PinnedObject::Kind::program:
+        return "program";
+    case PinnedObject::Kind::link:
+        return "link";
+    case PinnedObject::Kind::map:
+        return "map";
+    default:
+        return "other";
+    }
+}
+} // namespace
+
+void show_pins(bool json)
+{
+    require_bpf_privilege();
+    const std::vector<PinnedObject> pins = bpffs_mounted() ? list_pins("/sys/fs/bpf") : std::vector<PinnedObject>{};
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const PinnedObject &p : pins)
+            out.push_back({{"path", p.path}, {"kind", kind_name(p.kind)}, {"id", p.id}, {"program_id", p.program_id}});
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    Table table({{"Kind"}, {"ID", true}, {"Program ID", true}, {"Path"}});
+    for (const PinnedObject &p : pins)
+        table.add({kind_name(p.kind), std::to_string(p.id), p.program_id ? std::to_string(p.program_id) : "", p.path});
+    table.print(std::cout);
+}
+
+namespace
+{
+// An fd of the program or map with kernel id id.
+UniqueFd open_by_id(const std::string &kind, std::uint32_t id)
+{
+    UniqueFd fd(kind == "program" ? bpf_prog_get_fd_by_id(id) : bpf_map_get_fd_by_id(id));
+    if (!fd) {
+        int err = errno;
+        throw Error("no " + kind + " with ID " + std::to_string(id) +
+                        (err == ENOENT ? std::string() : std::string(": ") + std::strerror(err)),
+                    err);
+    }
+    return fd;
+}
+} // namespace
+
+void pin_object(const std::string &kind, std::uint32_t id, const std::string &path)
+{
+    require_bpf_privilege();
+    UniqueFd fd = open_by_id(kind, id);
+    if (bpf_obj_pin(fd.get(), path.c_str()) != 0) {
+        int err = errno;
+        throw Error(
+            "pinning " + kind + " " + std::to_string(id) + " at " + path + ": " + std::strerror(err) +
+                (err == EPERM || err == EINVAL ? " (the path must be in a bpf filesystem, e.g. /sys/fs/bpf)" : ""),
+            err);
+    }
+    std::cout << "Pinned " << kind << " " << id << " at " << path << "\n";
+}
+
+void unpin_object(const std::string &kind, std::uint32_t id, const std::string &path)
+{
+    require_bpf_privilege();
+    UniqueFd pinned(bpf_obj_get(path.c_str()));
+    if (!pinned) {
+        int err = errno;
+        throw Error("no pin at " + path + ": " + std::strerror(err), err);
+    }
+    std::uint32_t found = 0;
+    if (kind == "program") {
+        bpf_prog_info info{};
+        __u32 length = sizeof(info);
+        if (bpf_obj_get_info_by_fd(pinned.get(), &info, &length) == 0)
+            found = info.id;
+    } else {
+        bpf_map_info info{};
+        __u32 length = sizeof(info);
+        if (bpf_obj_get_info_by_fd(pinned.get(), &info, &length) == 0)
+            found = info.id;
+    }
+    if (found != id)
+        throw Error(path + " does not pin " + kind + " " + std::to_string(id), EINVAL);
+    if (::unlink(path.c_str()) != 0) {
+        int err = errno;
+        throw Error("removing " + path + ": " + std::strerror(err), err);
+    }
+    std::cout << "Unpinned " << kind << " " << id << " from " << path << "\n";
+}
+
+} // namespace winbpf::cli
