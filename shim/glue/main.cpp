@@ -12,6 +12,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -24,6 +25,30 @@ struct Handler {
     std::string name;
     int counter;
 };
+
+// The licenses the kernel treats as GPL-compatible (license_is_gpl_compatible).
+bool gpl_compatible(const std::string &license)
+{
+    for (const char *gpl :
+         {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"})
+        if (license == gpl)
+            return true;
+    return false;
+}
+
+// A non-GPL license fails here, at compile time, instead of at load: every hook's glue needs GPL-only kernel helpers.
+void check_license(const std::optional<std::string> &license)
+{
+    if (!license || gpl_compatible(*license))
+        return;
+    throw std::runtime_error(
+        "SEC(\"license\") is \"" + *license +
+        "\", which Linux does not treat as GPL-compatible: winbpf's hook glue and Windows helpers need GPL-only kernel "
+        "helpers (bpf_probe_read_kernel for bpf_memcpy_s, bpf_strncpy_s and the other _s helpers, "
+        "bpf_get_current_task_btf for process ids and app ids, kfuncs for paths, bpf_perf_event_output, bpf_printk), "
+        "which the kernel refuses to a non-GPL program. Declare no license (winbpf then declares \"GPL\") or a "
+        "GPL-compatible one such as \"Dual MIT/GPL\"");
+}
 
 std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const std::string &source)
 {
@@ -77,6 +102,7 @@ int main(int argc, char **argv)
         return 2;
     }
     try {
+        check_license(winbpf::glue::read_license(argv[1]));
         const std::string text = generate(winbpf::glue::read_sec_symbols(argv[1]), argv[2]);
         std::ofstream out(argv[3]);
         out << text;

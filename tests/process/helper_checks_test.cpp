@@ -2,7 +2,7 @@
 // CONTRACT §2: every Windows-only general helper (and the Linux ones a Windows program uses: perf_event_output with
 // EBPF_MAP_FLAG_CURRENT_CPU, queue push/pop/peek, printk) run inside a process hook program on a real CREATE.
 #include "helper_checks.h"
-#include "perf_reader.hpp"
+#include "support/perf_reader.hpp"
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

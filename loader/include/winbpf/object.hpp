@@ -40,8 +40,9 @@ class Object
     /// log (or libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
-    /// What load() adapted because Linux refuses what Windows accepts (e.g. a PERF_EVENT_ARRAY sized in bytes), one
-    /// sentence each; empty when nothing was adapted.
+    /// How the object's maps were changed for load() because Linux refuses what Windows accepts, one sentence each
+    /// naming the map (e.g. "map 'temp': 8-byte array key uses its low 32 bits ..."); empty when nothing was adapted.
+    /// Decided when the object is opened (loader/src/map_adaptations.cpp lists the rules), so known before load().
     const std::vector<std::string> &adaptations() const;
     /// The path (open_file) or name (open_memory) used in messages.
     const std::string &name() const;

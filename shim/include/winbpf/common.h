@@ -30,6 +30,9 @@
 #ifndef EFAULT
 #define EFAULT 14
 #endif
+#ifndef E2BIG
+#define E2BIG 7
+#endif
 
 /* Per-CPU scratch layout (one value of winbpf_scratch per CPU). Sizes in bytes. */
 #define WINBPF_ARGV_MAX 32768      /* argv bytes read per command line (the documented cap) */

@@ -132,3 +132,18 @@ static __always_inline __u64 bpf_get_current_thread_create_time(void)
     struct task_struct *task = bpf_get_current_task_btf();
     return winbpf_boottime_to_filetime(BPF_CORE_READ(task, start_boottime));
 }
+
+/*
+ * bpf_tail_call(ctx, &prog_array, index) is refused at compile time, with this message instead of a verifier log: a
+ * Windows handler becomes several Linux programs of different types (process: tp_btf/sched_process_exec for CREATE
+ * and tp_btf/sched_process_exit for DELETE; bind: cgroup/bind4, bind6, post_bind4, post_bind6, sock_release), and
+ * Linux lets a program array hold programs of one type only, called with the Linux context, so one Windows program
+ * array cannot hold the handlers of a hook. Call the other handler as a function instead.
+ */
+#define bpf_tail_call(ctx, prog_array, index)                                                                          \
+    ({                                                                                                                 \
+        _Static_assert(0, "winbpf: bpf_tail_call is not supported: a Windows hook handler becomes several Linux "      \
+                          "programs of different types (process: sched_process_exec and sched_process_exit), which "   \
+                          "cannot share one program array; call the other handler as a function");                    \
+        0L;                                                                                                            \
+    })

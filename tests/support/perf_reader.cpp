@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "perf_reader.hpp"
+#include "support/perf_reader.hpp"
 
 #include "winbpf/error.hpp"
 
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <string>
 
-namespace process_test
+namespace winbpf::test
 {
 
 PerfReader::PerfReader(bpf_map *map)
@@ -44,4 +44,4 @@ bool PerfReader::poll_until(const std::function<bool()> &done, std::chrono::mill
     return true;
 }
 
-} // namespace process_test
+} // namespace winbpf::test

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY (RAII over libbpf's perf_buffer); collects the samples' bytes.
+// Reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY (process helper checks, compatibility tests) (RAII over libbpf's
+// perf_buffer); collects the samples' bytes.
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,7 @@
 struct bpf_map;
 struct perf_buffer;
 
-namespace process_test
+namespace winbpf::test
 {
 
 class PerfReader
@@ -33,4 +34,4 @@ class PerfReader
     std::uint64_t lost_ = 0;
 };
 
-} // namespace process_test
+} // namespace winbpf::test
