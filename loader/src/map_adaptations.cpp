@@ -4,10 +4,12 @@
 #include "internal.hpp"
 #include "winbpf/error.hpp"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <array>
 #include <string>
+#include <string_view>
 
 namespace winbpf::detail
 {
@@ -20,6 +22,7 @@ constexpr __u32 kPerCpuValueMax = 32768;
 struct MapFacts {
     bpf_map *map;
     std::string name;
+    const btf *types; ///< The object's BTF (map definitions), or nullptr.
     const std::string &object_name;
     __u32 possible_cpus;
 };
@@ -41,6 +44,44 @@ void check(const MapFacts &facts, int err, const std::string &what)
 {
     if (err != 0)
         fail(facts, what, err);
+}
+
+/// Name of the BTF struct that defines map f in the object's ".maps" section, or empty.
+std::string definition_name(const MapFacts &f)
+{
+    if (!f.types)
+        return {};
+    for (__u32 id = 1; id < btf__type_cnt(f.types); ++id) {
+        const btf_type *section = btf__type_by_id(f.types, id);
+        if (!btf_is_datasec(section) || std::string_view(btf__name_by_offset(f.types, section->name_off)) != ".maps")
+            continue;
+        const btf_var_secinfo *info = btf_var_secinfos(section);
+        for (__u16 i = 0; i < btf_vlen(section); ++i) {
+            const btf_type *var = btf__type_by_id(f.types, info[i].type);
+            if (f.name != btf__name_by_offset(f.types, var->name_off))
+                continue;
+            const btf_type *def = btf__type_by_id(f.types, var->type);
+            return def ? btf__name_by_offset(f.types, def->name_off) : "";
+        }
+    }
+    return {};
+}
+
+// Legacy SEC("maps") struct bpf_map_def maps (libbpf 1.x refuses them): winbpf-glue gave them BTF map definitions at
+// compile time (shim/glue/legacy_maps.cpp); the loader reports it.
+bool legacy_apply(const MapFacts &f)
+{
+    return definition_name(f) == WINBPF_LEGACY_MAP_DEF;
+}
+std::string legacy_adapt(const MapFacts &f)
+{
+    const auto type = bpf_map__type(f.map);
+    const bool in_map = type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+    return "map '" + f.name +
+           "': legacy SEC(\"maps\") struct bpf_map_def turned into a BTF map definition by winbpf-glue (type, key and "
+           "value sizes, max_entries" +
+           (in_map ? std::string(", and the inner map template named by inner_id or inner_map_idx") : "") +
+           "; pinning is not applied)";
 }
 
 // A PERF_EVENT_ARRAY declared with type and size only (Windows): Linux wants a 4-byte CPU index and perf event fd.
@@ -116,6 +157,7 @@ std::string big_per_cpu_adapt(const MapFacts &f)
 
 // In order: the key rule runs before the per-CPU one, which keeps the (adapted) key.
 const std::array kRules{
+    MapRule{legacy_apply, legacy_adapt},
     MapRule{perf_sizes_apply, perf_sizes_adapt},
     MapRule{perf_per_cpu_apply, perf_per_cpu_adapt},
     MapRule{array_key64_apply, array_key64_adapt},
@@ -130,7 +172,7 @@ std::vector<std::string> adapt_maps(bpf_object *object, const std::string &objec
     bpf_map *map;
     bpf_object__for_each_map(map, object)
     {
-        const MapFacts facts{map, bpf_map__name(map), object_name, possible_cpus};
+        const MapFacts facts{map, bpf_map__name(map), bpf_object__btf(object), object_name, possible_cpus};
         for (const MapRule &rule : kRules)
             if (rule.applies(facts))
                 done.push_back(rule.adapt(facts));

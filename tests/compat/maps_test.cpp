@@ -5,6 +5,7 @@
 #include "compat_target.h"
 
 #include "winbpf/attachment.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -122,6 +123,61 @@ TEST_F(BigPerCpuTest, PerCpuScratchOver32KiBWorksWithMemsetAndMemcpy)
             EXPECT_EQ(std::count(bytes.begin(), bytes.end(), 0x11), COMPAT_BIG_VALUE) << "CPU " << element;
         }
     }
+}
+
+class LegacyMapsTest : public CompatTest
+{
+};
+
+// Item 4: SEC("maps") struct bpf_map_def maps, as eBPF for Windows samples write them, with map-in-map (ARRAY_OF_MAPS
+// with inner_map_idx, HASH_OF_MAPS with inner_id): created as declared, usable from BPF and user space.
+TEST_F(LegacyMapsTest, LegacyDefinitionsIncludingMapInMapLoadAndWork)
+{
+    winbpf::Object &object = open("legacy_maps");
+    for (const char *name : {"'counters'", "'inner_template'", "'outer_by_idx'", "'outer_by_id'"})
+        EXPECT_TRUE(has_adaptation(object.adaptations(), name, "legacy SEC(\"maps\") struct bpf_map_def")) << name;
+    EXPECT_TRUE(has_adaptation(object.adaptations(), "'outer_by_idx'", "inner map template"));
+    object.load();
+    struct Expected {
+        const char *name;
+        bpf_map_type type;
+        __u32 key_size, value_size, max_entries;
+    };
+    for (const Expected &e : {Expected{"counters", BPF_MAP_TYPE_ARRAY, 4, 8, 4},
+                              Expected{"inner_template", BPF_MAP_TYPE_HASH, 4, 8, 8},
+                              Expected{"outer_by_idx", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1},
+                              Expected{"outer_by_id", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 10}}) {
+        bpf_map *map = object.map(e.name);
+        EXPECT_EQ(bpf_map__type(map), e.type) << e.name;
+        EXPECT_EQ(bpf_map__key_size(map), e.key_size) << e.name;
+        EXPECT_EQ(bpf_map__value_size(map), e.value_size) << e.name;
+        EXPECT_EQ(bpf_map__max_entries(map), e.max_entries) << e.name;
+    }
+
+    // Inner maps of the template's shape, one per outer map.
+    winbpf::UniqueFd by_idx(bpf_map_create(BPF_MAP_TYPE_HASH, "compat_inner1", 4, 8, 8, nullptr));
+    winbpf::UniqueFd by_id(bpf_map_create(BPF_MAP_TYPE_HASH, "compat_inner2", 4, 8, 8, nullptr));
+    ASSERT_TRUE(by_idx && by_id) << "bpf_map_create: " << errno;
+    std::uint32_t zero = 0, five = 5;
+    std::uint32_t fd = static_cast<std::uint32_t>(by_idx.get());
+    update(object.map("outer_by_idx"), &zero, &fd);
+    fd = static_cast<std::uint32_t>(by_id.get());
+    update(object.map("outer_by_id"), &five, &fd);
+
+    winbpf::Attachment attachment(object);
+    pid_t target = 0;
+    run_target_process([&](pid_t pid) {
+        target = pid;
+        std::uint64_t value = static_cast<std::uint64_t>(pid);
+        update(object.map("counters"), &zero, &value);
+    });
+    std::uint32_t one = 1, seven = 7, nine = 9;
+    EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("counters"), &one)), 1u) << "runs";
+    std::uint64_t value = 0;
+    ASSERT_EQ(bpf_map_lookup_elem(by_idx.get(), &seven, &value), 0) << "no key 7 in outer_by_idx[0]'s inner map";
+    EXPECT_EQ(value, static_cast<std::uint64_t>(target));
+    ASSERT_EQ(bpf_map_lookup_elem(by_id.get(), &nine, &value), 0) << "no key 9 in outer_by_id[5]'s inner map";
+    EXPECT_EQ(value, static_cast<std::uint64_t>(target));
 }
 
 } // namespace

@@ -78,3 +78,37 @@ static __always_inline long winbpf_map_update_elem(void *map, const void *key, c
 #define bpf_map_lookup_elem(map, key) winbpf_map_lookup_elem((map), (key), WINBPF_DECLARED_PERCPU_ARRAY(map))
 #define bpf_map_update_elem(map, key, value, flags)                                                                    \
     winbpf_map_update_elem((map), (key), (value), (flags), WINBPF_DECLARED_PERCPU_ARRAY(map))
+
+/*
+ * Legacy map definitions, as eBPF for Windows' samples still write them:
+ *
+ *   SEC("maps") struct bpf_map_def counters = {.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8,
+ *                                              .max_entries = 16};
+ *
+ * libbpf 1.x refuses the "maps" section; Makefile.bpf places these definitions in ".maps" and `winbpf-glue
+ * --legacy-maps` rewrites their BTF into BTF map definitions (type, key_size, value_size, max_entries, map_flags; for
+ * ARRAY_OF_MAPS and HASH_OF_MAPS the inner map template: the map whose id equals inner_id when inner_id is set, else
+ * the inner_map_idx-th legacy map of the object in definition order). pinning, id and inner_id are Windows' fields;
+ * pinning is not applied (pin with `winbpf add program ... pinned=`). Map types use Linux's numbering (vmlinux.h).
+ * The layout is winbpf's: the fields of eBPF for Windows' ebpf_map_definition_in_file_t, padded to 48 bytes.
+ */
+typedef enum _ebpf_pin_type {
+    PIN_NONE,
+    PIN_OBJECT_NS,
+    PIN_GLOBAL_NS,
+    PIN_CUSTOM_NS,
+} ebpf_pin_type_t;
+
+typedef struct _ebpf_map_definition_in_file {
+    __u32 type;
+    __u32 key_size;
+    __u32 value_size;
+    __u32 max_entries;
+    __u32 inner_map_idx;
+    ebpf_pin_type_t pinning;
+    __u32 id;
+    __u32 inner_id;
+    __u32 map_flags;
+    __u32 winbpf_reserved[3];
+} ebpf_map_definition_in_file_t;
+#define bpf_map_def _ebpf_map_definition_in_file
