@@ -143,10 +143,10 @@ TEST_F(LegacyMapsTest, LegacyDefinitionsIncludingMapInMapLoadAndWork)
         bpf_map_type type;
         __u32 key_size, value_size, max_entries;
     };
-    for (const Expected &e : {Expected{"counters", BPF_MAP_TYPE_ARRAY, 4, 8, 4},
-                              Expected{"inner_template", BPF_MAP_TYPE_HASH, 4, 8, 8},
-                              Expected{"outer_by_idx", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1},
-                              Expected{"outer_by_id", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 10}}) {
+    for (const Expected &e :
+         {Expected{"counters", BPF_MAP_TYPE_ARRAY, 4, 8, 4}, Expected{"inner_template", BPF_MAP_TYPE_HASH, 4, 8, 8},
+          Expected{"outer_by_idx", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1},
+          Expected{"outer_by_id", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 10}}) {
         bpf_map *map = object.map(e.name);
         EXPECT_EQ(bpf_map__type(map), e.type) << e.name;
         EXPECT_EQ(bpf_map__key_size(map), e.key_size) << e.name;

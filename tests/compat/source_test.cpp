@@ -105,8 +105,8 @@ TEST_F(SourceTest, NonGplLicenseFailsAtCompileTimeNamingIt)
     EXPECT_FALSE(fs::exists(compiled->object));
 }
 
-// Item 5: bpf_tail_call between process handlers cannot work on Linux (CREATE and DELETE are programs of different
-// types): a compile-time error naming bpf_tail_call, not a verifier log.
+// Item 5: bpf_tail_call between process handlers cannot work on Linux (CREATE and DELETE are programs on different
+// tracepoints): a compile-time error naming bpf_tail_call, not a verifier log (bind: tail_call_test.cpp).
 TEST_F(SourceTest, TailCallFailsAtCompileTimeNamingIt)
 {
     const auto compiled = compile("tail_call_process.c");

@@ -53,6 +53,13 @@ class Object
     std::vector<bpf_program *> support_programs() const;
     /// A map by name; throws Error naming the object when it has no such map.
     bpf_map *map(std::string_view name) const;
+    /// bpf_tail_call(ctx, &prog_array, index) of a handler continues in the handler whose entry program has
+    /// program_fd (e.g. bpf_program__fd(hooks()[i].entries[0])), as filling slot index of the program's
+    /// BPF_MAP_TYPE_PROG_ARRAY prog_array does on Windows: each event's program array (winbpf/abi.h
+    /// WINBPF_TAIL_MAP_PREFIX) gets that handler's entry of the same event, and prog_array gets program_fd. Needs
+    /// load(). Throws Error naming the object, map or program: no such PROG_ARRAY, an fd that is no entry program of
+    /// this object, an index of WINBPF_TAIL_SLOTS or more, or a hook whose handlers cannot be tail-called.
+    void set_tail_call(std::string_view prog_array, std::uint32_t index, int program_fd);
     /// Ring buffer records the object's programs could not write (sum of winbpf_lost over CPUs). Needs load().
     std::uint64_t lost_events() const;
     /// The libbpf object (owned by this Object).

@@ -134,16 +134,42 @@ static __always_inline __u64 bpf_get_current_thread_create_time(void)
 }
 
 /*
- * bpf_tail_call(ctx, &prog_array, index) is refused at compile time, with this message instead of a verifier log: a
- * Windows handler becomes several Linux programs of different types (process: tp_btf/sched_process_exec for CREATE
- * and tp_btf/sched_process_exit for DELETE; bind: cgroup/bind4, bind6, post_bind4, post_bind6, sock_release), and
- * Linux lets a program array hold programs of one type only, called with the Linux context, so one Windows program
- * array cannot hold the handlers of a hook. Call the other handler as a function instead.
+ * bpf_tail_call(ctx, &prog_array, index) from a hook handler, ctx being the Windows context. A handler becomes several
+ * Linux programs (one per event: bind4, bind6, post_bind4, ...), and a Linux program array holds programs of one
+ * type called with the Linux context. So each hook that supports tail calls has one program array per event
+ * (WINBPF_TAIL_MAP_PREFIX "<hook>_<event>", WINBPF_TAIL_SLOTS slots) and its entries put theirs in the hidden context:
+ * the call continues in the same event's entry of the handler at index, which builds its own Windows context from the
+ * Linux one. The loader fills those arrays (winbpf::Object::set_tail_call, by the program fd of a handler) along with
+ * the program's own array, which the call names but which is not used otherwise: one program array per hook.
+ * As on Windows, a call to an empty slot returns (negative) and the handler goes on.
+ * Hooks whose events cannot share such arrays refuse bpf_tail_call at compile time (winbpf_tail_call_<hook>, declared
+ * with an error attribute in the hook's header). Other pointers (Linux programs) get the Linux helper.
  */
+static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 index)
+{
+    struct winbpf_hidden *hidden = WINBPF_HIDDEN(windows_ctx);
+    if (!hidden->tail_calls)
+        return -EINVAL;
+    return (bpf_tail_call)(hidden->linux_ctx, hidden->tail_calls, index);
+}
+
+/* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the others
+ * a call is a compile-time error naming bpf_tail_call. */
+#define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                    \
+    __attribute__((error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "    \
+                         "cannot share a program array (see its header); call the other handler as a function")))     \
+    static long winbpf_tail_call_##name(struct context *ctx, void *prog_array, __u32 index);
+WINBPF_HOOKS(WINBPF_DECLARE_TAIL_CALL, WINBPF_NO_CONTEXT)
+
+/* A Linux program's tail call (its context is the Linux one). */
+static __always_inline long winbpf_linux_tail_call(void *ctx, void *prog_array, __u32 index)
+{
+    return (bpf_tail_call)(ctx, prog_array, index);
+}
+
+#define WINBPF_TAIL_CALL_CASE(name, context, header, object_macro, entry_macro)                                        \
+    struct context * : winbpf_tail_call_##name,
+
 #define bpf_tail_call(ctx, prog_array, index)                                                                          \
-    ({                                                                                                                 \
-        _Static_assert(0, "winbpf: bpf_tail_call is not supported: a Windows hook handler becomes several Linux "      \
-                          "programs of different types (process: sched_process_exec and sched_process_exit), which "   \
-                          "cannot share one program array; call the other handler as a function");                    \
-        0L;                                                                                                            \
-    })
+    _Generic((ctx), WINBPF_HOOKS(WINBPF_TAIL_CALL_CASE, WINBPF_NO_CONTEXT) default : winbpf_linux_tail_call)(        \
+        (ctx), (prog_array), (index))
