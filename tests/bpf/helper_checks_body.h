@@ -134,6 +134,17 @@ check_system(HELPER_CHECKS_CONTEXT* ctx, uint64_t process_id, struct helper_resu
     struct helper_perf_sample sample = {.magic = config->magic, .process_id = process_id};
     r->perf_output = bpf_perf_event_output(ctx, &helper_perf, EBPF_MAP_FLAG_CURRENT_CPU, &sample, sizeof(sample));
     r->printk = bpf_printk("winbpf helper_checks %llu %llu %d", config->magic, process_id, 3);
+    r->printk_fewer[0] = bpf_printk("winbpf helper_checks");
+    r->printk_fewer[1] = bpf_printk("winbpf helper_checks %llu", config->magic);
+    r->printk_fewer[2] = bpf_printk("winbpf helper_checks %llu %llu", config->magic, process_id);
+    char fmt2[] = "winbpf trace_printk2";
+    char fmt3[] = "winbpf trace_printk3 %llu";
+    char fmt4[] = "winbpf trace_printk4 %llu %llu";
+    char fmt5[] = "winbpf trace_printk5 %llu %llu %d";
+    r->trace_printk[0] = bpf_trace_printk2(fmt2, sizeof(fmt2));
+    r->trace_printk[1] = bpf_trace_printk3(fmt3, sizeof(fmt3), config->magic);
+    r->trace_printk[2] = bpf_trace_printk4(fmt4, sizeof(fmt4), config->magic, process_id);
+    r->trace_printk[3] = bpf_trace_printk5(fmt5, sizeof(fmt5), config->magic, process_id, 5);
 }
 
 static __always_inline void

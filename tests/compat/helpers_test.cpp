@@ -122,6 +122,10 @@ class HelpersEveryHookTest : public CompatTest
         };
         EXPECT_TRUE(perf.poll_until(has_sample, 5s)) << perf.samples().size() << " other samples";
         EXPECT_GT(r.printk, 0);
+        for (int i = 0; i < 3; ++i)
+            EXPECT_GT(r.printk_fewer[i], 0) << "bpf_printk with " << i << " arguments";
+        for (int i = 0; i < 4; ++i)
+            EXPECT_GT(r.trace_printk[i], 0) << "bpf_trace_printk" << i + 2;
 
         for (int i = 0; i < 3; ++i)
             EXPECT_EQ(r.push[i], 0) << "push " << i;

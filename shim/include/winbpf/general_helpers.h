@@ -73,6 +73,16 @@ static __always_inline void *winbpf_ringbuf_reserve(void *ringbuf, __u64 size, _
 }
 #define bpf_ringbuf_reserve(map, size, flags) winbpf_ringbuf_reserve((map), (size), (flags))
 
+/*
+ * eBPF for Windows' fixed-arity printk helpers (what its bpf_printk expands to): the format, its size in bytes with
+ * the NUL, and 0 to 3 numeric arguments. Linux's bpf_trace_printk takes the same. bpf_printk itself is libbpf's (up to
+ * 3 arguments go to bpf_trace_printk). Output: /sys/kernel/tracing/trace_pipe.
+ */
+#define bpf_trace_printk2(fmt, fmt_size) bpf_trace_printk((fmt), (fmt_size))
+#define bpf_trace_printk3(fmt, fmt_size, arg3) bpf_trace_printk((fmt), (fmt_size), (arg3))
+#define bpf_trace_printk4(fmt, fmt_size, arg3, arg4) bpf_trace_printk((fmt), (fmt_size), (arg3), (arg4))
+#define bpf_trace_printk5(fmt, fmt_size, arg3, arg4, arg5) bpf_trace_printk((fmt), (fmt_size), (arg3), (arg4), (arg5))
+
 /* Milliseconds since boot, excluding suspend (CLOCK_MONOTONIC). */
 static __always_inline __u64 bpf_ktime_get_ms(void)
 {
