@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY (process helper checks, compatibility tests) (RAII over libbpf's
-// perf_buffer); collects the samples' bytes.
+// The records of a BPF_MAP_TYPE_PERF_EVENT_ARRAY collected through the loader's winbpf::PerfEventConsumer (process
+// helper checks, compatibility tests).
 #pragma once
+
+#include "winbpf/perf_event.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -9,7 +11,6 @@
 #include <vector>
 
 struct bpf_map;
-struct perf_buffer;
 
 namespace winbpf::test
 {
@@ -19,19 +20,15 @@ class PerfReader
   public:
     /// Opens one buffer per CPU on map. Throws winbpf::Error on failure.
     explicit PerfReader(bpf_map *map);
-    PerfReader(const PerfReader &) = delete;
-    PerfReader &operator=(const PerfReader &) = delete;
-    ~PerfReader();
 
     /// Polls until done() or timeout; returns done()'s last value.
     bool poll_until(const std::function<bool()> &done, std::chrono::milliseconds timeout);
     const std::vector<std::vector<std::uint8_t>> &samples() const noexcept { return samples_; }
-    std::uint64_t lost() const noexcept { return lost_; }
+    std::uint64_t lost() const noexcept { return consumer_.lost(); }
 
   private:
-    perf_buffer *buffer_ = nullptr;
     std::vector<std::vector<std::uint8_t>> samples_;
-    std::uint64_t lost_ = 0;
+    winbpf::PerfEventConsumer consumer_; ///< After samples_: its callback fills them.
 };
 
 } // namespace winbpf::test
