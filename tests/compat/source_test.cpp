@@ -118,6 +118,18 @@ TEST_F(SourceTest, TailCallFailsAtCompileTimeNamingIt)
     EXPECT_FALSE(fs::exists(compiled->object));
 }
 
+// Item 4: a legacy map-in-map whose inner_map_idx names no other SEC("maps") map fails at compile time, naming it.
+TEST_F(SourceTest, LegacyInnerMapIndexOfNoMapFailsAtCompileTime)
+{
+    const auto compiled = compile("legacy_bad_inner.c");
+    ASSERT_TRUE(compiled->result.status.has_value()) << "make did not finish";
+    EXPECT_FALSE(exited_with(compiled->result.status, 0)) << "Makefile.bpf accepted inner_map_idx 5 of 2 maps";
+    EXPECT_NE(compiled->result.err.find("map 'outer': inner_map_idx 5 is not another of the 2 SEC(\"maps\") maps"),
+              std::string::npos)
+        << compiled->result.err;
+    EXPECT_FALSE(fs::exists(compiled->object));
+}
+
 // Makefile.bpf shows the warnings of the user's source once, and none of winbpf's, vmlinux.h's or libbpf's headers,
 // even with -Wextra -Wpedantic (which find dozens of GNU extensions in the shim when it is not a system header).
 TEST_F(SourceTest, WarningsAreTheUsersOnly)
