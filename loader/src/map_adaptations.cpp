@@ -148,6 +148,9 @@ std::string big_per_cpu_adapt(const MapFacts &f)
     if (total > UINT32_MAX)
         fail(f, "spread " + std::to_string(entries) + " per-CPU entries over " + cpus + " CPUs", E2BIG);
     check(f, bpf_map__set_type(f.map, BPF_MAP_TYPE_ARRAY), "change its type to ARRAY");
+    // BPF_F_INNER_MAP marks the array for the shim where the declared type is not known at compile time (legacy
+    // definitions); on an ARRAY it only turns off the verifier's inlined lookup.
+    check(f, bpf_map__set_map_flags(f.map, bpf_map__map_flags(f.map) | BPF_F_INNER_MAP), "mark it");
     check(f, bpf_map__set_max_entries(f.map, static_cast<__u32>(total)), "resize it");
     return "map '" + f.name + "': PERCPU_ARRAY value of " + std::to_string(bpf_map__value_size(f.map)) +
            " bytes is over Linux's 32 KiB per-CPU limit: created as an ARRAY of " + std::to_string(entries) + " x " +

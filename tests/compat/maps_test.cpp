@@ -165,14 +165,34 @@ TEST_F(LegacyMapsTest, LegacyDefinitionsIncludingMapInMapLoadAndWork)
     update(object.map("outer_by_id"), &five, &fd);
 
     winbpf::Attachment attachment(object);
+    const int cpus = libbpf_num_possible_cpus();
+    ASSERT_GT(cpus, 0);
+    const int last_cpu = cpus - 1;
     pid_t target = 0;
     run_target_process([&](pid_t pid) {
         target = pid;
         std::uint64_t value = static_cast<std::uint64_t>(pid);
         update(object.map("counters"), &zero, &value);
+        cpu_set_t only{};
+        CPU_SET(last_cpu, &only);
+        ASSERT_EQ(sched_setaffinity(pid, sizeof(only), &only), 0) << "sched_setaffinity: " << errno;
     });
-    std::uint32_t one = 1, seven = 7, nine = 9;
+    std::uint32_t one = 1, two = 2, seven = 7, nine = 9;
     EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("counters"), &one)), 1u) << "runs";
+
+    // The legacy per-CPU array over 32 KiB: spread over the CPUs like a declared one; the program used its CPU's.
+    EXPECT_TRUE(has_adaptation(object.adaptations(), "'legacy_scratch'", "over Linux's 32 KiB per-CPU limit"));
+    EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("counters"), &two)), static_cast<std::uint64_t>(cpus))
+        << "the program did not run on the last CPU";
+    for (std::uint32_t element = 0; element < static_cast<std::uint32_t>(cpus); ++element) {
+        const auto bytes = lookup(object.map("legacy_scratch"), &element);
+        if (static_cast<int>(element) == last_cpu) {
+            EXPECT_EQ(bytes[0], static_cast<std::uint8_t>(last_cpu));
+            EXPECT_EQ(std::count(bytes.begin() + 1, bytes.end(), 0x5a), 65520 - 1);
+        } else {
+            EXPECT_EQ(std::count(bytes.begin(), bytes.end(), 0), 65520) << "CPU " << element << "'s value was used";
+        }
+    }
     std::uint64_t value = 0;
     ASSERT_EQ(bpf_map_lookup_elem(by_idx.get(), &seven, &value), 0) << "no key 7 in outer_by_idx[0]'s inner map";
     EXPECT_EQ(value, static_cast<std::uint64_t>(target));

@@ -6,8 +6,9 @@
  * use 64 KiB scratch buffers) is created by the loader as a BPF_MAP_TYPE_ARRAY of max_entries x possible-CPUs
  * values: entry k of CPU c is element k * CPUs + c. bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem
  * on a map declared PERCPU_ARRAY check, at run time, whether the map they got is such an array (the kernel's
- * struct bpf_map: map_type) and then use the current CPU's element, so the program keeps Windows' per-CPU meaning.
- * Maps of any other declared type, and map pointers of type void * (e.g. inner maps), use the helpers unchanged.
+ * struct bpf_map: map_type; for legacy definitions also the loader's BPF_F_INNER_MAP mark) and then use the current
+ * CPU's element, so the program keeps Windows' per-CPU meaning. Maps of any other declared type, and map pointers of
+ * type void * (e.g. inner maps, which user space creates), use the helpers unchanged.
  *
  * Keys are read as Windows reads them: an 8-byte array key selects element (uint32_t)key (its low 32 bits), which is
  * what the kernel reads from a key of 4 bytes (the loader gives 8-byte array keys 4 bytes).
@@ -15,6 +16,8 @@
 #pragma once
 
 #include "winbpf/common.h"
+
+struct _ebpf_map_definition_in_file; /* a legacy map definition (below) */
 
 /* What WINBPF_MAP_REF gives for a map pointer without a BTF map definition (void *, a legacy definition). */
 struct winbpf_untyped_map {
@@ -24,21 +27,28 @@ struct winbpf_untyped_map {
 /* The map definition behind a map argument, or a winbpf_untyped_map pointer when its type says nothing. */
 #define WINBPF_MAP_REF(map)                                                                                            \
     _Generic((map), void *: (struct winbpf_untyped_map *)0, const void *: (struct winbpf_untyped_map *)0,           \
-             default: (map))
+             struct _ebpf_map_definition_in_file *: (struct winbpf_untyped_map *)0, default: (map))
 
-/* 1 when map was declared with __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY), else 0 (compile time). */
+/* How a map argument may be a spread PERCPU_ARRAY (compile time): WINBPF_SPREAD_DECLARED when it was declared with
+ * __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY), WINBPF_SPREAD_MARKED for a legacy struct bpf_map_def (its type is a value:
+ * the loader's BPF_F_INNER_MAP mark tells at run time), else WINBPF_SPREAD_NEVER. */
+#define WINBPF_SPREAD_NEVER 0
+#define WINBPF_SPREAD_DECLARED 1
+#define WINBPF_SPREAD_MARKED 2
 #define WINBPF_DECLARED_PERCPU_ARRAY(map)                                                                              \
-    _Generic(WINBPF_MAP_REF(map)->type, int(*)[BPF_MAP_TYPE_PERCPU_ARRAY]: 1, default: 0)
+    _Generic((map), struct _ebpf_map_definition_in_file *: WINBPF_SPREAD_MARKED, default: _Generic(                   \
+                 WINBPF_MAP_REF(map)->type, int(*)[BPF_MAP_TYPE_PERCPU_ARRAY]: WINBPF_SPREAD_DECLARED,                 \
+                 default: WINBPF_SPREAD_NEVER))
 
 /*
  * The element of a PERCPU_ARRAY the loader turned into an ARRAY (see above) that key selects on this CPU: writes it
  * to *index and returns 1; returns 0 when map is still a PERCPU_ARRAY (the key is used unchanged) and -1 when key is
  * out of range (no element). The CPU count is the shim scratch map's size (the loader sets it to the possible CPUs).
  */
-static __always_inline int winbpf_spread_percpu_index(void *map, const void *key, __u32 *index)
+static __always_inline int winbpf_spread_percpu_index(void *map, const void *key, __u32 *index, int spread)
 {
     const struct bpf_map *m = map;
-    if (m->map_type != BPF_MAP_TYPE_ARRAY)
+    if (m->map_type != BPF_MAP_TYPE_ARRAY || (spread == WINBPF_SPREAD_MARKED && !(m->map_flags & BPF_F_INNER_MAP)))
         return 0;
     __u32 cpus = ((const struct bpf_map *)&winbpf_scratch)->max_entries;
     __u32 k = *(const __u32 *)key;
@@ -52,7 +62,7 @@ static __always_inline void *winbpf_map_lookup_elem(void *map, const void *key, 
 {
     __u32 index;
     if (declared_percpu_array) {
-        int spread = winbpf_spread_percpu_index(map, key, &index);
+        int spread = winbpf_spread_percpu_index(map, key, &index, declared_percpu_array);
         if (spread < 0)
             return NULL;
         if (spread > 0)
@@ -66,7 +76,7 @@ static __always_inline long winbpf_map_update_elem(void *map, const void *key, c
 {
     __u32 index;
     if (declared_percpu_array) {
-        int spread = winbpf_spread_percpu_index(map, key, &index);
+        int spread = winbpf_spread_percpu_index(map, key, &index, declared_percpu_array);
         if (spread < 0)
             return -E2BIG;
         if (spread > 0)
