@@ -163,8 +163,8 @@ static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 ind
     return (bpf_tail_call)(hidden->linux_ctx, hidden->tail_calls, index);
 }
 
-/* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the others
- * a call is a compile-time error naming bpf_tail_call. */
+/* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the
+ * others a call is a compile-time error naming bpf_tail_call. */
 #define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                    \
     __attribute__((error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "    \
                          "cannot share a program array (see its header); call the other handler as a function")))     \

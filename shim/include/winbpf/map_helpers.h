@@ -4,11 +4,11 @@
  *
  * A BPF_MAP_TYPE_PERCPU_ARRAY whose value is larger than Linux allows for per-CPU values (32 KiB; Windows programs
  * use 64 KiB scratch buffers) is created by the loader as a BPF_MAP_TYPE_ARRAY of max_entries x possible-CPUs
- * values: entry k of CPU c is element k * CPUs + c. bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem
- * on a map declared PERCPU_ARRAY check, at run time, whether the map they got is such an array (the kernel's
- * struct bpf_map: map_type; for legacy definitions also the loader's BPF_F_INNER_MAP mark) and then use the current
- * CPU's element, so the program keeps Windows' per-CPU meaning. Maps of any other declared type, and map pointers of
- * type void * (e.g. inner maps, which user space creates), use the helpers unchanged.
+ * values: entry k of CPU c is element k * CPUs + c. bpf_map_lookup_elem and bpf_map_update_elem (array elements
+ * cannot be deleted) on a map declared PERCPU_ARRAY check, at run time, whether the map they got is such an array (the
+ * kernel's struct bpf_map: map_type; for legacy definitions also the loader's BPF_F_INNER_MAP mark) and then use the
+ * current CPU's element, so the program keeps Windows' per-CPU meaning. Maps of any other declared type, and map
+ * pointers of type void * (e.g. inner maps, which user space creates), use the helpers unchanged.
  *
  * Keys are read as Windows reads them: an 8-byte array key selects element (uint32_t)key (its low 32 bits), which is
  * what the kernel reads from a key of 4 bytes (the loader gives 8-byte array keys 4 bytes).
