@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <sys/socket.h>
+#include <thread>
 
 namespace compat_test
 {
@@ -87,6 +90,42 @@ TEST_F(TailCallTest, BindHandlerTailCallsAnotherHandlerAtEveryEvent)
     EXPECT_EQ(slot(TAIL_SECOND_BIND), 2u) << "both binds reached TailSecond";
     EXPECT_EQ(slot(TAIL_SECOND_POST), 1u) << "the permitted bind's POST_BIND reached TailSecond";
     EXPECT_EQ(slot(TAIL_SECOND_UNBIND), 1u) << "its UNBIND (close) reached TailSecond";
+}
+
+// The same between netevent_monitor handlers (sections netevent_monitor/0 and /1), on a real dropped datagram.
+TEST_F(TailCallTest, NeteventHandlerTailCallsAnotherHandler)
+{
+    winbpf::Object &object = open("tail_call_netevent");
+    object.load();
+    winbpf::Attachment attachment(object, {.cgroup = {}, .capture = "drop"});
+    bpf_map *state = object.map("net_state");
+    auto slot = [&](std::uint32_t key) { return value_as<std::uint64_t>(lookup(state, &key)); };
+    const std::uint64_t magic = (std::uint64_t{0x77696e} << 32) | static_cast<std::uint32_t>(::getpid());
+    std::uint32_t zero = 0;
+    update(state, &zero, &magic);
+    auto drop_one = [&] {
+        Socket sender(Family::v4, Protocol::udp);
+        const sockaddr_in to = loopback_v4(free_port(Family::v4, Protocol::udp));
+        ASSERT_EQ(::sendto(sender.fd(), &magic, sizeof(magic), 0, reinterpret_cast<const sockaddr *>(&to), sizeof(to)),
+                  static_cast<ssize_t>(sizeof(magic)));
+    };
+    auto wait_for = [&](std::uint32_t key, std::uint64_t value) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (slot(key) < value && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return slot(key);
+    };
+
+    drop_one();
+    EXPECT_EQ(wait_for(2, 1), 1u) << "empty slot: NetFirst goes on";
+    EXPECT_EQ(slot(3), 0u);
+
+    object.set_tail_call("netevent_programs", 1, handler_fd("NetSecond"));
+    drop_one();
+    EXPECT_EQ(wait_for(3, 1), 1u) << "NetSecond reached by the tail call";
+    EXPECT_EQ(slot(4), 100u) << "at the DROP event";
+    EXPECT_EQ(slot(1), 2u) << "NetFirst ran for both drops";
+    EXPECT_EQ(slot(2), 1u) << "NetFirst does not go on after a tail call";
 }
 
 TEST_F(TailCallTest, SetTailCallRejectsWhatIsNotAHandlerOrAProgramArray)

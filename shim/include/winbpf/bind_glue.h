@@ -165,8 +165,7 @@ static __always_inline int winbpf_bind_allows(bind_action_t action)
     ({                                                                                                                 \
         struct winbpf_bind_ctx w;                                                                                      \
         int verdict = 1;                                                                                               \
-        struct winbpf_scratch *s =                                                                                     \
-            winbpf_bind_prepare(&w, ctx, tail_calls, BIND_OPERATION_POST_BIND, ctx->protocol);                         \
+        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, tail_calls, BIND_OPERATION_POST_BIND, ctx->protocol);  \
         if (s) {                                                                                                       \
             __u32 ip[4];                                                                                               \
             WINBPF_BIND_READ_IP(ip, ctx, family, src_ip4, src_ip6);                                                    \

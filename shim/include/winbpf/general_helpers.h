@@ -165,10 +165,11 @@ static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 ind
 
 /* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the
  * others a call is a compile-time error naming bpf_tail_call. */
-#define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                    \
-    __attribute__((error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "    \
-                         "cannot share a program array (see its header); call the other handler as a function")))     \
-    static long winbpf_tail_call_##name(struct context *ctx, void *prog_array, __u32 index);
+#define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                     \
+    __attribute__((                                                                                                    \
+        error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "               \
+              "cannot share a program array (see its header); call the other handler as a function"))) static long     \
+        winbpf_tail_call_##name(struct context *ctx, void *prog_array, __u32 index);
 WINBPF_HOOKS(WINBPF_DECLARE_TAIL_CALL, WINBPF_NO_CONTEXT)
 
 /* A Linux program's tail call (its context is the Linux one). */
@@ -181,5 +182,5 @@ static __always_inline long winbpf_linux_tail_call(void *ctx, void *prog_array, 
     struct context * : winbpf_tail_call_##name,
 
 #define bpf_tail_call(ctx, prog_array, index)                                                                          \
-    _Generic((ctx), WINBPF_HOOKS(WINBPF_TAIL_CALL_CASE, WINBPF_NO_CONTEXT) default : winbpf_linux_tail_call)(        \
-        (ctx), (prog_array), (index))
+    _Generic((ctx), WINBPF_HOOKS(WINBPF_TAIL_CALL_CASE, WINBPF_NO_CONTEXT) default                                     \
+             : winbpf_linux_tail_call)((ctx), (prog_array), (index))

@@ -36,9 +36,11 @@ struct winbpf_untyped_map {
 #define WINBPF_SPREAD_DECLARED 1
 #define WINBPF_SPREAD_MARKED 2
 #define WINBPF_DECLARED_PERCPU_ARRAY(map)                                                                              \
-    _Generic((map), struct _ebpf_map_definition_in_file *: WINBPF_SPREAD_MARKED, default: _Generic(                   \
-                 WINBPF_MAP_REF(map)->type, int(*)[BPF_MAP_TYPE_PERCPU_ARRAY]: WINBPF_SPREAD_DECLARED,                 \
-                 default: WINBPF_SPREAD_NEVER))
+    _Generic((map), struct _ebpf_map_definition_in_file *                                                              \
+             : WINBPF_SPREAD_MARKED, default                                                                           \
+             : _Generic(WINBPF_MAP_REF(map)->type, int(*)[BPF_MAP_TYPE_PERCPU_ARRAY]                                   \
+                        : WINBPF_SPREAD_DECLARED, default                                                              \
+                        : WINBPF_SPREAD_NEVER))
 
 /*
  * The element of a PERCPU_ARRAY the loader turned into an ARRAY (see above) that key selects on this CPU: writes it
