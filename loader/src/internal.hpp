@@ -60,6 +60,11 @@ std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_l
 /// a section the headers describe (a truncated file).
 void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
 
+/// Before load: changes the object's map definitions that eBPF for Windows accepts and Linux refuses (a
+/// PERF_EVENT_ARRAY sized in bytes, 8-byte array keys, per-CPU values over 32 KiB; loader/src/map_adaptations.cpp) so
+/// that they keep Windows' meaning. Returns one sentence per change. Throws Error naming the object and map.
+std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name, __u32 possible_cpus);
+
 /// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.
 void write_config(bpf_map *config, const std::string &object_name);
 

@@ -95,6 +95,16 @@ void inspect_programs(bpf_object *object, const std::string &object_name, std::v
     }
 }
 
+// The map adaptations (detail::adapt_maps) for the possible CPUs of this machine, made right after open so that
+// adaptations() lists them before load().
+std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name)
+{
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw Error("cannot count the possible CPUs: " + detail::errno_text(-cpus), -cpus);
+    return detail::adapt_maps(object, object_name, static_cast<__u32>(cpus));
+}
+
 } // namespace
 
 Object Object::open_file(const std::string &path)
@@ -109,6 +119,7 @@ Object Object::open_file(const std::string &path)
         throw Error("libbpf cannot open '" + path + "': " + detail::errno_text(err) + "\n" + log.text(), err);
     }
     inspect_programs(state->object, state->name, state->hooks);
+    state->adaptations = adapt_maps(state->object, state->name);
     return Object(std::move(state));
 }
 
@@ -125,6 +136,7 @@ Object Object::open_memory(std::span<const std::byte> elf, const std::string &na
         throw Error("libbpf cannot open '" + name + "': " + detail::errno_text(err) + "\n" + log.text(), err);
     }
     inspect_programs(state->object, state->name, state->hooks);
+    state->adaptations = adapt_maps(state->object, state->name);
     return Object(std::move(state));
 }
 

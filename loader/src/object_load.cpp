@@ -54,32 +54,6 @@ void Object::load()
                             " CPUs: " + detail::errno_text(err),
                         err);
     }
-    // Windows sizes a PERF_EVENT_ARRAY by its buffer in bytes; on Linux it has one slot per CPU
-    // (bpf_perf_event_output with EBPF_MAP_FLAG_CURRENT_CPU writes to the current CPU's).
-    bpf_map *map;
-    bpf_object__for_each_map(map, s.object)
-    {
-        if (bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
-            continue;
-        // Windows programs declare only type and size; Linux wants the CPU index and perf event fd (4 bytes each).
-        if ((bpf_map__key_size(map) == 0 && bpf_map__set_key_size(map, 4) != 0) ||
-            (bpf_map__value_size(map) == 0 && bpf_map__set_value_size(map, 4) != 0))
-            throw Error(s.name + ": cannot set the key and value size of map '" + bpf_map__name(map) + "'", EINVAL);
-        if (bpf_map__max_entries(map) == 0 || bpf_map__max_entries(map) == possible)
-            continue;
-        const __u32 declared = bpf_map__max_entries(map);
-        int err = bpf_map__set_max_entries(map, possible);
-        if (err != 0)
-            throw Error(s.name + ": cannot size map '" + bpf_map__name(map) + "' to " + std::to_string(cpus) +
-                            " CPUs: " + detail::errno_text(err),
-                        err);
-        s.adaptations.push_back("map '" + std::string(bpf_map__name(map)) + "': PERF_EVENT_ARRAY max_entries " +
-                                std::to_string(declared) +
-                                " read as a buffer size in bytes (Windows); one slot per "
-                                "CPU (" +
-                                std::to_string(cpus) + ") on Linux");
-    }
-
     {
         detail::LogCapture log;
         int err = bpf_object__load(s.object);

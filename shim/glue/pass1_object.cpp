@@ -39,6 +39,36 @@ std::runtime_error elf_error(const std::string &path, const std::string &what)
 
 } // namespace
 
+std::optional<std::string> read_license(const std::string &path)
+{
+    if (elf_version(EV_CURRENT) == EV_NONE)
+        throw std::runtime_error("libelf initialisation failed");
+    FdCloser file{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0)
+        throw std::runtime_error(path + ": " + std::strerror(errno));
+    std::unique_ptr<Elf, ElfDeleter> elf(elf_begin(file.fd, ELF_C_READ, nullptr));
+    size_t shstrndx = 0;
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF || elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
+        throw std::runtime_error(path + ": not an ELF object");
+    for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
+        GElf_Shdr header;
+        if (!gelf_getshdr(scn, &header))
+            throw elf_error(path, "bad section header");
+        const char *name = elf_strptr(elf.get(), shstrndx, header.sh_name);
+        if (!name || header.sh_type != SHT_PROGBITS)
+            continue;
+        std::string_view view(name);
+        if (view.substr(0, view.rfind(kMarker)) != "license")
+            continue;
+        Elf_Data *data = elf_getdata(scn, nullptr);
+        if (!data || !data->d_buf)
+            return std::string();
+        const char *bytes = static_cast<const char *>(data->d_buf);
+        return std::string(bytes, strnlen(bytes, data->d_size));
+    }
+    return std::nullopt;
+}
+
 std::vector<SecSymbol> read_sec_symbols(const std::string &path)
 {
     if (elf_version(EV_CURRENT) == EV_NONE)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,8 @@ struct SecSymbol {
 
 /// Reads every SEC() symbol of a pass-1 object (ELF, EM_BPF). Throws std::runtime_error on a malformed file.
 std::vector<SecSymbol> read_sec_symbols(const std::string &path);
+
+/// The string in the object's SEC("license") section (up to its NUL), or nullopt when it has none.
+std::optional<std::string> read_license(const std::string &path);
 
 } // namespace winbpf::glue

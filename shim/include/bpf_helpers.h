@@ -5,18 +5,30 @@
  * - Linux helpers keep their names and signatures (libbpf's declarations); map types are Linux's.
  * - Windows-only helpers (bpf_memcpy_s, bpf_strncpy_s, bpf_get_current_logon_id, ...) are provided as inline
  *   functions over Linux helpers (CONTRACT §2); memcpy/memset/memmove/memcmp map onto them.
+ * - _WIN32 is defined (when not already), as eBPF for Windows' bpf_helpers.h does, so code written for both
+ *   platforms compiles its Windows branch.
+ * - Maps the loader adapts (8-byte array keys, per-CPU arrays with values over 32 KiB) keep their Windows meaning
+ *   in the program through winbpf/map_helpers.h.
  * - SEC() is the two-pass form of winbpf/sec.h when compiled through Makefile.bpf.
  * - License: programs that have no SEC("license") get "GPL" from the glue, because the shim uses GPL-only
- *   helpers (bpf_probe_read_kernel, bpf_send_signal, bpf_printk). A program that declares another license keeps
- *   it; such a program fails to load where it reaches a GPL-only helper.
+ *   helpers (bpf_probe_read_kernel, bpf_get_current_task_btf, kfuncs, bpf_printk). A program that declares a license
+ *   the kernel does not treat as GPL-compatible fails at compile time (winbpf-glue names the license): it could not
+ *   load on Linux.
  */
 #pragma once
 
 #include "winbpf/common.h"
 #include "winbpf/general_helpers.h"
+#include "winbpf/map_helpers.h"
 #include "winbpf/mem_helpers.h"
 #include "winbpf/sec.h"
 
 #ifndef NULL
 #define NULL ((void *)0)
+#endif
+
+/* As eBPF for Windows' bpf_helpers.h: programs written for both platforms take their Windows branch (#ifdef _WIN32).
+ * Defined after the Linux headers above, which must keep their Linux branch. */
+#ifndef _WIN32
+#define _WIN32 1
 #endif

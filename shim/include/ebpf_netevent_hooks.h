@@ -46,3 +46,11 @@ typedef struct _netevent_attach_opts {
 } netevent_attach_opts_t;
 
 typedef int netevent_event_hook_t(netevent_event_md_t *context);
+
+/* bpf_tail_call(ctx, &prog_array, index) continues in the handler the loader put at index (winbpf::Object::
+ * set_tail_call), at the same event: DROP, FLOW or a simulated event (winbpf/general_helpers.h). */
+static __always_inline long winbpf_tail_call_netevent_monitor(struct _netevent_event_md *ctx, void *prog_array,
+                                                              __u32 index)
+{
+    return winbpf_tail_call_hidden(ctx, index);
+}

@@ -64,3 +64,10 @@ typedef bind_action_t bind_hook_t(bind_md_t *context);
  * address at offset 8, scope id u32 at offset 24), right after the bind_md_t. A REDIRECT takes the IPv6 address from
  * here and the port from socket_address. Meaningless for IPv4. */
 #define WINBPF_BIND_SOCKADDR_IN6(ctx) ((uint8_t *)(ctx) + sizeof(bind_md_t))
+
+/* bpf_tail_call(ctx, &prog_array, index) continues in the handler the loader put at index (winbpf::Object::
+ * set_tail_call), at the same event (winbpf/general_helpers.h). */
+static __always_inline long winbpf_tail_call_bind(struct _bind_md *ctx, void *prog_array, __u32 index)
+{
+    return winbpf_tail_call_hidden(ctx, index);
+}

@@ -38,4 +38,8 @@ typedef int process_hook_t(process_md_t *context);
 #define STATUS_SUCCESS 0
 #define STATUS_ACCESS_DENIED ((int)0xC0000022)
 
+/* bpf_tail_call from a process handler fails at compile time (winbpf/general_helpers.h): its CREATE and DELETE entries
+ * attach to two tracepoints (tp_btf programs with different attach targets) and the DELETE entry has two variants the
+ * loader chooses between, so no program array can hold "the handler at index" for every event. */
+
 #include "winbpf/process_helpers.h"

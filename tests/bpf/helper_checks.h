@@ -67,6 +67,8 @@ struct helper_results {
     uint64_t thread_create_time;
     int64_t perf_output; /* bpf_perf_event_output(ctx, &helper_perf, EBPF_MAP_FLAG_CURRENT_CPU, ...) */
     int64_t printk;      /* bpf_printk with 3 arguments */
+    int64_t printk_fewer[3];  /* bpf_printk with 0, 1 and 2 arguments */
+    int64_t trace_printk[4];  /* Windows' bpf_trace_printk2 .. bpf_trace_printk5 (0 to 3 arguments) */
     int64_t push[3];     /* push 11, 22, 33 to helper_queue */
     int64_t peek;        /* peek: 11 */
     uint64_t peek_value;

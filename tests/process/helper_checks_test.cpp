@@ -2,10 +2,10 @@
 // CONTRACT §2: every Windows-only general helper (and the Linux ones a Windows program uses: perf_event_output with
 // EBPF_MAP_FLAG_CURRENT_CPU, queue push/pop/peek, printk) run inside a process hook program on a real CREATE.
 #include "helper_checks.h"
-#include "perf_reader.hpp"
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/perf_reader.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
 
@@ -213,6 +213,10 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
 
     // bpf_printk with 3 arguments: bytes written
     EXPECT_GT(r.printk, 0);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_GT(r.printk_fewer[i], 0) << "bpf_printk with " << i << " arguments";
+    for (int i = 0; i < 4; ++i)
+        EXPECT_GT(r.trace_printk[i], 0) << "bpf_trace_printk" << i + 2;
 
     // Queue map: push 11, 22, 33; peek 11; pop 11, 22; 33 is left for userspace
     for (int i = 0; i < 3; ++i)

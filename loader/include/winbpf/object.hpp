@@ -40,8 +40,9 @@ class Object
     /// log (or libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
-    /// What load() adapted because Linux refuses what Windows accepts (e.g. a PERF_EVENT_ARRAY sized in bytes), one
-    /// sentence each; empty when nothing was adapted.
+    /// How the object's maps were changed for load() because Linux refuses what Windows accepts, one sentence each
+    /// naming the map (e.g. "map 'temp': 8-byte array key uses its low 32 bits ..."); empty when nothing was adapted.
+    /// Decided when the object is opened (loader/src/map_adaptations.cpp lists the rules), so known before load().
     const std::vector<std::string> &adaptations() const;
     /// The path (open_file) or name (open_memory) used in messages.
     const std::string &name() const;
@@ -52,6 +53,13 @@ class Object
     std::vector<bpf_program *> support_programs() const;
     /// A map by name; throws Error naming the object when it has no such map.
     bpf_map *map(std::string_view name) const;
+    /// bpf_tail_call(ctx, &prog_array, index) of a handler continues in the handler whose entry program has
+    /// program_fd (e.g. bpf_program__fd(hooks()[i].entries[0])), as filling slot index of the program's
+    /// BPF_MAP_TYPE_PROG_ARRAY prog_array does on Windows: each event's program array (winbpf/abi.h
+    /// WINBPF_TAIL_MAP_PREFIX) gets that handler's entry of the same event, and prog_array gets program_fd. Needs
+    /// load(). Throws Error naming the object, map or program: no such PROG_ARRAY, an fd that is no entry program of
+    /// this object, an index of WINBPF_TAIL_SLOTS or more, or a hook whose handlers cannot be tail-called.
+    void set_tail_call(std::string_view prog_array, std::uint32_t index, int program_fd);
     /// Ring buffer records the object's programs could not write (sum of winbpf_lost over CPUs). Needs load().
     std::uint64_t lost_events() const;
     /// The libbpf object (owned by this Object).

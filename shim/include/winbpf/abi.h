@@ -25,6 +25,16 @@
  * k < WINBPF_ACCOUNT_PROBES; an empty slot (length 0) ends a search. Array slots cost no hashing or locking. */
 #define WINBPF_MAP_ACCOUNTS "winbpf_accounts"
 
+/* Program arrays of a hook's tail calls, one per entry event: WINBPF_TAIL_MAP_PREFIX "<hook>_<event>" (e.g.
+ * winbpf_tail_bind_bind4), WINBPF_TAIL_SLOTS slots each. Slot i holds the event's entry of the handler at index i of
+ * the program's own program array; winbpf::Object::set_tail_call fills them. */
+#define WINBPF_TAIL_MAP_PREFIX "winbpf_tail_"
+#define WINBPF_TAIL_SLOTS 64
+
+/* BTF struct name of a map definition that `winbpf-glue --legacy-maps` made from a legacy SEC("maps") struct
+ * bpf_map_def (the loader reports such maps among its adaptations). */
+#define WINBPF_LEGACY_MAP_DEF "winbpf_legacy_map_def"
+
 /* Compile-time default of the scratch map size; the loader sets it to the number of possible CPUs. */
 #define WINBPF_SCRATCH_DEFAULT_CPUS 128
 /* Largest account name, in UTF-16 code units. */

@@ -2,7 +2,8 @@
 /*
  * Glue of the `bind` hook (CONTRACT §4): Linux cgroup programs that build bind_md_t and call a Windows handler.
  *
- *   WINBPF_BIND_OBJECT_GLUE()   once per object: the socket storage that marks sockets which completed POST_BIND.
+ *   WINBPF_BIND_OBJECT_GLUE()   once per object: the socket storage that marks sockets which completed POST_BIND, and
+ *                               one program array per event for bpf_tail_call (winbpf_tail_bind_<event>).
  *   WINBPF_BIND_ENTRY(handler)  per handler, all attached to one cgroup-v2 directory by the loader:
  *     <handler>__winbpf_bind_bind4        cgroup/bind4         BIND (IPv4); verdict and REDIRECT applied
  *     <handler>__winbpf_bind_bind6        cgroup/bind6         BIND (IPv6)
@@ -74,7 +75,8 @@ static __always_inline void winbpf_bind_set_app_id(struct winbpf_bind_ctx *w, st
 
 /* Common fields; returns the scratch, or NULL (event skipped and counted as lost) when it is missing. */
 static __always_inline struct winbpf_scratch *winbpf_bind_prepare(struct winbpf_bind_ctx *w, void *linux_ctx,
-                                                                  bind_operation_t operation, __u32 protocol)
+                                                                  void *tail_calls, bind_operation_t operation,
+                                                                  __u32 protocol)
 {
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s) {
@@ -85,6 +87,7 @@ static __always_inline struct winbpf_scratch *winbpf_bind_prepare(struct winbpf_
     w->hidden.linux_ctx = linux_ctx;
     w->hidden.task = bpf_get_current_task_btf();
     w->hidden.scratch = s;
+    w->hidden.tail_calls = tail_calls;
     w->md.operation = operation;
     w->md.protocol = protocol;
     return s;
@@ -129,11 +132,11 @@ static __always_inline int winbpf_bind_allows(bind_action_t action)
 }
 
 /* BIND: runs the handler on a bpf_sock_addr and applies its verdict. */
-#define WINBPF_BIND_AT_BIND(handler, ctx, family)                                                                      \
+#define WINBPF_BIND_AT_BIND(handler, ctx, family, tail_calls)                                                          \
     ({                                                                                                                 \
         struct winbpf_bind_ctx w;                                                                                      \
         int verdict = 1;                                                                                               \
-        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_BIND, ctx->protocol);                   \
+        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, tail_calls, BIND_OPERATION_BIND, ctx->protocol);       \
         if (s) {                                                                                                       \
             __u32 ip[4];                                                                                               \
             WINBPF_BIND_READ_IP(ip, ctx, family, user_ip4, user_ip6);                                                  \
@@ -158,11 +161,11 @@ static __always_inline int winbpf_bind_allows(bind_action_t action)
     })
 
 /* POST_BIND: runs the handler on a bpf_sock; on permit, marks the socket for its UNBIND. */
-#define WINBPF_BIND_AT_POST_BIND(handler, ctx, family)                                                                 \
+#define WINBPF_BIND_AT_POST_BIND(handler, ctx, family, tail_calls)                                                     \
     ({                                                                                                                 \
         struct winbpf_bind_ctx w;                                                                                      \
         int verdict = 1;                                                                                               \
-        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_POST_BIND, ctx->protocol);              \
+        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, tail_calls, BIND_OPERATION_POST_BIND, ctx->protocol);  \
         if (s) {                                                                                                       \
             __u32 ip[4];                                                                                               \
             WINBPF_BIND_READ_IP(ip, ctx, family, src_ip4, src_ip6);                                                    \
@@ -190,30 +193,44 @@ static __always_inline int winbpf_bind_allows(bind_action_t action)
         verdict;                                                                                                       \
     })
 
+/* The program array of one event for bpf_tail_call (WINBPF_TAIL_MAP_PREFIX "bind_<event>", winbpf/abi.h). */
+#define WINBPF_BIND_TAIL_MAP(event)                                                                                    \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_PROG_ARRAY);                                                                         \
+        __uint(max_entries, WINBPF_TAIL_SLOTS);                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, __u32);                                                                                          \
+    } winbpf_tail_bind_##event SEC(".maps");
+
 #define WINBPF_BIND_OBJECT_GLUE()                                                                                      \
     struct {                                                                                                           \
         __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
         __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
         __type(key, int);                                                                                              \
         __type(value, struct winbpf_bind_socket);                                                                      \
-    } winbpf_bind_sockets SEC(".maps");
+    } winbpf_bind_sockets SEC(".maps");                                                                                \
+    WINBPF_BIND_TAIL_MAP(bind4)                                                                                        \
+    WINBPF_BIND_TAIL_MAP(bind6)                                                                                        \
+    WINBPF_BIND_TAIL_MAP(post_bind4)                                                                                   \
+    WINBPF_BIND_TAIL_MAP(post_bind6)                                                                                   \
+    WINBPF_BIND_TAIL_MAP(unbind)
 
 #define WINBPF_BIND_ENTRY(handler)                                                                                     \
     __attribute__((section("cgroup/bind4"), used)) int handler##__winbpf_bind_bind4(struct bpf_sock_addr *ctx)         \
     {                                                                                                                  \
-        return WINBPF_BIND_AT_BIND(handler, ctx, WINBPF_LINUX_AF_INET);                                                \
+        return WINBPF_BIND_AT_BIND(handler, ctx, WINBPF_LINUX_AF_INET, &winbpf_tail_bind_bind4);                       \
     }                                                                                                                  \
     __attribute__((section("cgroup/bind6"), used)) int handler##__winbpf_bind_bind6(struct bpf_sock_addr *ctx)         \
     {                                                                                                                  \
-        return WINBPF_BIND_AT_BIND(handler, ctx, WINBPF_LINUX_AF_INET6);                                               \
+        return WINBPF_BIND_AT_BIND(handler, ctx, WINBPF_LINUX_AF_INET6, &winbpf_tail_bind_bind6);                      \
     }                                                                                                                  \
     __attribute__((section("cgroup/post_bind4"), used)) int handler##__winbpf_bind_post_bind4(struct bpf_sock *ctx)    \
     {                                                                                                                  \
-        return WINBPF_BIND_AT_POST_BIND(handler, ctx, WINBPF_LINUX_AF_INET);                                           \
+        return WINBPF_BIND_AT_POST_BIND(handler, ctx, WINBPF_LINUX_AF_INET, &winbpf_tail_bind_post_bind4);             \
     }                                                                                                                  \
     __attribute__((section("cgroup/post_bind6"), used)) int handler##__winbpf_bind_post_bind6(struct bpf_sock *ctx)    \
     {                                                                                                                  \
-        return WINBPF_BIND_AT_POST_BIND(handler, ctx, WINBPF_LINUX_AF_INET6);                                          \
+        return WINBPF_BIND_AT_POST_BIND(handler, ctx, WINBPF_LINUX_AF_INET6, &winbpf_tail_bind_post_bind6);            \
     }                                                                                                                  \
     __attribute__((section("cgroup/sock_release"), used)) int handler##__winbpf_bind_unbind(struct bpf_sock *ctx)      \
     {                                                                                                                  \
@@ -221,7 +238,8 @@ static __always_inline int winbpf_bind_allows(bind_action_t action)
         if (!mark || mark->tgid == 0)                                                                                  \
             return 1;                                                                                                  \
         struct winbpf_bind_ctx w;                                                                                      \
-        struct winbpf_scratch *s = winbpf_bind_prepare(&w, ctx, BIND_OPERATION_UNBIND, ctx->protocol);                 \
+        struct winbpf_scratch *s =                                                                                     \
+            winbpf_bind_prepare(&w, ctx, &winbpf_tail_bind_unbind, BIND_OPERATION_UNBIND, ctx->protocol);              \
         if (!s)                                                                                                        \
             return 1;                                                                                                  \
         w.md.process_id = mark->tgid;                                                                                  \

@@ -42,6 +42,9 @@
 #ifndef EFAULT
 #define EFAULT 14
 #endif
+#ifndef E2BIG
+#define E2BIG 7
+#endif
 
 /* Per-CPU scratch layout (one value of winbpf_scratch per CPU). Sizes in bytes. */
 #define WINBPF_ARGV_MAX 32768      /* argv bytes read per command line (the documented cap) */
@@ -103,6 +106,7 @@ struct winbpf_hidden {
     void *linux_ctx;                /* the Linux program's context (tp_btf argument array) */
     struct task_struct *task;       /* task the event is about (current for process events) */
     struct winbpf_scratch *scratch; /* this CPU's scratch, looked up once per event by the entry program */
+    void *tail_calls;               /* program array of this entry's event for bpf_tail_call (hooks that have one) */
 };
 
 #define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))

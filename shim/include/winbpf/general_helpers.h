@@ -73,6 +73,16 @@ static __always_inline void *winbpf_ringbuf_reserve(void *ringbuf, __u64 size, _
 }
 #define bpf_ringbuf_reserve(map, size, flags) winbpf_ringbuf_reserve((map), (size), (flags))
 
+/*
+ * eBPF for Windows' fixed-arity printk helpers (what its bpf_printk expands to): the format, its size in bytes with
+ * the NUL, and 0 to 3 numeric arguments. Linux's bpf_trace_printk takes the same. bpf_printk itself is libbpf's (up to
+ * 3 arguments go to bpf_trace_printk). Output: /sys/kernel/tracing/trace_pipe.
+ */
+#define bpf_trace_printk2(fmt, fmt_size) bpf_trace_printk((fmt), (fmt_size))
+#define bpf_trace_printk3(fmt, fmt_size, arg3) bpf_trace_printk((fmt), (fmt_size), (arg3))
+#define bpf_trace_printk4(fmt, fmt_size, arg3, arg4) bpf_trace_printk((fmt), (fmt_size), (arg3), (arg4))
+#define bpf_trace_printk5(fmt, fmt_size, arg3, arg4, arg5) bpf_trace_printk((fmt), (fmt_size), (arg3), (arg4), (arg5))
+
 /* Milliseconds since boot, excluding suspend (CLOCK_MONOTONIC). */
 static __always_inline __u64 bpf_ktime_get_ms(void)
 {
@@ -132,3 +142,45 @@ static __always_inline __u64 bpf_get_current_thread_create_time(void)
     struct task_struct *task = bpf_get_current_task_btf();
     return winbpf_boottime_to_filetime(BPF_CORE_READ(task, start_boottime));
 }
+
+/*
+ * bpf_tail_call(ctx, &prog_array, index) from a hook handler, ctx being the Windows context. A handler becomes several
+ * Linux programs (one per event: bind4, bind6, post_bind4, ...), and a Linux program array holds programs of one
+ * type called with the Linux context. So each hook that supports tail calls has one program array per event
+ * (WINBPF_TAIL_MAP_PREFIX "<hook>_<event>", WINBPF_TAIL_SLOTS slots) and its entries put theirs in the hidden context:
+ * the call continues in the same event's entry of the handler at index, which builds its own Windows context from the
+ * Linux one. The loader fills those arrays (winbpf::Object::set_tail_call, by the program fd of a handler) along with
+ * the program's own array, which the call names but which is not used otherwise: one program array per hook.
+ * As on Windows, a call to an empty slot returns (negative) and the handler goes on.
+ * Hooks whose events cannot share such arrays refuse bpf_tail_call at compile time (winbpf_tail_call_<hook>, declared
+ * with an error attribute in the hook's header). Other pointers (Linux programs) get the Linux helper.
+ */
+static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 index)
+{
+    struct winbpf_hidden *hidden = WINBPF_HIDDEN(windows_ctx);
+    if (!hidden->tail_calls)
+        return -EINVAL;
+    return (bpf_tail_call)(hidden->linux_ctx, hidden->tail_calls, index);
+}
+
+/* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the
+ * others a call is a compile-time error naming bpf_tail_call. */
+#define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                     \
+    __attribute__((                                                                                                    \
+        error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "               \
+              "cannot share a program array (see its header); call the other handler as a function"))) static long     \
+        winbpf_tail_call_##name(struct context *ctx, void *prog_array, __u32 index);
+WINBPF_HOOKS(WINBPF_DECLARE_TAIL_CALL, WINBPF_NO_CONTEXT)
+
+/* A Linux program's tail call (its context is the Linux one). */
+static __always_inline long winbpf_linux_tail_call(void *ctx, void *prog_array, __u32 index)
+{
+    return (bpf_tail_call)(ctx, prog_array, index);
+}
+
+#define WINBPF_TAIL_CALL_CASE(name, context, header, object_macro, entry_macro)                                        \
+    struct context * : winbpf_tail_call_##name,
+
+#define bpf_tail_call(ctx, prog_array, index)                                                                          \
+    _Generic((ctx), WINBPF_HOOKS(WINBPF_TAIL_CALL_CASE, WINBPF_NO_CONTEXT) default                                     \
+             : winbpf_linux_tail_call)((ctx), (prog_array), (index))

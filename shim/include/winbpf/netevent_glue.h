@@ -4,7 +4,7 @@
  * Windows handler. The buffer is built in the per-CPU scratch (text region): netevent_data_header_t at 0, the pktmon
  * header at 4, the payload at WINBPF_NETEVENT_DATA.
  *
- *   WINBPF_NETEVENT_OBJECT_GLUE()   once per object: nothing (no shared state).
+ *   WINBPF_NETEVENT_OBJECT_GLUE()   once per object: one program array per event for bpf_tail_call.
  *   WINBPF_NETEVENT_ENTRY(handler)  per handler:
  *     <handler>__winbpf_netevent_monitor_drop  tp_btf/kfree_skb              DROP: real drops (reason past
  * NOT_SPECIFIED) <handler>__winbpf_netevent_monitor_flow  tp_btf/inet_sock_set_state    FLOW: TCP state changes
@@ -18,7 +18,6 @@
 #define WINBPF_NETEVENT_DATA (sizeof(netevent_data_header_t) + PKTMON_EVENT_HEADER_LENGTH) /* 57 */
 _Static_assert(sizeof(netevent_pktmon_header_t) == PKTMON_EVENT_HEADER_LENGTH, "pktmon header is 53 bytes");
 _Static_assert(sizeof(netevent_data_header_t) == 4, "netevent header is 4 bytes");
-
 
 /* netevent_event_md_t on the entry program's stack, with the hidden Linux state before it. */
 struct winbpf_netevent_ctx {
@@ -46,11 +45,12 @@ static __always_inline void winbpf_netevent_headers(struct winbpf_scratch *s, __
 }
 
 /* Calls handler on the buffer with n payload bytes. */
-#define WINBPF_NETEVENT_CALL(handler, entry_ctx, s, n)                                                                 \
+#define WINBPF_NETEVENT_CALL(handler, entry_ctx, s, n, tail_array)                                                     \
     ({                                                                                                                 \
         struct winbpf_netevent_ctx w;                                                                                  \
         __builtin_memset(&w, 0, sizeof(w));                                                                            \
         w.hidden.linux_ctx = entry_ctx;                                                                                \
+        w.hidden.tail_calls = tail_array;                                                                              \
         w.hidden.task = bpf_get_current_task_btf();                                                                    \
         w.hidden.scratch = s;                                                                                          \
         w.md.data_meta = s->text;                                                                                      \
@@ -149,7 +149,19 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         return 0;                                                                                                      \
     }
 
-#define WINBPF_NETEVENT_OBJECT_GLUE()
+/* The program array of one event for bpf_tail_call (WINBPF_TAIL_MAP_PREFIX "netevent_monitor_<event>"). */
+#define WINBPF_NETEVENT_TAIL_MAP(event)                                                                                \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_PROG_ARRAY);                                                                         \
+        __uint(max_entries, WINBPF_TAIL_SLOTS);                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, __u32);                                                                                          \
+    } winbpf_tail_netevent_monitor_##event SEC(".maps");
+
+#define WINBPF_NETEVENT_OBJECT_GLUE()                                                                                  \
+    WINBPF_NETEVENT_TAIL_MAP(drop)                                                                                     \
+    WINBPF_NETEVENT_TAIL_MAP(flow)                                                                                     \
+    WINBPF_NETEVENT_TAIL_MAP(sim)
 
 #define WINBPF_NETEVENT_ENTRY(handler)                                                                                 \
     __attribute__((section("tp_btf/kfree_skb"), used)) int BPF_PROG(                                                   \
@@ -158,7 +170,8 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         WINBPF_NETEVENT_SCRATCH(s);                                                                                    \
         int n = winbpf_netevent_drop(s, skb, location, reason);                                                        \
         if (n >= 0)                                                                                                    \
-            WINBPF_NETEVENT_CALL(handler, ctx, s, n &(NETEVENT_PAYLOAD_MAX * 2 - 1));                                  \
+            WINBPF_NETEVENT_CALL(handler, ctx, s, n &(NETEVENT_PAYLOAD_MAX * 2 - 1),                                   \
+                                 &winbpf_tail_netevent_monitor_drop);                                                  \
         return 0;                                                                                                      \
     }                                                                                                                  \
     __attribute__((section("tp_btf/inet_sock_set_state"), used)) int BPF_PROG(                                         \
@@ -167,7 +180,7 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         WINBPF_NETEVENT_SCRATCH(s);                                                                                    \
         int n = winbpf_netevent_flow(s, sk, old_state, new_state);                                                     \
         if (n >= 0)                                                                                                    \
-            WINBPF_NETEVENT_CALL(handler, ctx, s, sizeof(netevent_flow_t));                                            \
+            WINBPF_NETEVENT_CALL(handler, ctx, s, sizeof(netevent_flow_t), &winbpf_tail_netevent_monitor_flow);        \
         return 0;                                                                                                      \
     }                                                                                                                  \
     __attribute__((section("raw_tp"), used)) int handler##__winbpf_netevent_monitor_sim(                               \
@@ -176,6 +189,6 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
         WINBPF_NETEVENT_SCRATCH(s);                                                                                    \
         int n = winbpf_netevent_sim(s, (__u64 *)ctx->args);                                                            \
         if (n >= 0)                                                                                                    \
-            WINBPF_NETEVENT_CALL(handler, ctx, s, n & 127);                                                            \
+            WINBPF_NETEVENT_CALL(handler, ctx, s, n & 127, &winbpf_tail_netevent_monitor_sim);                         \
         return 0;                                                                                                      \
     }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY (RAII over libbpf's perf_buffer); collects the samples' bytes.
+// The records of a BPF_MAP_TYPE_PERF_EVENT_ARRAY collected through the loader's winbpf::PerfEventConsumer (process
+// helper checks, compatibility tests).
 #pragma once
+
+#include "winbpf/perf_event.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -8,9 +11,8 @@
 #include <vector>
 
 struct bpf_map;
-struct perf_buffer;
 
-namespace process_test
+namespace winbpf::test
 {
 
 class PerfReader
@@ -18,19 +20,15 @@ class PerfReader
   public:
     /// Opens one buffer per CPU on map. Throws winbpf::Error on failure.
     explicit PerfReader(bpf_map *map);
-    PerfReader(const PerfReader &) = delete;
-    PerfReader &operator=(const PerfReader &) = delete;
-    ~PerfReader();
 
     /// Polls until done() or timeout; returns done()'s last value.
     bool poll_until(const std::function<bool()> &done, std::chrono::milliseconds timeout);
     const std::vector<std::vector<std::uint8_t>> &samples() const noexcept { return samples_; }
-    std::uint64_t lost() const noexcept { return lost_; }
+    std::uint64_t lost() const noexcept { return consumer_.lost(); }
 
   private:
-    perf_buffer *buffer_ = nullptr;
     std::vector<std::vector<std::uint8_t>> samples_;
-    std::uint64_t lost_ = 0;
+    winbpf::PerfEventConsumer consumer_; ///< After samples_: its callback fills them.
 };
 
-} // namespace process_test
+} // namespace winbpf::test

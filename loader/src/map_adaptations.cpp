@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// Map definitions eBPF for Windows accepts and the Linux kernel refuses as written, changed before load so that the
+// program keeps Windows' meaning (CONTRACT §1). One table of rules; maps are not hook-specific, so no hook is named.
+#include "internal.hpp"
+#include "winbpf/error.hpp"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace winbpf::detail
+{
+namespace
+{
+
+/// Linux's largest per-CPU value (PCPU_MIN_UNIT_SIZE); the kernel rounds value sizes up to 8 before comparing.
+constexpr __u32 kPerCpuValueMax = 32768;
+
+struct MapFacts {
+    bpf_map *map;
+    std::string name;
+    const btf *types; ///< The object's BTF (map definitions), or nullptr.
+    const std::string &object_name;
+    __u32 possible_cpus;
+};
+
+/// One adaptation: whether it applies to a map as declared, and the change (returns the sentence reported).
+struct MapRule {
+    bool (*applies)(const MapFacts &facts);
+    std::string (*adapt)(const MapFacts &facts);
+};
+
+/// Throws Error naming the object and map; err is an errno value, positive or negative (libbpf's).
+[[noreturn]] void fail(const MapFacts &facts, const std::string &what, int err)
+{
+    const int code = err < 0 ? -err : err;
+    throw Error(facts.object_name + ": map '" + facts.name + "': cannot " + what + ": " + errno_text(code), code);
+}
+
+void check(const MapFacts &facts, int err, const std::string &what)
+{
+    if (err != 0)
+        fail(facts, what, err);
+}
+
+/// Name of the BTF struct that defines map f in the object's ".maps" section, or empty.
+std::string definition_name(const MapFacts &f)
+{
+    if (!f.types)
+        return {};
+    for (__u32 id = 1; id < btf__type_cnt(f.types); ++id) {
+        const btf_type *section = btf__type_by_id(f.types, id);
+        if (!btf_is_datasec(section) || std::string_view(btf__name_by_offset(f.types, section->name_off)) != ".maps")
+            continue;
+        const btf_var_secinfo *info = btf_var_secinfos(section);
+        for (__u16 i = 0; i < btf_vlen(section); ++i) {
+            const btf_type *var = btf__type_by_id(f.types, info[i].type);
+            if (f.name != btf__name_by_offset(f.types, var->name_off))
+                continue;
+            const btf_type *def = btf__type_by_id(f.types, var->type);
+            return def ? btf__name_by_offset(f.types, def->name_off) : "";
+        }
+    }
+    return {};
+}
+
+// Legacy SEC("maps") struct bpf_map_def maps (libbpf 1.x refuses them): winbpf-glue gave them BTF map definitions at
+// compile time (shim/glue/legacy_maps.cpp); the loader reports it.
+bool legacy_apply(const MapFacts &f)
+{
+    return definition_name(f) == WINBPF_LEGACY_MAP_DEF;
+}
+std::string legacy_adapt(const MapFacts &f)
+{
+    const auto type = bpf_map__type(f.map);
+    const bool in_map = type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+    return "map '" + f.name +
+           "': legacy SEC(\"maps\") struct bpf_map_def turned into a BTF map definition by winbpf-glue (type, key and "
+           "value sizes, max_entries" +
+           (in_map ? std::string(", and the inner map template named by inner_id or inner_map_idx") : "") +
+           "; pinning is not applied)";
+}
+
+// A PERF_EVENT_ARRAY declared with type and size only (Windows): Linux wants a 4-byte CPU index and perf event fd.
+bool perf_sizes_apply(const MapFacts &f)
+{
+    return bpf_map__type(f.map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+           (bpf_map__key_size(f.map) == 0 || bpf_map__value_size(f.map) == 0);
+}
+std::string perf_sizes_adapt(const MapFacts &f)
+{
+    if (bpf_map__key_size(f.map) == 0)
+        check(f, bpf_map__set_key_size(f.map, 4), "set the key size");
+    if (bpf_map__value_size(f.map) == 0)
+        check(f, bpf_map__set_value_size(f.map, 4), "set the value size");
+    return "map '" + f.name +
+           "': PERF_EVENT_ARRAY declared without key and value sizes gets Linux's 4-byte CPU index and 4-byte perf "
+           "event fd";
+}
+
+// Windows sizes a PERF_EVENT_ARRAY by its buffer in bytes; on Linux it has one slot per CPU
+// (bpf_perf_event_output with EBPF_MAP_FLAG_CURRENT_CPU writes to the current CPU's).
+bool perf_per_cpu_apply(const MapFacts &f)
+{
+    return bpf_map__type(f.map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY && bpf_map__max_entries(f.map) != 0 &&
+           bpf_map__max_entries(f.map) != f.possible_cpus;
+}
+std::string perf_per_cpu_adapt(const MapFacts &f)
+{
+    const __u32 declared = bpf_map__max_entries(f.map);
+    const std::string cpus = std::to_string(f.possible_cpus);
+    check(f, bpf_map__set_max_entries(f.map, f.possible_cpus), "size it to " + cpus + " CPUs");
+    return "map '" + f.name + "': PERF_EVENT_ARRAY max_entries " + std::to_string(declared) +
+           " read as a buffer size in bytes (Windows); one slot per CPU (" + cpus + ") on Linux";
+}
+
+// Windows indexes an array with a key of any size by its low 32 bits; Linux requires 4-byte array keys. The kernel
+// reads the first 4 bytes of the key the program or user space passes: the low 32 bits of a little-endian uint64_t.
+bool array_key64_apply(const MapFacts &f)
+{
+    const auto type = bpf_map__type(f.map);
+    return (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) && bpf_map__key_size(f.map) == 8;
+}
+std::string array_key64_adapt(const MapFacts &f)
+{
+    check(f, bpf_map__set_key_size(f.map, 4), "set the key size to 4");
+    return "map '" + f.name +
+           "': 8-byte array key uses its low 32 bits (Linux array keys have 4 bytes; user space and bpftool pass "
+           "4-byte keys, and the map has no BTF key type)";
+}
+
+// Windows allows per-CPU values of any size (64 KiB scratch buffers); Linux's limit is 32 KiB. The map becomes an
+// ARRAY with one element per entry and CPU; the shim's bpf_map_lookup_elem / bpf_map_update_elem (map_helpers.h)
+// select the current CPU's element, so each CPU still has its own value.
+bool big_per_cpu_apply(const MapFacts &f)
+{
+    return bpf_map__type(f.map) == BPF_MAP_TYPE_PERCPU_ARRAY &&
+           (static_cast<std::uint64_t>(bpf_map__value_size(f.map)) + 7) / 8 * 8 > kPerCpuValueMax;
+}
+std::string big_per_cpu_adapt(const MapFacts &f)
+{
+    const __u32 entries = bpf_map__max_entries(f.map);
+    const std::uint64_t total = static_cast<std::uint64_t>(entries) * f.possible_cpus;
+    const std::string cpus = std::to_string(f.possible_cpus);
+    if (total > UINT32_MAX)
+        fail(f, "spread " + std::to_string(entries) + " per-CPU entries over " + cpus + " CPUs", E2BIG);
+    check(f, bpf_map__set_type(f.map, BPF_MAP_TYPE_ARRAY), "change its type to ARRAY");
+    // BPF_F_INNER_MAP marks the array for the shim where the declared type is not known at compile time (legacy
+    // definitions); on an ARRAY it only turns off the verifier's inlined lookup.
+    check(f, bpf_map__set_map_flags(f.map, bpf_map__map_flags(f.map) | BPF_F_INNER_MAP), "mark it");
+    check(f, bpf_map__set_max_entries(f.map, static_cast<__u32>(total)), "resize it");
+    return "map '" + f.name + "': PERCPU_ARRAY value of " + std::to_string(bpf_map__value_size(f.map)) +
+           " bytes is over Linux's 32 KiB per-CPU limit: created as an ARRAY of " + std::to_string(entries) + " x " +
+           cpus + " CPUs values (entry k of CPU c is element k*" + cpus +
+           "+c); the program still gets its own CPU's value";
+}
+
+// In order: the key rule runs before the per-CPU one, which keeps the (adapted) key.
+const std::array kRules{
+    MapRule{legacy_apply, legacy_adapt},
+    MapRule{perf_sizes_apply, perf_sizes_adapt},
+    MapRule{perf_per_cpu_apply, perf_per_cpu_adapt},
+    MapRule{array_key64_apply, array_key64_adapt},
+    MapRule{big_per_cpu_apply, big_per_cpu_adapt},
+};
+
+} // namespace
+
+std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name, __u32 possible_cpus)
+{
+    std::vector<std::string> done;
+    bpf_map *map;
+    bpf_object__for_each_map(map, object)
+    {
+        const MapFacts facts{map, bpf_map__name(map), bpf_object__btf(object), object_name, possible_cpus};
+        for (const MapRule &rule : kRules)
+            if (rule.applies(facts))
+                done.push_back(rule.adapt(facts));
+    }
+    return done;
+}
+
+} // namespace winbpf::detail

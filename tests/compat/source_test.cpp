@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// Issue 10 items 5, 7 and 8 and Makefile.bpf's warnings: what winbpf makes of a Windows program's source. Programs that
+// compile are loaded, attached and run on a real CREATE; those that cannot work on Linux fail at compile time with a
+// message naming the construct.
+#include "compat_fixture.hpp"
+
+#include "support/cgroup.hpp"
+#include "support/socket.hpp"
+#include "support/temp_dir.hpp"
+#include "winbpf/attachment.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+namespace compat_test
+{
+namespace
+{
+
+using namespace winbpf::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+/// Makefile.bpf on tests/compat/bpf/<source> into a temporary directory.
+struct Compiled {
+    TempDir dir;
+    fs::path object;
+    CommandResult result;
+};
+
+std::unique_ptr<Compiled> compile(const std::string &source, const std::string &extra_cflags = "")
+{
+    auto compiled = std::make_unique<Compiled>();
+    compiled->object = compiled->dir.path() / (fs::path(source).stem().string() + ".o");
+    compiled->result =
+        run({MAKE_PROGRAM, "--no-print-directory", "-f", std::string(WINBPF_SOURCE_DIR) + "/Makefile.bpf",
+             "SRC=" + source_path(source), "OUT=" + compiled->object.string(), "BUILD=" + std::string(WINBPF_BUILD_DIR),
+             "CLANG=" + std::string(CLANG_BPF), "EXTRA_CFLAGS=" + extra_cflags},
+            120s);
+    return compiled;
+}
+
+/// Lines of text that contain needle.
+std::vector<std::string> lines_with(const std::string &text, const std::string &needle)
+{
+    std::vector<std::string> found;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find(needle) != std::string::npos)
+            found.push_back(line);
+    return found;
+}
+
+class SourceTest : public CompatTest
+{
+};
+
+// Item 8: winbpf's bpf_helpers.h defines _WIN32 as eBPF for Windows' does; the program's Windows branch runs.
+TEST_F(SourceTest, ProgramsTakeTheirWin32Branch)
+{
+    winbpf::Object &object = open("win32_branch");
+    object.load();
+    winbpf::Attachment attachment(object);
+    run_target_process([&](pid_t pid) {
+        std::uint32_t zero = 0;
+        std::uint64_t value = static_cast<std::uint64_t>(pid);
+        update(object.map("platform"), &zero, &value);
+    });
+    std::uint32_t one = 1;
+    EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("platform"), &one)), 0x57494eu) << "not the _WIN32 branch";
+}
+
+// Item 7: no SEC("license") (eBPF for Windows needs none): winbpf declares "GPL", the program loads and runs.
+TEST_F(SourceTest, ProgramWithoutLicenseLoadsAndRuns)
+{
+    winbpf::Object &object = open("license_none");
+    object.load();
+    winbpf::Attachment attachment(object);
+    run_target_process([&](pid_t pid) {
+        std::uint32_t zero = 0;
+        std::uint64_t value = static_cast<std::uint64_t>(pid);
+        update(object.map("runs"), &zero, &value);
+    });
+    std::uint32_t one = 1;
+    EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("runs"), &one)), 1u);
+    bpf_prog_info info{};
+    __u32 length = sizeof(info);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(object.hooks().at(0).entries.at(0)), &info, &length), 0);
+    EXPECT_EQ(info.gpl_compatible, 1u) << "winbpf declared \"GPL\"";
+}
+
+// Item 7: a non-GPL license cannot load on Linux (the hook glue and the Windows helpers need GPL-only kernel helpers):
+// Makefile.bpf says so at compile time, naming the license, instead of a verifier log at load.
+TEST_F(SourceTest, NonGplLicenseFailsAtCompileTimeNamingIt)
+{
+    const auto compiled = compile("license_mit.c");
+    ASSERT_TRUE(compiled->result.status.has_value()) << "make did not finish";
+    EXPECT_FALSE(exited_with(compiled->result.status, 0)) << "Makefile.bpf accepted SEC(\"license\") = \"MIT\"";
+    EXPECT_NE(compiled->result.err.find("SEC(\"license\") is \"MIT\""), std::string::npos) << compiled->result.err;
+    EXPECT_NE(compiled->result.err.find("GPL-only kernel helpers"), std::string::npos) << compiled->result.err;
+    EXPECT_FALSE(fs::exists(compiled->object));
+}
+
+// Item 5: bpf_tail_call between process handlers cannot work on Linux (CREATE and DELETE are programs on different
+// tracepoints): a compile-time error naming bpf_tail_call, not a verifier log (bind: tail_call_test.cpp).
+TEST_F(SourceTest, TailCallFailsAtCompileTimeNamingIt)
+{
+    const auto compiled = compile("tail_call_process.c");
+    ASSERT_TRUE(compiled->result.status.has_value()) << "make did not finish";
+    EXPECT_FALSE(exited_with(compiled->result.status, 0)) << "Makefile.bpf accepted bpf_tail_call";
+    EXPECT_NE(compiled->result.err.find("winbpf: bpf_tail_call is not supported"), std::string::npos)
+        << compiled->result.err;
+    EXPECT_NE(compiled->result.err.find("tail_call_process.c:"), std::string::npos) << "names the user's line";
+    EXPECT_FALSE(fs::exists(compiled->object));
+}
+
+// Item 4: a legacy map-in-map whose inner_map_idx names no other SEC("maps") map fails at compile time, naming it.
+TEST_F(SourceTest, LegacyInnerMapIndexOfNoMapFailsAtCompileTime)
+{
+    const auto compiled = compile("legacy_bad_inner.c");
+    ASSERT_TRUE(compiled->result.status.has_value()) << "make did not finish";
+    EXPECT_FALSE(exited_with(compiled->result.status, 0)) << "Makefile.bpf accepted inner_map_idx 5 of 2 maps";
+    EXPECT_NE(compiled->result.err.find("map 'outer': inner_map_idx 5 is not another of the 2 SEC(\"maps\") maps"),
+              std::string::npos)
+        << compiled->result.err;
+    EXPECT_FALSE(fs::exists(compiled->object));
+}
+
+// Makefile.bpf shows the warnings of the user's source once, and none of winbpf's, vmlinux.h's or libbpf's headers,
+// even with -Wextra -Wpedantic (which find dozens of GNU extensions in the shim when it is not a system header).
+TEST_F(SourceTest, WarningsAreTheUsersOnly)
+{
+    const auto compiled = compile("user_warning.c", "-Wextra -Wpedantic");
+    ASSERT_TRUE(exited_with(compiled->result.status, 0)) << compiled->result.err;
+    const auto warnings = lines_with(compiled->result.err, "warning:");
+    ASSERT_EQ(warnings.size(), 1u) << compiled->result.err;
+    EXPECT_NE(warnings[0].find("user_warning.c:"), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find("-Wparentheses"), std::string::npos) << warnings[0];
+    EXPECT_TRUE(lines_with(compiled->result.err, "shim/").empty()) << compiled->result.err;
+    EXPECT_TRUE(lines_with(compiled->result.err, "bpf_helper_defs.h").empty()) << compiled->result.err;
+    EXPECT_TRUE(lines_with(compiled->result.err, ".glue.c").empty()) << compiled->result.err;
+}
+
+} // namespace
+} // namespace compat_test
