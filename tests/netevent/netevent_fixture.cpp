@@ -206,38 +206,6 @@ std::uint32_t Recorder::sim_id() const
     throw winbpf::Error(object_.name() + " has no netevent sim entry");
 }
 
-PerfReader::PerfReader(int map_fd)
-{
-    auto sample = [](void *context, int, void *data, __u32 size) {
-        auto *self = static_cast<PerfReader *>(context);
-        self->events_.push_back(decode_buffer(std::span(static_cast<const std::byte *>(data), size)));
-    };
-    auto lost = [](void *context, int, __u64 count) { static_cast<PerfReader *>(context)->lost_ += count; };
-    buffer_ = perf_buffer__new(map_fd, 16, sample, lost, this, nullptr);
-    if (!buffer_)
-        throw std::system_error(errno, std::generic_category(), "perf_buffer__new");
-}
-
-PerfReader::~PerfReader()
-{
-    perf_buffer__free(buffer_);
-}
-
-bool PerfReader::wait_for(const std::function<bool(const Event &)> &found, std::chrono::milliseconds timeout)
-{
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::size_t checked = 0;
-    for (;;) {
-        for (; checked < events_.size(); ++checked)
-            if (found(events_[checked]))
-                return true;
-        if (std::chrono::steady_clock::now() >= deadline)
-            return false;
-        if (int err = perf_buffer__poll(buffer_, 50); err < 0 && err != -EINTR)
-            throw std::system_error(-err, std::generic_category(), "perf_buffer__poll");
-    }
-}
-
 std::uint32_t drop_reason(const std::string &name)
 {
     std::unique_ptr<btf, decltype(&btf__free)> types(btf__load_vmlinux_btf(), btf__free);

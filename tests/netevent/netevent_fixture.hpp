@@ -21,8 +21,6 @@
 #include <string>
 #include <vector>
 
-struct perf_buffer;
-
 namespace netevent_test
 {
 
@@ -87,25 +85,6 @@ class Recorder
     std::optional<winbpf::Attachment> attachment_;
     std::optional<winbpf::RingBufferConsumer> ring_;
     std::vector<Event> events_;
-};
-
-/// libbpf perf_buffer over a loaded BPF_MAP_TYPE_PERF_EVENT_ARRAY map; each sample decoded as an event buffer.
-class PerfReader
-{
-  public:
-    explicit PerfReader(int map_fd);
-    ~PerfReader();
-    PerfReader(const PerfReader &) = delete;
-    PerfReader &operator=(const PerfReader &) = delete;
-    bool wait_for(const std::function<bool(const Event &)> &found,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(3));
-    const std::vector<Event> &events() const { return events_; }
-    std::uint64_t lost() const { return lost_; }
-
-  private:
-    perf_buffer *buffer_ = nullptr;
-    std::vector<Event> events_;
-    std::uint64_t lost_ = 0;
 };
 
 /// Value of an enumerator of enum skb_drop_reason in the running kernel's BTF; throws when missing.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Other program styles: the older spelling (event_data_start, event_data_end) and output through a Windows-style
-// perf event array (max_entries in bytes) read back with libbpf's perf_buffer. Both built by CMake (Makefile.bpf).
+// perf event array (max_entries in bytes) read back with the loader's PerfEventConsumer. Both built by CMake
+// (Makefile.bpf).
 #include "netevent_fixture.hpp"
 
 #include "support/child.hpp"
+#include "support/perf_reader.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -11,6 +13,8 @@
 #include <netinet/ip.h>
 
 #include <algorithm>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,22 +53,36 @@ void expect_perf_events(const winbpf::Object &object)
     winbpf::Attachment attachment(object, winbpf::AttachOptions{.capture = "drop"});
     bpf_map *map = object.map("netevent_perf_events");
     EXPECT_EQ(bpf_map__type(map), BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-    PerfReader reader(bpf_map__fd(map));
+    winbpf::test::PerfReader reader(map);
+    std::vector<Event> events; // reader's samples, decoded
+    const auto wait_for = [&](const std::function<bool(const Event &)> &found) {
+        std::size_t checked = 0;
+        return reader.poll_until(
+            [&] {
+                while (events.size() < reader.samples().size())
+                    events.push_back(decode_buffer(std::as_bytes(std::span(reader.samples()[events.size()]))));
+                for (; checked < events.size(); ++checked)
+                    if (found(events[checked]))
+                        return true;
+                return false;
+            },
+            3s);
+    };
 
     const UdpDrop drop = send_udp_to_closed_port();
-    ASSERT_TRUE(reader.wait_for([&](const Event &e) { return is_drop_of(e, drop); }))
+    ASSERT_TRUE(wait_for([&](const Event &e) { return is_drop_of(e, drop); }))
         << "the real drop did not come through the perf event array";
 
     const auto result = run({NETEVENT_SIM_PATH, "--count", "3"}, 10s);
     ASSERT_EQ(result.exit_code(), 0) << result.out << result.err;
     std::size_t simulated = 0;
-    reader.wait_for([&](const Event &e) {
+    wait_for([&](const Event &e) {
         const std::vector<std::uint8_t> payload = e.payload();
         return payload.size() == 17 && payload[1] == 192 && payload[5] == 10 && ++simulated == 3;
     });
     EXPECT_EQ(simulated, 3u) << "simulated events through the perf event array";
     EXPECT_EQ(reader.lost(), 0u);
-    for (const Event &e : reader.events()) {
+    for (const Event &e : events) {
         EXPECT_EQ(e.type(), event_drop);
         EXPECT_EQ(e.version(), 1);
         EXPECT_EQ(e.pktmon().PacketLoggedLength, e.bytes.size() - headers_size);
@@ -81,7 +99,7 @@ bool perf_array_adapted(const winbpf::Object &object)
 
 // CONTRACT §1: a PERF_EVENT_ARRAY sized in bytes, as eBPF for Windows declares it (type and max_entries only), loads
 // as written: the loader gives it one slot per CPU and the CPU-index and perf-event-fd sizes, and reports the
-// adaptation; records come back through libbpf's perf_buffer.
+// adaptation; records come back through the loader's PerfEventConsumer.
 TEST_F(ProgramsTest, PerfEventArrayDeclaredInBytesLoadsAndReadsBack)
 {
     winbpf::Object object = winbpf::Object::open_file(bpf_object_path("netevent_perf"));
