@@ -157,13 +157,14 @@ TEST_F(DenyTest, DeniedImageStopsOthersRunDetachRestores)
 
 TEST_F(DenyTest, RecorderSeesDeniedProcessComeAndGo)
 {
-    // A recorder attached before the deny program sees the denied CREATE (with the denied image and its command
-    // line) and the process's DELETE: SIGKILL mode, killed by SIGKILL (128 + 9); LSM mode, execve failed with EPERM
-    // and the forked child exits 127 in its old image.
+    // A recorder sees the denied CREATE (with the denied image and its command line) and the process's DELETE:
+    // SIGKILL mode, killed by SIGKILL (128 + 9); LSM mode, execve failed with EPERM and the forked child exits 127 in
+    // its old image. Attached after the deny program: the kernel runs the LSM program attached last first and stops
+    // at the first refusal.
     const bool lsm = winbpf::probe_enforcement().mode == winbpf::EnforcementMode::lsm;
-    Recorder recorder;
     winbpf::Object object = load_deny(denied_);
     winbpf::Attachment attachment(object);
+    Recorder recorder;
     const fs::path marker = dir_.path() / "MARKER";
     Child child = Child::fork_gated({denied_, "touch", marker.string()});
     child.release();

@@ -115,7 +115,11 @@ enum bpf_func_id___winbpf { BPF_FUNC_cgrp_storage_get___winbpf = 0 };
 /* field of a kernel object at addr (a kernel pointer held as an integer): a direct load through bpf_rdonly_cast where
  * the kernel has it, else bpf_probe_read_kernel (CO-RE), chosen at load. */
 #define winbpf_kread(addr, type, field)                                                                                \
-    (winbpf_have_rdonly_cast() ? winbpf_cast(addr, type)->field : BPF_CORE_READ((type *)(addr), field))
+    ({                                                                                                                 \
+        __u64 winbpf_kread_addr_ = (addr); /* outside the CO-RE access chain: addr may read a local struct */          \
+        winbpf_have_rdonly_cast() ? winbpf_cast(winbpf_kread_addr_, type)->field                                       \
+                                  : BPF_CORE_READ((type *)winbpf_kread_addr_, field);                                  \
+    })
 
 /* Callback context of the shim's bpf_loop steps (the state itself is in s->loop). */
 struct winbpf_loop_ctx {

@@ -8,7 +8,8 @@
  *     <handler>__winbpf_process_lsm        ?lsm/bprm_check_security   CREATE before the exec commits; a negative
  *                                                                     return fails execve with EPERM (BPF LSM);
  *                                                                     autoload off unless the loader chooses it
- *     <handler>__winbpf_process_exit       tp_btf/sched_process_exit  DELETE when group_dead (kernels with it)
+ *     <handler>__winbpf_process_exit       ?tp_btf/sched_process_exit DELETE when group_dead (kernels with it;
+ *                                                                     autoload off: bpftool loads _exit_live)
  *     <handler>__winbpf_process_exit_live  tp_btf/sched_process_exit  DELETE when signal->live is 0 (older kernels)
  *   The loader loads one CREATE program (lsm where BPF LSM programs load and 'bpf' is an active LSM, else exec) and
  *   one of the two exit programs, chosen from the tracepoint's BTF prototype.
@@ -53,8 +54,12 @@ static long winbpf_argv_step(__u64 index, void *vctx)
     if (used >= WINBPF_ARGV_MAX)
         return 1;
     long n = bpf_probe_read_user_str(s->bounce + used, WINBPF_ARGV_MAX - used, (const void *)arg);
-    if (n <= 0)
+    if (n < 0)
         return 1;
+    if (n == 0) { /* an empty argument (6.1 counts no NUL for it): keep it, as one separator */
+        s->bounce[used] = 0;
+        n = 1;
+    }
     s->loop.out = used + n;
     return 0;
 }
@@ -88,7 +93,9 @@ static __always_inline __u32 winbpf_exec_command_line(struct winbpf_scratch *s, 
         return 0;
     if (s->bounce[(n - 1) & (WINBPF_BOUNCE_REGION - 1)] == 0)
         n--;
-    if (n == 0)
+    /* Bounded again where n sizes the copy (6.1's verifier loses the bound through n - 1). */
+    barrier_var(n);
+    if (n == 0 || n > WINBPF_ARGV_MAX)
         return 0;
     /* Raw argv at cmd[n], converted to cmd[0], as winbpf_current_command_line lays it out. */
     __u64 at = n;
@@ -229,7 +236,7 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
             return 0;                                                                                                  \
         return handler(&w.md) < 0 ? -EPERM : 0;                                                                        \
     }                                                                                                                  \
-    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                          \
+    __attribute__((section("?tp_btf/sched_process_exit"), used)) int BPF_PROG(                                         \
         handler##__winbpf_process_exit, struct task_struct *task, bool group_dead)                                     \
     {                                                                                                                  \
         struct winbpf_process_ctx w;                                                                                   \

@@ -14,6 +14,9 @@ static __always_inline int winbpf_copy_out(void *buf, __u32 len, const void *src
     barrier_var(n);
     if (n > len)
         return -EINVAL;
+    /* Checked apart: clang would fold both tests into one range check on n - 1, whose bound 6.1's verifier does not
+     * carry over to n. */
+    barrier_var(n);
     if (n == 0)
         return 0;
     return bpf_probe_read_kernel(buf, n, src) ? -EFAULT : (int)n;
