@@ -88,7 +88,7 @@ Enforcement probe_enforcement()
     if (!lsm_list_has_bpf(lsms))
         return {EnforcementMode::sigkill,
                 "BPF LSM unavailable: an " + program + " program loads but 'bpf' is not an active LSM" + lsm_note};
-    return {EnforcementMode::lsm, program + ": execve fails with EPERM" + lsm_note};
+    return {EnforcementMode::lsm, "BPF LSM: " + program + " loads, a denied execve fails with EPERM" + lsm_note};
 }
 
 } // namespace winbpf
