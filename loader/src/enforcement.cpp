@@ -10,8 +10,10 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace winbpf
 {
@@ -54,6 +56,8 @@ const char *enforcement_name(EnforcementMode mode)
 Enforcement probe_enforcement()
 {
     const std::string program = "lsm/bprm_check_security";
+    if (const char *forced = std::getenv("WINBPF_DENY_ENFORCEMENT"); forced && std::string_view(forced) == "sigkill")
+        return {EnforcementMode::sigkill, "SIGKILL chosen by WINBPF_DENY_ENFORCEMENT=sigkill"};
     detail::BtfPtr vmlinux(btf__load_vmlinux_btf());
     if (!vmlinux) {
         int err = errno;
@@ -84,9 +88,7 @@ Enforcement probe_enforcement()
     if (!lsm_list_has_bpf(lsms))
         return {EnforcementMode::sigkill,
                 "BPF LSM unavailable: an " + program + " program loads but 'bpf' is not an active LSM" + lsm_note};
-    return {EnforcementMode::sigkill, "BPF LSM is available (" + program +
-                                          " loads), but winbpf enforces deny with SIGKILL (LSM deny is not "
-                                          "implemented)"};
+    return {EnforcementMode::lsm, "BPF LSM: " + program + " loads, a denied execve fails with EPERM" + lsm_note};
 }
 
 } // namespace winbpf

@@ -4,6 +4,7 @@
 
 #include "winbpf/error.hpp"
 #include "winbpf/object.hpp"
+#include "winbpf/system.hpp"
 
 #include <bpf/libbpf.h>
 
@@ -129,10 +130,13 @@ TEST(ObjectOpen, HooksAndSupportPrograms)
     EXPECT_EQ(object.hooks()[1].handler, "LoaderTestSecond");
     for (const winbpf::HookProgram &hook : object.hooks()) {
         EXPECT_EQ(hook.hook, "process");
-        ASSERT_EQ(hook.entries.size(), 3u);
-        EXPECT_EQ(bpf_program__name(hook.entries[0]), hook.handler + "__winbpf_process_exec");
-        EXPECT_EQ(bpf_program__name(hook.entries[1]), hook.handler + "__winbpf_process_exit");
-        EXPECT_EQ(bpf_program__name(hook.entries[2]), hook.handler + "__winbpf_process_exit_live");
+        // Primary first: the CREATE entry of the deny enforcement this kernel gets (lsm or exec).
+        const bool lsm = winbpf::probe_enforcement().mode == winbpf::EnforcementMode::lsm;
+        const std::vector<std::string> events = lsm ? std::vector<std::string>{"lsm", "exec", "exit", "exit_live"}
+                                                    : std::vector<std::string>{"exec", "exit", "exit_live", "lsm"};
+        ASSERT_EQ(hook.entries.size(), events.size());
+        for (std::size_t i = 0; i < events.size(); ++i)
+            EXPECT_EQ(bpf_program__name(hook.entries[i]), hook.handler + "__winbpf_process_" + events[i]);
     }
     auto support = object.support_programs();
     ASSERT_EQ(support.size(), 1u);

@@ -5,6 +5,7 @@
 #include "winbpf/inventory.hpp"
 #include "winbpf/system.hpp"
 
+#include <cstdlib>
 #include <gmock/gmock.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -49,12 +50,17 @@ TEST_F(System, EnsureBpffsMountsWhenMissing)
     EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "10: unshare, 11: umount, 12: ensure_bpffs threw, 13: not mounted";
 }
 
-TEST_F(System, EnforcementIsSigkillWithAReason)
+TEST_F(System, EnforcementHasAReasonAndCanBeForcedToSigkill)
 {
+    // sigkill where BPF LSM programs are refused (this development host), lsm where they load (the VM suite's 6.1).
     winbpf::Enforcement enforcement = winbpf::probe_enforcement();
-    EXPECT_EQ(enforcement.mode, winbpf::EnforcementMode::sigkill);
     EXPECT_THAT(enforcement.detail, HasSubstr("LSM"));
     EXPECT_THAT(enforcement.detail, HasSubstr("bprm_check_security"));
+    ASSERT_EQ(setenv("WINBPF_DENY_ENFORCEMENT", "sigkill", 1), 0);
+    winbpf::Enforcement forced = winbpf::probe_enforcement();
+    unsetenv("WINBPF_DENY_ENFORCEMENT");
+    EXPECT_EQ(forced.mode, winbpf::EnforcementMode::sigkill);
+    EXPECT_THAT(forced.detail, HasSubstr("WINBPF_DENY_ENFORCEMENT=sigkill"));
     for (const winbpf::ProgramInfo &program : winbpf::list_programs())
         EXPECT_NE(program.function, "winbpf_lsm_prob") << "the LSM probe program was not closed";
     EXPECT_STREQ(winbpf::enforcement_name(winbpf::EnforcementMode::sigkill), "sigkill");

@@ -11,6 +11,7 @@
 #include "text.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
+#include "winbpf/hook.hpp"
 #include "winbpf/system.hpp"
 
 #include <bpf/bpf.h>
@@ -154,23 +155,60 @@ TEST_F(DenyTest, DeniedImageStopsOthersRunDetachRestores)
     EXPECT_TRUE(remaining.empty()) << remaining.size() << " deny programs still listed by bpftool prog show";
 }
 
-TEST_F(DenyTest, RecorderSeesKilledProcessComeAndGo)
+TEST_F(DenyTest, RecorderSeesDeniedProcessComeAndGo)
 {
-    // SIGKILL enforcement (what winbpf does today): another attached program sees the denied process's CREATE
-    // and its DELETE with 128 + SIGKILL.
-    Recorder recorder;
+    // A recorder sees the denied CREATE (with the denied image and its command line) and the process's DELETE:
+    // SIGKILL mode, killed by SIGKILL (128 + 9); LSM mode, execve failed with EPERM and the forked child exits 127 in
+    // its old image. Attached after the deny program: the kernel runs the LSM program attached last first and stops
+    // at the first refusal.
+    const bool lsm = winbpf::probe_enforcement().mode == winbpf::EnforcementMode::lsm;
     winbpf::Object object = load_deny(denied_);
     winbpf::Attachment attachment(object);
-    Child child = Child::spawn({denied_, "touch", (dir_.path() / "MARKER").string()});
+    Recorder recorder;
+    const fs::path marker = dir_.path() / "MARKER";
+    Child child = Child::fork_gated({denied_, "touch", marker.string()});
+    child.release();
     const auto status = child.wait(10s);
-    ASSERT_TRUE(killed_by(status, SIGKILL)) << describe_status(status);
+    if (lsm)
+        ASSERT_TRUE(exited_with(status, 127)) << describe_status(status);
+    else
+        ASSERT_TRUE(killed_by(status, SIGKILL)) << describe_status(status);
+    EXPECT_FALSE(fs::exists(marker)) << "the denied process ran";
     ASSERT_TRUE(recorder.wait_for_delete(child.pid()));
     const auto creates = recorder.events_of(child.pid(), operation_create);
     ASSERT_EQ(creates.size(), 1u);
     EXPECT_EQ(creates[0].image_path, denied_.string());
+    EXPECT_EQ(creates[0].command_line, denied_.string() + " touch " + marker.string());
     const auto deletes = recorder.events_of(child.pid(), operation_delete);
     ASSERT_EQ(deletes.size(), 1u);
-    EXPECT_EQ(deletes[0].process_exit_code, 128u + SIGKILL);
+    EXPECT_EQ(deletes[0].process_exit_code, lsm ? 127u : 128u + SIGKILL);
+    EXPECT_EQ(read_stats(object).denied, 1u);
+}
+
+TEST_F(DenyTest, AttachNoteNamesTheEnforcement)
+{
+    // The loader says which enforcement its process hook chose (lsm where BPF LSM programs load, else sigkill).
+    const winbpf::Enforcement enforcement = winbpf::probe_enforcement();
+    winbpf::Object object = load_deny(denied_);
+    winbpf::Attachment attachment(object);
+    const std::string expected = std::string("Deny enforcement: ") + winbpf::enforcement_name(enforcement.mode) + " (";
+    bool found = false;
+    for (const std::string &note : attachment.notes())
+        found = found || note.rfind(expected, 0) == 0;
+    EXPECT_TRUE(found) << "no note starting with '" << expected << "'";
+    // Exactly one CREATE entry is loaded per handler: the one of the chosen mode.
+    std::size_t lsm_loaded = 0, exec_loaded = 0;
+    for (const winbpf::HookProgram &hook : object.hooks())
+        for (bpf_program *entry : hook.entries) {
+            const std::string event = winbpf::parse_entry_name(bpf_program__name(entry)).event;
+            if (bpf_program__fd(entry) < 0)
+                continue;
+            lsm_loaded += event == "lsm";
+            exec_loaded += event == "exec";
+        }
+    const bool lsm = enforcement.mode == winbpf::EnforcementMode::lsm;
+    EXPECT_EQ(lsm_loaded, lsm ? 1u : 0u);
+    EXPECT_EQ(exec_loaded, lsm ? 0u : 1u);
 }
 
 } // namespace

@@ -23,8 +23,9 @@ struct Enforcement {
     std::string detail; ///< Why: e.g. "BPF LSM unavailable: loading an lsm/bprm_check_security program: EPERM".
 };
 
-/// Probes BPF LSM by loading (then closing) a minimal lsm/bprm_check_security program; never throws. winbpf enforces
-/// with SIGKILL today (LSM deny is not implemented); detail says whether the kernel would allow LSM.
+/// Probes BPF LSM by loading (then closing) a minimal lsm/bprm_check_security program; never throws. lsm when that
+/// program loads and 'bpf' is in /sys/kernel/security/lsm (a denied execve fails with EPERM), else sigkill; detail
+/// says why. The environment variable WINBPF_DENY_ENFORCEMENT=sigkill forces sigkill (tests of both modes).
 Enforcement probe_enforcement();
 
 /// "sigkill" or "lsm".

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Loader module of the ntosebpfext `process` hook (CONTRACT §3; glue: shim/include/winbpf/process_glue.h).
-//   entries   <handler>__winbpf_process_exec (CREATE, primary), _exit (DELETE, kernels whose sched_process_exit
-//             passes group_dead), _exit_live (DELETE, older kernels: signal->live == 0); one exit variant loads
+//   entries   <handler>__winbpf_process_exec (CREATE at sched_process_exec, deny by SIGKILL) or _lsm (CREATE at
+//             lsm/bprm_check_security, deny by EPERM), whichever the deny enforcement probe chooses (the primary);
+//             _exit (DELETE, kernels whose sched_process_exit passes group_dead), _exit_live (DELETE, older kernels:
+//             signal->live == 0); one CREATE and one exit variant load
 //   support   winbpf__process_fork (tp_btf/sched_process_fork): who forked each process
 //   after     winbpf_accounts filled from the passwd database (bpf_process_get_account_name)
 //   attach    by section (tracepoints); the note says how a deny is enforced (SIGKILL or BPF LSM)
@@ -92,6 +94,21 @@ bool exit_tracepoint_has_group_dead()
     return btf_vlen(proto) >= 3;
 }
 
+// How denies are enforced in this process: probed once (a probe loads a program), the same for every object.
+const Enforcement &enforcement()
+{
+    static const Enforcement probed = probe_enforcement();
+    return probed;
+}
+
+bool has_event(const HookProgram &handler, std::string_view event)
+{
+    for (bpf_program *entry : handler.entries)
+        if (parse_entry_name(bpf_program__name(entry)).event == event)
+            return true;
+    return false;
+}
+
 class ProcessHook final : public HookModule
 {
   public:
@@ -99,13 +116,10 @@ class ProcessHook final : public HookModule
 
     int event_rank(std::string_view event) const override
     {
-        if (event == "exec")
-            return 0; // primary: CREATE
-        if (event == "exit")
-            return 1;
-        if (event == "exit_live")
-            return 2;
-        return 3;
+        // The primary is the CREATE entry that loads: lsm/bprm_check_security under BPF LSM, else sched_process_exec.
+        static constexpr std::string_view lsm_order[] = {"lsm", "exec", "exit", "exit_live"};
+        static constexpr std::string_view sigkill_order[] = {"exec", "exit", "exit_live", "lsm"};
+        return enforcement().mode == EnforcementMode::lsm ? rank_in(lsm_order, event) : rank_in(sigkill_order, event);
     }
 
     std::pair<std::string_view, std::string_view> windows_type_guids() const override
@@ -129,14 +143,19 @@ class ProcessHook final : public HookModule
     void before_load(bpf_object *, const std::string &object_name, std::span<const HookProgram> handlers) const override
     {
         bool group_dead = exit_tracepoint_has_group_dead();
+        bool lsm = enforcement().mode == EnforcementMode::lsm;
         for (const HookProgram &handler : handlers)
             for (bpf_program *entry : handler.entries) {
                 const std::string event = parse_entry_name(bpf_program__name(entry)).event;
-                bool unused = (event == "exit" && !group_dead) || (event == "exit_live" && group_dead);
-                if (unused && bpf_program__set_autoload(entry, false) != 0) {
+                // An object built before the lsm entry existed keeps its exec entry (and SIGKILL) in LSM mode.
+                bool create_unused = lsm ? event == "exec" && has_event(handler, "lsm") : event == "lsm";
+                bool unused = create_unused || (event == "exit" && !group_dead) || (event == "exit_live" && group_dead);
+                // The lsm entry's section is "?lsm/...": off unless chosen, so `bpftool prog loadall` loads an object
+                // on kernels without BPF LSM too.
+                if (bpf_program__set_autoload(entry, !unused) != 0) {
                     int err = errno;
-                    throw Error(object_name + ": cannot disable program '" + bpf_program__name(entry) +
-                                    "': " + errno_text(err),
+                    throw Error(object_name + ": cannot " + (unused ? "disable" : "enable") + " program '" +
+                                    bpf_program__name(entry) + "': " + errno_text(err),
                                 err);
                 }
             }
@@ -157,8 +176,8 @@ class ProcessHook final : public HookModule
 
     std::string attach_note() const override
     {
-        Enforcement enforcement = probe_enforcement();
-        return std::string("Deny enforcement: ") + enforcement_name(enforcement.mode) + " (" + enforcement.detail + ")";
+        const Enforcement &chosen = enforcement();
+        return std::string("Deny enforcement: ") + enforcement_name(chosen.mode) + " (" + chosen.detail + ")";
     }
 };
 

@@ -113,10 +113,29 @@ struct winbpf_hidden {
 
 /*
  * bpf_rdonly_cast (kernel 6.2+): read-only typed view of a kernel pointer held as an integer, so fields are read
- * with direct loads instead of one bpf_probe_read_kernel call each.
+ * with direct loads instead of one bpf_probe_read_kernel call each. Weak: on older kernels libbpf leaves the call
+ * unresolved, which the verifier accepts in dead code (5.16+), so every use sits behind winbpf_have_rdonly_cast().
  */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define winbpf_cast(ptr, type) ((type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+
+/* enum bpf_func_id of kernels with BPF_FUNC_cgrp_storage_get (6.2+, the release that added bpf_rdonly_cast); a
+ * local flavor so the shim builds against any vmlinux.h (CO-RE matches the kernel's enum by name). */
+enum bpf_func_id___winbpf { BPF_FUNC_cgrp_storage_get___winbpf = 0 };
+
+/* True on kernels with bpf_rdonly_cast (6.2+). A CO-RE constant set by libbpf at load from the running kernel's BTF:
+ * the verifier never visits the branch not taken (Linux 6.1 gets bpf_probe_read_kernel instead). */
+#define winbpf_have_rdonly_cast()                                                                                      \
+    bpf_core_enum_value_exists(enum bpf_func_id___winbpf, BPF_FUNC_cgrp_storage_get___winbpf)
+
+/* field of a kernel object at addr (a kernel pointer held as an integer): a direct load through bpf_rdonly_cast where
+ * the kernel has it, else bpf_probe_read_kernel (CO-RE), chosen at load. */
+#define winbpf_kread(addr, type, field)                                                                                \
+    ({                                                                                                                 \
+        __u64 winbpf_kread_addr_ = (addr); /* outside the CO-RE access chain: addr may read a local struct */          \
+        winbpf_have_rdonly_cast() ? winbpf_cast(winbpf_kread_addr_, type)->field                                       \
+                                  : BPF_CORE_READ((type *)winbpf_kread_addr_, field);                                  \
+    })
 
 /* Callback context of the shim's bpf_loop steps (the state itself is in s->loop). */
 struct winbpf_loop_ctx {

@@ -112,13 +112,25 @@ static __always_inline __u64 winbpf_get_current_logon_id(void)
 /*
  * 1 if the caller is an administrator, 0 if not. Linux: effective uid 0 or CAP_SYS_ADMIN in the effective set.
  */
+/* struct cred of kernels before 6.3, whose kernel_cap_t is __u32 cap[2] (CO-RE flavor: matched to struct cred). */
+struct winbpf_kernel_cap_u32 {
+    __u32 cap[2];
+};
+struct cred___winbpf_cap_u32 {
+    struct winbpf_kernel_cap_u32 cap_effective;
+};
+
 static __always_inline int winbpf_is_current_admin(void)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     const struct cred *cred = BPF_CORE_READ(task, cred);
     if (BPF_CORE_READ(cred, euid.val) == 0)
         return 1;
-    __u64 effective = BPF_CORE_READ(cred, cap_effective.val);
+    __u64 effective;
+    if (bpf_core_field_exists(cred->cap_effective.val))
+        effective = BPF_CORE_READ(cred, cap_effective.val);
+    else /* CAP_SYS_ADMIN is in the first word */
+        effective = BPF_CORE_READ((const struct cred___winbpf_cap_u32 *)cred, cap_effective.cap[0]);
     return (effective >> 21 /* CAP_SYS_ADMIN */) & 1;
 }
 #define bpf_is_current_admin(ctx) winbpf_is_current_admin()

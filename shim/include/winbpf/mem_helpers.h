@@ -16,6 +16,8 @@ static __always_inline int bpf_memcpy_s(void *dst, __u64 dst_size, const void *s
     barrier_var(src_size);
     if (src_size > dst_size)
         return -EINVAL;
+    /* Apart, or clang folds both tests into one range check on src_size - 1 that 6.1's verifier cannot use. */
+    barrier_var(src_size);
     if (src_size == 0)
         return 0;
     return bpf_probe_read_kernel(dst, src_size, src) ? -EFAULT : 0;
@@ -38,6 +40,10 @@ static __always_inline int bpf_memmove_s(void *dst, __u64 dst_size, const void *
     return bpf_probe_read_kernel(dst, src_size, s->bounce) ? -EFAULT : 0;
 }
 
+/* Longest run the memcmp/strnlen loops step through (16 MiB): a constant bound on the offset, which 6.1's verifier
+ * needs before adding it to a map value pointer (it does not bound a register by another register's range). */
+#define WINBPF_MEM_LOOP_MAX (1ULL << 24)
+
 struct winbpf_memcmp_state {
     __u64 a, b, n;
     int result;
@@ -47,6 +53,9 @@ static long winbpf_memcmp_step(__u64 index, void *vctx)
 {
     struct winbpf_memcmp_state *st = vctx;
     __u64 off = index * 8;
+    if (off >= WINBPF_MEM_LOOP_MAX)
+        return 1;
+    barrier_var(off);
     if (off >= st->n)
         return 1;
     __u64 chunk = st->n - off;
@@ -108,6 +117,9 @@ static long winbpf_strnlen_step(__u64 index, void *vctx)
 {
     struct winbpf_strnlen_state *st = vctx;
     __u64 off = index * 8;
+    if (off >= WINBPF_MEM_LOOP_MAX)
+        return 1;
+    barrier_var(off);
     if (off >= st->size)
         return 1;
     __u64 chunk = st->size - off;
@@ -161,14 +173,19 @@ static __always_inline long bpf_strncat_s(char *dst, __u64 dst_size, const char 
     __u64 total = have + add;
     have &= WINBPF_BOUNCE_REGION / 2 - 1;
     add &= WINBPF_BOUNCE_REGION / 2 - 1;
-    if (have && bpf_probe_read_kernel(s->bounce, have, dst))
+    /* All dst_size bytes of dst go through the bounce buffer, so writing dst_size bytes back changes only the first
+     * total + 1: a copy sized by dst_size, which every verifier bounds (6.1's cannot bound total by dst_size). */
+    barrier_var(dst_size);
+    if (dst_size > WINBPF_BOUNCE_REGION / 2)
+        return -ERANGE;
+    if (bpf_probe_read_kernel(s->bounce, dst_size, dst))
         return -EFAULT;
     if (add && bpf_probe_read_kernel(s->bounce + have, add, src))
         return -EFAULT;
     if (total >= dst_size)
         return -ERANGE;
     s->bounce[total & (WINBPF_BOUNCE_REGION - 1)] = 0;
-    return bpf_probe_read_kernel(dst, total + 1, s->bounce) ? -EFAULT : 0;
+    return bpf_probe_read_kernel(dst, dst_size, s->bounce) ? -EFAULT : 0;
 }
 
 /* Small constant sizes compile to plain loads and stores; everything else goes through the helpers above. */

@@ -5,9 +5,14 @@
  *   WINBPF_PROCESS_OBJECT_GLUE()   once per object: tracks who forked each process (tp_btf/sched_process_fork).
  *   WINBPF_PROCESS_ENTRY(handler)  per handler:
  *     <handler>__winbpf_process_exec       tp_btf/sched_process_exec  CREATE; a negative return kills with SIGKILL
- *     <handler>__winbpf_process_exit       tp_btf/sched_process_exit  DELETE when group_dead (kernels with it)
+ *     <handler>__winbpf_process_lsm        ?lsm/bprm_check_security   CREATE before the exec commits; a negative
+ *                                                                     return fails execve with EPERM (BPF LSM);
+ *                                                                     autoload off unless the loader chooses it
+ *     <handler>__winbpf_process_exit       ?tp_btf/sched_process_exit DELETE when group_dead (kernels with it;
+ *                                                                     autoload off: bpftool loads _exit_live)
  *     <handler>__winbpf_process_exit_live  tp_btf/sched_process_exit  DELETE when signal->live is 0 (older kernels)
- *   The loader attaches one of the two exit programs, chosen from the tracepoint's BTF prototype.
+ *   The loader loads one CREATE program (lsm where BPF LSM programs load and 'bpf' is an active LSM, else exec) and
+ *   one of the two exit programs, chosen from the tracepoint's BTF prototype.
  */
 #pragma once
 
@@ -27,9 +32,81 @@ struct {
 
 /* process_md_t on the entry program's stack, with the hidden Linux state right before it. */
 struct winbpf_process_ctx {
+    struct winbpf_process_hidden process; /* WINBPF_PROCESS_HIDDEN(&md) */
     struct winbpf_hidden hidden;
     process_md_t md;
 };
+
+#ifndef EPERM
+#define EPERM 1
+#endif
+
+/* One argument of an execve's argv per step: pointer argv[index] (s->loop.dentry holds the user address of argv),
+ * its string with its NUL appended at s->bounce[s->loop.out]. Stops at a NULL or unreadable pointer and when
+ * WINBPF_ARGV_MAX bytes are read. */
+static long winbpf_argv_step(__u64 index, void *vctx)
+{
+    struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;
+    __u64 arg = 0;
+    if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(s->loop.dentry + 8 * index)) || !arg)
+        return 1;
+    __u32 used = s->loop.out;
+    if (used >= WINBPF_ARGV_MAX)
+        return 1;
+    long n = bpf_probe_read_user_str(s->bounce + used, WINBPF_ARGV_MAX - used, (const void *)arg);
+    if (n < 0)
+        return 1;
+    if (n == 0) { /* an empty argument (6.1 counts no NUL for it): keep it, as one separator */
+        s->bounce[used] = 0;
+        n = 1;
+    }
+    s->loop.out = used + n;
+    return 0;
+}
+
+/*
+ * Command line of the exec in progress at bprm_check_security (the new image's argv, which the kernel has copied into
+ * the new mm, not yet the task's): argv of the execve/execveat system call the task is in, read from the caller's
+ * memory, joined like winbpf_current_command_line into s->cmd as UTF-16LE; returns the byte length. 0 for execs not
+ * made by a native 64-bit execve/execveat (kernel-started programs, 32-bit callers) and on non-x86-64 builds.
+ */
+static __always_inline __u32 winbpf_exec_command_line(struct winbpf_scratch *s, struct task_struct *task,
+                                                      struct linux_binprm *bprm)
+{
+#if defined(__TARGET_ARCH_x86)
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+    if (!regs)
+        return 0;
+    long nr = regs->orig_ax;
+    __u64 argv = nr == 59 /* execve */ ? regs->si : nr == 322 /* execveat */ ? regs->dx : 0;
+    if (!argv)
+        return 0;
+    __u32 argc = bprm->argc;
+    if (argc > WINBPF_ARGV_MAX)
+        argc = WINBPF_ARGV_MAX;
+    struct winbpf_loop_ctx lc = {.s = s};
+    s->loop.dentry = argv;
+    s->loop.out = 0;
+    bpf_loop(argc, winbpf_argv_step, &lc, 0);
+    __u64 n = s->loop.out;
+    if (n == 0 || n > WINBPF_ARGV_MAX)
+        return 0;
+    if (s->bounce[(n - 1) & (WINBPF_BOUNCE_REGION - 1)] == 0)
+        n--;
+    /* Bounded again where n sizes the copy (6.1's verifier loses the bound through n - 1). */
+    barrier_var(n);
+    if (n == 0 || n > WINBPF_ARGV_MAX)
+        return 0;
+    /* Raw argv at cmd[n], converted to cmd[0], as winbpf_current_command_line lays it out. */
+    __u64 at = n;
+    barrier_var(at);
+    if (bpf_probe_read_kernel(s->cmd + at, n, s->bounce))
+        return 0;
+    return winbpf_utf16_cmd(s, at, n);
+#else
+    return 0;
+#endif
+}
 
 /* Binary SID S-1-22-1-<uid>: revision 1, two sub-authorities, identifier authority 22 (Unix users). */
 static __always_inline void winbpf_unix_user_sid(uint8_t *sid, __u32 uid)
@@ -53,10 +130,12 @@ static __always_inline __u32 winbpf_exit_status(struct task_struct *task)
 
 /*
  * Fill w for an event about task (== current, a trusted tracepoint argument; fields are read with direct BTF loads).
- * Returns 0, or -1 when the scratch is missing (the event is dropped and counted as lost).
+ * bprm: the exec being checked for a CREATE from BPF LSM (image, argv and credentials are the new image's), else
+ * NULL. Returns 0, or -1 when the scratch is missing (the event is dropped and counted as lost).
  */
 static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, void *linux_ctx,
-                                                  struct task_struct *task, process_operation_t operation)
+                                                  struct task_struct *task, process_operation_t operation,
+                                                  struct linux_binprm *bprm)
 {
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s) {
@@ -93,10 +172,14 @@ static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, 
     w->md.creation_time = winbpf_boottime_to_filetime(start_boottime);
     w->md.operation = operation;
     w->md.token_sid_size = 16;
-    winbpf_unix_user_sid(w->md.token_sid, task->cred->euid.val);
+    winbpf_unix_user_sid(w->md.token_sid, bprm ? bprm->cred->euid.val : task->cred->euid.val);
+    if (bprm)
+        w->process.image = bprm->file;
 
     /* As on Windows, only CREATE has a command line; DELETE gets an empty one. */
-    __u32 n = operation == PROCESS_OPERATION_CREATE ? winbpf_current_command_line(s, task) : 0;
+    __u32 n = operation != PROCESS_OPERATION_CREATE ? 0
+              : bprm                                ? winbpf_exec_command_line(s, task, bprm)
+                                                    : winbpf_current_command_line(s, task);
     if (n > WINBPF_CMD_REGION)
         n = WINBPF_CMD_REGION;
     w->md.command_start = s->cmd;
@@ -133,17 +216,31 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
         handler##__winbpf_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)            \
     {                                                                                                                  \
         struct winbpf_process_ctx w;                                                                                   \
-        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_CREATE))                                           \
+        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_CREATE, NULL))                                     \
             return 0;                                                                                                  \
         if (handler(&w.md) < 0)                                                                                        \
             bpf_send_signal(9 /* SIGKILL */);                                                                          \
         return 0;                                                                                                      \
     }                                                                                                                  \
-    __attribute__((section("tp_btf/sched_process_exit"), used)) int BPF_PROG(                                          \
+    /* Once per execve: an interpreter's check (a script's #!, bprm->executable set) gives no second CREATE. */        \
+    __attribute__((section("?lsm/bprm_check_security"), used)) int BPF_PROG(handler##__winbpf_process_lsm,             \
+                                                                            struct linux_binprm *bprm, int ret)        \
+    {                                                                                                                  \
+        struct winbpf_process_ctx w;                                                                                   \
+        if (ret != 0)                                                                                                  \
+            return ret;                                                                                                \
+        if (bprm->executable)                                                                                          \
+            return 0;                                                                                                  \
+        struct task_struct *task = bpf_get_current_task_btf();                                                         \
+        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_CREATE, bprm))                                     \
+            return 0;                                                                                                  \
+        return handler(&w.md) < 0 ? -EPERM : 0;                                                                        \
+    }                                                                                                                  \
+    __attribute__((section("?tp_btf/sched_process_exit"), used)) int BPF_PROG(                                         \
         handler##__winbpf_process_exit, struct task_struct *task, bool group_dead)                                     \
     {                                                                                                                  \
         struct winbpf_process_ctx w;                                                                                   \
-        if (!group_dead || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))                            \
+        if (!group_dead || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE, NULL))                      \
             return 0;                                                                                                  \
         winbpf_process_prepare_exit(&w, task);                                                                         \
         handler(&w.md);                                                                                                \
@@ -153,7 +250,7 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
                                                                              struct task_struct *task)                 \
     {                                                                                                                  \
         struct winbpf_process_ctx w;                                                                                   \
-        if (task->signal->live.counter != 0 || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE))        \
+        if (task->signal->live.counter != 0 || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE, NULL))  \
             return 0;                                                                                                  \
         winbpf_process_prepare_exit(&w, task);                                                                         \
         handler(&w.md);                                                                                                \

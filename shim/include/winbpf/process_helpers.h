@@ -30,11 +30,25 @@ static __always_inline struct winbpf_account *winbpf_account_find(__u32 uid)
     return NULL;
 }
 
-/* Image path: canonical absolute path of the executable (mm->exe_file, as /proc/PID/exe shows it). */
+/*
+ * Process-hook state stored right before the hidden part of process_md_t (struct winbpf_process_ctx in
+ * winbpf/process_glue.h): the file being executed when a CREATE comes from BPF LSM (bprm_check_security, before the
+ * task's mm->exe_file changes); NULL for events from tracepoints, where the task's mm->exe_file is the image.
+ */
+struct winbpf_process_hidden {
+    struct file *image;
+};
+
+#define WINBPF_PROCESS_HIDDEN(ctx)                                                                                     \
+    ((struct winbpf_process_hidden *)((char *)WINBPF_HIDDEN(ctx) - sizeof(struct winbpf_process_hidden)))
+
+/* Image path: canonical absolute path of the executable (mm->exe_file, as /proc/PID/exe shows it; under BPF LSM the
+ * file execve is about to run). */
 static __always_inline int bpf_process_get_image_path(process_md_t *ctx, uint8_t *buf, uint32_t len)
 {
     struct winbpf_scratch *s = WINBPF_HIDDEN(ctx)->scratch;
-    __u32 n = winbpf_task_image_path(s, WINBPF_HIDDEN(ctx)->task);
+    struct file *image = WINBPF_PROCESS_HIDDEN(ctx)->image;
+    __u32 n = winbpf_image_path(s, image ? image : winbpf_task_exe(WINBPF_HIDDEN(ctx)->task));
     return winbpf_copy_out(buf, len, winbpf_text_result(s), n);
 }
 

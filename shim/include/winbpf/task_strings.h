@@ -14,6 +14,9 @@ static __always_inline int winbpf_copy_out(void *buf, __u32 len, const void *src
     barrier_var(n);
     if (n > len)
         return -EINVAL;
+    /* Checked apart: clang would fold both tests into one range check on n - 1, whose bound 6.1's verifier does not
+     * carry over to n. */
+    barrier_var(n);
     if (n == 0)
         return 0;
     return bpf_probe_read_kernel(buf, n, src) ? -EFAULT : (int)n;
@@ -88,20 +91,19 @@ static long winbpf_path_step(__u64 index, void *vctx)
     struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;
     struct winbpf_loop_state *w = &s->loop;
     const __u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
-    struct dentry *dentry = winbpf_cast(w->dentry, struct dentry);
-    struct vfsmount *vfsmnt = winbpf_cast(w->vfsmnt, struct vfsmount);
-    __u64 parent = (__u64)dentry->d_parent;
-    if (w->dentry == (__u64)vfsmnt->mnt_root || w->dentry == parent) {
-        struct mount *mnt = winbpf_cast(w->vfsmnt - mnt_offset, struct mount);
-        __u64 up = (__u64)mnt->mnt_parent;
-        if (!up || up == w->vfsmnt - mnt_offset)
+    __u64 parent = (__u64)winbpf_kread(w->dentry, struct dentry, d_parent);
+    if (w->dentry == (__u64)winbpf_kread(w->vfsmnt, struct vfsmount, mnt_root) || w->dentry == parent) {
+        __u64 mnt = w->vfsmnt - mnt_offset;
+        __u64 up = (__u64)winbpf_kread(mnt, struct mount, mnt_parent);
+        if (!up || up == mnt)
             return 1;
-        w->dentry = (__u64)mnt->mnt_mountpoint;
+        w->dentry = (__u64)winbpf_kread(mnt, struct mount, mnt_mountpoint);
         w->vfsmnt = up + mnt_offset;
         return 0;
     }
-    __u32 len = dentry->d_name.len;
-    const unsigned char *name = dentry->d_name.name;
+    /* 64-bit: the bound below then holds in the register that sizes the copy (no zero-extension in between) */
+    __u64 len = winbpf_kread(w->dentry, struct dentry, d_name.len);
+    const unsigned char *name = winbpf_kread(w->dentry, struct dentry, d_name.name);
     if (len > 255)
         len = 255;
     __u32 pos = w->pos;
@@ -126,11 +128,10 @@ static __always_inline struct file *winbpf_task_exe(struct task_struct *task)
     return mm ? mm->exe_file : NULL;
 }
 
-/* Image path of task (trusted: mm->exe_file, as /proc/PID/exe) into s->text as UTF-16LE (winbpf_text_result);
- * returns the byte length, 0 if unknown. */
-static __always_inline __u32 winbpf_task_image_path(struct winbpf_scratch *s, struct task_struct *task)
+/* Canonical path of the executable exe (trusted: a task's mm->exe_file, as /proc/PID/exe, or an exec's bprm->file)
+ * into s->text as UTF-16LE (winbpf_text_result); returns the byte length, 0 if unknown (exe NULL). */
+static __always_inline __u32 winbpf_image_path(struct winbpf_scratch *s, struct file *exe)
 {
-    struct file *exe = winbpf_task_exe(task);
     if (!exe)
         return 0;
     struct winbpf_loop_ctx lc = {.s = s};
