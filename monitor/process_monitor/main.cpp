@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     config.tool = "process_monitor";
     config.object_elf = process_monitor_elf();
     config.ring_buffer_map = "process_ringbuf";
+    config.before_load = [](winbpf::Object &object) { size_record_scratch(object); };
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return to_record_status(formatter.format(record, out));
     };

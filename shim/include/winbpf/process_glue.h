@@ -96,7 +96,13 @@ static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, 
     winbpf_unix_user_sid(w->md.token_sid, task->cred->euid.val);
 
     /* As on Windows, only CREATE has a command line; DELETE gets an empty one. */
-    __u32 n = operation == PROCESS_OPERATION_CREATE ? winbpf_current_command_line(s, task) : 0;
+    __u32 n = 0;
+    if (operation == PROCESS_OPERATION_CREATE) {
+        n = winbpf_current_command_line(s, task);
+        struct mm_struct *mm = task->mm;
+        if (mm && mm->arg_end > mm->arg_start)
+            w->hidden.argv_size = mm->arg_end - mm->arg_start;
+    }
     if (n > WINBPF_CMD_REGION)
         n = WINBPF_CMD_REGION;
     w->md.command_start = s->cmd;
