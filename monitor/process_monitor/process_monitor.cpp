@@ -111,6 +111,7 @@ void convert_strings(const ProcessMonitorEvent &event, ProcessStrings &strings, 
     }
     utf16le_to_utf8(event.image_path, strings.image_path);
     utf16le_to_utf8(event.command_line, strings.command_line);
+    strings.command_line_truncated = (event.fixed.flags & PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED) != 0;
 }
 
 } // namespace
@@ -164,6 +165,7 @@ const ProcessStrings &ProcessTable::on_delete(const ProcessMonitorEvent &event)
             scratch_.account_domain.clear();
             scratch_.image_path.clear();
             scratch_.command_line.clear();
+            scratch_.command_line_truncated = false;
         }
         return scratch_;
     }
@@ -181,6 +183,8 @@ const ProcessStrings &ProcessTable::on_delete(const ProcessMonitorEvent &event)
         for (auto [mine, theirs] : fields)
             if (mine->empty())
                 mine->swap(*theirs);
+        if (event.command_line.empty()) // a DELETE carries no command line: the CREATE's flag goes with it
+            scratch_.command_line_truncated = known.command_line_truncated;
         return scratch_;
     }
     return known; // the CREATE's strings, in place
@@ -189,8 +193,10 @@ const ProcessStrings &ProcessTable::on_delete(const ProcessMonitorEvent &event)
 void ProcessTable::add_running(std::uint32_t process_id, std::string_view command_line)
 {
     const auto [it, inserted] = live_.try_emplace(process_id);
-    if (inserted)
+    if (inserted) {
         it->second.strings.command_line.assign(command_line);
+        it->second.strings.command_line_truncated = false; // /proc/PID/cmdline is read whole
+    }
 }
 
 // ---- Lines
@@ -202,9 +208,13 @@ void ProcessMonitorFormatter::append_human(const ProcessStrings &strings, std::s
     out += created ? "Process created: PID:" : "Process destroyed: PID:";
     append_decimal(f.process_id, out);
     out += ", Image:";
-    append_terminal_escaped(strings.image_path, out);
+    append_quoted(strings.image_path, out);
+    if (strings.image_path_truncated())
+        out += " (truncated)";
     out += ", CommandLine:";
-    append_terminal_escaped(strings.command_line, out);
+    append_quoted(strings.command_line, out);
+    if (strings.command_line_truncated)
+        out += " (truncated)";
     if (created) {
         out += ", ParentPID:";
         append_decimal(f.parent_process_id, out);
@@ -233,7 +243,7 @@ void ProcessMonitorFormatter::append_json(const ProcessStrings &strings, std::st
     append_sid_text(event_.token_sid, sid);
 
     nlohmann::ordered_json line = nlohmann::ordered_json::object();
-    line.get_ref<nlohmann::ordered_json::object_t &>().reserve(created ? 12 : 14);
+    line.get_ref<nlohmann::ordered_json::object_t &>().reserve(created ? 14 : 16);
     line["type"] = created ? "process_create" : "process_delete";
     line["timestamp"] = created ? std::move(timestamp) : timestamp; // a DELETE moves it to exit_time below
     line["process_id"] = f.process_id;
@@ -241,11 +251,13 @@ void ProcessMonitorFormatter::append_json(const ProcessStrings &strings, std::st
     line["creating_process_id"] = f.creating_process_id;
     line["creating_thread_id"] = f.creating_thread_id;
     line["creation_time"] = iso(f.creation_time);
-    line["image_path"] = strings.image_path;
-    line["command_line"] = strings.command_line;
+    set_json_string(line, "image_path", strings.image_path);
+    line["image_path_truncated"] = strings.image_path_truncated();
+    set_json_string(line, "command_line", strings.command_line);
+    line["command_line_truncated"] = strings.command_line_truncated;
     line["token_sid"] = std::move(sid);
-    line["account_name"] = strings.account_name;
-    line["account_domain"] = strings.account_domain;
+    set_json_string(line, "account_name", strings.account_name);
+    set_json_string(line, "account_domain", strings.account_domain);
     if (!created) {
         line["exit_time"] = std::move(timestamp);
         line["process_exit_code"] = f.process_exit_code;

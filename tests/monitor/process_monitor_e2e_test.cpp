@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // End-to-end tests of the built process_monitor (root): real processes, real BPF programs.
+#include "common/format.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/temp_dir.hpp"
@@ -180,6 +181,12 @@ TEST_F(ProcessMonitorE2E, JsonCreateAndDeleteOfRealProcesses)
     EXPECT_EQ(
         hostile_create[0]["command_line"].get<std::string>().find(std::string(EXIT_CHILD_PATH) + " 0 " + replaced), 0u)
         << hostile_create[0]["command_line"];
+    // The exact bytes beside the readable string (argv[1] of the hostile child is "bad\xff\xfe-...").
+    std::string exact;
+    append_base64(std::string(EXIT_CHILD_PATH) + " 0 " + hostile, exact);
+    EXPECT_EQ(hostile_create[0].value("command_line_bytes", ""), exact) << "invalid UTF-8 needs command_line_bytes";
+    EXPECT_FALSE(hostile_create[0].contains("image_path_bytes"));
+    EXPECT_EQ(hostile_create[0]["command_line_truncated"], false);
 
     expect_clean_stop(monitor);
 }
@@ -195,11 +202,11 @@ TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
     const pid_t pid = child.pid;
 
     const std::string command = std::string(EXIT_CHILD_PATH) + " 3 \\x1b]0;pwned\\x07\\\\\\xff" + tag;
-    const std::string created = "Process created: PID:" + std::to_string(pid) +
-                                ", Image:" + canonical(EXIT_CHILD_PATH) + ", CommandLine:" + command +
-                                ", ParentPID:" + std::to_string(getpid()) + ", Create Time:";
-    const std::string destroyed = "Process destroyed: PID:" + std::to_string(pid) +
-                                  ", Image:" + canonical(EXIT_CHILD_PATH) + ", CommandLine:" + command + ", Exit Time:";
+    const std::string created = "Process created: PID:" + std::to_string(pid) + ", Image:\"" +
+                                canonical(EXIT_CHILD_PATH) + "\", CommandLine:\"" + command +
+                                "\", ParentPID:" + std::to_string(getpid()) + ", Create Time:";
+    const std::string destroyed = "Process destroyed: PID:" + std::to_string(pid) + ", Image:\"" +
+                                  canonical(EXIT_CHILD_PATH) + "\", CommandLine:\"" + command + "\", Exit Time:";
     EXPECT_TRUE(monitor.read_until([&] {
         const auto end = monitor.out().find(destroyed);
         return end != std::string::npos && monitor.out().find('\n', end) != std::string::npos;
@@ -246,10 +253,73 @@ TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
     };
     EXPECT_TRUE(monitor.read_until([&] { return !deep_create().is_null(); })) << monitor.err();
     const std::string image = deep_create().value("image_path", "");
-    EXPECT_EQ(image.rfind(".../", 0), 0u) << image;
+    EXPECT_EQ(image.rfind("...", 0), 0u) << image;
+    EXPECT_EQ(deep_create()["image_path_truncated"], true);
     EXPECT_TRUE(image.ends_with("/" + component + "/deep_child")) << image;
     EXPECT_LE(image.size(), 4096u);
     expect_clean_stop(monitor);
+}
+
+// Issue 11: 12 arguments of 128 KiB (17 exceed ARG_MAX under an 8 MiB stack): the first 32 KiB of argv arrive, marked as cut in both formats; a 32 KiB argv
+// arrives whole and unmarked.
+TEST_F(ProcessMonitorE2E, LongCommandLinesAreDeliveredToTheCapAndMarked)
+{
+    const std::string tag = marker("long");
+    const std::vector<std::string> huge = [&] {
+        std::vector<std::string> argv{EXIT_CHILD_PATH, "0", tag};
+        for (int i = 0; i < 12; ++i)
+            argv.push_back(std::string(128 * 1024 - 1, static_cast<char>('a' + i)));
+        return argv;
+    }();
+    // EXIT_CHILD_PATH NUL "0" NUL tag NUL filler NUL: exactly 32768 bytes.
+    const std::size_t fixed = std::string(EXIT_CHILD_PATH).size() + 1 + 2 + tag.size() + 1;
+    const std::vector<std::string> fits{EXIT_CHILD_PATH, "0", tag, std::string(32768 - fixed - 1, 'f')};
+    const auto joined = [](const std::vector<std::string> &argv) {
+        std::string text;
+        for (const std::string &arg : argv)
+            text += (text.empty() ? "" : " ") + arg;
+        return text;
+    };
+
+    for (const bool json : {true, false}) {
+        SCOPED_TRACE(json ? "json" : "human");
+        Monitor monitor(json);
+        ASSERT_TRUE(monitor.wait_ready());
+        const auto huge_run = test::run(huge, event_timeout);
+        ASSERT_TRUE(test::exited_with(huge_run.status, 0));
+        const auto fits_run = test::run(fits, event_timeout);
+        ASSERT_TRUE(test::exited_with(fits_run.status, 0));
+        if (json) {
+            EXPECT_TRUE(monitor.read_until([&] {
+                return !json_events(monitor.out(), "process_delete", huge_run.pid).empty() &&
+                       !json_events(monitor.out(), "process_delete", fits_run.pid).empty();
+            }));
+            for (const char *type : {"process_create", "process_delete"}) {
+                const auto cut = json_events(monitor.out(), type, huge_run.pid);
+                ASSERT_EQ(cut.size(), 1u);
+                EXPECT_EQ(cut[0]["command_line_truncated"], true);
+                const std::string command = cut[0]["command_line"];
+                EXPECT_GE(command.size(), 32766u);
+                EXPECT_EQ(joined(huge).rfind(command, 0), 0u) << "the start of argv";
+                const auto whole = json_events(monitor.out(), type, fits_run.pid);
+                ASSERT_EQ(whole.size(), 1u);
+                EXPECT_EQ(whole[0]["command_line_truncated"], false);
+                EXPECT_EQ(whole[0]["command_line"], joined(fits));
+            }
+        } else {
+            const std::string cut_line = "Process created: PID:" + std::to_string(huge_run.pid) + ", ";
+            const std::string whole = "CommandLine:\"" + joined(fits) + "\", ParentPID:";
+            EXPECT_TRUE(monitor.read_until([&] {
+                return monitor.out().find(cut_line) != std::string::npos &&
+                       monitor.out().find(whole) != std::string::npos;
+            }));
+            const auto at = monitor.out().find(cut_line);
+            ASSERT_NE(at, std::string::npos);
+            const std::string line = monitor.out().substr(at, monitor.out().find('\n', at) - at);
+            EXPECT_NE(line.find("\" (truncated), ParentPID:"), std::string::npos) << line.substr(0, 200);
+        }
+        expect_clean_stop(monitor);
+    }
 }
 
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutRoot)

@@ -67,5 +67,50 @@ TEST(TerminalEscape, OutputHasNoControlBytes)
         EXPECT_TRUE(c >= 0x20 && c < 0x7F) << static_cast<int>(c); // every byte >= 0x80 is invalid alone
 }
 
+TEST(QuotedField, QuotesAndBackslashesAreEscapedInside)
+{
+    std::string out;
+    append_quoted("a\"b\\c\n", out);
+    EXPECT_EQ(out, R"("a\"b\\c\n")");
+    out.clear();
+    append_quoted("", out);
+    EXPECT_EQ(out, "\"\"");
+    // Outside quotes (append_terminal_escaped) a quote stays as it is.
+    out.clear();
+    append_terminal_escaped("a\"b", out);
+    EXPECT_EQ(out, "a\"b");
+}
+
+TEST(Utf8Validity, WellFormedAndNot)
+{
+    EXPECT_TRUE(is_valid_utf8(""));
+    EXPECT_TRUE(is_valid_utf8("plain ascii \x01"));
+    EXPECT_TRUE(is_valid_utf8("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    EXPECT_FALSE(is_valid_utf8("\xff"));
+    EXPECT_FALSE(is_valid_utf8("\xc3"));             // cut
+    EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong
+    EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));     // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // beyond U+10FFFF
+}
+
+TEST(Base64, Rfc4648Vectors)
+{
+    const std::pair<const char *, const char *> vectors[] = {{"", ""},
+                                                             {"f", "Zg=="},
+                                                             {"fo", "Zm8="},
+                                                             {"foo", "Zm9v"},
+                                                             {"foob", "Zm9vYg=="},
+                                                             {"fooba", "Zm9vYmE="},
+                                                             {"foobar", "Zm9vYmFy"}};
+    for (const auto &[in, expected] : vectors) {
+        std::string out;
+        append_base64(in, out);
+        EXPECT_EQ(out, expected) << in;
+    }
+    std::string out;
+    append_base64(std::string_view("\xff\xfe\x00", 3), out);
+    EXPECT_EQ(out, "//4A");
+}
+
 } // namespace
 } // namespace winbpf::monitor
