@@ -29,6 +29,12 @@ class Child
     static Child fork_gated(const std::vector<std::string> &argv, Output output = Output::inherit,
                             std::optional<uid_t> uid = std::nullopt);
 
+    /// Starts argv[0] as user uid (group uid, no supplementary groups) holding exactly capabilities (CAP_* numbers,
+    /// raised as ambient capabilities so they survive the exec) through fork + exec (status 126 when a step is
+    /// refused). Throws std::system_error when it cannot fork.
+    static Child spawn_with_capabilities(const std::vector<std::string> &argv, Output output, uid_t uid,
+                                         const std::vector<int> &capabilities);
+
     Child(Child &&other) noexcept;
     Child &operator=(Child &&) = delete;
     Child(const Child &) = delete;
