@@ -322,6 +322,73 @@ TEST_F(ProcessMonitorE2E, LongCommandLinesAreDeliveredToTheCapAndMarked)
     }
 }
 
+/// A process id no process uses now, well below pid_max (so clone3 may give it).
+pid_t unused_pid()
+{
+    for (pid_t pid = 3000 + getpid() % 20000;; ++pid)
+        if (kill(pid, 0) != 0 && errno == ESRCH)
+            return pid;
+}
+
+// Issue 11: a reused pid never inherits an old process's image or command line. clone3's set_tid (the exact
+// successor of writing /proc/sys/kernel/ns_last_pid, without its race with other forks) gives four processes in turn
+// the same pid: one running before the monitor started (known from /proc only), an exec of monitor_exit_child, a fork
+// that never execs (its DELETE brings only what the kernel still has), and an exec of /bin/sh.
+TEST_F(ProcessMonitorE2E, ReusedPidNeverInheritsAnOldProcesssStrings)
+{
+    const pid_t pid = unused_pid();
+    const std::string before_tag = marker("reuse-before"), exec_tag = marker("reuse-exec"), sh_tag = marker("reuse-sh");
+    Child before = Child::spawn_at_pid({EXIT_CHILD_PATH, "sleep", before_tag}, pid);
+    ASSERT_EQ(before.pid(), pid);
+
+    Monitor monitor(true);
+    ASSERT_TRUE(monitor.wait_ready());
+    before.signal(SIGKILL);
+    ASSERT_TRUE(before.wait(event_timeout));
+    const auto deleted = [&](std::size_t count) {
+        return [&monitor, pid, count] { return json_events(monitor.out(), "process_delete", pid).size() >= count; };
+    };
+    ASSERT_TRUE(monitor.read_until(deleted(1))) << monitor.out();
+
+    Child exec = Child::spawn_at_pid({EXIT_CHILD_PATH, "0", exec_tag}, pid);
+    ASSERT_TRUE(test::exited_with(exec.wait(event_timeout), 0));
+    ASSERT_TRUE(monitor.read_until(deleted(2))) << monitor.out();
+
+    Child fork_only = Child::spawn_at_pid({}, pid);
+    ASSERT_TRUE(test::exited_with(fork_only.wait(event_timeout), 0));
+    ASSERT_TRUE(monitor.read_until(deleted(3))) << monitor.out();
+
+    Child sh = Child::spawn_at_pid({"/bin/sh", "-c", "exit 3", sh_tag}, pid);
+    ASSERT_TRUE(test::exited_with(sh.wait(event_timeout), 3));
+    ASSERT_TRUE(monitor.read_until(deleted(4))) << monitor.out();
+
+    const auto creates = json_events(monitor.out(), "process_create", pid);
+    const auto deletes = json_events(monitor.out(), "process_delete", pid);
+    ASSERT_EQ(creates.size(), 2u);
+    ASSERT_EQ(deletes.size(), 4u);
+    const std::string exit_child = canonical(EXIT_CHILD_PATH);
+    // 1. Running before the attach: its command line from /proc, its image from its DELETE.
+    EXPECT_EQ(deletes[0]["command_line"], std::string(EXIT_CHILD_PATH) + " sleep " + before_tag);
+    EXPECT_EQ(deletes[0]["image_path"], exit_child);
+    // 2. The exec: its own strings at CREATE and DELETE.
+    for (const auto &event : {creates[0], deletes[1]}) {
+        EXPECT_EQ(event["command_line"], std::string(EXIT_CHILD_PATH) + " 0 " + exec_tag);
+        EXPECT_EQ(event["image_path"], exit_child);
+    }
+    // 3. The fork of this test that never exec'd: this test's image, and no command line of its predecessors.
+    EXPECT_EQ(deletes[2]["image_path"], canonical("/proc/self/exe"));
+    EXPECT_EQ(deletes[2]["command_line"], "");
+    // 4. The shell: its own strings.
+    for (const auto &event : {creates[1], deletes[3]}) {
+        EXPECT_EQ(event["command_line"], "/bin/sh -c exit 3 " + sh_tag);
+        EXPECT_EQ(event["image_path"], canonical("/bin/sh"));
+    }
+    EXPECT_EQ(deletes[3]["process_exit_code"], 3);
+    for (std::size_t i = 1; i < deletes.size(); ++i)
+        EXPECT_NE(deletes[i]["creation_time"], deletes[i - 1]["creation_time"]);
+    expect_clean_stop(monitor);
+}
+
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutItsCapabilities)
 {
     Child monitor = Child::spawn({PROCESS_MONITOR_PATH}, test::Output::capture, 65534);

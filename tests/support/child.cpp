@@ -198,6 +198,29 @@ Child Child::spawn_with_capabilities(const std::vector<std::string> &argv, Outpu
     return Child(pid, -1, out.take_read(), err.take_read());
 }
 
+Child Child::spawn_at_pid(const std::vector<std::string> &argv, pid_t pid, Output output)
+{
+    const bool capture = output == Output::capture;
+    Pipe gate(false), out(capture), err(capture);
+    auto args = c_argv(argv);
+    struct { // struct clone_args (linux/sched.h, CLONE_ARGS_SIZE_VER2)
+        std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+            cgroup;
+    } clone{};
+    clone.exit_signal = SIGCHLD;
+    clone.set_tid = reinterpret_cast<std::uint64_t>(&pid);
+    clone.set_tid_size = 1;
+    const long result = syscall(SYS_clone3, &clone, sizeof(clone));
+    if (result < 0)
+        throw std::system_error(errno, std::generic_category(), "clone3 with set_tid " + std::to_string(pid));
+    if (result == 0) {
+        if (argv.empty())
+            _exit(0);
+        exec_in_child(args.data(), gate, out.write, err.write, std::nullopt);
+    }
+    return Child(static_cast<pid_t>(result), -1, out.take_read(), err.take_read());
+}
+
 Child::Child(Child &&other) noexcept
     : pid_(std::exchange(other.pid_, -1)), pidfd_(std::exchange(other.pidfd_, -1)),
       gate_fd_(std::exchange(other.gate_fd_, -1)), out_fd_(std::exchange(other.out_fd_, -1)),
