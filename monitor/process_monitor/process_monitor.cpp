@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "process_monitor.hpp"
 
-#include "winbpf/error.hpp"
 #include "winbpf/utf16.hpp"
-
-#include <bpf/libbpf.h>
 
 #include <nlohmann/json.hpp>
 
@@ -79,18 +76,6 @@ DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent 
         out.account_name = out.account_domain = out.image_path = out.command_line = {};
     }
     return DecodeStatus::ok;
-}
-
-void size_record_scratch(Object &object)
-{
-    const int cpus = libbpf_num_possible_cpus();
-    if (cpus <= 0)
-        throw Error(object.name() + ": cannot count the possible CPUs", cpus == 0 ? EINVAL : -cpus);
-    const int err = bpf_map__set_max_entries(object.map(PROCESS_MONITOR_SCRATCH_MAP), static_cast<__u32>(cpus));
-    if (err != 0)
-        throw Error(object.name() + ": cannot size map " PROCESS_MONITOR_SCRATCH_MAP " to " + std::to_string(cpus) +
-                        " CPUs: " + std::strerror(-err),
-                    -err);
 }
 
 // ---- Live processes

@@ -6,8 +6,6 @@
 #include "common/format.hpp"
 #include "common/loss_reporter.hpp"
 
-#include "winbpf/object.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -62,10 +60,6 @@ RecordStatus to_record_status(DecodeStatus status) noexcept;
 /// four string sizes when PROCESS_MONITOR_FLAG_STRINGS is set, with up to 7 bytes of alignment padding after it.
 /// On success out's SID and string views point into bytes, which must outlive them.
 DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent &out) noexcept;
-
-/// Sets max_entries of the object's record space (PROCESS_MONITOR_SCRATCH_MAP, one record per CPU) to the possible
-/// CPUs, before Object::load(). Throws winbpf::Error naming the object when libbpf refuses.
-void size_record_scratch(Object &object);
 
 // ---- Live processes
 
