@@ -58,8 +58,8 @@ struct SessionConfig {
 /// otherwise), and keeps only those (limit_capabilities). Loads and attaches the object, runs after_attach, then drops
 /// every capability and sets no_new_privs (drop_capabilities; CapEff 0: ring buffer reads and map lookups on the fds
 /// it holds need none; on kernels that check CAP_BPF on every bpf() call, before 6.5, it keeps CAP_BPF alone and says
-/// so), prints "Press Ctrl-C to stop" to stderr, then per drained batch hands each record to handle_record and writes its
-/// lines to stdout (one write(2) per batch or flush_threshold bytes); loss lines go to stderr as losses happen
+/// so), prints "Press Ctrl-C to stop" to stderr, then per drained batch hands each record to handle_record and writes
+/// its lines to stdout (one write(2) per batch or flush_threshold bytes); loss lines go to stderr as losses happen
 /// (LossReporter). On stop: detaches, drains what is left, prints "<tool>: received N, lost M" to stderr and
 /// returns 0. Load, attach or write errors print "<tool>: <error>" to stderr and return 1 (EPIPE on stdout: 0).
 int run_session(const SessionConfig &config);

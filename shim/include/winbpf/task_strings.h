@@ -89,9 +89,9 @@ static __always_inline int winbpf_copy_name_direct(__u8 *text, __u32 pos, const 
 #define WINBPF_PATH_STEPS 4096
 
 /* s->loop.truncated of the path walk. */
-#define WINBPF_PATH_AT_ROOT 0  /* reached the root of the mount tree (or of a detached one) */
-#define WINBPF_PATH_CUT 1      /* the next name did not fit in WINBPF_PATH_TEXT_MAX, or WINBPF_PATH_STEPS were used */
-#define WINBPF_PATH_ESCAPED 2  /* a dentry that is its own parent below its mount's root (d_path: "Escaped?") */
+#define WINBPF_PATH_AT_ROOT 0 /* reached the root of the mount tree (or of a detached one) */
+#define WINBPF_PATH_CUT 1     /* the next name did not fit in WINBPF_PATH_TEXT_MAX, or all steps were used */
+#define WINBPF_PATH_ESCAPED 2 /* a dentry that is its own parent below its mount's root (d_path: "Escaped?") */
 
 /*
  * One step of the walk of fs/d_path.c's __prepend_path: a dentry's name, or one mount crossing. Stops at the root
