@@ -379,6 +379,79 @@ void append_base64(std::string_view bytes, std::string &out)
     out += '=';
 }
 
+void append_json_string(std::string_view text, std::string &out)
+{
+    out += '"';
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t run = i;
+        while (run < text.size()) {
+            const auto c = static_cast<unsigned char>(text[run]);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+                break;
+            ++run;
+        }
+        out.append(text.data() + i, run - i);
+        i = run;
+        if (i == text.size())
+            break;
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            const Utf8Sequence seq = utf8_sequence_at(text, i);
+            if (seq.valid)
+                out.append(text.data() + i, seq.length);
+            else
+                out += "\xef\xbf\xbd"; // U+FFFD for the maximal invalid subpart
+            i += seq.length;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            append_hex_byte(out, "\\u00", c);
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
+{
+    if (!first)
+        out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    append_json_string(text, out);
+    if (!is_valid_utf8(text)) {
+        out += ",\"";
+        out += key;
+        out += "_bytes\":\"";
+        append_base64(text, out);
+        out += '"';
+    }
+}
+
 void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text)
 {
     line[key] = text;

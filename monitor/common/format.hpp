@@ -89,6 +89,14 @@ void append_base64(std::string_view bytes, std::string &out);
 /// the readable string (invalid bytes become U+FFFD in append_json_line) and, beside it, what it really was.
 void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text);
 
+/// Appends text as a JSON string literal (quotes included) exactly as append_json_line writes it: '"', '\\', \b \f \n
+/// \r \t escaped, other C0 controls as \u00xx, valid UTF-8 copied, each maximal invalid UTF-8 subpart as U+FFFD.
+void append_json_string(std::string_view text, std::string &out);
+
+/// Appends ,"key":<text as a JSON string> (no comma when first), and when text is not valid UTF-8 also
+/// ,"key_bytes":"<base64>": set_json_string for a line written directly, in the same bytes.
+void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first = false);
+
 /// Appends line as one line of JSON and '\n'. Invalid UTF-8 in its strings (e.g. from argv) becomes U+FFFD, so
 /// every line is valid JSON: dump(-1, ' ', false, error_handler_t::replace).
 void append_json_line(const nlohmann::ordered_json &line, std::string &out);

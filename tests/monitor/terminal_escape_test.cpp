@@ -2,6 +2,7 @@
 #include "common/format.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace winbpf::monitor
 {
@@ -110,6 +111,33 @@ TEST(Base64, Rfc4648Vectors)
     std::string out;
     append_base64(std::string_view("\xff\xfe\x00", 3), out);
     EXPECT_EQ(out, "//4A");
+}
+
+// The direct JSON writer gives exactly nlohmann's bytes (dump with error_handler_t::replace), invalid UTF-8 included.
+TEST(JsonString, SameBytesAsNlohmann)
+{
+    std::string every_byte;
+    for (int c = 0; c < 256; ++c)
+        every_byte += static_cast<char>(c);
+    const std::vector<std::string> texts{"",
+                                         "plain",
+                                         "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f",
+                                         "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xc2\x9b",
+                                         "\xff\xfe",
+                                         "\xc3(",
+                                         "\xe2\x82",
+                                         "\xe2\x82"
+                                         "A",
+                                         "\xc0\xaf",
+                                         "\xed\xa0\x80",
+                                         "\xf4\x90\x80\x80",
+                                         "\xf0\x9f\x98",
+                                         every_byte};
+    for (const std::string &text : texts) {
+        std::string mine;
+        append_json_string(text, mine);
+        EXPECT_EQ(mine, nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) << text;
+    }
 }
 
 } // namespace
