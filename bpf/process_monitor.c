@@ -20,10 +20,11 @@ struct
     __uint(max_entries, 16 * 1024 * 1024);
 } process_ringbuf SEC(".maps");
 
-// Per-CPU space to assemble one record.
+// Space to assemble one record, one value per CPU indexed by the CPU id (PROCESS_MONITOR_SCRATCH_MAP: userspace
+// sizes it to the possible CPUs).
 struct
 {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
     __type(key, uint32_t);
     __uint(value_size, PROCESS_MONITOR_RECORD_MAX);
     __uint(max_entries, 1);
@@ -64,8 +65,8 @@ SEC("process")
 int
 ProcessMonitor(process_md_t* ctx)
 {
-    uint32_t zero = 0;
-    uint8_t* record = bpf_map_lookup_elem(&record_scratch, &zero);
+    uint32_t cpu = bpf_get_smp_processor_id();
+    uint8_t* record = bpf_map_lookup_elem(&record_scratch, &cpu);
     if (!record)
         return 0;
     struct process_monitor_event* event = (struct process_monitor_event*)record;
@@ -117,6 +118,8 @@ ProcessMonitor(process_md_t* ctx)
             command = PROCESS_MONITOR_COMMAND_MAX;
             event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
         }
+        if (winbpf_process_command_line_truncated(ctx)) // argv beyond the shim's 32 KiB
+            event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
         if (memcpy_s(record + size, PROCESS_MONITOR_COMMAND_MAX, ctx->command_start, command) == 0) {
             event->command_line_size = command;
             size += command;

@@ -13,13 +13,21 @@
 #pragma once
 
 #define PROCESS_MONITOR_FLAG_STRINGS 0x1           /* strings follow the fixed part */
-#define PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED 0x4 /* command_line was cut at PROCESS_MONITOR_COMMAND_MAX */
+#define PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED 0x4 /* command_line holds only the start of a longer argv */
 
 #define PROCESS_MONITOR_SID_MAX 68        /* bytes of token_sid (TOKEN_SID_MAX_SIZE) */
 #define PROCESS_MONITOR_ACCOUNT_MAX 128   /* bytes of account_name and of account_domain */
-#define PROCESS_MONITOR_IMAGE_MAX 8192    /* bytes of image_path (the shim's longest path) */
-#define PROCESS_MONITOR_COMMAND_MAX 24064 /* bytes of command_line (12032 UTF-16 units) */
-#define PROCESS_MONITOR_RECORD_MAX 32768  /* largest record */
+#define PROCESS_MONITOR_IMAGE_MAX 8192    /* bytes of image_path (the shim's longest path, 4096 UTF-8 bytes) */
+/* Bytes of command_line: a whole argv of up to 32 KiB (32767 UTF-16 units: its last NUL is dropped); the largest even
+ * uint16 size. Only an argv cut by the shim (flagged truncated anyway) can be longer, and loses one more unit here. */
+#define PROCESS_MONITOR_COMMAND_MAX 65534
+/* Largest record: fixed part, SID, both accounts, image path and command line at their maxima. */
+#define PROCESS_MONITOR_RECORD_MAX                                                                                     \
+    (48 + PROCESS_MONITOR_SID_MAX + 2 * PROCESS_MONITOR_ACCOUNT_MAX + PROCESS_MONITOR_IMAGE_MAX +                      \
+     PROCESS_MONITOR_COMMAND_MAX)
+/* Map of per-CPU record space: an ARRAY with one PROCESS_MONITOR_RECORD_MAX value per CPU, indexed by the CPU id
+ * (a per-CPU array value may not exceed 32 KiB on Linux); userspace sets max_entries to the possible CPUs. */
+#define PROCESS_MONITOR_SCRATCH_MAP "record_scratch"
 
 struct process_monitor_event {
     uint64_t timestamp;         /* FILETIME of the event: the exec (CREATE) or the exit (DELETE: the exit time) */

@@ -9,7 +9,11 @@
 
 #include "winbpf/abi.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+
+#include <cstdlib>
+#include <cstring>
 
 namespace winbpf
 {
@@ -28,6 +32,59 @@ std::string describe_program(const std::vector<HookProgram> &hooks, const std::s
 }
 
 } // namespace
+
+namespace
+{
+
+/// The number after key in a verifier statistics log ("verification time 1234 usec"), or -1.
+std::int64_t statistic(const std::string &log, const char *key)
+{
+    const auto at = log.find(key);
+    if (at == std::string::npos)
+        return -1;
+    return std::strtoll(log.c_str() + at + std::strlen(key), nullptr, 10);
+}
+
+/// Each loaded program's bpf_prog_info and statistics log (logs: one per program, or empty).
+std::vector<ProgramVerification> read_verification(bpf_object *object, const std::vector<std::string> &logs)
+{
+    std::vector<ProgramVerification> verification;
+    bpf_program *program;
+    std::size_t i = 0;
+    bpf_object__for_each_program(program, object)
+    {
+        const std::size_t index = i++;
+        const int fd = bpf_program__fd(program);
+        if (fd < 0)
+            continue; // not loaded (autoload off)
+        ProgramVerification entry;
+        entry.name = bpf_program__name(program);
+        bpf_prog_info info{};
+        __u32 size = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &size) == 0) {
+            entry.verified_insns = info.verified_insns;
+            entry.xlated_insns = info.xlated_prog_len / 8;
+        }
+        if (index < logs.size())
+            entry.verification_us = statistic(logs[index], "verification time ");
+        verification.push_back(std::move(entry));
+    }
+    return verification;
+}
+
+} // namespace
+
+void Object::collect_verifier_statistics()
+{
+    if (state_->loaded)
+        throw Error(state_->name + ": verifier statistics must be asked for before load()", EALREADY);
+    state_->verifier_statistics = true;
+}
+
+const std::vector<ProgramVerification> &Object::verification() const
+{
+    return state_->verification;
+}
 
 void Object::load()
 {
@@ -54,6 +111,22 @@ void Object::load()
                             " CPUs: " + detail::errno_text(err),
                         err);
     }
+    if (s.verifier_statistics) {
+        constexpr std::size_t statistics_log_size = 16 * 1024;
+        bpf_program *program;
+        std::size_t count = 0;
+        bpf_object__for_each_program(program, s.object)++ count;
+        s.statistics_logs.assign(count, std::string(statistics_log_size, '\0'));
+        std::size_t i = 0;
+        bpf_object__for_each_program(program, s.object)
+        {
+            if (bpf_program__set_log_buf(program, s.statistics_logs[i].data(), statistics_log_size) != 0 ||
+                bpf_program__set_log_level(program, 4 /* BPF_LOG_STATS */) != 0)
+                throw Error(s.name + ": cannot set the verifier log of program '" + bpf_program__name(program) + "'",
+                            EINVAL);
+            ++i;
+        }
+    }
     {
         detail::LogCapture log;
         int err = bpf_object__load(s.object);
@@ -67,6 +140,8 @@ void Object::load()
         }
     }
     s.loaded = true;
+    s.verification = read_verification(s.object, s.statistics_logs);
+    s.statistics_logs.clear();
 
     if (bpf_map *config = bpf_object__find_map_by_name(s.object, WINBPF_MAP_CONFIG))
         detail::write_config(config, s.name);

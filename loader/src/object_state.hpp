@@ -19,7 +19,10 @@ struct Object::State {
     std::string name;               ///< Path or caller-given name, used in messages.
     std::vector<HookProgram> hooks; ///< Hook handlers in ELF order.
     bool loaded = false;
-    std::vector<std::string> adaptations; ///< What load() changed to fit Linux, one sentence each.
+    std::vector<std::string> adaptations;          ///< What load() changed to fit Linux, one sentence each.
+    bool verifier_statistics = false;              ///< load() asks the verifier for its statistics (BPF_LOG_STATS).
+    std::vector<std::string> statistics_logs;      ///< One log buffer per program while loading with statistics.
+    std::vector<ProgramVerification> verification; ///< Filled by load().
 
     /// The modules of the hooks the object has handlers for, each once, in handler order.
     std::vector<const detail::HookModule *> modules() const;

@@ -104,13 +104,9 @@ void BindMonitorFormatter::append_human(std::string &out)
     const bind_monitor_event &f = event_.fixed;
     out += operation_labels[f.operation];
     append_decimal(f.process_id, out);
-    out += ", AppId:\"";
-    // Escaped (so backslashes are doubled) before '"' becomes \": the closing quote cannot come from the app id.
-    const std::size_t start = out.size();
-    append_terminal_escaped(app_id_, out);
-    for (std::size_t i = out.find('"', start); i != std::string::npos; i = out.find('"', i + 2))
-        out.insert(i, 1, '\\');
-    out += "\", Protocol:";
+    out += ", AppId:";
+    append_quoted(app_id_, out);
+    out += ", Protocol:";
     if (const char *name = ip_protocol_name(f.protocol))
         out += name;
     else
@@ -141,7 +137,7 @@ void BindMonitorFormatter::append_json(std::string &out)
     line["type"] = operation_types[f.operation];
     line["timestamp"] = std::move(timestamp);
     line["process_id"] = f.process_id;
-    line["app_id"] = app_id_;
+    set_json_string(line, "app_id", app_id_);
     line["family"] = event_.family();
     line["address"] = std::move(address);
     line["port"] = event_.port();

@@ -42,8 +42,10 @@ void write_limit(const winbpf::Object &object, std::uint32_t limit)
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
-    CLI::App app{"Prints every bind, post-bind (port chosen) and unbind of the processes in a cgroup-v2 subtree seen "
-                 "by the winbpf bind hook, one line each, until Ctrl-C. Needs root."};
+    CLI::App app{
+        "Prints every bind, post-bind (port chosen) and unbind of the processes in a cgroup-v2 subtree seen "
+        "by the winbpf bind hook, one line each, until Ctrl-C. Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (root has "
+        "them); holds no capability once attached."};
     app.name("bind_monitor");
     std::uint32_t limit = BIND_MONITOR_NO_LIMIT;
     app.add_option("--limit", limit, "Bound sockets a process may hold; further binds fail with EPERM (0: no limit)");
@@ -67,6 +69,9 @@ int main(int argc, char **argv)
         options.cgroup = cgroup;
         return winbpf::Attachment(object, options);
     };
+    // cgroup sock_addr and sock programs are networking programs: CAP_NET_ADMIN besides CAP_BPF and CAP_PERFMON
+    // (the handler reads the caller's task and executable name).
+    config.capabilities = {CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN};
     config.poll_timeout = options.poll_timeout();
     return run_session(config);
 }

@@ -272,15 +272,21 @@ void append_hex_byte(std::string &out, const char *prefix, unsigned char byte)
     out += hex_digits[byte & 0xF];
 }
 
-} // namespace
+/// Bytes copied as they are inside a quoted field: printable ASCII other than backslash and '"'.
+constexpr std::array<bool, 256> plain_in_quotes = [] {
+    std::array<bool, 256> table = plain;
+    table['"'] = false;
+    return table;
+}();
 
-void append_terminal_escaped(std::string_view text, std::string &out)
+/// append_terminal_escaped with the given table of plain bytes; a '"' that is not plain becomes "\"".
+void append_escaped(std::string_view text, std::string &out, const std::array<bool, 256> &copied)
 {
     std::size_t i = 0;
     while (i < text.size()) {
         // Copy the longest run of plain bytes in one go.
         std::size_t run = i;
-        while (run < text.size() && plain[static_cast<unsigned char>(text[run])])
+        while (run < text.size() && copied[static_cast<unsigned char>(text[run])])
             ++run;
         out.append(text.data() + i, run - i);
         i = run;
@@ -290,6 +296,9 @@ void append_terminal_escaped(std::string_view text, std::string &out)
         const auto c = static_cast<unsigned char>(text[i]);
         if (c == '\\') {
             out += "\\\\";
+            ++i;
+        } else if (c == '"') {
+            out += "\\\"";
             ++i;
         } else if (c == '\t') {
             out += "\\t";
@@ -313,6 +322,143 @@ void append_terminal_escaped(std::string_view text, std::string &out)
             out.append(text.data() + i, seq.length);
             i += seq.length;
         }
+    }
+}
+
+} // namespace
+
+void append_terminal_escaped(std::string_view text, std::string &out)
+{
+    append_escaped(text, out, plain);
+}
+
+void append_quoted(std::string_view text, std::string &out)
+{
+    out += '"';
+    append_escaped(text, out, plain_in_quotes);
+    out += '"';
+}
+
+bool is_valid_utf8(std::string_view text) noexcept
+{
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const Utf8Sequence seq = utf8_sequence_at(text, i);
+        if (!seq.valid)
+            return false;
+        i += seq.length;
+    }
+    return true;
+}
+
+void append_base64(std::string_view bytes, std::string &out)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::size_t i = 0;
+    const auto at = [&bytes](std::size_t k) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+    };
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const std::uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+        out += alphabet[v >> 18];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    const std::size_t left = bytes.size() - i;
+    if (left == 0)
+        return;
+    const std::uint32_t v = (at(i) << 16) | (left == 2 ? at(i + 1) << 8 : 0);
+    out += alphabet[v >> 18];
+    out += alphabet[(v >> 12) & 63];
+    out += left == 2 ? alphabet[(v >> 6) & 63] : '=';
+    out += '=';
+}
+
+void append_json_string(std::string_view text, std::string &out)
+{
+    out += '"';
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t run = i;
+        while (run < text.size()) {
+            const auto c = static_cast<unsigned char>(text[run]);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+                break;
+            ++run;
+        }
+        out.append(text.data() + i, run - i);
+        i = run;
+        if (i == text.size())
+            break;
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            const Utf8Sequence seq = utf8_sequence_at(text, i);
+            if (seq.valid)
+                out.append(text.data() + i, seq.length);
+            else
+                out += "\xef\xbf\xbd"; // U+FFFD for the maximal invalid subpart
+            i += seq.length;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            append_hex_byte(out, "\\u00", c);
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
+{
+    if (!first)
+        out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    append_json_string(text, out);
+    if (!is_valid_utf8(text)) {
+        out += ",\"";
+        out += key;
+        out += "_bytes\":\"";
+        append_base64(text, out);
+        out += '"';
+    }
+}
+
+void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text)
+{
+    line[key] = text;
+    if (!is_valid_utf8(text)) {
+        std::string encoded;
+        append_base64(text, encoded);
+        line[key + "_bytes"] = std::move(encoded);
     }
 }
 

@@ -74,6 +74,29 @@ std::string sid_to_text(std::span<const std::uint8_t> sid);
 /// invalid UTF-8 sequence "\xNN" (lowercase hex). Valid printable UTF-8 is copied unchanged.
 void append_terminal_escaped(std::string_view text, std::string &out);
 
+/// Appends text as a quoted field of a human line: '"', text escaped as append_terminal_escaped does and '"' as
+/// "\"", then '"'. Nothing inside can end the field early, so no argument or path can make a line parse as other
+/// fields: a reader takes the field up to the first '"' not preceded by an escaping backslash.
+void append_quoted(std::string_view text, std::string &out);
+
+/// True when text is well-formed UTF-8 (no overlong form, surrogate, value above U+10FFFF or cut sequence).
+bool is_valid_utf8(std::string_view text) noexcept;
+
+/// Appends the standard base64 form (RFC 4648, with '=' padding) of bytes.
+void append_base64(std::string_view bytes, std::string &out);
+
+/// Sets line[key] to text, and when text is not valid UTF-8 also line[key + "_bytes"] to its exact bytes in base64:
+/// the readable string (invalid bytes become U+FFFD in append_json_line) and, beside it, what it really was.
+void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text);
+
+/// Appends text as a JSON string literal (quotes included) exactly as append_json_line writes it: '"', '\\', \b \f \n
+/// \r \t escaped, other C0 controls as \u00xx, valid UTF-8 copied, each maximal invalid UTF-8 subpart as U+FFFD.
+void append_json_string(std::string_view text, std::string &out);
+
+/// Appends ,"key":<text as a JSON string> (no comma when first), and when text is not valid UTF-8 also
+/// ,"key_bytes":"<base64>": set_json_string for a line written directly, in the same bytes.
+void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first = false);
+
 /// Appends line as one line of JSON and '\n'. Invalid UTF-8 in its strings (e.g. from argv) becomes U+FFFD, so
 /// every line is valid JSON: dump(-1, ' ', false, error_handler_t::replace).
 void append_json_line(const nlohmann::ordered_json &line, std::string &out);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "common/session.hpp"
 
+#include "common/privileges.hpp"
+
 #include "winbpf/ring_buffer.hpp"
 
 #include <cerrno>
@@ -100,6 +102,8 @@ class OutputWriter
 int run_attached(const SessionConfig &config, const StopSignals &stop)
 {
     Object object = Object::open_memory(config.object_elf, config.tool);
+    if (config.before_load)
+        config.before_load(object);
     object.load();
 
     OutputWriter writer(STDOUT_FILENO);
@@ -117,6 +121,18 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
     std::optional<Attachment> attachment(config.attach(object));
     if (config.after_attach)
         config.after_attach();
+    // Attached: what is left (ring buffer polls, map lookups on fds held, detaching by closing them) needs no
+    // capability where the kernel checks them only at load and attach (6.5+); older ones check CAP_BPF on every
+    // bpf() call, which a child without capabilities finds out.
+    if (works_without_capabilities([&object] {
+            static_cast<void>(object.lost_events()); // throws when the kernel refuses
+            return true;
+        })) {
+        drop_capabilities();
+    } else {
+        drop_capabilities({CAP_BPF});
+        std::fprintf(stderr, "%s: keeping CAP_BPF: this kernel checks it on every bpf() call\n", config.tool.c_str());
+    }
     std::fputs("Press Ctrl-C to stop\n", stderr);
 
     while (!stop.requested() && writer.error() == 0) {
@@ -145,14 +161,17 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
 
 int run_session(const SessionConfig &config)
 {
-    if (geteuid() != 0) {
-        std::fprintf(stderr,
-                     "%s: must run as root (loading and attaching BPF programs needs CAP_BPF, CAP_PERFMON and "
-                     "CAP_SYS_ADMIN)\n",
-                     config.tool.c_str());
-        return 1;
-    }
     try {
+        const std::vector<cap_value_t> missing = missing_capabilities(config.capabilities);
+        if (!missing.empty()) {
+            std::fprintf(stderr,
+                         "%s: needs %s to load and attach its BPF programs (missing: %s): run it as root or grant "
+                         "them\n",
+                         config.tool.c_str(), capability_names(config.capabilities).c_str(),
+                         capability_names(missing).c_str());
+            return 1;
+        }
+        limit_capabilities(config.capabilities);
         const StopSignals stop;
         return run_attached(config, stop);
     } catch (const std::exception &error) { // winbpf::Error included

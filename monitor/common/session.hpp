@@ -12,6 +12,8 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <sys/capability.h>
+#include <vector>
 
 namespace winbpf::monitor
 {
@@ -36,19 +38,28 @@ struct SessionConfig {
     /// BPF_MAP_TYPE_RINGBUF map of the object that carries the records.
     std::string ring_buffer_map;
     RecordHandler handle_record;
+    /// Optional; runs on the opened object before Object::load() (e.g. to size a map to the possible CPUs).
+    std::function<void(Object &object)> before_load;
     /// Default: every program of the object's hooks (winbpf::Attachment(object)).
     Attacher attach = [](const Object &object) { return Attachment(object); };
     /// Optional; runs once attached, before "Press Ctrl-C to stop" (e.g. to learn what ran before the attach).
     std::function<void()> after_attach;
+    /// Capabilities the monitor needs to load and attach its programs, and holds only until then (documented in its
+    /// README). The session refuses to start without them, drops every other one at start and all of them once
+    /// attached.
+    std::vector<cap_value_t> capabilities{CAP_BPF, CAP_PERFMON};
     /// Longest delay between an event and its line. The BPF side batches wake-ups, so the session drains on this
     /// timeout: each drain costs a context switch, a longer one costs less CPU per event.
     std::chrono::milliseconds poll_timeout{250};
 };
 
 /// Runs a monitor until SIGINT/SIGTERM or until stdout is closed; returns the process exit status.
-/// Needs root ("<tool>: must run as root ..." and 1 otherwise). Loads and attaches the object, prints
-/// "Press Ctrl-C to stop" to stderr, then per drained batch hands each record to handle_record and writes its
-/// lines to stdout (one write(2) per batch or flush_threshold bytes); loss lines go to stderr as losses happen
+/// Needs config.capabilities in its effective set, root or not ("<tool>: needs CAP_BPF, ... (missing: ...)" and 1
+/// otherwise), and keeps only those (limit_capabilities). Loads and attaches the object, runs after_attach, then drops
+/// every capability and sets no_new_privs (drop_capabilities; CapEff 0: ring buffer reads and map lookups on the fds
+/// it holds need none; on kernels that check CAP_BPF on every bpf() call, before 6.5, it keeps CAP_BPF alone and says
+/// so), prints "Press Ctrl-C to stop" to stderr, then per drained batch hands each record to handle_record and writes
+/// its lines to stdout (one write(2) per batch or flush_threshold bytes); loss lines go to stderr as losses happen
 /// (LossReporter). On stop: detaches, drains what is left, prints "<tool>: received N, lost M" to stderr and
 /// returns 0. Load, attach or write errors print "<tool>: <error>" to stderr and return 1 (EPIPE on stdout: 0).
 int run_session(const SessionConfig &config);

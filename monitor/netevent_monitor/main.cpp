@@ -27,7 +27,9 @@ int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
     CLI::App app{"Prints every packet the kernel drops (with its drop reason) and every TCP state change seen by the "
-                 "winbpf netevent_monitor hook, one line each, until Ctrl-C. Needs root."};
+                 "winbpf netevent_monitor hook, one line each, until Ctrl-C. Needs CAP_BPF and CAP_PERFMON (root has "
+                 "them); holds no "
+                 "capability once attached."};
     app.name("netevent_monitor");
     std::string capture = "drop";
     app.add_option("--capture", capture, "Events to capture: drop (default), flow, all or none")

@@ -5,10 +5,32 @@
 #include "common/command_line.hpp"
 #include "common/session.hpp"
 
+#include "winbpf/error.hpp"
+#include "winbpf/object.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <cstring>
+#include <string>
+
 #include "process_monitor.skel.h" // process_monitor_bpf__elf_bytes: bpf/process_monitor.o
 
 namespace
 {
+
+/// Sets max_entries of the object's record space (PROCESS_MONITOR_SCRATCH_MAP, one record per CPU) to the possible
+/// CPUs, before Object::load(). Throws winbpf::Error naming the object when libbpf refuses.
+void size_record_scratch(winbpf::Object &object)
+{
+    const int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw winbpf::Error(object.name() + ": cannot count the possible CPUs", cpus == 0 ? EINVAL : -cpus);
+    const int err = bpf_map__set_max_entries(object.map(PROCESS_MONITOR_SCRATCH_MAP), static_cast<__u32>(cpus));
+    if (err != 0)
+        throw winbpf::Error(object.name() + ": cannot size map " PROCESS_MONITOR_SCRATCH_MAP " to " +
+                                std::to_string(cpus) + " CPUs: " + std::strerror(-err),
+                            -err);
+}
 
 std::span<const std::byte> process_monitor_elf() noexcept
 {
@@ -23,7 +45,8 @@ int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
     CLI::App app{"Prints every process creation (exec) and exit seen by the winbpf process hook, one line each, "
-                 "until Ctrl-C. Needs root."};
+                 "until Ctrl-C. Needs CAP_BPF and CAP_PERFMON (root has them); holds no capability once "
+                 "attached."};
     app.name("process_monitor");
     CommonOptions options;
     if (const auto status = parse_command_line(app, options, argc, argv))
@@ -34,6 +57,7 @@ int main(int argc, char **argv)
     config.tool = "process_monitor";
     config.object_elf = process_monitor_elf();
     config.ring_buffer_map = "process_ringbuf";
+    config.before_load = size_record_scratch;
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return to_record_status(formatter.format(record, out));
     };

@@ -69,6 +69,12 @@ struct ProcessStrings {
     std::string account_domain;
     std::string image_path;
     std::string command_line;
+    /// The command line holds only the start of a longer argv (PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED).
+    bool command_line_truncated = false;
+
+    /// The image path is the tail of a path too long to name (over 4095 bytes; readlink fails there): it starts
+    /// with "..." where every other image path starts with "/".
+    bool image_path_truncated() const noexcept { return !image_path.empty() && image_path.front() != '/'; }
 };
 
 /// Which strings of a record a ProcessTable converts and keeps.
@@ -136,12 +142,16 @@ void cmdline_to_command_line(std::string &cmdline);
 // ---- Lines
 
 /// Turns records into lines, one per event, appended to a caller-owned buffer:
-///   Process created: PID:<pid>, Image:<path>, CommandLine:<cmd>, ParentPID:<ppid>, Create Time:<time>
-///   Process destroyed: PID:<pid>, Image:<path>, CommandLine:<cmd>, Exit Time:<time>, Exit Code:<code>
-/// (image path and command line terminal-escaped), or JSON objects with keys in this order: type
-/// ("process_create" or "process_delete"), timestamp, process_id, parent_process_id, creating_process_id,
-/// creating_thread_id, creation_time, image_path, command_line, token_sid, account_name, account_domain, and for a
-/// delete exit_time and process_exit_code. Times are ISO-8601 UTC µs. One formatter per thread.
+///   Process created: PID:<pid>, Image:"<path>", CommandLine:"<cmd>", ParentPID:<ppid>, Create Time:<time>
+///   Process destroyed: PID:<pid>, Image:"<path>", CommandLine:"<cmd>", Exit Time:<time>, Exit Code:<code>
+/// Image path and command line are quoted (append_quoted: '"' and '\' escaped, controls and invalid UTF-8 as
+/// \xNN), so nothing in them can pass for another field; a cut one is followed by " (truncated)" after its closing
+/// quote. Or JSON objects with keys in this order: type ("process_create" or "process_delete"), timestamp,
+/// process_id, parent_process_id, creating_process_id, creating_thread_id, creation_time, image_path,
+/// [image_path_bytes], image_path_truncated, command_line, [command_line_bytes], command_line_truncated, token_sid,
+/// account_name, [account_name_bytes], account_domain, [account_domain_bytes], and for a delete exit_time and
+/// process_exit_code. A *_bytes key (base64 of the exact bytes) is present only when its string is not valid UTF-8
+/// (set_json_string). Times are ISO-8601 UTC µs. One formatter per thread.
 class ProcessMonitorFormatter
 {
   public:

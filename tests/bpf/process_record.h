@@ -15,8 +15,8 @@ struct recorder_config {
     uint32_t reserved;
 };
 
-#define RECORD_COMMAND_MAX 24576 /* bytes of command line kept (12288 UTF-16 units) */
-#define RECORD_IMAGE_MAX 2048    /* buffer passed to bpf_process_get_image_path */
+#define RECORD_COMMAND_MAX 16384 /* bytes of command line kept (8192 UTF-16 units) */
+#define RECORD_IMAGE_MAX 8192    /* buffer passed to bpf_process_get_image_path (the longest path) */
 #define RECORD_ACCOUNT_MAX 256   /* buffer passed to the account name and domain helpers */
 
 struct process_record {
@@ -37,8 +37,8 @@ struct process_record {
     int32_t image_path_result;
     int32_t account_name_result;
     int32_t account_domain_result;
-    uint32_t command_copied; /* bytes of command_line filled (command_size capped at RECORD_COMMAND_MAX) */
-    uint32_t reserved;
+    uint32_t command_copied;    /* bytes of command_line filled (command_size capped at RECORD_COMMAND_MAX) */
+    uint32_t command_truncated; /* winbpf_process_command_line_truncated(ctx) */
     uint8_t command_line[RECORD_COMMAND_MAX];
     uint8_t image_path[RECORD_IMAGE_MAX];
     uint8_t account_name[RECORD_ACCOUNT_MAX];

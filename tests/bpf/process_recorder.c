@@ -66,6 +66,7 @@ ProcessRecorder(process_md_t* ctx)
         copy = sizeof(record->command_line);
     record->command_result = memcpy_s(record->command_line, sizeof(record->command_line), ctx->command_start, copy);
     record->command_copied = record->command_result == 0 ? copy : 0;
+    record->command_truncated = winbpf_process_command_line_truncated(ctx);
 
     record->image_path_result = bpf_process_get_image_path(ctx, record->image_path, sizeof(record->image_path));
     record->account_name_result =

@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <gmock/gmock.h>
@@ -74,6 +75,38 @@ TEST_F(ObjectLoad, VerifierRejectionNamesProgramAndLog)
         EXPECT_THAT(e.what(), HasSubstr("read from stack"));
         EXPECT_THAT(e.what(), HasSubstr("processed ")); // the verifier's summary line
         EXPECT_EQ(e.error(), EACCES);
+    }
+}
+
+// Issue 11: the verifier's work per program (instructions verified, rewritten, and with statistics asked for, its
+// time), read from the kernel after load.
+TEST_F(ObjectLoad, VerificationPerProgram)
+{
+    for (const bool statistics : {false, true}) {
+        SCOPED_TRACE(statistics ? "with statistics" : "without statistics");
+        Object object = Object::open_file(bpf_path("loader_test_monitor.o"));
+        EXPECT_TRUE(object.verification().empty()) << "nothing before load()";
+        if (statistics)
+            object.collect_verifier_statistics();
+        object.load();
+        EXPECT_THROW(object.collect_verifier_statistics(), Error) << "too late after load()";
+        std::set<std::string> names;
+        bpf_program *program;
+        bpf_object__for_each_program(program, object.raw()) if (bpf_program__fd(program) >= 0)
+            names.insert(bpf_program__name(program));
+        ASSERT_EQ(object.verification().size(), names.size());
+        for (const winbpf::ProgramVerification &v : object.verification()) {
+            SCOPED_TRACE(v.name);
+            EXPECT_EQ(names.count(v.name), 1u);
+            EXPECT_GT(v.verified_insns, 0u);
+            EXPECT_GT(v.xlated_insns, 0u);
+            if (statistics)
+                EXPECT_GE(v.verification_us, 0);
+            else
+                EXPECT_EQ(v.verification_us, -1);
+            std::printf("%s: %u insns verified, %u after rewrites, %lld us\n", v.name.c_str(), v.verified_insns,
+                        v.xlated_insns, static_cast<long long>(v.verification_us));
+        }
     }
 }
 

@@ -40,13 +40,13 @@ TEST(HumanFormat, CreateAndDeleteLines)
     spec.image_path = u"/usr/bin/dash";
     spec.command_line = u"/bin/sh -c exit 7";
     ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
-    EXPECT_EQ(out, "Process created: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, ParentPID:9, "
+    EXPECT_EQ(out, "Process created: PID:10, Image:\"/usr/bin/dash\", CommandLine:\"/bin/sh -c exit 7\", ParentPID:9, "
                    "Create Time:2026-11-21T22:11:10.123456Z\n");
     out.clear();
     RecordSpec del = delete_of(spec);
     del.exit_code = 7;
     ASSERT_EQ(formatter.format(build_record(del), out), DecodeStatus::ok);
-    EXPECT_EQ(out, "Process destroyed: PID:10, Image:/usr/bin/dash, CommandLine:/bin/sh -c exit 7, "
+    EXPECT_EQ(out, "Process destroyed: PID:10, Image:\"/usr/bin/dash\", CommandLine:\"/bin/sh -c exit 7\", "
                    "Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:7\n");
 }
 
@@ -55,8 +55,8 @@ TEST(HumanFormat, HostileStringsAreEscaped)
     ProcessMonitorFormatter formatter(OutputFormat::human);
     std::string out;
     ASSERT_EQ(formatter.format(build_record(hostile_create()), out), DecodeStatus::ok);
-    EXPECT_EQ(out, "Process created: PID:4242, Image:/tmp/\\xfe\\x07x, CommandLine:evil \\x1b[2J \\u009b31m \\xff "
-                   "\\\\ \\n \" \xf0\x9f\x98\x80, ParentPID:77, Create Time:2026-11-21T22:11:10.123456Z\n");
+    EXPECT_EQ(out, "Process created: PID:4242, Image:\"/tmp/\\xfe\\x07x\", CommandLine:\"evil \\x1b[2J \\u009b31m "
+                   "\\xff \\\\ \\n \\\" \xf0\x9f\x98\x80\", ParentPID:77, Create Time:2026-11-21T22:11:10.123456Z\n");
     EXPECT_EQ(out.find('\x1b'), std::string::npos);
     EXPECT_EQ(out.find('\n'), out.size() - 1);
 }
@@ -86,10 +86,10 @@ TEST(ProcessMonitorFormatter, SurrogatesControlsAndLongStringsInBothFormats)
     std::string out;
     ASSERT_EQ(human.format(create, out), DecodeStatus::ok);
     ASSERT_EQ(human.format(destroy, out), DecodeStatus::ok);
-    EXPECT_EQ(out, "Process created: PID:1234, Image:/usr/bin/true, CommandLine:" + human_command +
-                       ", ParentPID:1, Create Time:2026-11-21T22:11:10.123456Z\n"
-                       "Process destroyed: PID:1234, Image:/usr/bin/true, CommandLine:" +
-                       human_command + ", Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:137\n");
+    EXPECT_EQ(out, "Process created: PID:1234, Image:\"/usr/bin/true\", CommandLine:\"" + human_command +
+                       "\", ParentPID:1, Create Time:2026-11-21T22:11:10.123456Z\n"
+                       "Process destroyed: PID:1234, Image:\"/usr/bin/true\", CommandLine:\"" +
+                       human_command + "\", Exit Time:2026-11-21T22:11:11.123456Z, Exit Code:137\n");
 
     ProcessMonitorFormatter json(OutputFormat::json);
     out.clear();
@@ -127,7 +127,11 @@ TEST(JsonFormat, CreateLine)
     EXPECT_EQ(line["account_domain"], "host");
     EXPECT_FALSE(line.contains("exit_time"));
     EXPECT_FALSE(line.contains("process_exit_code"));
-    EXPECT_EQ(line.size(), 12u);
+    EXPECT_EQ(line["image_path_truncated"], false);
+    EXPECT_EQ(line["command_line_truncated"], false);
+    EXPECT_FALSE(line.contains("image_path_bytes")) << "valid UTF-8 needs no bytes";
+    EXPECT_FALSE(line.contains("command_line_bytes"));
+    EXPECT_EQ(line.size(), 14u);
 }
 
 /// Appends the JSON lines of hostile_create() and of its DELETE (exit code 137, killed by SIGKILL) to out.
@@ -165,7 +169,7 @@ TEST(JsonFormat, HostileStringsGiveValidJsonLines)
     EXPECT_EQ(del["exit_time"], "2026-11-21T22:11:11.123456Z");
     EXPECT_EQ(del["timestamp"], "2026-11-21T22:11:11.123456Z");
     EXPECT_EQ(del["process_exit_code"], 137);
-    EXPECT_EQ(del.size(), 14u);
+    EXPECT_EQ(del.size(), 19u) << "with the bytes of the three strings that are not valid UTF-8";
 }
 
 TEST(JsonFormat, LinesAreWhatNlohmannWrites)
@@ -215,6 +219,119 @@ TEST(ProcessMonitorFormatter, CountsMalformedRecordsWithoutOutput)
     EXPECT_EQ(losses.malformed(), 2u);
     EXPECT_STREQ(losses.last_reason(), to_record_status(DecodeStatus::size_mismatch).reason());
     EXPECT_FALSE(out.empty());
+}
+
+// Issue 11: `/bin/true 'x, ParentPID:1, Create Time:1999-01-01T00:00:00Z'` must not print a line that parses as other
+// values: the command line is one quoted field, its quotes escaped, and the real fields follow it.
+TEST(HumanFormat, ArgumentsCannotForgeFields)
+{
+    ProcessMonitorFormatter formatter(OutputFormat::human);
+    std::string out;
+    RecordSpec spec;
+    spec.image_path = u"/tmp/x\", CommandLine:\"y";
+    spec.command_line = u"/bin/true x\", ParentPID:1, Create Time:1999-01-01T00:00:00Z\\";
+    ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
+    EXPECT_EQ(out, R"(Process created: PID:1234, Image:"/tmp/x\", CommandLine:\"y", )"
+                   R"(CommandLine:"/bin/true x\", ParentPID:1, Create Time:1999-01-01T00:00:00Z\\", ParentPID:1, )"
+                   "Create Time:2026-11-21T22:11:10.123456Z\n");
+    // A reader that splits quoted fields by the documented rule finds exactly the real ones.
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+        const char c = out[i];
+        if (quoted && c == '\\') {
+            field += out[++i];
+            continue;
+        }
+        if (c == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (!quoted && c == ',' && out[i + 1] == ' ') {
+            fields.push_back(field);
+            field.clear();
+            ++i;
+            continue;
+        }
+        field += c;
+    }
+    fields.push_back(field);
+    ASSERT_EQ(fields.size(), 5u);
+    EXPECT_EQ(fields[1], "Image:/tmp/x\", CommandLine:\"y");
+    EXPECT_EQ(fields[2], "CommandLine:/bin/true x\", ParentPID:1, Create Time:1999-01-01T00:00:00Z\\");
+    EXPECT_EQ(fields[3], "ParentPID:1");
+    EXPECT_EQ(fields[4], "Create Time:2026-11-21T22:11:10.123456Z");
+}
+
+TEST(HumanFormat, TruncationIsMarkedOutsideTheQuotes)
+{
+    ProcessMonitorFormatter formatter(OutputFormat::human);
+    std::string out;
+    RecordSpec spec;
+    spec.image_path = u".../d/d/child";
+    spec.command_line = u"a b";
+    spec.command_line_truncated = true;
+    ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
+    EXPECT_EQ(out, "Process created: PID:1234, Image:\".../d/d/child\" (truncated), CommandLine:\"a b\" (truncated), "
+                   "ParentPID:1, Create Time:2026-11-21T22:11:10.123456Z\n");
+    // The DELETE, which carries no command line, keeps the CREATE's mark.
+    out.clear();
+    ASSERT_EQ(formatter.format(build_record(delete_of(spec)), out), DecodeStatus::ok);
+    EXPECT_NE(out.find("CommandLine:\"a b\" (truncated), Exit Time:"), std::string::npos) << out;
+}
+
+TEST(JsonFormat, TruncationFlags)
+{
+    ProcessMonitorFormatter formatter(OutputFormat::json);
+    std::string out;
+    RecordSpec spec;
+    spec.image_path = u"...d/child";
+    spec.command_line_truncated = true;
+    ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
+    ASSERT_EQ(formatter.format(build_record(delete_of(spec)), out), DecodeStatus::ok);
+    const auto newline = out.find('\n');
+    for (const std::string &line : {out.substr(0, newline), out.substr(newline + 1)}) {
+        const auto doc = nlohmann::json::parse(line);
+        EXPECT_EQ(doc["command_line_truncated"], true);
+        EXPECT_EQ(doc["image_path_truncated"], true);
+    }
+}
+
+// Invalid UTF-8 (the BPF side's U+DC80..U+DCFF escapes) stays readable in the string and exact in *_bytes.
+TEST(JsonFormat, InvalidUtf8IsLosslessInBytes)
+{
+    ProcessMonitorFormatter formatter(OutputFormat::json);
+    std::string out;
+    RecordSpec spec;
+    spec.image_path = u"/tmp/\xDCFF\xDCFE";
+    spec.command_line = u"true \xDCFF\xDCFE \u00e9";
+    ASSERT_EQ(formatter.format(build_record(spec), out), DecodeStatus::ok);
+    const auto doc = nlohmann::ordered_json::parse(out);
+    EXPECT_EQ(doc["image_path"], "/tmp/\xef\xbf\xbd\xef\xbf\xbd");
+    EXPECT_EQ(doc["image_path_bytes"], "L3RtcC///g==");       // "/tmp/\xff\xfe"
+    EXPECT_EQ(doc["command_line_bytes"], "dHJ1ZSD//iDDqQ=="); // "true \xff\xfe \xc3\xa9"
+    EXPECT_FALSE(doc.contains("account_name_bytes"));
+    std::vector<std::string> keys;
+    for (const auto &item : doc.items())
+        keys.push_back(item.key());
+    const std::vector<std::string> expected{"type",
+                                            "timestamp",
+                                            "process_id",
+                                            "parent_process_id",
+                                            "creating_process_id",
+                                            "creating_thread_id",
+                                            "creation_time",
+                                            "image_path",
+                                            "image_path_bytes",
+                                            "image_path_truncated",
+                                            "command_line",
+                                            "command_line_bytes",
+                                            "command_line_truncated",
+                                            "token_sid",
+                                            "account_name",
+                                            "account_domain"};
+    EXPECT_EQ(keys, expected);
 }
 
 } // namespace

@@ -38,6 +38,7 @@ struct RecordSpec {
     std::u16string account_domain = u"host";
     std::u16string image_path = u"/usr/bin/true";
     std::u16string command_line = u"true";
+    bool command_line_truncated = false; ///< PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED
 };
 
 /// Serializes spec: fixed part, the 16-byte SID S-1-22-1-<uid>, then (when spec.strings) the four UTF-16LE strings.
@@ -53,6 +54,8 @@ inline std::vector<std::byte> build_record(const RecordSpec &spec)
     fixed.process_exit_code = spec.exit_code;
     fixed.operation = static_cast<std::uint8_t>(spec.operation);
     fixed.token_sid_size = 16;
+    if (spec.command_line_truncated)
+        fixed.flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
     const std::uint8_t sid[16] = {1,
                                   2,
                                   0,

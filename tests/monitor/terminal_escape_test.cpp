@@ -2,6 +2,7 @@
 #include "common/format.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace winbpf::monitor
 {
@@ -65,6 +66,78 @@ TEST(TerminalEscape, OutputHasNoControlBytes)
     append_terminal_escaped(all, out);
     for (unsigned char c : out)
         EXPECT_TRUE(c >= 0x20 && c < 0x7F) << static_cast<int>(c); // every byte >= 0x80 is invalid alone
+}
+
+TEST(QuotedField, QuotesAndBackslashesAreEscapedInside)
+{
+    std::string out;
+    append_quoted("a\"b\\c\n", out);
+    EXPECT_EQ(out, R"("a\"b\\c\n")");
+    out.clear();
+    append_quoted("", out);
+    EXPECT_EQ(out, "\"\"");
+    // Outside quotes (append_terminal_escaped) a quote stays as it is.
+    out.clear();
+    append_terminal_escaped("a\"b", out);
+    EXPECT_EQ(out, "a\"b");
+}
+
+TEST(Utf8Validity, WellFormedAndNot)
+{
+    EXPECT_TRUE(is_valid_utf8(""));
+    EXPECT_TRUE(is_valid_utf8("plain ascii \x01"));
+    EXPECT_TRUE(is_valid_utf8("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    EXPECT_FALSE(is_valid_utf8("\xff"));
+    EXPECT_FALSE(is_valid_utf8("\xc3"));             // cut
+    EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong
+    EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));     // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // beyond U+10FFFF
+}
+
+TEST(Base64, Rfc4648Vectors)
+{
+    const std::pair<const char *, const char *> vectors[] = {{"", ""},
+                                                             {"f", "Zg=="},
+                                                             {"fo", "Zm8="},
+                                                             {"foo", "Zm9v"},
+                                                             {"foob", "Zm9vYg=="},
+                                                             {"fooba", "Zm9vYmE="},
+                                                             {"foobar", "Zm9vYmFy"}};
+    for (const auto &[in, expected] : vectors) {
+        std::string out;
+        append_base64(in, out);
+        EXPECT_EQ(out, expected) << in;
+    }
+    std::string out;
+    append_base64(std::string_view("\xff\xfe\x00", 3), out);
+    EXPECT_EQ(out, "//4A");
+}
+
+// The direct JSON writer gives exactly nlohmann's bytes (dump with error_handler_t::replace), invalid UTF-8 included.
+TEST(JsonString, SameBytesAsNlohmann)
+{
+    std::string every_byte;
+    for (int c = 0; c < 256; ++c)
+        every_byte += static_cast<char>(c);
+    const std::vector<std::string> texts{"",
+                                         "plain",
+                                         "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f",
+                                         "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xc2\x9b",
+                                         "\xff\xfe",
+                                         "\xc3(",
+                                         "\xe2\x82",
+                                         "\xe2\x82"
+                                         "A",
+                                         "\xc0\xaf",
+                                         "\xed\xa0\x80",
+                                         "\xf4\x90\x80\x80",
+                                         "\xf0\x9f\x98",
+                                         every_byte};
+    for (const std::string &text : texts) {
+        std::string mine;
+        append_json_string(text, mine);
+        EXPECT_EQ(mine, nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) << text;
+    }
 }
 
 } // namespace

@@ -77,5 +77,29 @@ TEST_F(CommandLineTest, EmptyArgumentsKeepTheirSpaces)
     expect_command_line(run_and_get_create(argv), argv);
 }
 
+// The documented cap: 32 KiB of argv (32768 bytes, NUL separators included) reach the handler, and a longer argv
+// is flagged (winbpf_process_command_line_truncated), an argv that fits is not.
+TEST_F(CommandLineTest, ArgvUpTo32KiBArrivesAndLongerIsFlaggedTruncated)
+{
+    const std::string child = test_child_path();
+    const std::size_t fixed = child.size() + 1 + 4 + 1; // "<child>\0args\0", then the long argument and its NUL
+    {
+        const std::vector<std::string> argv{child, "args", long_argument(32768 - fixed - 1)};
+        const Event create = run_and_get_create(argv);
+        EXPECT_EQ(create.command_size, 2 * join_command_line(argv).size()) << "all of a 32768-byte argv";
+        EXPECT_EQ(create.command_truncated, 0u);
+    }
+    for (const std::vector<std::string> &argv :
+         {std::vector<std::string>{child, "args", long_argument(32768 - fixed)}, // one byte too many
+          std::vector<std::string>{child, "args", long_argument(131072 - 1), long_argument(131072 - 1)}}) {
+        const Event create = run_and_get_create(argv);
+        EXPECT_EQ(create.command_truncated, 1u);
+        EXPECT_GE(create.command_size, 2u * (32768 - 1)) << "32 KiB of argv, the last NUL dropped at most";
+        EXPECT_LE(create.command_size, 2u * 32768);
+    }
+    const Event short_one = run_and_get_create({child, "args", "x"});
+    EXPECT_EQ(short_one.command_truncated, 0u);
+}
+
 } // namespace
 } // namespace process_test

@@ -70,6 +70,7 @@ std::optional<Event> decode_record(std::span<const std::byte> data)
     e.account_name_result = r.account_name_result;
     e.account_domain_result = r.account_domain_result;
     e.command_copied = r.command_copied;
+    e.command_truncated = r.command_truncated;
     const std::size_t copied = std::min<std::size_t>(r.command_copied, sizeof(r.command_line));
     e.command_line_bytes.assign(r.command_line, r.command_line + copied);
     e.command_line = utf16le_to_utf8(e.command_line_bytes);

@@ -41,6 +41,7 @@ struct Event {
     int account_name_result = 0;
     int account_domain_result = 0;
     std::uint32_t command_copied = 0;
+    std::uint32_t command_truncated = 0;          ///< winbpf_process_command_line_truncated()
     std::vector<std::uint8_t> command_line_bytes; ///< UTF-16LE as received
     std::string command_line;                     ///< UTF-8
     std::string image_path;                       ///< UTF-8 (empty unless image_path_result > 0)

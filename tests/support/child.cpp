@@ -4,9 +4,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <system_error>
@@ -92,13 +96,31 @@ class FileActions
 };
 
 /// Child side of a fork: only async-signal-safe calls (the test process has threads). Never returns.
-[[noreturn]] void exec_in_child(char *const *args, Pipe &gate, int out_fd, int err_fd, const std::optional<uid_t> &uid)
+/// With capabilities (a mask of CAP_* bits), the uid change keeps them (PR_SET_KEEPCAPS) and they are raised as
+/// ambient capabilities, so the exec'd program (no file capabilities, not setuid) starts with exactly them.
+[[noreturn]] void exec_in_child(char *const *args, Pipe &gate, int out_fd, int err_fd, const std::optional<uid_t> &uid,
+                                std::uint64_t capabilities = 0)
 {
     close(gate.write); // else the gate never reads end-of-file when the parent closes its end
     if ((out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0) || (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0))
         _exit(127);
-    if (uid && (setgid(*uid) != 0 || setuid(*uid) != 0))
+    if (capabilities != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
         _exit(126);
+    if (uid && (setgroups(0, nullptr) != 0 || setgid(*uid) != 0 || setuid(*uid) != 0))
+        _exit(126);
+    if (capabilities != 0) {
+        __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2] = {};
+        for (int k = 0; k < 2; ++k) {
+            const auto word = static_cast<std::uint32_t>(capabilities >> (32 * k));
+            data[k] = {word, word, word};
+        }
+        if (syscall(SYS_capset, &header, data) != 0)
+            _exit(126);
+        for (int cap = 0; cap < 64; ++cap)
+            if (((capabilities >> cap) & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+                _exit(126);
+    }
     if (gate.read >= 0) {
         char go = 0;
         ssize_t n;
@@ -158,6 +180,45 @@ Child Child::fork_gated(const std::vector<std::string> &argv, Output output, std
     if (pid == 0)
         exec_in_child(args.data(), gate, out.write, err.write, uid);
     return Child(pid, gate.take_write(), out.take_read(), err.take_read());
+}
+
+Child Child::spawn_with_capabilities(const std::vector<std::string> &argv, Output output, uid_t uid,
+                                     const std::vector<int> &capabilities)
+{
+    std::uint64_t mask = 0;
+    for (int cap : capabilities)
+        mask |= std::uint64_t{1} << cap;
+    const bool capture = output == Output::capture;
+    Pipe gate(false), out(capture), err(capture);
+    auto args = c_argv(argv);
+    const pid_t pid = fork();
+    check(pid >= 0, "fork");
+    if (pid == 0)
+        exec_in_child(args.data(), gate, out.write, err.write, uid, mask);
+    return Child(pid, -1, out.take_read(), err.take_read());
+}
+
+Child Child::spawn_at_pid(const std::vector<std::string> &argv, pid_t pid, Output output)
+{
+    const bool capture = output == Output::capture;
+    Pipe gate(false), out(capture), err(capture);
+    auto args = c_argv(argv);
+    struct { // struct clone_args (linux/sched.h, CLONE_ARGS_SIZE_VER2)
+        std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+            cgroup;
+    } clone{};
+    clone.exit_signal = SIGCHLD;
+    clone.set_tid = reinterpret_cast<std::uint64_t>(&pid);
+    clone.set_tid_size = 1;
+    const long result = syscall(SYS_clone3, &clone, sizeof(clone));
+    if (result < 0)
+        throw std::system_error(errno, std::generic_category(), "clone3 with set_tid " + std::to_string(pid));
+    if (result == 0) {
+        if (argv.empty())
+            _exit(0);
+        exec_in_child(args.data(), gate, out.write, err.write, std::nullopt);
+    }
+    return Child(static_cast<pid_t>(result), -1, out.take_read(), err.take_read());
 }
 
 Child::Child(Child &&other) noexcept

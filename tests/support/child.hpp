@@ -29,6 +29,17 @@ class Child
     static Child fork_gated(const std::vector<std::string> &argv, Output output = Output::inherit,
                             std::optional<uid_t> uid = std::nullopt);
 
+    /// Starts argv[0] as user uid (group uid, no supplementary groups) holding exactly capabilities (CAP_* numbers,
+    /// raised as ambient capabilities so they survive the exec) through fork + exec (status 126 when a step is
+    /// refused). Throws std::system_error when it cannot fork.
+    static Child spawn_with_capabilities(const std::vector<std::string> &argv, Output output, uid_t uid,
+                                         const std::vector<int> &capabilities);
+
+    /// Starts argv[0] with argv as process id pid of this pid namespace (clone3 with set_tid: root only; EEXIST when
+    /// pid is in use), or, with an empty argv, a copy of this process that exits with status 0 without exec. Throws
+    /// std::system_error when clone3 fails.
+    static Child spawn_at_pid(const std::vector<std::string> &argv, pid_t pid, Output output = Output::inherit);
+
     Child(Child &&other) noexcept;
     Child &operator=(Child &&) = delete;
     Child(const Child &) = delete;

@@ -18,6 +18,14 @@ struct bpf_program;
 namespace winbpf
 {
 
+/// What the verifier did with one program of a loaded object.
+struct ProgramVerification {
+    std::string name;                  ///< Program (function) name.
+    std::uint32_t verified_insns = 0;  ///< Instructions the verifier processed (bpf_prog_info.verified_insns).
+    std::uint32_t xlated_insns = 0;    ///< Instructions after the verifier's rewrites (xlated_prog_len / 8).
+    std::int64_t verification_us = -1; ///< Verification time in µs from the verifier's statistics; -1 unless asked.
+};
+
 /// An eBPF object built by Makefile.bpf (RAII over libbpf's bpf_object; closed on destruction).
 class Object
 {
@@ -39,6 +47,14 @@ class Object
     /// maps (e.g. the process hook's account names). Throws Error naming the failing program with the verifier's
     /// log (or libbpf's messages when a map or relocation fails), or when called twice.
     void load();
+
+    /// Before load(): ask the verifier for its statistics of every program (log level BPF_LOG_STATS into buffers of
+    /// the object), so verification() has each program's verification time. A verifier rejection then reports the
+    /// statistics instead of the full verifier log.
+    void collect_verifier_statistics();
+    /// After load(): one entry per loaded program, in ELF order: instructions verified and after rewriting, and with
+    /// collect_verifier_statistics() the verification time. Kernel data (bpf_prog_info and the verifier's log).
+    const std::vector<ProgramVerification> &verification() const;
 
     /// How the object's maps were changed for load() because Linux refuses what Windows accepts, one sentence each
     /// naming the map (e.g. "map 'temp': 8-byte array key uses its low 32 bits ..."); empty when nothing was adapted.

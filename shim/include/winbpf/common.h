@@ -65,8 +65,9 @@ struct winbpf_loop_state {
     __u64 dentry;     /* path walk: struct dentry * being named */
     __u64 vfsmnt;     /* path walk: struct vfsmount * it belongs to */
     __u32 pos;        /* path walk: start of the path built so far (right to left) */
-    __u32 truncated;  /* path walk: the path did not fit */
+    __u32 truncated;  /* path walk: how it ended (WINBPF_PATH_AT_ROOT, _CUT, _ESCAPED in task_strings.h) */
     __u32 text_start; /* offset in text of the last UTF-16LE string built there */
+    __u32 result;     /* byte length of a string built inside a bpf_loop step (winbpf_task_image_path) */
 };
 
 struct winbpf_scratch {
@@ -107,6 +108,8 @@ struct winbpf_hidden {
     struct task_struct *task;       /* task the event is about (current for process events) */
     struct winbpf_scratch *scratch; /* this CPU's scratch, looked up once per event by the entry program */
     void *tail_calls;               /* program array of this entry's event for bpf_tail_call (hooks that have one) */
+    __u64 argv_size;                /* process CREATE: bytes of the new image's argv (arg_end - arg_start); the
+                                       command line holds at most WINBPF_ARGV_MAX of them. 0 otherwise */
 };
 
 #define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))

@@ -177,9 +177,19 @@ static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, 
         w->process.image = bprm->file;
 
     /* As on Windows, only CREATE has a command line; DELETE gets an empty one. */
-    __u32 n = operation != PROCESS_OPERATION_CREATE ? 0
-              : bprm                                ? winbpf_exec_command_line(s, task, bprm)
-                                                    : winbpf_current_command_line(s, task);
+    __u32 n = 0;
+    if (operation == PROCESS_OPERATION_CREATE && bprm) {
+        s->loop.out = 0;
+        n = winbpf_exec_command_line(s, task, bprm);
+        /* Before the exec commits the new image's argv size is not known: an argv read up to the cap may go on. */
+        if (s->loop.out >= WINBPF_ARGV_MAX)
+            w->hidden.argv_size = WINBPF_ARGV_MAX + 1;
+    } else if (operation == PROCESS_OPERATION_CREATE) {
+        n = winbpf_current_command_line(s, task);
+        struct mm_struct *mm = task->mm;
+        if (mm && mm->arg_end > mm->arg_start)
+            w->hidden.argv_size = mm->arg_end - mm->arg_start;
+    }
     if (n > WINBPF_CMD_REGION)
         n = WINBPF_CMD_REGION;
     w->md.command_start = s->cmd;

@@ -74,3 +74,12 @@ static __always_inline int bpf_process_get_account_domain(process_md_t *ctx, uin
         return -ENOENT;
     return winbpf_copy_out(buf, len, winbpf_text_result(s), n);
 }
+
+/*
+ * winbpf extension (no Windows counterpart; a program that calls it is winbpf-only): 1 when the command line of this
+ * CREATE holds only the first WINBPF_ARGV_MAX (32 KiB) bytes of a longer argv, else 0 (also on DELETE).
+ */
+static __always_inline int winbpf_process_command_line_truncated(process_md_t *ctx)
+{
+    return WINBPF_HIDDEN(ctx)->argv_size > WINBPF_ARGV_MAX;
+}

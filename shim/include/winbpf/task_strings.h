@@ -85,21 +85,41 @@ static __always_inline int winbpf_copy_name_direct(__u8 *text, __u32 pos, const 
     return 1;
 }
 
-/* One dentry (or one mount crossing) per step; stops at the root of the mount tree. */
+/* Longest path text d_path gives /proc/PID/exe (PATH_MAX with its NUL); a longer one fails there (ENAMETOOLONG). */
+#define WINBPF_PATH_TEXT_MAX (WINBPF_PATH_MAX - 1)
+/* Most dentries plus mount crossings one path walk visits (a path of WINBPF_PATH_TEXT_MAX bytes has at most 2047
+ * components); a deeper walk is cut like a path that does not fit. */
+#define WINBPF_PATH_STEPS 4096
+
+/* s->loop.truncated of the path walk. */
+#define WINBPF_PATH_AT_ROOT 0 /* reached the root of the mount tree (or of a detached one) */
+#define WINBPF_PATH_CUT 1     /* the next name did not fit in WINBPF_PATH_TEXT_MAX, or all steps were used */
+#define WINBPF_PATH_ESCAPED 2 /* a dentry that is its own parent below its mount's root (d_path: "Escaped?") */
+
+/*
+ * One step of the walk of fs/d_path.c's __prepend_path: a dentry's name, or one mount crossing. Stops at the root
+ * of the mount tree; names are prepended right to left below s->loop.pos.
+ */
 static long winbpf_path_step(__u64 index, void *vctx)
 {
     struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;
     struct winbpf_loop_state *w = &s->loop;
     const __u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
     __u64 parent = (__u64)winbpf_kread(w->dentry, struct dentry, d_parent);
-    if (w->dentry == (__u64)winbpf_kread(w->vfsmnt, struct vfsmount, mnt_root) || w->dentry == parent) {
+    if (w->dentry == (__u64)winbpf_kread(w->vfsmnt, struct vfsmount, mnt_root)) {
         __u64 mnt = w->vfsmnt - mnt_offset;
         __u64 up = (__u64)winbpf_kread(mnt, struct mount, mnt_parent);
-        if (!up || up == mnt)
+        if (!up || up == mnt) {
+            w->truncated = WINBPF_PATH_AT_ROOT;
             return 1;
+        }
         w->dentry = (__u64)winbpf_kread(mnt, struct mount, mnt_mountpoint);
         w->vfsmnt = up + mnt_offset;
         return 0;
+    }
+    if (w->dentry == parent) {
+        w->truncated = WINBPF_PATH_ESCAPED;
+        return 1;
     }
     /* 64-bit: the bound below then holds in the register that sizes the copy (no zero-extension in between) */
     __u64 len = winbpf_kread(w->dentry, struct dentry, d_name.len);
@@ -107,8 +127,8 @@ static long winbpf_path_step(__u64 index, void *vctx)
     if (len > 255)
         len = 255;
     __u32 pos = w->pos;
-    if (len + 1 + 3 > pos - (WINBPF_TEXT_REGION - WINBPF_PATH_MAX)) {
-        w->truncated = 1; /* room stays for the "..." that marks the cut */
+    if (len + 1 > pos - (WINBPF_TEXT_REGION - WINBPF_PATH_TEXT_MAX)) {
+        w->truncated = WINBPF_PATH_CUT;
         return 1;
     }
     pos -= len;
@@ -121,6 +141,17 @@ static long winbpf_path_step(__u64 index, void *vctx)
     return 0;
 }
 
+/* Prepends d_path's " (deleted)" marker (10 bytes) to the text ending at s->text[pos]; returns the new start. */
+static __always_inline __u32 winbpf_prepend_deleted(struct winbpf_scratch *s, __u32 pos)
+{
+    const char mark[10] = {' ', '(', 'd', 'e', 'l', 'e', 't', 'e', 'd', ')'};
+    pos -= 10;
+#pragma unroll
+    for (__u32 i = 0; i < 10; i++)
+        s->text[(pos + i) & (WINBPF_TEXT_REGION - 1)] = mark[i];
+    return pos;
+}
+
 /* The executable of task (mm->exe_file, what /proc/PID/exe names); NULL for kernel threads and tasks past exit_mm. */
 static __always_inline struct file *winbpf_task_exe(struct task_struct *task)
 {
@@ -128,33 +159,101 @@ static __always_inline struct file *winbpf_task_exe(struct task_struct *task)
     return mm ? mm->exe_file : NULL;
 }
 
-/* Canonical path of the executable exe (trusted: a task's mm->exe_file, as /proc/PID/exe, or an exec's bprm->file)
- * into s->text as UTF-16LE (winbpf_text_result); returns the byte length, 0 if unknown (exe NULL). */
-static __always_inline __u32 winbpf_image_path(struct winbpf_scratch *s, struct file *exe)
+/*
+ * Image path of the executable exe into s->text as UTF-16LE (winbpf_text_result); returns the byte length, 0 if unknown.
+ *
+ * The text is what d_path() gives `readlink /proc/PID/exe` for mm->exe_file (fs/d_path.c), read by a process whose
+ * root is the root of the mount tree:
+ *  - a dentry with a d_dname operation that is not the root of its mount (memfd, other pseudo files): "/" + its name
+ *    + " (deleted)" (simple_dname, which every executable pseudo file uses): "/memfd:NAME (deleted)";
+ *  - otherwise the names up the dentry and mount tree of the file's own mount namespace (another namespace's file
+ *    reads as that namespace names it; a chroot does not change it), followed by " (deleted)" when the dentry is
+ *    unlinked (deleted while running, O_TMPFILE "#<inode>");
+ *  - a path whose text exceeds WINBPF_PATH_TEXT_MAX bytes (readlink fails with ENAMETOOLONG there) keeps its last
+ *    components, led by "..." instead of "/": the only image path that does not start with "/".
+ */
+static __always_inline __u32 winbpf_build_image_path(struct winbpf_scratch *s, struct file *exe)
 {
     if (!exe)
         return 0;
+    struct dentry *dentry = exe->f_path.dentry;
+    struct vfsmount *vfsmnt = exe->f_path.mnt;
+    if (!dentry || !vfsmnt)
+        return 0;
+    struct dentry *parent = dentry->d_parent;
+    const struct dentry_operations *ops = dentry->d_op;
+    __u32 end = WINBPF_TEXT_REGION, pos;
+    if (ops && ops->d_dname && (dentry != parent || dentry != vfsmnt->mnt_root)) {
+        /* simple_dname(): "/" name " (deleted)" */
+        pos = winbpf_prepend_deleted(s, end);
+        __u32 len = dentry->d_name.len;
+        if (len > 255)
+            len = 255;
+        pos -= len;
+        if (len)
+            bpf_probe_read_kernel(s->text + (pos & (WINBPF_TEXT_REGION - 1)), len, dentry->d_name.name);
+        pos -= 1;
+        s->text[pos & (WINBPF_TEXT_REGION - 1)] = '/';
+        return winbpf_utf16_text(s, pos, WINBPF_TEXT_REGION - pos);
+    }
+    /* d_unlinked(): unhashed and not a root */
+    if (!dentry->d_hash.pprev && dentry != parent)
+        end = winbpf_prepend_deleted(s, end);
+
     struct winbpf_loop_ctx lc = {.s = s};
-    s->loop.dentry = (__u64)exe->f_path.dentry;
-    s->loop.vfsmnt = (__u64)exe->f_path.mnt;
-    s->loop.pos = WINBPF_TEXT_REGION;
-    s->loop.truncated = 0;
-    bpf_loop(128, winbpf_path_step, &lc, 0);
-    __u32 pos = s->loop.pos;
-    if (s->loop.truncated && pos >= WINBPF_TEXT_REGION - WINBPF_PATH_MAX + 3 && pos <= WINBPF_TEXT_REGION) {
-        /* Deeper than WINBPF_PATH_MAX: the leading components are replaced by "..." */
-        pos -= 3;
+    s->loop.dentry = (__u64)dentry;
+    s->loop.vfsmnt = (__u64)vfsmnt;
+    s->loop.pos = end;
+    s->loop.truncated = WINBPF_PATH_CUT; /* unless the walk ends at a root */
+    bpf_loop(WINBPF_PATH_STEPS, winbpf_path_step, &lc, 0);
+    pos = s->loop.pos;
+    if (s->loop.truncated == WINBPF_PATH_ESCAPED)
+        pos = end; /* d_path keeps none of the names */
+    if (pos < WINBPF_TEXT_REGION - WINBPF_PATH_TEXT_MAX || pos > end)
+        return 0;
+    if (s->loop.truncated == WINBPF_PATH_CUT) {
+        /* The leading components are replaced by "..." (overwriting up to 2 bytes of the next name when the
+         * kept tail fills the room: the text stays within WINBPF_PATH_MAX). */
+        pos = pos - 3 < WINBPF_TEXT_REGION - WINBPF_PATH_MAX ? WINBPF_TEXT_REGION - WINBPF_PATH_MAX : pos - 3;
         s->text[pos & (WINBPF_TEXT_REGION - 1)] = '.';
         s->text[(pos + 1) & (WINBPF_TEXT_REGION - 1)] = '.';
         s->text[(pos + 2) & (WINBPF_TEXT_REGION - 1)] = '.';
-    }
-    if (pos == WINBPF_TEXT_REGION) {
+    } else if (pos == end) {
         pos -= 1;
         s->text[pos & (WINBPF_TEXT_REGION - 1)] = '/';
     }
     if (pos < WINBPF_TEXT_REGION - WINBPF_PATH_MAX || pos >= WINBPF_TEXT_REGION)
         return 0;
     return winbpf_utf16_text(s, pos, WINBPF_TEXT_REGION - pos);
+}
+
+/* Callback context of winbpf_image_path_once. */
+struct winbpf_image_path_ctx {
+    struct winbpf_scratch *s;
+    struct file *exe;
+};
+
+/* The whole image path in one bpf_loop step: the verifier checks its branches (pseudo file, unlinked, cut, escaped)
+ * once, and the caller continues in a single state (the result comes back through the map value), instead of every
+ * branch multiplying the states of the handler code after it (it halves the verified instructions of the entries). */
+static long winbpf_image_path_once(__u64 index, void *vctx)
+{
+    struct winbpf_image_path_ctx *c = vctx;
+    c->s->loop.result = winbpf_build_image_path(c->s, c->exe);
+    return 1;
+}
+
+/* Canonical path of the executable exe (trusted: a task's mm->exe_file, as /proc/PID/exe, or an exec's bprm->file)
+ * into s->text as UTF-16LE (winbpf_text_result), as winbpf_build_image_path reads it; returns the byte length, 0 if
+ * unknown (exe NULL). */
+static __always_inline __u32 winbpf_image_path(struct winbpf_scratch *s, struct file *exe)
+{
+    if (!exe)
+        return 0;
+    struct winbpf_image_path_ctx c = {.s = s, .exe = exe};
+    s->loop.result = 0;
+    bpf_loop(1, winbpf_image_path_once, &c, 0);
+    return s->loop.result;
 }
 
 /* Bytes 0..3 of w as four UTF-16LE code units (zero-extended). */
