@@ -67,7 +67,7 @@ struct winbpf_loop_state {
     __u32 pos;        /* path walk: start of the path built so far (right to left) */
     __u32 truncated;  /* path walk: how it ended (WINBPF_PATH_AT_ROOT, _CUT, _ESCAPED in task_strings.h) */
     __u32 text_start; /* offset in text of the last UTF-16LE string built there */
-    __u32 result;     /* byte length of a string built inside a bpf_loop step (winbpf_task_image_path) */
+    __u32 result;     /* byte length of a string built inside a bpf_loop step (winbpf_image_path) */
 };
 
 struct winbpf_scratch {
