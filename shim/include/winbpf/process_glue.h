@@ -10,7 +10,8 @@
  *                                                                     autoload off unless the loader chooses it
  *     <handler>__winbpf_process_exit       ?tp_btf/sched_process_exit DELETE when group_dead (kernels with it;
  *                                                                     autoload off: bpftool loads _exit_live)
- *     <handler>__winbpf_process_exit_live  tp_btf/sched_process_exit  DELETE when signal->live is 0 (older kernels)
+ *     <handler>__winbpf_process_exit_live  tp_btf/sched_process_exit  DELETE when signal->live is 0 (older kernels),
+ *                                                                     once per process (winbpf_exits)
  *   The loader loads one CREATE program (lsm where BPF LSM programs load and 'bpf' is an active LSM, else exec) and
  *   one of the two exit programs, chosen from the tracepoint's BTF prototype.
  */
@@ -29,6 +30,24 @@ struct {
     __type(key, __u32);
     __type(value, struct winbpf_fork_origin);
 } winbpf_forks SEC(".maps");
+
+/*
+ * DELETEs of the sched_process_exit variant for kernels whose tracepoint has no group_dead (before 6.x): every thread
+ * that exits after the last decrement of signal->live reads 0 there, so threads of one process exiting together
+ * could each report its DELETE. The first of them to insert (process, handler) here reports it; the others find the
+ * key. LRU: a process's key is only needed while its threads exit.
+ */
+struct winbpf_exit_key {
+    __u64 start_boottime; /* of the thread group leader: tells a reused tgid apart */
+    __u32 tgid;
+    __u32 handler; /* the entry's __COUNTER__: every handler of the object reports the DELETE once */
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 4096);
+    __type(key, struct winbpf_exit_key);
+    __type(value, __u8);
+} winbpf_exits SEC(".maps");
 
 /* process_md_t on the entry program's stack, with the hidden Linux state right before it. */
 struct winbpf_process_ctx {
@@ -260,7 +279,13 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
                                                                              struct task_struct *task)                 \
     {                                                                                                                  \
         struct winbpf_process_ctx w;                                                                                   \
-        if (task->signal->live.counter != 0 || winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE, NULL))  \
+        if (task->signal->live.counter != 0)                                                                           \
+            return 0;                                                                                                  \
+        struct winbpf_exit_key key = {task->group_leader->start_boottime, task->tgid, __COUNTER__};                    \
+        const __u8 reported = 1;                                                                                       \
+        if ((bpf_map_update_elem)(&winbpf_exits, &key, &reported, BPF_NOEXIST) != 0)                                   \
+            return 0; /* another thread of the process reported it */                                                  \
+        if (winbpf_process_prepare(&w, ctx, task, PROCESS_OPERATION_DELETE, NULL))                                     \
             return 0;                                                                                                  \
         winbpf_process_prepare_exit(&w, task);                                                                         \
         handler(&w.md);                                                                                                \
