@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -186,12 +187,8 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
 {
     const Selection selection = parse_selection(parameters);
     require_bpf_privilege();
-    Object object = Object::open_file(file);
-    apply_selection(object, selection);
     nlohmann::json out{{"file", file}};
-    try {
-        object.load();
-    } catch (const Error &e) {
+    const auto report_failure = [&](const Error &e) {
         const std::string report = e.what();
         const std::optional<SourceLine> source = failing_source_line(report);
         if (json) {
@@ -207,18 +204,45 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
             std::cout << "\nSource line: " << source->file << ":" << source->line << ": " << source->text << "\n";
         std::cout << "\nVerification failed\n";
         return 1;
+    };
+    Object object = Object::open_file(file);
+    apply_selection(object, selection);
+    object.collect_verifier_statistics(); // each program's verification time
+    try {
+        object.load();
+    } catch (const Error &) {
+        // With statistics the verifier logs only them: load again for its full log and the failing source line.
+        Object again = Object::open_file(file);
+        apply_selection(again, selection);
+        try {
+            again.load();
+        } catch (const Error &e) {
+            return report_failure(e);
+        }
+        throw; // the second load passed: report the first failure as it was
     }
+    std::map<std::string, std::int64_t> verification_us;
+    for (const ProgramVerification &program : object.verification())
+        verification_us[program.name] = program.verification_us;
     nlohmann::json programs = nlohmann::json::array();
     std::ostringstream text;
     for (bpf_program *program : selected(object, selection)) {
         const bpf_prog_info info = program_info(bpf_program__fd(program), bpf_program__name(program));
-        programs.push_back({{"program", bpf_program__name(program)},
-                            {"section", bpf_program__section_name(program)},
-                            {"handler", entry_of(program).handler},
-                            {"verified_insns", info.verified_insns},
-                            {"xlated_insns", info.xlated_prog_len / sizeof(bpf_insn)}});
+        const auto time = verification_us.find(bpf_program__name(program));
+        const std::int64_t us = time == verification_us.end() ? -1 : time->second;
+        nlohmann::json entry{{"program", bpf_program__name(program)},
+                             {"section", bpf_program__section_name(program)},
+                             {"handler", entry_of(program).handler},
+                             {"verified_insns", info.verified_insns},
+                             {"xlated_insns", info.xlated_prog_len / sizeof(bpf_insn)}};
+        if (us >= 0)
+            entry["verification_us"] = us;
+        programs.push_back(std::move(entry));
         text << bpf_program__name(program) << " (" << describe(program) << "): " << info.verified_insns
-             << " instructions processed by the verifier, " << info.xlated_prog_len / sizeof(bpf_insn) << " loaded\n";
+             << " instructions processed by the verifier";
+        if (us >= 0)
+            text << " in " << us << " us";
+        text << ", " << info.xlated_prog_len / sizeof(bpf_insn) << " loaded\n";
     }
     if (json) {
         out["result"] = "succeeded";

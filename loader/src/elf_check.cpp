@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <elf.h>
+#include <vector>
 
 namespace winbpf::detail
 {
@@ -49,18 +50,56 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
     const std::uint64_t shoff = read(offsetof(Elf64_Ehdr, e_shoff), 8);
     const std::uint64_t shentsize = read(offsetof(Elf64_Ehdr, e_shentsize), 2);
     const std::uint64_t shnum = read(offsetof(Elf64_Ehdr, e_shnum), 2);
-    if (shentsize != 0 && shentsize < sizeof(Elf64_Shdr))
+    if (shnum != 0 && shentsize < sizeof(Elf64_Shdr))
         throw Error("'" + name + "' is a malformed ELF file (section header size " + std::to_string(shentsize) + ")",
                     ENOEXEC);
     if (shoff > size || shnum * shentsize > size - shoff)
         throw truncated("its section header table", shoff + shnum * shentsize);
+    struct Section {
+        std::uint64_t name, type, offset, length, link, entsize;
+    };
+    std::vector<Section> sections;
     for (std::uint64_t i = 0; i < shnum; ++i) {
         const std::size_t header = static_cast<std::size_t>(shoff + i * shentsize);
-        const std::uint64_t type = read(header + offsetof(Elf64_Shdr, sh_type), 4);
-        const std::uint64_t offset = read(header + offsetof(Elf64_Shdr, sh_offset), 8);
-        const std::uint64_t length = read(header + offsetof(Elf64_Shdr, sh_size), 8);
-        if (type != SHT_NOBITS && (offset > size || length > size - offset))
-            throw truncated("section " + std::to_string(i), offset + length);
+        const Section section{read(header + offsetof(Elf64_Shdr, sh_name), 4),
+                              read(header + offsetof(Elf64_Shdr, sh_type), 4),
+                              read(header + offsetof(Elf64_Shdr, sh_offset), 8),
+                              read(header + offsetof(Elf64_Shdr, sh_size), 8),
+                              read(header + offsetof(Elf64_Shdr, sh_link), 4),
+                              read(header + offsetof(Elf64_Shdr, sh_entsize), 8)};
+        if (section.type != SHT_NOBITS && (section.offset > size || section.length > size - section.offset))
+            throw truncated("section " + std::to_string(i), section.offset + section.length);
+        sections.push_back(section);
+    }
+
+    // Names libbpf reads without checking them (it compares them with strcmp): every section name and every symbol
+    // name must lie inside its string table, else libbpf dereferences a null name.
+    auto malformed = [&](const std::string &what) {
+        return Error("'" + name + "' is a malformed ELF file (" + what + ")", ENOEXEC);
+    };
+    auto string_table = [&](std::uint64_t index, const std::string &of) -> const Section & {
+        if (index >= sections.size() || sections[index].type != SHT_STRTAB)
+            throw malformed(of + " names no string table");
+        return sections[index];
+    };
+    if (shnum == 0)
+        return;
+    const Section &names = string_table(read(offsetof(Elf64_Ehdr, e_shstrndx), 2), "the section header");
+    for (std::size_t i = 0; i < sections.size(); ++i) {
+        if (sections[i].name >= names.length)
+            throw malformed("section " + std::to_string(i) + "'s name is outside the section name table");
+        if (sections[i].type != SHT_SYMTAB)
+            continue;
+        const Section &symbols = sections[i];
+        if (symbols.entsize != sizeof(Elf64_Sym))
+            throw malformed("symbol table entry size " + std::to_string(symbols.entsize));
+        const Section &strings = string_table(symbols.link, "the symbol table");
+        for (std::uint64_t at = 0; at + sizeof(Elf64_Sym) <= symbols.length; at += sizeof(Elf64_Sym)) {
+            const std::size_t symbol = static_cast<std::size_t>(symbols.offset + at);
+            if (read(symbol + offsetof(Elf64_Sym, st_name), 4) >= strings.length)
+                throw malformed("symbol " + std::to_string(at / sizeof(Elf64_Sym)) +
+                                "'s name is outside its string table");
+        }
     }
 }
 

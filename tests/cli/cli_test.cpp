@@ -183,6 +183,7 @@ TEST_F(Cli, ShowVerification)
     nlohmann::json json = json_of({"show", "verification", DROPPACKET_OBJECT, "--json"});
     EXPECT_EQ(json["result"], "succeeded");
     EXPECT_GT(json["programs"][0]["verified_insns"].get<int>(), 10);
+    EXPECT_GE(json["programs"][0]["verification_us"].get<int>(), 0) << "the verifier's time of each program";
 
     auto none = winbpf_run({"show", "verification", DROPPACKET_OBJECT, "program=Nope"});
     EXPECT_EQ(none.exit_code(), 1);

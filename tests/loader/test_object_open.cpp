@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <elf.h>
 #include <fstream>
 #include <gmock/gmock.h>
 #include <iterator>
@@ -96,6 +97,23 @@ TEST(ObjectOpen, ObjectCutShort)
         EXPECT_THAT(e.what(), HasSubstr("is a truncated ELF file: " + std::to_string(keep) + " bytes"));
         EXPECT_EQ(e.error(), ENOEXEC);
     }
+}
+
+TEST(ObjectOpen, SectionHeadersOfSizeZero)
+{
+    // Sections promised with an entry size of 0 (found by tests/fuzz): malformed, said so, nothing read past the end.
+    std::ifstream in(bpf_path("loader_test_monitor.o"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), sizeof(Elf64_Ehdr));
+    auto *header = reinterpret_cast<Elf64_Ehdr *>(bytes.data());
+    ASSERT_GT(header->e_shnum, 0);
+    header->e_shentsize = 0;
+    header->e_shoff = bytes.size() - 1;
+    std::string path = write_temp(bytes);
+    Error e = error_of([&] { Object::open_file(path); });
+    std::remove(path.c_str());
+    EXPECT_THAT(e.what(), HasSubstr("malformed ELF file (section header size 0)"));
+    EXPECT_EQ(e.error(), ENOEXEC);
 }
 
 TEST(ObjectOpen, ElfThatIsNotBpf)
