@@ -61,12 +61,10 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
     std::vector<Section> sections;
     for (std::uint64_t i = 0; i < shnum; ++i) {
         const std::size_t header = static_cast<std::size_t>(shoff + i * shentsize);
-        const Section section{read(header + offsetof(Elf64_Shdr, sh_name), 4),
-                              read(header + offsetof(Elf64_Shdr, sh_type), 4),
-                              read(header + offsetof(Elf64_Shdr, sh_offset), 8),
-                              read(header + offsetof(Elf64_Shdr, sh_size), 8),
-                              read(header + offsetof(Elf64_Shdr, sh_link), 4),
-                              read(header + offsetof(Elf64_Shdr, sh_entsize), 8)};
+        const Section section{
+            read(header + offsetof(Elf64_Shdr, sh_name), 4),   read(header + offsetof(Elf64_Shdr, sh_type), 4),
+            read(header + offsetof(Elf64_Shdr, sh_offset), 8), read(header + offsetof(Elf64_Shdr, sh_size), 8),
+            read(header + offsetof(Elf64_Shdr, sh_link), 4),   read(header + offsetof(Elf64_Shdr, sh_entsize), 8)};
         if (section.type != SHT_NOBITS && (section.offset > size || section.length > size - section.offset))
             throw truncated("section " + std::to_string(i), section.offset + section.length);
         sections.push_back(section);
