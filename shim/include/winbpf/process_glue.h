@@ -62,7 +62,7 @@ struct winbpf_process_ctx {
 
 /* One argument of an execve's argv per step: pointer argv[index] (s->loop.dentry holds the user address of argv),
  * its string with its NUL appended at s->bounce[s->loop.out]. Stops at a NULL or unreadable pointer and when
- * WINBPF_ARGV_MAX bytes are read. */
+ * WINBPF_ARGV_MAX bytes are read; s->loop.truncated says whether argv went on past them. */
 static long winbpf_argv_step(__u64 index, void *vctx)
 {
     struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;
@@ -70,14 +70,21 @@ static long winbpf_argv_step(__u64 index, void *vctx)
     if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(s->loop.dentry + 8 * index)) || !arg)
         return 1;
     __u32 used = s->loop.out;
-    if (used >= WINBPF_ARGV_MAX)
+    if (used >= WINBPF_ARGV_MAX) {
+        s->loop.truncated = 1; /* an argument beyond the cap */
         return 1;
+    }
     long n = bpf_probe_read_user_str(s->bounce + used, WINBPF_ARGV_MAX - used, (const void *)arg);
     if (n < 0)
         return 1;
     if (n == 0) { /* an empty argument (6.1 counts no NUL for it): keep it, as one separator */
         s->bounce[used] = 0;
         n = 1;
+    }
+    if (used + n >= WINBPF_ARGV_MAX) { /* filled the cap: cut unless the string's own NUL came last */
+        char last = 0;
+        if (bpf_probe_read_user(&last, 1, (const void *)(arg + n - 1)) == 0 && last != 0)
+            s->loop.truncated = 1;
     }
     s->loop.out = used + n;
     return 0;
@@ -106,6 +113,7 @@ static __always_inline __u32 winbpf_exec_command_line(struct winbpf_scratch *s, 
     struct winbpf_loop_ctx lc = {.s = s};
     s->loop.dentry = argv;
     s->loop.out = 0;
+    s->loop.truncated = bprm->argc > WINBPF_ARGV_MAX; /* more arguments than steps: cut */
     bpf_loop(argc, winbpf_argv_step, &lc, 0);
     __u64 n = s->loop.out;
     if (n == 0 || n > WINBPF_ARGV_MAX)
@@ -198,10 +206,10 @@ static __always_inline int winbpf_process_prepare(struct winbpf_process_ctx *w, 
     /* As on Windows, only CREATE has a command line; DELETE gets an empty one. */
     __u32 n = 0;
     if (operation == PROCESS_OPERATION_CREATE && bprm) {
-        s->loop.out = 0;
+        s->loop.truncated = 0;
         n = winbpf_exec_command_line(s, task, bprm);
-        /* Before the exec commits the new image's argv size is not known: an argv read up to the cap may go on. */
-        if (s->loop.out >= WINBPF_ARGV_MAX)
+        /* Before the exec commits, the new image's argv size is not known: the read says whether it was cut. */
+        if (s->loop.truncated)
             w->hidden.argv_size = WINBPF_ARGV_MAX + 1;
     } else if (operation == PROCESS_OPERATION_CREATE) {
         n = winbpf_current_command_line(s, task);
