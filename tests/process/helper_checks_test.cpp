@@ -2,6 +2,7 @@
 // CONTRACT §2: every Windows-only general helper (and the Linux ones a Windows program uses: perf_event_output with
 // EBPF_MAP_FLAG_CURRENT_CPU, queue push/pop/peek, printk) run inside a process hook program on a real CREATE.
 #include "helper_checks.h"
+#include "helper_checks_expect.hpp"
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
@@ -69,20 +70,6 @@ void map_read(bpf_map *map, std::uint32_t key, void *value)
         throw winbpf::Error(std::string("reading map ") + bpf_map__name(map), errno);
 }
 
-std::string bytes_text(const std::uint8_t *bytes, std::size_t size)
-{
-    return std::string(reinterpret_cast<const char *>(bytes), size);
-}
-
-/// Index of the first byte of [from, to) that is not value, or to.
-std::size_t first_not(const std::vector<std::uint8_t> &bytes, std::size_t from, std::size_t to, std::uint8_t value)
-{
-    for (std::size_t i = from; i < to; ++i)
-        if (bytes[i] != value)
-            return i;
-    return to;
-}
-
 class HelperChecksTest : public KernelTest
 {
   protected:
@@ -133,46 +120,13 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     ASSERT_EQ(r.done, 1u) << "HelperChecks did not run on the CREATE of pid " << child.pid();
     EXPECT_EQ(r.process_id, static_cast<std::uint64_t>(child.pid()));
 
-    // bpf_memcpy_s / bpf_memmove_s / bpf_memcmp_s
-    EXPECT_EQ(r.memcpy_ok, 0);
-    EXPECT_EQ(bytes_text(r.memcpy_ok_dst, 8), "ABCDEFGH");
+    std::vector<std::uint8_t> zeroed(HELPER_BIG_SIZE), filled(HELPER_BIG_SIZE);
+    map_read(object_->map("helper_big"), 0, zeroed.data());
+    map_read(object_->map("helper_big"), 1, filled.data());
+    helper_checks::expect_windows_results(r, zeroed, filled);
     EXPECT_EQ(std::vector<std::uint8_t>(r.memcpy_ok_dst + 8, r.memcpy_ok_dst + 16), std::vector<std::uint8_t>(8, 0));
-    EXPECT_EQ(r.memcpy_einval, -EINVAL);
-    EXPECT_EQ(bytes_text(r.memcpy_einval_dst, 16), std::string(16, 'x')) << "nothing copied on -EINVAL";
-    EXPECT_EQ(r.memmove_up, 0);
-    EXPECT_EQ(bytes_text(r.memmove_up_buf, 16), "0101234567abcdef");
-    EXPECT_EQ(r.memmove_down, 0);
-    EXPECT_EQ(bytes_text(r.memmove_down_buf, 16), "2345678989abcdef");
-    EXPECT_EQ(r.memcmp_equal, 0);
-    EXPECT_LT(r.memcmp_less, 0);
-    EXPECT_GT(r.memcmp_greater, 0);
-    EXPECT_EQ(r.memcmp_min_size, 0);
-
-    // bpf_memset, including memset(buf, 0, 65520) on a map value
-    EXPECT_EQ(r.memset_zero, 0);
-    EXPECT_EQ(r.memset_value, 0);
-    std::vector<std::uint8_t> big(HELPER_BIG_SIZE);
-    map_read(object_->map("helper_big"), 0, big.data());
-    EXPECT_EQ(first_not(big, 0, HELPER_MEMSET_SIZE, 0), HELPER_MEMSET_SIZE) << "memset(buf, 0, 65520) incomplete";
-    EXPECT_EQ(first_not(big, HELPER_MEMSET_SIZE, HELPER_BIG_SIZE, 0xFF), HELPER_BIG_SIZE) << "wrote past 65520";
-    map_read(object_->map("helper_big"), 1, big.data());
-    EXPECT_EQ(first_not(big, 0, HELPER_MEMSET_SIZE, HELPER_MEMSET_VALUE), HELPER_MEMSET_SIZE)
-        << "bpf_memset with a non-zero value incomplete";
-    EXPECT_EQ(first_not(big, HELPER_MEMSET_SIZE, HELPER_BIG_SIZE, 0x11), HELPER_BIG_SIZE) << "wrote past 65520";
-
-    // bpf_strncpy_s / bpf_strncat_s / bpf_strnlen_s
-    EXPECT_EQ(r.strncpy_ok, 0);
-    EXPECT_STREQ(r.strncpy_ok_dst, "hello");
-    EXPECT_EQ(r.strncpy_erange, -ERANGE);
-    EXPECT_EQ(r.strncat_ok, 0);
-    EXPECT_STREQ(r.strncat_ok_dst, "foobar");
-    EXPECT_EQ(r.strncat_erange, -ERANGE);
-    EXPECT_EQ(r.strnlen_full, 5u);
-    EXPECT_EQ(r.strnlen_capped, 3u);
 
     // bpf_ktime_get_ms / bpf_ktime_get_boot_ms: milliseconds of the same clocks as the _ns helpers
-    EXPECT_GE(r.ktime_ms, r.ktime_ns / 1'000'000);
-    EXPECT_LE(r.ktime_ms, r.ktime_ns / 1'000'000 + 5);
     EXPECT_GE(r.ktime_ms, mono_before / 1'000'000);
     EXPECT_LE(r.ktime_ms, mono_after / 1'000'000);
     EXPECT_GE(r.boot_ms, r.boot_ns / 1'000'000);
@@ -183,11 +137,8 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     // bpf_get_current_logon_id: the audit session id (0 when the task has none); bpf_is_current_admin: root
     const std::uint64_t session_id = std::stoull(session);
     EXPECT_EQ(r.logon_id, session_id == 4294967295u ? 0u : session_id) << "/proc/PID/sessionid " << session;
-    EXPECT_EQ(r.is_admin, 1);
 
     // bpf_get_current_process_start_key: tgid in the low 22 bits, start time (10 us units) above; stable
-    EXPECT_EQ(r.start_key, r.start_key_again);
-    EXPECT_EQ(r.start_key & ((1u << 22) - 1), static_cast<std::uint64_t>(child.pid()));
     const double key_start_s = static_cast<double>(r.start_key >> 22) * 10e-6;
     const double stat_start_s = static_cast<double>(start_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
     EXPECT_NEAR(key_start_s, stat_start_s, 2.0 / static_cast<double>(sysconf(_SC_CLK_TCK)) + 0.001);
@@ -196,7 +147,6 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     EXPECT_EQ(r.thread_create_time, r.creation_time);
 
     // bpf_perf_event_output(ctx, &map, EBPF_MAP_FLAG_CURRENT_CPU, data, size)
-    EXPECT_EQ(r.perf_output, 0);
     auto has_sample = [&] {
         for (const auto &sample : perf.samples()) {
             helper_perf_sample s{};
@@ -211,22 +161,7 @@ TEST_F(HelperChecksTest, EveryGeneralHelperBehaves)
     EXPECT_TRUE(perf.poll_until(has_sample, 5s))
         << perf.samples().size() << " other samples, " << perf.lost() << " lost";
 
-    // bpf_printk with 3 arguments: bytes written
-    EXPECT_GT(r.printk, 0);
-    for (int i = 0; i < 3; ++i)
-        EXPECT_GT(r.printk_fewer[i], 0) << "bpf_printk with " << i << " arguments";
-    for (int i = 0; i < 4; ++i)
-        EXPECT_GT(r.trace_printk[i], 0) << "bpf_trace_printk" << i + 2;
-
-    // Queue map: push 11, 22, 33; peek 11; pop 11, 22; 33 is left for userspace
-    for (int i = 0; i < 3; ++i)
-        EXPECT_EQ(r.push[i], 0) << "push " << i;
-    EXPECT_EQ(r.peek, 0);
-    EXPECT_EQ(r.peek_value, 11u);
-    EXPECT_EQ(r.pop[0], 0);
-    EXPECT_EQ(r.pop_value[0], 11u);
-    EXPECT_EQ(r.pop[1], 0);
-    EXPECT_EQ(r.pop_value[1], 22u);
+    // The queue map: 33 is left for userspace
     std::uint64_t left = 0;
     const int queue_fd = bpf_map__fd(object_->map("helper_queue"));
     EXPECT_EQ(bpf_map_lookup_and_delete_elem(queue_fd, nullptr, &left), 0);
