@@ -5,7 +5,6 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp LANG=C.UTF-8
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /mnt
 mkdir -p /dev/pts /dev/shm /mnt/scratch
@@ -21,6 +20,23 @@ mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 scratch "$s
     echo "winbpf-vm: mounting the scratch folder failed" >/dev/console
     echo o >/proc/sysrq-trigger
 }
+# A writable /tmp for the tests. The host's /tmp may hold the checkout and the build (a clone in /tmp): what this
+# script and the suite's commands name below /tmp stays visible at its own path, bound from the host's /tmp.
+mkdir -p /run/host-tmp
+mount --bind /tmp /run/host-tmp
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+for path in "$0" $(tr '\t ' '\n\n' <"$scratch/suite" | grep '^/tmp/'); do
+    case $path in
+    /tmp/?*)
+        top=${path#/tmp/}
+        top=${top%%/*}
+        if [ -d "/run/host-tmp/$top" ] && ! mountpoint -q "/tmp/$top"; then
+            mkdir -p "/tmp/$top"
+            mount --bind "/run/host-tmp/$top" "/tmp/$top"
+        fi
+        ;;
+    esac
+done
 ip link set lo up 2>/dev/null
 hostname winbpf-vm
 {
