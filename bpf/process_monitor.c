@@ -20,11 +20,11 @@ struct
     __uint(max_entries, 16 * 1024 * 1024);
 } process_ringbuf SEC(".maps");
 
-// Space to assemble one record, one value per CPU indexed by the CPU id (PROCESS_MONITOR_SCRATCH_MAP: userspace
-// sizes it to the possible CPUs).
+// Per-CPU space to assemble one record. Its value is larger than Linux allows a per-CPU value (32 KiB), as Windows
+// programs' scratch buffers are: winbpf's loader and shim adapt it with the same per-CPU meaning.
 struct
 {
-    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __type(key, uint32_t);
     __uint(value_size, PROCESS_MONITOR_RECORD_MAX);
     __uint(max_entries, 1);
@@ -65,8 +65,8 @@ SEC("process")
 int
 ProcessMonitor(process_md_t* ctx)
 {
-    uint32_t cpu = bpf_get_smp_processor_id();
-    uint8_t* record = bpf_map_lookup_elem(&record_scratch, &cpu);
+    uint32_t zero = 0;
+    uint8_t* record = bpf_map_lookup_elem(&record_scratch, &zero);
     if (!record)
         return 0;
     struct process_monitor_event* event = (struct process_monitor_event*)record;

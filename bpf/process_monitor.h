@@ -25,9 +25,6 @@
 #define PROCESS_MONITOR_RECORD_MAX                                                                                     \
     (48 + PROCESS_MONITOR_SID_MAX + 2 * PROCESS_MONITOR_ACCOUNT_MAX + PROCESS_MONITOR_IMAGE_MAX +                      \
      PROCESS_MONITOR_COMMAND_MAX)
-/* Map of per-CPU record space: an ARRAY with one PROCESS_MONITOR_RECORD_MAX value per CPU, indexed by the CPU id
- * (a per-CPU array value may not exceed 32 KiB on Linux); userspace sets max_entries to the possible CPUs. */
-#define PROCESS_MONITOR_SCRATCH_MAP "record_scratch"
 
 struct process_monitor_event {
     uint64_t timestamp;         /* FILETIME of the event: the exec (CREATE) or the exit (DELETE: the exit time) */

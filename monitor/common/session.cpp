@@ -102,8 +102,6 @@ class OutputWriter
 int run_attached(const SessionConfig &config, const StopSignals &stop)
 {
     Object object = Object::open_memory(config.object_elf, config.tool);
-    if (config.before_load)
-        config.before_load(object);
     object.load();
 
     OutputWriter writer(STDOUT_FILENO);

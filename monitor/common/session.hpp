@@ -38,8 +38,6 @@ struct SessionConfig {
     /// BPF_MAP_TYPE_RINGBUF map of the object that carries the records.
     std::string ring_buffer_map;
     RecordHandler handle_record;
-    /// Optional; runs on the opened object before Object::load() (e.g. to size a map to the possible CPUs).
-    std::function<void(Object &object)> before_load;
     /// Default: every program of the object's hooks (winbpf::Attachment(object)).
     Attacher attach = [](const Object &object) { return Attachment(object); };
     /// Optional; runs once attached, before "Press Ctrl-C to stop" (e.g. to learn what ran before the attach).

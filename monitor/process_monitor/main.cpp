@@ -18,20 +18,6 @@
 namespace
 {
 
-/// Sets max_entries of the object's record space (PROCESS_MONITOR_SCRATCH_MAP, one record per CPU) to the possible
-/// CPUs, before Object::load(). Throws winbpf::Error naming the object when libbpf refuses.
-void size_record_scratch(winbpf::Object &object)
-{
-    const int cpus = libbpf_num_possible_cpus();
-    if (cpus <= 0)
-        throw winbpf::Error(object.name() + ": cannot count the possible CPUs", cpus == 0 ? EINVAL : -cpus);
-    const int err = bpf_map__set_max_entries(object.map(PROCESS_MONITOR_SCRATCH_MAP), static_cast<__u32>(cpus));
-    if (err != 0)
-        throw winbpf::Error(object.name() + ": cannot size map " PROCESS_MONITOR_SCRATCH_MAP " to " +
-                                std::to_string(cpus) + " CPUs: " + std::strerror(-err),
-                            -err);
-}
-
 std::span<const std::byte> process_monitor_elf() noexcept
 {
     std::size_t size = 0;
@@ -57,7 +43,6 @@ int main(int argc, char **argv)
     config.tool = "process_monitor";
     config.object_elf = process_monitor_elf();
     config.ring_buffer_map = "process_ringbuf";
-    config.before_load = size_record_scratch;
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return to_record_status(formatter.format(record, out));
     };
