@@ -2,8 +2,16 @@
 // CONTRACT §4: BIND, POST_BIND and UNBIND of real sockets of this process, with the Windows context fields.
 #include "bind_fixture.hpp"
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <netinet/in.h>
+#include <set>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,6 +121,57 @@ TEST_F(BindTest, UnbindNamesTheBinderWhenAChildClosesLast)
     EXPECT_EQ(records[2].raw.process_id, static_cast<std::uint64_t>(getpid()));
     EXPECT_EQ(records[2].port(), port);
     EXPECT_EQ(records[2].app_id(), expected_app_id());
+}
+
+// More sockets bound at once than the glue's mark hash holds (winbpf_bind_sockets): the ones past its size are
+// marked in socket storage instead, so every socket still gives exactly one UNBIND, with its own port; every mark
+// in the hash is gone once the sockets are closed.
+TEST_F(BindTest, UnbindIsExactPastTheMarkHashSize)
+{
+    Recorder recorder(cgroup->path());
+    bpf_map *marks = recorder.object().map("winbpf_bind_sockets");
+    ASSERT_NE(marks, nullptr);
+    const std::size_t count = bpf_map__max_entries(marks) + 256;
+
+    rlimit files{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+    const rlimit saved = files;
+    if (files.rlim_cur < count + 256) {
+        files.rlim_cur = std::max<rlim_t>(files.rlim_cur, count + 256);
+        files.rlim_max = std::max(files.rlim_max, files.rlim_cur);
+        ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0) << std::strerror(errno);
+    }
+    std::multiset<std::uint16_t> bound;
+    {
+        std::vector<Socket> sockets;
+        sockets.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            Socket &socket = sockets.emplace_back(Family::v4, Protocol::udp);
+            ASSERT_EQ(socket.bind(0), 0) << "socket " << i;
+            bound.insert(socket.local_port());
+            if (i % 100 == 0)
+                recorder.drain(std::chrono::milliseconds(0)); // the recorder's ring holds a few thousand records
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            sockets[i].close();
+            if (i % 100 == 0)
+                recorder.drain(std::chrono::milliseconds(0));
+        }
+    }
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    const std::vector<Record> &records = recorder.wait_for(3 * count, std::chrono::seconds(30));
+    std::multiset<std::uint16_t> unbound;
+    for (const Record &r : records)
+        if (r.raw.operation == 2 /* UNBIND */) {
+            unbound.insert(r.port());
+            EXPECT_EQ(r.raw.process_id, static_cast<std::uint64_t>(getpid()));
+        }
+    EXPECT_EQ(records.size(), 3 * count);
+    EXPECT_EQ(unbound.size(), count);
+    EXPECT_EQ(unbound, bound);
+    EXPECT_EQ(records.back().app_id(), expected_app_id());
+    std::uint64_t key = 0;
+    EXPECT_NE(bpf_map_get_next_key(bpf_map__fd(marks), nullptr, &key), 0) << "a mark is left in the hash";
 }
 
 // bpf_get_current_pid_tgid, bpf_get_current_logon_id and bpf_is_current_admin work in bind programs.
