@@ -25,23 +25,36 @@ struct winbpf_netevent_ctx {
     netevent_event_md_t md;
 };
 
-/* Fills the two headers for a payload of n bytes already at text[WINBPF_NETEVENT_DATA]; returns the scratch. */
+/* Stores value into field of the packed pktmon header in the scratch. One store of the field's width: the header's
+ * fields are unaligned, and clang writes a packed struct's fields byte by byte; eBPF allows unaligned stores into map
+ * values on architectures with efficient unaligned access (x86-64, arm64), which are the ones the verifier runs
+ * without strict alignment. */
+#define WINBPF_PKTMON_SET(s, field, value)                                                                             \
+    (*(__typeof__(((netevent_pktmon_header_t *)0)->field) *)((s)->text + sizeof(netevent_data_header_t) +              \
+                                                             __builtin_offsetof(netevent_pktmon_header_t, field)) =    \
+         (value))
+
+/* Fills the two headers (the 57 bytes before WINBPF_NETEVENT_DATA; payload bytes are not touched) for a payload of n
+ * bytes; fields that winbpf does not set on this event are 0. */
 static __always_inline void winbpf_netevent_headers(struct winbpf_scratch *s, __u8 type, __u32 original_length, __u32 n)
 {
+    _Static_assert(WINBPF_NETEVENT_DATA == 7 * 8 + 1, "headers are 57 bytes");
+    __u64 *words = (__u64 *)s->text;
+#pragma unroll
+    for (int i = 0; i < 7; i++)
+        words[i] = 0;
+    s->text[56] = 0;
     netevent_data_header_t *header = (netevent_data_header_t *)s->text;
     header->type = type;
     header->version = NETEVENT_PKTMON_EVENT_CURRENT_VERSION;
-    *((__u8 *)s->text + 1) = 0;
-    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
-    __builtin_memset(pktmon, 0, sizeof(*pktmon));
-    pktmon->EventId = type;
-    pktmon->PacketOriginalLength = original_length;
-    pktmon->PacketLoggedLength = n;
-    pktmon->PacketMetaDataLength = 40;
-    pktmon->PktCount = 1;
-    pktmon->AppearanceCount = 1;
-    pktmon->ProcNum = bpf_get_smp_processor_id();
-    pktmon->TimeStamp = winbpf_filetime_now();
+    WINBPF_PKTMON_SET(s, EventId, type);
+    WINBPF_PKTMON_SET(s, PacketOriginalLength, original_length);
+    WINBPF_PKTMON_SET(s, PacketLoggedLength, n);
+    WINBPF_PKTMON_SET(s, PacketMetaDataLength, 40);
+    WINBPF_PKTMON_SET(s, PktCount, 1);
+    WINBPF_PKTMON_SET(s, AppearanceCount, 1);
+    WINBPF_PKTMON_SET(s, ProcNum, bpf_get_smp_processor_id());
+    WINBPF_PKTMON_SET(s, TimeStamp, winbpf_filetime_now());
 }
 
 /* Calls handler on the buffer with n payload bytes. */
@@ -80,12 +93,11 @@ static __always_inline int winbpf_netevent_drop(struct winbpf_scratch *s, struct
     unsigned char *data = skb->data;
     __u32 original = skb->len + (data > start ? (__u32)(data - start) : 0);
     winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_DROP, original, n);
-    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
     struct net_device *dev = skb->dev;
-    pktmon->ComponentId = dev ? dev->ifindex : skb->skb_iif;
-    pktmon->PacketType = bpf_ntohs(skb->protocol);
-    pktmon->DropReason = reason;
-    pktmon->DropLocation = (__u32)(__u64)location;
+    WINBPF_PKTMON_SET(s, ComponentId, dev ? dev->ifindex : skb->skb_iif);
+    WINBPF_PKTMON_SET(s, PacketType, bpf_ntohs(skb->protocol));
+    WINBPF_PKTMON_SET(s, DropReason, reason);
+    WINBPF_PKTMON_SET(s, DropLocation, (__u32)(__u64)location);
     return (int)n;
 }
 
@@ -115,8 +127,7 @@ static __always_inline int winbpf_netevent_flow(struct winbpf_scratch *s, const 
      * change; in softirq the socket is not owned and the current task is unrelated. */
     flow->process_id = sk->sk_lock.owned ? bpf_get_current_pid_tgid() >> 32 : 0;
     winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_FLOW, sizeof(*flow), sizeof(*flow));
-    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
-    pktmon->PktGroupId = bpf_get_socket_cookie((void *)sk);
+    WINBPF_PKTMON_SET(s, PktGroupId, bpf_get_socket_cookie((void *)sk));
     return sizeof(*flow);
 }
 
@@ -135,9 +146,8 @@ static __always_inline int winbpf_netevent_sim(struct winbpf_scratch *s, __u64 *
     for (int i = 0; i < WINBPF_NETEVENT_SIM_PAYLOAD_MAX / 8; i++)
         payload[i] = args[3 + i];
     winbpf_netevent_headers(s, (__u8)type, (__u32)n, (__u32)n);
-    netevent_pktmon_header_t *pktmon = (netevent_pktmon_header_t *)(s->text + sizeof(netevent_data_header_t));
     if (type == NETEVENT_EVENT_TYPE_PKTMON_DROP)
-        pktmon->DropReason = (__u32)args[1];
+        WINBPF_PKTMON_SET(s, DropReason, (__u32)args[1]);
     return (int)n;
 }
 
