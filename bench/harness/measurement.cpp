@@ -155,6 +155,10 @@ Measurement measure_tool(const BenchSetup &setup, Mode mode, unsigned count)
     const Options &options = setup.options;
     Measurement result;
     result.mode = mode;
+    result.bpf_stats = spec.bpf_stats;
+    std::optional<BpfStatsEnabled> accounting; // on for the whole measurement, off again before the next one
+    if (spec.bpf_stats)
+        accounting.emplace();
     const std::set<std::uint32_t> before = all_program_ids();
 
     // Readers first: destroyed after the tool, whose death closes their pipes.

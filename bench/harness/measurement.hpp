@@ -42,6 +42,7 @@ struct Measurement {
     std::optional<std::uint64_t> received; ///< events the tool says it received (its summary)
     std::optional<std::uint64_t> lost;     ///< events the tool says it lost (its summary)
     std::optional<std::uint64_t> lines;    ///< event lines the tool wrote to the bench's pipe (header excluded)
+    bool bpf_stats = false;                ///< bpf_stats was on (ToolSpec::bpf_stats): bpf and programs are counted
     BpfCounters bpf;                       ///< run time / runs of the tool's programs in the window
     std::vector<ProgramCounters> programs; ///< the same, per program
     std::chrono::nanoseconds tool_cpu{};   ///< user + system CPU of the tool process in the window

@@ -114,11 +114,13 @@ ModeSummary summarize_mode(const std::vector<std::pair<const Measurement *, std:
             lines.push_back(static_cast<double>(*m->lines) / n);
         if (m->lost)
             summary.lost = summary.lost.value_or(0) + *m->lost;
+        tool.push_back(micros_per_op(static_cast<double>(m->tool_cpu.count()), n));
+        if (!m->bpf_stats)
+            continue;
         runs.push_back(static_cast<double>(m->bpf.run_count) / n);
         bpf.push_back(micros_per_op(static_cast<double>(m->bpf.run_time_ns), n));
         if (m->bpf.run_count > 0)
             per_run.push_back(static_cast<double>(m->bpf.run_time_ns) / 1000.0 / static_cast<double>(m->bpf.run_count));
-        tool.push_back(micros_per_op(static_cast<double>(m->tool_cpu.count()), n));
         cpu.push_back(bpf.back() + tool.back());
     }
     summary.rate = spread(rate);
@@ -175,7 +177,7 @@ void Report::add(unsigned round, const Measurement &m)
     entries_.push_back(m);
     const std::string unit = setup_.workload.unit();
     const unsigned done = m.workload.done;
-    std::fprintf(stderr, "round %u/%u %-15s %u %ss in %.3f s = %.0f/s", round + 1, setup_.options.rounds,
+    std::fprintf(stderr, "round %u/%u %-27s %u %ss in %.3f s = %.0f/s", round + 1, setup_.options.rounds,
                  setup_.mode_name(m.mode).c_str(), done, unit.c_str(),
                  std::chrono::duration<double>(m.workload.elapsed).count(), m.rate());
     if (m.mode != bare_mode) {
@@ -184,17 +186,20 @@ void Report::add(unsigned round, const Measurement &m)
                          static_cast<unsigned long long>(m.lost.value_or(0)));
         if (m.lines)
             std::fprintf(stderr, ", lines %llu", static_cast<unsigned long long>(*m.lines));
-        std::fprintf(stderr, ", tool %.2f us/%s, BPF %.2f us/%s (%llu runs:",
-                     micros_per_op(static_cast<double>(m.tool_cpu.count()), done), unit.c_str(),
-                     micros_per_op(static_cast<double>(m.bpf.run_time_ns), done), unit.c_str(),
-                     static_cast<unsigned long long>(m.bpf.run_count));
-        for (const ProgramCounters &program : m.programs)
-            std::fprintf(stderr, " %s#%u %llu x %.2f us", program.name.c_str(), program.id,
-                         static_cast<unsigned long long>(program.counters.run_count),
-                         program.counters.run_count ? static_cast<double>(program.counters.run_time_ns) / 1000.0 /
-                                                          static_cast<double>(program.counters.run_count)
-                                                    : 0.0);
-        std::fputc(')', stderr);
+        std::fprintf(stderr, ", tool %.2f us/%s", micros_per_op(static_cast<double>(m.tool_cpu.count()), done),
+                     unit.c_str());
+        if (m.bpf_stats) {
+            std::fprintf(stderr,
+                         ", BPF %.2f us/%s (%llu runs:", micros_per_op(static_cast<double>(m.bpf.run_time_ns), done),
+                         unit.c_str(), static_cast<unsigned long long>(m.bpf.run_count));
+            for (const ProgramCounters &program : m.programs)
+                std::fprintf(stderr, " %s#%u %llu x %.2f us", program.name.c_str(), program.id,
+                             static_cast<unsigned long long>(program.counters.run_count),
+                             program.counters.run_count ? static_cast<double>(program.counters.run_time_ns) / 1000.0 /
+                                                              static_cast<double>(program.counters.run_count)
+                                                        : 0.0);
+            std::fputc(')', stderr);
+        }
     }
     if (m.workload.steal_percent)
         std::fprintf(stderr, ", host steal %.1f%%", *m.workload.steal_percent);
@@ -212,6 +217,15 @@ Summaries Report::summarize() const
     Summaries summaries;
     for (const auto &[mode, measurements] : by_mode)
         summaries.modes.emplace_back(setup_.mode_name(mode), summarize_mode(measurements));
+    // A tool's BPF figures are those of its measurements with bpf_stats on; its own keep the added time without the
+    // accounting.
+    for (auto &[name, summary] : summaries.modes)
+        if (const ModeSummary *accounted = summaries.find(name + bpf_stats_suffix)) {
+            summary.bpf_runs = accounted->bpf_runs;
+            summary.bpf_us = accounted->bpf_us;
+            summary.bpf_us_run = accounted->bpf_us_run;
+            summary.cpu_us = accounted->cpu_us;
+        }
     return summaries;
 }
 
@@ -226,12 +240,12 @@ bool Report::print(std::FILE *out) const
                  ("winbpf_bench " + setup_.workload.name()).c_str(), setup_.options.rounds,
                  setup_.workload.describe(setup_.options).c_str(),
                  setup_.options.sink == Sink::pipe ? "a pipe" : "/dev/null");
-    std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", "mode", (unit + "s/s").c_str(),
+    std::fprintf(out, "%-28s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", "mode", (unit + "s/s").c_str(),
                  "ratio to bare", ("recv" + per).c_str(), ("lines" + per).c_str(), "lost", "BPF runs",
                  ("BPF us" + per).c_str(), ("tool us" + per).c_str(), ("CPU us" + per).c_str());
     for (const auto &[mode, s] : summaries.modes) {
         const std::string lost = s.lost ? std::to_string(*s.lost) : "-";
-        std::fprintf(out, "%-16s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", mode.c_str(),
+        std::fprintf(out, "%-28s %-22s %-22s %9s %10s %6s %9s %11s %12s %11s\n", mode.c_str(),
                      format_spread(s.rate, "%.0f", true).c_str(), format_spread(s.ratio, "%.3f", true).c_str(),
                      format_spread(s.received, "%.2f", false).c_str(), format_spread(s.lines, "%.2f", false).c_str(),
                      lost.c_str(), format_spread(s.bpf_runs, "%.2f", false).c_str(),
@@ -261,7 +275,7 @@ bool Report::print(std::FILE *out) const
 void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out)
 {
     std::fprintf(out, "\nwinbpf_bench: every workload, each tool against the bare runs next to it; medians\n");
-    std::fprintf(out, "%-9s %-17s %-30s %-30s %-40s %s\n", "workload", "tool", "ratio to bare", "added us/op",
+    std::fprintf(out, "%-9s %-28s %-30s %-30s %-40s %s\n", "workload", "tool", "ratio to bare", "added us/op",
                  "CPU us/op (BPF + tool)", "lost");
     for (const WorkloadSummary &result : results)
         for (const auto &[mode, s] : result.summaries.modes) {
@@ -280,12 +294,14 @@ void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out)
                 std::snprintf(parts, sizeof parts, " = %.2f + %.2f", s.bpf_us->median, s.tool_us->median);
                 cpu += parts;
             }
-            std::fprintf(out, "%-9s %-17s %-30s %-30s %-40s %s\n", result.name.c_str(), mode.c_str(),
+            std::fprintf(out, "%-9s %-28s %-30s %-30s %-40s %s\n", result.name.c_str(), mode.c_str(),
                          with_ci(s.ratio, "%.3f").c_str(), with_ci(s.added_us, "%.2f").c_str(), cpu.c_str(),
                          s.lost ? std::to_string(*s.lost).c_str() : "-");
         }
     std::fputs("ratio: operations/s over the bare rate; added: wall time per operation over bare; CPU: the tool's "
-               "BPF run time + its own process CPU per operation; lost: events the tool reported lost\n",
+               "BPF run time + its own process CPU per operation; lost: events the tool reported lost. A tool runs "
+               "with bpf_stats off, its BPF and CPU figures are those of its \"+bpf_stats\" runs, whose added time "
+               "includes the kernel's accounting\n",
                out);
 }
 

@@ -81,6 +81,38 @@ void warn_if_busy(const std::string &program)
                      program.c_str(), share * 100);
 }
 
+/// Every tool twice: as it runs in production (bpf_stats off: its added time) and with bpf_stats on (its BPF run time;
+/// the kernel's accounting adds to the wall time of every program run).
+std::vector<ToolSpec> with_bpf_stats_variants(std::vector<ToolSpec> tools)
+{
+    std::vector<ToolSpec> modes;
+    for (ToolSpec &tool : tools) {
+        ToolSpec accounted = tool;
+        accounted.name += bpf_stats_suffix;
+        accounted.bpf_stats = true;
+        modes.push_back(std::move(tool));
+        modes.push_back(std::move(accounted));
+    }
+    return modes;
+}
+
+/// Warns when bpf_stats is on for the whole system (sysctl kernel.bpf_stats_enabled): then every mode pays the
+/// accounting, and the plain tool modes are not what the tool costs without it.
+void warn_if_stats_always_on(const std::string &program)
+{
+    std::FILE *file = std::fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+    if (!file)
+        return;
+    int enabled = 0;
+    const bool read = std::fscanf(file, "%d", &enabled) == 1;
+    std::fclose(file);
+    if (read && enabled)
+        std::fprintf(stderr,
+                     "%s: warning: kernel.bpf_stats_enabled is 1, so every BPF program run is accounted in every "
+                     "mode; `sysctl kernel.bpf_stats_enabled=0` for added times without the accounting\n",
+                     program.c_str());
+}
+
 /// Calls Workload::cleanup() on every exit path once prepare() succeeded.
 class Prepared
 {
@@ -100,7 +132,7 @@ int run(Workload &workload, const Options &options, Summaries &summaries)
     const std::string program = "winbpf_bench " + workload.name();
     const InterruptGuard interrupt;
     warn_if_busy(program);
-    const BpfStatsEnabled stats; // for the whole run, so every mode pays the same accounting overhead
+    warn_if_stats_always_on(program);
     if (const std::size_t links = count_links(); links > 0)
         std::fprintf(stderr,
                      "%s: note: %zu BPF links are already attached in the system; whatever they "
@@ -108,7 +140,7 @@ int run(Workload &workload, const Options &options, Summaries &summaries)
                      program.c_str(), links);
     throw_if_interrupted();
     const Prepared prepared(workload, options);
-    const BenchSetup setup{workload, options, workload.tools(options)};
+    const BenchSetup setup{workload, options, with_bpf_stats_variants(workload.tools(options))};
 
     measure(setup, bare_mode, std::max(1u, options.count / 10)); // warm-up, not reported
     throw_if_interrupted();

@@ -27,7 +27,14 @@ struct ToolSpec {
     std::string ready_text;
     std::string header;           ///< a first stdout line starting with this is not counted as an event line
     bool expects_summary = false; ///< a missing "received N, lost M" line on stderr is a problem
+    /// Measured with bpf_stats on (run_time_ns / run_cnt of its programs). The harness measures every tool both
+    /// ways, adding this variant (name + bpf_stats_suffix) itself: the kernel's accounting costs about 0.05-0.1 us
+    /// per program run, so a tool's added time comes from its plain measurements and its BPF figures from these.
+    bool bpf_stats = false;
 };
+
+/// What the harness appends to a tool's name for its measurements with bpf_stats on.
+inline constexpr const char *bpf_stats_suffix = " +bpf_stats";
 
 /// One benchmark: a workload (a generator program doing N operations) and the tools measured against it.
 class Workload
