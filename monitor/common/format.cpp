@@ -159,6 +159,14 @@ void FiletimeFormatter::append(std::uint64_t filetime, std::string &out)
     out.append(fraction, sizeof(fraction));
 }
 
+void FiletimeFormatter::append_json_field(std::string_view key, std::uint64_t filetime, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
+    out += '"';
+    append(filetime, out);
+    out += '"';
+}
+
 std::string filetime_to_iso8601(std::uint64_t filetime)
 {
     std::string text;
@@ -435,13 +443,18 @@ void append_json_string(std::string_view text, std::string &out)
     out += '"';
 }
 
-void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
+void append_json_key(std::string_view key, std::string &out, bool first)
 {
     if (!first)
         out += ',';
     out += '"';
     out += key;
     out += "\":";
+}
+
+void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
     append_json_string(text, out);
     if (!is_valid_utf8(text)) {
         out += ",\"";
@@ -450,6 +463,24 @@ void append_json_string_field(std::string_view key, std::string_view text, std::
         append_base64(text, out);
         out += '"';
     }
+}
+
+void append_json_number_field(std::string_view key, std::uint64_t value, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
+    append_decimal(value, out);
+}
+
+void append_json_null_field(std::string_view key, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
+    out += "null";
+}
+
+void append_json_bool_field(std::string_view key, bool value, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
+    out += value ? "true" : "false";
 }
 
 void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text)
