@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "common/format.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -481,22 +479,6 @@ void append_json_bool_field(std::string_view key, bool value, std::string &out, 
 {
     append_json_key(key, out, first);
     out += value ? "true" : "false";
-}
-
-void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text)
-{
-    line[key] = text;
-    if (!is_valid_utf8(text)) {
-        std::string encoded;
-        append_base64(text, encoded);
-        line[key + "_bytes"] = std::move(encoded);
-    }
-}
-
-void append_json_line(const nlohmann::ordered_json &line, std::string &out)
-{
-    out += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    out += '\n';
 }
 
 } // namespace winbpf::monitor

@@ -2,8 +2,6 @@
 // Text of monitor output lines: FILETIME and SID as text, terminal escaping of untrusted strings, JSON lines.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -112,13 +110,5 @@ void append_json_null_field(std::string_view key, std::string &out, bool first =
 
 /// Appends ,"key":true or ,"key":false (no comma when first).
 void append_json_bool_field(std::string_view key, bool value, std::string &out, bool first = false);
-
-/// Sets line[key] to text, and when text is not valid UTF-8 also line[key + "_bytes"] to its exact bytes in base64:
-/// the readable string (invalid bytes become U+FFFD in append_json_line) and, beside it, what it really was.
-void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text);
-
-/// Appends line as one line of JSON and '\n'. Invalid UTF-8 in its strings (e.g. from argv) becomes U+FFFD, so
-/// every line is valid JSON: dump(-1, ' ', false, error_handler_t::replace).
-void append_json_line(const nlohmann::ordered_json &line, std::string &out);
 
 } // namespace winbpf::monitor
