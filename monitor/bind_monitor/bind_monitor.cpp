@@ -3,8 +3,6 @@
 
 #include "winbpf/utf16.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -126,28 +124,26 @@ void BindMonitorFormatter::append_human(std::string &out)
 
 void BindMonitorFormatter::append_json(std::string &out)
 {
+    // Written directly (common/format.hpp), in the bytes nlohmann::ordered_json::dump gave.
     const bind_monitor_event &f = event_.fixed;
-    std::string timestamp;
-    times_.append(boottime_ns_to_filetime(f.timestamp_ns, realtime_minus_boottime_ns_), timestamp);
-    std::string address;
-    append_bind_address(event_, address);
-
-    nlohmann::ordered_json line = nlohmann::ordered_json::object();
-    line.get_ref<nlohmann::ordered_json::object_t &>().reserve(10);
-    line["type"] = operation_types[f.operation];
-    line["timestamp"] = std::move(timestamp);
-    line["process_id"] = f.process_id;
-    set_json_string(line, "app_id", app_id_);
-    line["family"] = event_.family();
-    line["address"] = std::move(address);
-    line["port"] = event_.port();
+    out += '{';
+    append_json_string_field("type", operation_types[f.operation], out, true);
+    times_.append_json_field("timestamp", boottime_ns_to_filetime(f.timestamp_ns, realtime_minus_boottime_ns_), out);
+    append_json_number_field("process_id", f.process_id, out);
+    append_json_string_field("app_id", app_id_, out);
+    append_json_number_field("family", event_.family(), out);
+    append_json_key("address", out);
+    out += '"';
+    append_bind_address(event_, out);
+    out += '"';
+    append_json_number_field("port", event_.port(), out);
     if (const char *name = ip_protocol_name(f.protocol))
-        line["protocol"] = name;
+        append_json_string_field("protocol", name, out);
     else
-        line["protocol"] = f.protocol;
-    line["action"] = action_names[f.action];
-    line["bind_count"] = f.bind_count;
-    append_json_line(line, out);
+        append_json_number_field("protocol", f.protocol, out);
+    append_json_string_field("action", action_names[f.action], out);
+    append_json_number_field("bind_count", f.bind_count, out);
+    out += "}\n";
 }
 
 RecordStatus BindMonitorFormatter::format(std::span<const std::byte> record, std::string &out)

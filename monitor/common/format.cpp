@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "common/format.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -157,6 +155,14 @@ void FiletimeFormatter::append(std::uint64_t filetime, std::string &out)
     put_fraction(fraction, static_cast<unsigned>(micros % 1000000));
     out.append(date_time_, date_time_size_);
     out.append(fraction, sizeof(fraction));
+}
+
+void FiletimeFormatter::append_json_field(std::string_view key, std::uint64_t filetime, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
+    out += '"';
+    append(filetime, out);
+    out += '"';
 }
 
 std::string filetime_to_iso8601(std::uint64_t filetime)
@@ -435,13 +441,18 @@ void append_json_string(std::string_view text, std::string &out)
     out += '"';
 }
 
-void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
+void append_json_key(std::string_view key, std::string &out, bool first)
 {
     if (!first)
         out += ',';
     out += '"';
     out += key;
     out += "\":";
+}
+
+void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
     append_json_string(text, out);
     if (!is_valid_utf8(text)) {
         out += ",\"";
@@ -452,20 +463,22 @@ void append_json_string_field(std::string_view key, std::string_view text, std::
     }
 }
 
-void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text)
+void append_json_number_field(std::string_view key, std::uint64_t value, std::string &out, bool first)
 {
-    line[key] = text;
-    if (!is_valid_utf8(text)) {
-        std::string encoded;
-        append_base64(text, encoded);
-        line[key + "_bytes"] = std::move(encoded);
-    }
+    append_json_key(key, out, first);
+    append_decimal(value, out);
 }
 
-void append_json_line(const nlohmann::ordered_json &line, std::string &out)
+void append_json_null_field(std::string_view key, std::string &out, bool first)
 {
-    out += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    out += '\n';
+    append_json_key(key, out, first);
+    out += "null";
+}
+
+void append_json_bool_field(std::string_view key, bool value, std::string &out, bool first)
+{
+    append_json_key(key, out, first);
+    out += value ? "true" : "false";
 }
 
 } // namespace winbpf::monitor

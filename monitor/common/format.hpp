@@ -2,8 +2,6 @@
 // Text of monitor output lines: FILETIME and SID as text, terminal escaping of untrusted strings, JSON lines.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -46,6 +44,9 @@ class FiletimeFormatter
     /// Appends exactly what append_filetime_iso8601(filetime, out) appends.
     void append(std::uint64_t filetime, std::string &out);
 
+    /// Appends ,"key":"<the same text>" (a JSON string field; no comma when first).
+    void append_json_field(std::string_view key, std::uint64_t filetime, std::string &out, bool first = false);
+
   private:
     std::uint64_t second_ = UINT64_MAX; ///< Second (FILETIME / 10^7) of date_time_; no FILETIME has this one.
     char date_time_[40] = {};           ///< "YYYY-MM-DDTHH:MM:SS" of second_.
@@ -85,20 +86,29 @@ bool is_valid_utf8(std::string_view text) noexcept;
 /// Appends the standard base64 form (RFC 4648, with '=' padding) of bytes.
 void append_base64(std::string_view bytes, std::string &out);
 
-/// Sets line[key] to text, and when text is not valid UTF-8 also line[key + "_bytes"] to its exact bytes in base64:
-/// the readable string (invalid bytes become U+FFFD in append_json_line) and, beside it, what it really was.
-void set_json_string(nlohmann::ordered_json &line, const std::string &key, std::string_view text);
+// JSON lines are written directly, in exactly the bytes nlohmann::ordered_json::dump(-1, ' ', false,
+// error_handler_t::replace) gives for the same object (the unit tests compare them): building a json object per line
+// cost several us per record. A line is '{', its fields (the first with first = true), "}\n". Keys are copied as
+// they are: the monitors' keys are plain ASCII names that need no escaping.
 
-/// Appends text as a JSON string literal (quotes included) exactly as append_json_line writes it: '"', '\\', \b \f \n
-/// \r \t escaped, other C0 controls as \u00xx, valid UTF-8 copied, each maximal invalid UTF-8 subpart as U+FFFD.
+/// Appends text as a JSON string literal (quotes included): '"', '\\', \b \f \n \r \t escaped, other C0 controls as
+/// \u00xx, valid UTF-8 copied, each maximal invalid UTF-8 subpart as U+FFFD (so every line is valid JSON).
 void append_json_string(std::string_view text, std::string &out);
 
+/// Appends ,"key": (no comma when first): the start of any field.
+void append_json_key(std::string_view key, std::string &out, bool first = false);
+
 /// Appends ,"key":<text as a JSON string> (no comma when first), and when text is not valid UTF-8 also
-/// ,"key_bytes":"<base64>": set_json_string for a line written directly, in the same bytes.
+/// ,"key_bytes":"<base64>": the readable string (invalid bytes become U+FFFD) and, beside it, what it really was.
 void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first = false);
 
-/// Appends line as one line of JSON and '\n'. Invalid UTF-8 in its strings (e.g. from argv) becomes U+FFFD, so
-/// every line is valid JSON: dump(-1, ' ', false, error_handler_t::replace).
-void append_json_line(const nlohmann::ordered_json &line, std::string &out);
+/// Appends ,"key":<value in decimal> (no comma when first).
+void append_json_number_field(std::string_view key, std::uint64_t value, std::string &out, bool first = false);
+
+/// Appends ,"key":null (no comma when first).
+void append_json_null_field(std::string_view key, std::string &out, bool first = false);
+
+/// Appends ,"key":true or ,"key":false (no comma when first).
+void append_json_bool_field(std::string_view key, bool value, std::string &out, bool first = false);
 
 } // namespace winbpf::monitor

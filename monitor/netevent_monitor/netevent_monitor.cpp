@@ -4,7 +4,6 @@
 #include "winbpf/error.hpp"
 
 #include <bpf/btf.h>
-#include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -137,18 +136,6 @@ void append_name_or_number(const std::string *name, std::uint64_t value, std::st
         append_terminal_escaped(*name, out);
     else
         append_decimal(value, out);
-}
-
-nlohmann::ordered_json name_or_null(const std::string *name)
-{
-    return name ? nlohmann::ordered_json(*name) : nlohmann::ordered_json(nullptr);
-}
-
-std::string address_text(unsigned family, const std::array<std::uint8_t, 16> &address)
-{
-    std::string text;
-    append_ip_address(family, address.data(), text);
-    return text;
 }
 
 } // namespace
@@ -343,36 +330,58 @@ void NeteventMonitorFormatter::append_human(std::string &out)
 
 void NeteventMonitorFormatter::append_json(std::string &out)
 {
-    using json = nlohmann::ordered_json;
+    // Written directly (common/format.hpp), in the bytes nlohmann::ordered_json::dump gave. What a record does not
+    // have is null; names are JSON strings without <key>_bytes (they come from the kernel's BTF, not from a packet).
+    using Number = std::optional<std::uint64_t>;
     const NeteventMonitorEvent &e = event_;
     const PacketFacts &facts = e.facts;
     const bool drop = e.type() == NeteventType::drop;
-    std::string timestamp;
-    times_.append(e.pktmon.TimeStamp, timestamp);
-    std::string payload;
-    append_hex(e.payload, payload);
+    const auto number_or_null = [&out](std::string_view key, Number value) {
+        if (value)
+            append_json_number_field(key, *value, out);
+        else
+            append_json_null_field(key, out);
+    };
+    const auto name_or_null = [&out](std::string_view key, const std::string *name) {
+        if (name) {
+            append_json_key(key, out);
+            append_json_string(*name, out);
+        } else {
+            append_json_null_field(key, out);
+        }
+    };
+    const auto address_or_null = [&out, &facts](std::string_view key, const std::array<std::uint8_t, 16> &address) {
+        if (!facts.family) {
+            append_json_null_field(key, out);
+            return;
+        }
+        append_json_key(key, out);
+        out += '"';
+        append_ip_address(facts.family, address.data(), out);
+        out += '"';
+    };
 
-    json line = json::object();
-    line.get_ref<json::object_t &>().reserve(17);
-    line["type"] = drop ? "drop" : "flow";
-    line["timestamp"] = std::move(timestamp);
-    line["reason"] = drop ? name_or_null(names_.drop_reasons.find(e.pktmon.DropReason)) : json(nullptr);
-    line["reason_code"] = drop ? json(e.pktmon.DropReason) : json(nullptr);
-    line["protocol"] = facts.protocol ? json(*facts.protocol) : json(nullptr);
-    line["family"] = facts.family ? json(facts.family) : json(nullptr);
-    line["source_address"] = facts.family ? json(address_text(facts.family, facts.source_address)) : json(nullptr);
-    line["source_port"] = facts.source_port ? json(*facts.source_port) : json(nullptr);
-    line["destination_address"] =
-        facts.family ? json(address_text(facts.family, facts.destination_address)) : json(nullptr);
-    line["destination_port"] = facts.destination_port ? json(*facts.destination_port) : json(nullptr);
-    line["old_state"] = drop ? json(nullptr) : name_or_null(names_.tcp_states.find(e.flow.old_state));
-    line["new_state"] = drop ? json(nullptr) : name_or_null(names_.tcp_states.find(e.flow.new_state));
-    line["process_id"] = !drop && e.flow.process_id ? json(e.flow.process_id) : json(nullptr);
-    line["ifindex"] = drop && e.pktmon.ComponentId ? json(e.pktmon.ComponentId) : json(nullptr);
-    line["packet_length"] = e.pktmon.PacketOriginalLength;
-    line["captured_length"] = e.payload.size();
-    line["payload"] = std::move(payload);
-    append_json_line(line, out);
+    out += drop ? R"({"type":"drop")" : R"({"type":"flow")";
+    times_.append_json_field("timestamp", e.pktmon.TimeStamp, out);
+    name_or_null("reason", drop ? names_.drop_reasons.find(e.pktmon.DropReason) : nullptr);
+    number_or_null("reason_code", drop ? Number(static_cast<std::uint64_t>(e.pktmon.DropReason)) : std::nullopt);
+    number_or_null("protocol", facts.protocol);
+    number_or_null("family", facts.family ? Number(facts.family) : std::nullopt);
+    address_or_null("source_address", facts.source_address);
+    number_or_null("source_port", facts.source_port);
+    address_or_null("destination_address", facts.destination_address);
+    number_or_null("destination_port", facts.destination_port);
+    name_or_null("old_state", drop ? nullptr : names_.tcp_states.find(e.flow.old_state));
+    name_or_null("new_state", drop ? nullptr : names_.tcp_states.find(e.flow.new_state));
+    number_or_null("process_id", !drop && e.flow.process_id ? Number(e.flow.process_id) : std::nullopt);
+    number_or_null("ifindex", drop && e.pktmon.ComponentId ? Number(static_cast<std::uint64_t>(e.pktmon.ComponentId))
+                                                           : std::nullopt);
+    append_json_number_field("packet_length", e.pktmon.PacketOriginalLength, out);
+    append_json_number_field("captured_length", e.payload.size(), out);
+    append_json_key("payload", out);
+    out += '"';
+    append_hex(e.payload, out);
+    out += "\"}\n";
 }
 
 RecordStatus NeteventMonitorFormatter::format(std::span<const std::byte> record, std::string &out)

@@ -151,7 +151,7 @@ void cmdline_to_command_line(std::string &cmdline);
 /// [image_path_bytes], image_path_truncated, command_line, [command_line_bytes], command_line_truncated, token_sid,
 /// account_name, [account_name_bytes], account_domain, [account_domain_bytes], and for a delete exit_time and
 /// process_exit_code. A *_bytes key (base64 of the exact bytes) is present only when its string is not valid UTF-8
-/// (set_json_string). Times are ISO-8601 UTC µs. One formatter per thread.
+/// (append_json_string_field). Times are ISO-8601 UTC µs. One formatter per thread.
 class ProcessMonitorFormatter
 {
   public:

@@ -4,13 +4,16 @@
 #include "bind_monitor.hpp"
 #include "bind_monitor_record_builder.hpp"
 #include "common/loss_reporter.hpp"
+#include "winbpf/utf16.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace winbpf::monitor
 {
@@ -181,6 +184,118 @@ TEST(BindMonitorFormatter, MalformedRecordsAreCountedAndPrintNothing)
     EXPECT_STREQ(losses.last_reason(), "app_id_size too large");
     EXPECT_EQ(losses.total(), 2u);
     EXPECT_EQ(out, format_line(OutputFormat::json, {})); // only the good record's line
+}
+
+// The line of record as bind_monitor built it before it wrote JSON directly: an nlohmann::ordered_json object of the
+// same fields, dumped with error_handler_t::replace, app_id_bytes when the app id is not valid UTF-8.
+std::string nlohmann_line(const std::vector<std::byte> &record)
+{
+    BindMonitorEvent event;
+    EXPECT_TRUE(decode_bind_event(record, event).is_ok());
+    const bind_monitor_event &f = event.fixed;
+    std::string app_id;
+    utf16le_to_utf8(event.app_id, app_id);
+    std::string address;
+    append_bind_address(event, address);
+    constexpr const char *types[] = {"bind", "post_bind", "unbind"};
+    constexpr const char *actions[] = {"permit", "deny", "redirect"};
+
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    line["type"] = types[f.operation];
+    line["timestamp"] = filetime_to_iso8601(boottime_ns_to_filetime(f.timestamp_ns, realtime_minus_boottime));
+    line["process_id"] = f.process_id;
+    line["app_id"] = app_id;
+    if (!is_valid_utf8(app_id)) {
+        std::string bytes;
+        append_base64(app_id, bytes);
+        line["app_id_bytes"] = bytes;
+    }
+    line["family"] = event.family();
+    line["address"] = address;
+    line["port"] = event.port();
+    if (const char *name = ip_protocol_name(f.protocol))
+        line["protocol"] = name;
+    else
+        line["protocol"] = f.protocol;
+    line["action"] = actions[f.action];
+    line["bind_count"] = f.bind_count;
+    return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+// The directly written JSON lines are exactly nlohmann's, record after record through one formatter (its cached
+// second changes and stays), and each parses: IPv4 and IPv6, every operation and action, named and numbered
+// protocols, extreme numbers, empty and hostile app ids (controls, quotes, backslashes, C1, emoji, invalid UTF-16,
+// restored invalid bytes: app_id_bytes).
+TEST(BindMonitorFormatter, JsonSameBytesAsNlohmann)
+{
+    std::vector<BindRecordSpec> specs;
+    specs.emplace_back(); // IPv4 bind, permit, tcp
+    {
+        BindRecordSpec spec;
+        spec.operation = BindOperation::post_bind;
+        spec.action = BindAction::deny;
+        spec.family = 6;
+        spec.address = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+        spec.port = 65535;
+        spec.protocol = 17;
+        spec.bind_count = UINT32_MAX;
+        specs.push_back(spec);
+    }
+    {
+        BindRecordSpec spec;
+        spec.operation = BindOperation::unbind;
+        spec.action = BindAction::redirect;
+        spec.family = 6;
+        spec.address = {};
+        spec.address[15] = 1;
+        spec.port = 8080;
+        spec.protocol = 132; // SCTP: a number
+        spec.process_id = UINT64_MAX;
+        spec.timestamp_ns = 5'000'000'000 + 86'400'000'000'000 + 999'999;
+        specs.push_back(spec);
+    }
+    {
+        BindRecordSpec spec;
+        spec.action = BindAction::deny;
+        spec.address = {0, 0, 0, 0};
+        spec.protocol = 0;
+        spec.process_id = 0;
+        spec.timestamp_ns = 0;
+        spec.app_id = u"";
+        specs.push_back(spec);
+    }
+    for (const std::u16string &app_id :
+         {hostile, std::u16string(u"\x01\x1f\x7f\b\f\t\r\n \"q\" \\ / \u00e9 \u20ac \U0001F600 \u009b"),
+          std::u16string(u"\xDC80\xDCFF\xDCC3("), std::u16string(u"lone \xDC00 low, cut high \xD83D"),
+          std::u16string(u"x\", \"action\":\"permit")}) {
+        BindRecordSpec spec;
+        spec.app_id = app_id;
+        spec.action = BindAction::redirect;
+        specs.push_back(spec);
+    }
+    {
+        BindRecordSpec spec; // a long app id the BPF side cut: no NUL
+        spec.app_id = std::u16string(255, u'a') + u"\u00e9";
+        spec.nul = false;
+        spec.padding = 4;
+        specs.push_back(spec);
+    }
+
+    BindMonitorFormatter formatter(OutputFormat::json, realtime_minus_boottime);
+    std::string out, expected;
+    for (const BindRecordSpec &spec : specs) {
+        const std::vector<std::byte> record = build_bind_record(spec);
+        const std::size_t start = out.size();
+        ASSERT_TRUE(formatter.format(record, out).is_ok());
+        const std::string line = out.substr(start);
+        const std::string reference = nlohmann_line(record);
+        EXPECT_EQ(line, reference);
+        EXPECT_EQ(line.find('\n'), line.size() - 1);
+        EXPECT_TRUE(nlohmann::json::parse(line).is_object()) << line;
+        expected += reference;
+    }
+    EXPECT_EQ(out, expected);
+    EXPECT_NE(out.find(R"("app_id_bytes":")"), std::string::npos); // the invalid-UTF-8 case was covered
 }
 
 } // namespace

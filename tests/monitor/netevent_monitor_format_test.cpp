@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -394,6 +395,122 @@ TEST(NeteventMonitorFormatter, MalformedRecordLeavesOutputUntouched)
     EXPECT_FALSE(status.is_ok());
     EXPECT_STREQ(status.reason(), "record too short");
     EXPECT_EQ(out, "before");
+}
+
+// The line of record as netevent_monitor built it before it wrote JSON directly: an nlohmann::ordered_json object of
+// the same fields, null for what the record does not have, dumped with error_handler_t::replace.
+std::string nlohmann_line(const Bytes &record, const KernelNames &names)
+{
+    using json = nlohmann::ordered_json;
+    NeteventMonitorEvent event;
+    EXPECT_TRUE(decode_netevent_event(record, event).is_ok());
+    const NeteventMonitorEvent &e = event; // const: a packed field then binds to a copy
+    const PacketFacts &facts = e.facts;
+    const bool drop = e.type() == NeteventType::drop;
+    const auto name_or_null = [](const std::string *name) { return name ? json(*name) : json(nullptr); };
+    const auto address = [&facts](const std::array<std::uint8_t, 16> &bytes) {
+        if (!facts.family)
+            return json(nullptr);
+        std::string text;
+        append_ip_address(facts.family, bytes.data(), text);
+        return json(text);
+    };
+    std::string payload;
+    append_hex(e.payload, payload);
+
+    json line = json::object();
+    line["type"] = drop ? "drop" : "flow";
+    line["timestamp"] = filetime_to_iso8601(e.pktmon.TimeStamp);
+    line["reason"] = drop ? name_or_null(names.drop_reasons.find(e.pktmon.DropReason)) : json(nullptr);
+    line["reason_code"] = drop ? json(e.pktmon.DropReason) : json(nullptr);
+    line["protocol"] = facts.protocol ? json(*facts.protocol) : json(nullptr);
+    line["family"] = facts.family ? json(facts.family) : json(nullptr);
+    line["source_address"] = address(facts.source_address);
+    line["source_port"] = facts.source_port ? json(*facts.source_port) : json(nullptr);
+    line["destination_address"] = address(facts.destination_address);
+    line["destination_port"] = facts.destination_port ? json(*facts.destination_port) : json(nullptr);
+    line["old_state"] = drop ? json(nullptr) : name_or_null(names.tcp_states.find(e.flow.old_state));
+    line["new_state"] = drop ? json(nullptr) : name_or_null(names.tcp_states.find(e.flow.new_state));
+    line["process_id"] = !drop && e.flow.process_id ? json(e.flow.process_id) : json(nullptr);
+    line["ifindex"] = drop && e.pktmon.ComponentId ? json(e.pktmon.ComponentId) : json(nullptr);
+    line["packet_length"] = e.pktmon.PacketOriginalLength;
+    line["captured_length"] = e.payload.size();
+    line["payload"] = payload;
+    return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+// The directly written JSON lines are exactly nlohmann's, record after record through one formatter, and each
+// parses: IPv4 and IPv6 drops (known, unknown and extreme reasons; ifindex 0 and 65535; cut, empty, foreign and
+// fragmented packets), IPv4 and IPv6 flows (known and unknown pid and states), and kernel names with controls,
+// quotes, backslashes and invalid UTF-8 (U+FFFD, no *_bytes key).
+TEST(NeteventMonitorFormatter, JsonSameBytesAsNlohmann)
+{
+    std::vector<Bytes> records;
+    RecordSpec drop;
+    drop.payload = ipv4_packet(IPPROTO_UDP, {127, 0, 0, 1}, {10, 1, 2, 3}, 40000, 9, "hello");
+    records.push_back(build_record(drop));
+    {
+        RecordSpec spec; // IPv6 TCP through hop-by-hop and a first fragment
+        spec.ethertype = 0x86DD;
+        spec.reason = 5;
+        spec.ifindex = 65535;
+        spec.payload =
+            ipv6_packet(0, bytes_of({44, 0, 0, 0, 0, 0, 0, 0, IPPROTO_TCP, 0, 0, 0, 0, 0, 0, 1}), 443, 65535);
+        records.push_back(build_record(spec));
+        spec.payload = ipv6_packet(44, bytes_of({IPPROTO_UDP, 0, 0x05, 0xA8, 0, 0, 0, 1}), 1, 2); // later fragment
+        records.push_back(build_record(spec));
+    }
+    {
+        RecordSpec spec; // unknown reason, ARP frame, no device
+        spec.reason = 0x10005;
+        spec.ethertype = 0x0806;
+        spec.ifindex = 0;
+        spec.original_length = 60;
+        spec.payload = bytes_of({0, 1, 8, 0, 6, 4, 0, 1});
+        records.push_back(build_record(spec));
+    }
+    {
+        RecordSpec spec; // extreme numbers, empty payload
+        spec.reason = UINT32_MAX;
+        spec.original_length = UINT32_MAX;
+        records.push_back(build_record(spec));
+    }
+    {
+        const Bytes packet = ipv4_packet(IPPROTO_TCP, {10, 0, 0, 1}, {10, 0, 0, 2}, 1234, 80, std::string(300, 'x'));
+        RecordSpec spec;
+        spec.payload = packet;
+        spec.logged = 256; // cut to 128 in the record
+        records.push_back(build_record(spec));
+        spec.payload.assign(packet.begin(), packet.begin() + 22); // addresses, no ports
+        spec.logged.reset();
+        records.push_back(build_record(spec));
+    }
+    RecordSpec flow;
+    flow.type = NeteventType::flow;
+    flow.payload = flow_payload(4, 2, 1, 4242);
+    records.push_back(build_record(flow));
+    flow.payload = flow_payload(6, 1, 99, 0); // unknown new state, unknown pid
+    records.push_back(build_record(flow));
+    flow.payload = flow_payload(6, 7, 2, UINT32_MAX);
+    records.push_back(build_record(flow));
+
+    const KernelNames hostile{EnumNames({{2, "EVIL\x1b[2J\n\"q\" \\ \x01\x7f\xc2\x9b \xff\xfe \xc3( \xe2\x82"}}),
+                              EnumNames({{1, "\x07\t\r\b\f"}, {2, "\xf0\x9f\x98\x80 \xed\xa0\x80"}})};
+    for (const KernelNames &names : {test_names(), hostile, KernelNames{}}) {
+        NeteventMonitorFormatter formatter(OutputFormat::json, names);
+        std::string out, expected;
+        for (const Bytes &record : records) {
+            const std::size_t start = out.size();
+            ASSERT_TRUE(formatter.format(record, out).is_ok());
+            const std::string line = out.substr(start);
+            const std::string reference = nlohmann_line(record, names);
+            EXPECT_EQ(line, reference);
+            EXPECT_EQ(line.find('\n'), line.size() - 1);
+            EXPECT_TRUE(nlohmann::json::parse(line).is_object()) << line;
+            expected += reference;
+        }
+        EXPECT_EQ(out, expected);
+    }
 }
 
 } // namespace

@@ -140,5 +140,41 @@ TEST(JsonString, SameBytesAsNlohmann)
     }
 }
 
+// The field writers give nlohmann's bytes for an object of the same fields: numbers (0 to UINT64_MAX), null, bools,
+// strings (with <key>_bytes after one that is not valid UTF-8) and a FILETIME, first field without a comma.
+TEST(JsonFields, SameBytesAsNlohmann)
+{
+    std::string mine = "{";
+    append_json_number_field("zero", 0, mine, true);
+    append_json_number_field("max", UINT64_MAX, mine);
+    append_json_null_field("none", mine);
+    append_json_bool_field("yes", true, mine);
+    append_json_bool_field("no", false, mine);
+    append_json_string_field("text", "a\"b\n", mine);
+    append_json_string_field("bytes", "x\xff", mine);
+    append_json_key("array", mine);
+    mine += "[]";
+    FiletimeFormatter times;
+    times.append_json_field("time", filetime_unix_epoch + 10'000'000 + 1'234, mine);
+    mine += '}';
+
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    line["zero"] = 0u;
+    line["max"] = UINT64_MAX;
+    line["none"] = nullptr;
+    line["yes"] = true;
+    line["no"] = false;
+    line["text"] = "a\"b\n";
+    line["bytes"] = "x\xff";
+    line["bytes_bytes"] = "eP8=";
+    line["array"] = nlohmann::ordered_json::array();
+    line["time"] = "1970-01-01T00:00:01.000123Z";
+    EXPECT_EQ(mine, line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+
+    std::string first;
+    append_json_null_field("k", first, true);
+    EXPECT_EQ(first, R"("k":null)");
+}
+
 } // namespace
 } // namespace winbpf::monitor
