@@ -5,7 +5,8 @@
 //
 // Checks each event's netevent header (type DROP 100 or FLOW 101, version 1) and that the fixed pktmon header
 // (PKTMON_EVENT_HEADER_LENGTH bytes) sits between data_meta and data, then writes the two headers and up to
-// NETEVENT_MONITOR_PAYLOAD_MAX payload bytes as one record into netevent_ringbuf (layout in netevent_monitor.h).
+// NETEVENT_MONITOR_PAYLOAD_MAX payload bytes, straight from the event buffer, as one record into netevent_ringbuf
+// (layout in netevent_monitor.h).
 // Other events are ignored. Records that do not fit are counted by the shim (winbpf_lost) and reported by userspace.
 #include "bpf_helpers.h"
 #include "ebpf_netevent_hooks.h"
@@ -18,15 +19,6 @@ struct
     __uint(max_entries, 4 * 1024 * 1024);
 } netevent_ringbuf SEC(".maps");
 
-// Per-CPU space to assemble one record.
-struct
-{
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __type(key, uint32_t);
-    __type(value, struct netevent_monitor_event);
-    __uint(max_entries, 1);
-} record_scratch SEC(".maps");
-
 // Verifies the prototype.
 netevent_event_hook_t NetEventMonitor;
 
@@ -38,26 +30,17 @@ NetEventMonitor(netevent_event_md_t* ctx)
     uint8_t* data = ctx->data;
     if (meta + sizeof(netevent_data_header_t) + PKTMON_EVENT_HEADER_LENGTH != data)
         return 0;
-    netevent_data_header_t header;
-    if (memcpy_s(&header, sizeof(header), meta, sizeof(header)) != 0)
-        return 0;
-    if ((header.type != NETEVENT_EVENT_TYPE_PKTMON_DROP && header.type != NETEVENT_EVENT_TYPE_PKTMON_FLOW) ||
-        header.version != NETEVENT_PKTMON_EVENT_CURRENT_VERSION)
+    netevent_data_header_t* header = (netevent_data_header_t*)meta;
+    if ((header->type != NETEVENT_EVENT_TYPE_PKTMON_DROP && header->type != NETEVENT_EVENT_TYPE_PKTMON_FLOW) ||
+        header->version != NETEVENT_PKTMON_EVENT_CURRENT_VERSION)
         return 0;
 
-    uint32_t zero = 0;
-    struct netevent_monitor_event* event = bpf_map_lookup_elem(&record_scratch, &zero);
-    if (!event)
-        return 0;
-    // 64-bit throughout, so the verifier sees the bound on the register the copy uses.
+    // The record is the event buffer itself, from data_meta: both headers and up to NETEVENT_MONITOR_PAYLOAD_MAX
+    // payload bytes (64-bit throughout, so the verifier sees the bound on the register the helper gets).
     uint64_t size = ctx->data_end > data ? (uint64_t)(ctx->data_end - data) : 0;
     if (size > NETEVENT_MONITOR_PAYLOAD_MAX)
         size = NETEVENT_MONITOR_PAYLOAD_MAX;
     barrier_var(size);
-    if (memcpy_s(event->headers, sizeof(event->headers), meta, NETEVENT_MONITOR_HEADERS_SIZE) != 0)
-        return 0;
-    if (size && memcpy_s(event->payload, sizeof(event->payload), data, size) != 0)
-        return 0;
-    bpf_ringbuf_output(&netevent_ringbuf, event, NETEVENT_MONITOR_HEADERS_SIZE + size, 0);
+    bpf_ringbuf_output(&netevent_ringbuf, meta, NETEVENT_MONITOR_HEADERS_SIZE + size, 0);
     return 0;
 }
