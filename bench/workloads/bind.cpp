@@ -39,7 +39,7 @@ class BindWorkload final : public Workload
 
     void add_options(CLI::App &app, Options &options) override
     {
-        options.count = 5000;
+        options.count = 20000;
         options.rounds = 20;
         monitor_.add_options(app);
     }

@@ -35,7 +35,7 @@ class NeteventWorkload final : public Workload
 
     void add_options(CLI::App &app, Options &options) override
     {
-        options.count = 5000;
+        options.count = 20000;
         options.rounds = 20;
         monitor_.add_options(app);
         app.add_option("--capture", capture_, "Passed to netevent_monitor as --capture")
