@@ -207,8 +207,14 @@ Btf check_btf(const Reader &read, const Section &section, const std::function<Er
             }
             break;
         case BTF_KIND_DATASEC:
-            for (std::uint64_t m = 0; m < vlen; ++m)
-                id(read(members + m * sizeof(struct btf_var_secinfo), 4), what + "'s variable " + std::to_string(m));
+            // libbpf writes a variable's linkage through each entry of .ksyms: a variable or a function.
+            for (std::uint64_t m = 0; m < vlen; ++m) {
+                const std::uint64_t entry = read(members + m * sizeof(struct btf_var_secinfo), 4);
+                const std::string of = what + "'s variable " + std::to_string(m);
+                id(entry, of);
+                if (kind_of(entry) != BTF_KIND_VAR && kind_of(entry) != BTF_KIND_FUNC)
+                    throw bad(of + " is type [" + std::to_string(entry) + "], neither a variable nor a function");
+            }
             break;
         default:
             break;
@@ -380,8 +386,13 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
             throw malformed(what + " is not terminated inside its string table");
         return {start, static_cast<std::size_t>(static_cast<const char *>(end) - start)};
     };
-    if (shnum == 0)
+    if (shnum == 0) {
+        // With e_shnum 0, libelf takes the section count from the first section header (extended numbering, which
+        // clang never writes): a count none of the checks here would have seen.
+        if (shoff != 0)
+            throw Error("'" + name + "' is a malformed ELF file (a section header table of 0 sections)", ENOEXEC);
         return;
+    }
     const Section &names = string_table(read(offsetof(Elf64_Ehdr, e_shstrndx), 2), "the section header");
     for (std::size_t i = 0; i < sections.size(); ++i)
         sections[i].label = string_at(names, sections[i].name, "section " + std::to_string(i) + "'s name");
