@@ -56,8 +56,10 @@ struct VerifierFailure {
 /// Finds "prog 'X': BPF program load failed" and the "-- BEGIN PROG LOAD LOG --" block in captured libbpf output.
 std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_log);
 
-/// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, or are cut off before the end of
-/// a section the headers describe (a truncated file).
+/// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, are cut off before the end of
+/// a section the headers describe (a truncated file), or are damaged where libbpf 1.1 would read without checking:
+/// names outside their string tables, symbols and relocations naming missing sections, symbols or places, and
+/// malformed type information (.BTF, .BTF.ext: see loader/src/elf_check.cpp).
 void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
 
 /// Before load: changes the object's map definitions that eBPF for Windows accepts and Linux refuses (a

@@ -75,7 +75,8 @@ bool legacy_apply(const MapFacts &f)
 }
 std::string legacy_adapt(const MapFacts &f)
 {
-    const auto type = bpf_map__type(f.map);
+    // The number the object declares, which may lie outside enum bpf_map_type (a damaged object).
+    const unsigned type = bpf_map__type(f.map);
     const bool in_map = type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
     return "map '" + f.name +
            "': legacy SEC(\"maps\") struct bpf_map_def turned into a BTF map definition by winbpf-glue (type, key and "
@@ -121,7 +122,8 @@ std::string perf_per_cpu_adapt(const MapFacts &f)
 // reads the first 4 bytes of the key the program or user space passes: the low 32 bits of a little-endian uint64_t.
 bool array_key64_apply(const MapFacts &f)
 {
-    const auto type = bpf_map__type(f.map);
+    // The number the object declares, which may lie outside enum bpf_map_type (a damaged object).
+    const unsigned type = bpf_map__type(f.map);
     return (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) && bpf_map__key_size(f.map) == 8;
 }
 std::string array_key64_adapt(const MapFacts &f)

@@ -9,12 +9,17 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <elf.h>
 #include <fstream>
 #include <gmock/gmock.h>
 #include <iterator>
+#include <linux/btf.h>
+#include <span>
+#include <stdexcept>
 #include <unistd.h>
+#include <vector>
 
 using loader_test::bpf_path;
 using testing::HasSubstr;
@@ -53,6 +58,72 @@ std::string write_temp(const std::string &content)
     EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
     close(fd);
     return path;
+}
+
+std::string read_object(const std::string &name)
+{
+    std::ifstream in(bpf_path(name), std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The section header of the section called name in an object built by the tests (ELF64, host byte order).
+Elf64_Shdr &section(std::string &bytes, const std::string &name)
+{
+    const auto *header = reinterpret_cast<const Elf64_Ehdr *>(bytes.data());
+    auto *sections = reinterpret_cast<Elf64_Shdr *>(bytes.data() + header->e_shoff);
+    const char *names = bytes.data() + sections[header->e_shstrndx].sh_offset;
+    for (int i = 0; i < header->e_shnum; ++i)
+        if (name == names + sections[i].sh_name)
+            return sections[i];
+    throw std::runtime_error("no section " + name);
+}
+
+// The BTF type records of an object built by the tests: element i is type id i (element 0, void, is null).
+std::vector<btf_type *> btf_types(std::string &bytes)
+{
+    char *btf = bytes.data() + section(bytes, ".BTF").sh_offset;
+    const auto *header = reinterpret_cast<const btf_header *>(btf);
+    char *at = btf + header->hdr_len + header->type_off;
+    char *const end = at + header->type_len;
+    std::vector<btf_type *> types{nullptr};
+    while (at < end) {
+        auto *type = reinterpret_cast<btf_type *>(at);
+        const std::size_t vlen = BTF_INFO_VLEN(type->info);
+        std::size_t extra = 0;
+        switch (BTF_INFO_KIND(type->info)) {
+        case BTF_KIND_INT:
+        case BTF_KIND_VAR:
+        case BTF_KIND_DECL_TAG:
+            extra = 4;
+            break;
+        case BTF_KIND_ARRAY:
+            extra = sizeof(struct btf_array);
+            break;
+        case BTF_KIND_STRUCT:
+        case BTF_KIND_UNION:
+        case BTF_KIND_DATASEC:
+        case BTF_KIND_ENUM64:
+            extra = vlen * 12;
+            break;
+        case BTF_KIND_ENUM:
+        case BTF_KIND_FUNC_PROTO:
+            extra = vlen * 8;
+            break;
+        default:
+            break;
+        }
+        types.push_back(type);
+        at += sizeof(struct btf_type) + extra;
+    }
+    return types;
+}
+
+// The Error of Object::open_memory on bytes.
+Error open_error(const std::string &bytes)
+{
+    return error_of([&] {
+        Object::open_memory(std::span(reinterpret_cast<const std::byte *>(bytes.data()), bytes.size()), "damaged.o");
+    });
 }
 
 } // namespace
@@ -185,4 +256,86 @@ TEST(ObjectOpen, MoveKeepsTheObject)
     Object second = std::move(first);
     EXPECT_EQ(second.raw(), raw);
     EXPECT_EQ(second.hooks().size(), 2u);
+}
+
+// Damaged objects that Debian's libbpf 1.1 would dereference without checking (found or suggested by tests/fuzz):
+// each is refused before libbpf sees it, with what is wrong.
+TEST(ObjectOpen, BtfVariableOfMissingType)
+{
+    // libbpf 1.1 crashes on this one (a null type in its map definitions).
+    std::string bytes = read_object("loader_test_plain_clang.o");
+    int variables = 0;
+    for (btf_type *type : btf_types(bytes))
+        if (type && BTF_INFO_KIND(type->info) == BTF_KIND_VAR) {
+            type->type = 0xffffff;
+            ++variables;
+        }
+    ASSERT_GT(variables, 0);
+    Error e = open_error(bytes);
+    EXPECT_THAT(e.what(), HasSubstr("'damaged.o' has malformed type information (its .BTF section: type ["));
+    EXPECT_THAT(e.what(), HasSubstr("refers to type [16777215], but there are only"));
+    EXPECT_EQ(e.error(), ENOEXEC);
+}
+
+TEST(ObjectOpen, BtfNameOutsideItsStrings)
+{
+    std::string bytes = read_object("loader_test_plain_clang.o");
+    std::vector<btf_type *> types = btf_types(bytes);
+    ASSERT_GT(types.size(), 1u);
+    types.back()->name_off = 0x7fffffff;
+    Error e = open_error(bytes);
+    EXPECT_THAT(e.what(), HasSubstr("type [" + std::to_string(types.size() - 1) +
+                                    "]'s name (offset 2147483647) is outside the string section"));
+}
+
+TEST(ObjectOpen, BtfTypeContainingItself)
+{
+    std::string bytes = read_object("loader_test_plain_clang.o");
+    std::vector<btf_type *> types = btf_types(bytes);
+    std::size_t typedef_id = 0;
+    for (std::size_t id = 1; id < types.size() && !typedef_id; ++id)
+        if (BTF_INFO_KIND(types[id]->info) == BTF_KIND_TYPEDEF)
+            typedef_id = id;
+    ASSERT_NE(typedef_id, 0u);
+    types[typedef_id]->type = static_cast<__u32>(typedef_id);
+    Error e = open_error(bytes);
+    EXPECT_THAT(e.what(), HasSubstr("type [" + std::to_string(typedef_id) + "] contains itself"));
+}
+
+TEST(ObjectOpen, BtfExtSectionNameOutsideTheStrings)
+{
+    std::string bytes = read_object("loader_test_plain_clang.o");
+    char *ext = bytes.data() + section(bytes, ".BTF.ext").sh_offset;
+    const auto *header = reinterpret_cast<const __u32 *>(ext); // magic, version, flags; hdr_len; func_info_off
+    char *func_info = ext + header[1] + header[2];
+    const __u32 outside = 0x7fffffff;
+    std::memcpy(func_info + 4, &outside, sizeof(outside)); // after the record size: the first section's name
+    Error e = open_error(bytes);
+    EXPECT_THAT(e.what(), HasSubstr("its .BTF.ext section: the function info block names a section outside the BTF "
+                                    "string section"));
+}
+
+TEST(ObjectOpen, RelocationOfMissingSymbol)
+{
+    std::string bytes = read_object("loader_test_plain_clang.o");
+    Elf64_Shdr &relocations = section(bytes, ".rel.BTF");
+    auto *first = reinterpret_cast<Elf64_Rel *>(bytes.data() + relocations.sh_offset);
+    first->r_info = ELF64_R_INFO(0xfffff, ELF64_R_TYPE(first->r_info));
+    Error e = open_error(bytes);
+    EXPECT_THAT(e.what(), HasSubstr("'damaged.o' is a malformed ELF file (relocation section "));
+    EXPECT_THAT(e.what(), HasSubstr("entry 0 names symbol 1048575, which does not exist)"));
+}
+
+TEST(ObjectOpen, FunctionOutsideItsSection)
+{
+    std::string bytes = read_object("loader_test_plain_clang.o");
+    Elf64_Shdr &symbols = section(bytes, ".symtab");
+    auto *symbol = reinterpret_cast<Elf64_Sym *>(bytes.data() + symbols.sh_offset);
+    auto *const end = symbol + symbols.sh_size / sizeof(Elf64_Sym);
+    while (symbol < end && ELF64_ST_TYPE(symbol->st_info) != STT_FUNC)
+        ++symbol;
+    ASSERT_NE(symbol, end);
+    symbol->st_value = ~std::uint64_t{7}; // with its size, wraps around the end of the address space
+    Error e = open_error(bytes);
+    EXPECT_THAT(e.what(), HasSubstr("is not inside its section"));
 }
