@@ -173,7 +173,15 @@ Measurement measure_tool(const BenchSetup &setup, Mode mode, unsigned count)
 
     wait_until_attached(spec, tool, err, options);
     const ProgramGroup programs(tool_program_ids(tool.pid(), before));
-    std::this_thread::sleep_for(50ms); // let the tool finish its start-up work
+    if (const unsigned warmup = options.tool_warmup.value_or(count); warmup > 0) {
+        result.warmup_done = run_generator(setup.workload.generator_argv(options, warmup), warmup,
+                                           setup.workload.generator_cgroup_procs())
+                                 .done;
+        throw_if_interrupted();
+        std::this_thread::sleep_for(options.settle); // the tool drains the warm-up before it is sampled
+    } else {
+        std::this_thread::sleep_for(50ms); // let the tool finish its start-up work
+    }
 
     const ToolSample start = sample(programs, tool.pid());
     result.workload =

@@ -39,11 +39,12 @@ constexpr Mode bare_mode = 0;
 struct Measurement {
     Mode mode = bare_mode;
     WorkloadResult workload;
-    std::optional<std::uint64_t> received; ///< events the tool says it received (its summary)
+    unsigned warmup_done = 0;              ///< operations of the unmeasured warm-up (Options::tool_warmup)
+    std::optional<std::uint64_t> received; ///< events the tool says it received (its summary, warm-up included)
     std::optional<std::uint64_t> lost;     ///< events the tool says it lost (its summary)
-    std::optional<std::uint64_t> lines;    ///< event lines the tool wrote to the bench's pipe (header excluded)
-    bool bpf_stats = false;                ///< bpf_stats was on (ToolSpec::bpf_stats): bpf and programs are counted
-    BpfCounters bpf;                       ///< run time / runs of the tool's programs in the window
+    std::optional<std::uint64_t> lines; ///< event lines the tool wrote to the pipe (header excluded, warm-up included)
+    bool bpf_stats = false;             ///< bpf_stats was on (ToolSpec::bpf_stats): bpf and programs are counted
+    BpfCounters bpf;                    ///< run time / runs of the tool's programs in the window
     std::vector<ProgramCounters> programs; ///< the same, per program
     std::chrono::nanoseconds tool_cpu{};   ///< user + system CPU of the tool process in the window
     std::string problem;                   ///< empty unless something went wrong (exit status, failed ops, ...)

@@ -108,10 +108,12 @@ ModeSummary summarize_mode(const std::vector<std::pair<const Measurement *, std:
         }
         if (m->mode == bare_mode)
             continue;
+        // The tool's summary and its lines cover its whole run: the warm-up's operations too.
+        const double operations = static_cast<double>(n) + m->warmup_done;
         if (m->received)
-            received.push_back(static_cast<double>(*m->received) / n);
+            received.push_back(static_cast<double>(*m->received) / operations);
         if (m->lines)
-            lines.push_back(static_cast<double>(*m->lines) / n);
+            lines.push_back(static_cast<double>(*m->lines) / operations);
         if (m->lost)
             summary.lost = summary.lost.value_or(0) + *m->lost;
         tool.push_back(micros_per_op(static_cast<double>(m->tool_cpu.count()), n));

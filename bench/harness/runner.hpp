@@ -36,6 +36,10 @@ struct Options {
         600}; ///< idle time after a workload before sampling the tool (> 2 drain intervals)
     std::chrono::milliseconds ready_timeout{30000}; ///< longest wait for a tool to attach
     unsigned settle_ms = 600;                       ///< --settle-ms as parsed, copied into settle
+    /// Operations run, unmeasured, once a tool is attached and before it is sampled (--tool-warmup; default: count),
+    /// so a tool is measured in its steady state: the first lap of a fresh ring buffer after attaching costs the
+    /// BPF side up to twice as much per record on the development VM.
+    std::optional<unsigned> tool_warmup;
 };
 
 /// The program called name next to this executable (same bin directory), or just name if /proc/self/exe cannot be
