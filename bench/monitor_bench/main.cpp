@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Userspace CPU per ring buffer record of process_monitor: CREATE+DELETE pairs of one fork+exec, built in memory
-// as bpf/process_monitor.c writes them, go through ProcessMonitorFormatter::format into one reused buffer, as in
-// monitor/common/session.cpp.
+// Userspace CPU per ring buffer record of each monitor, human and JSON: records built in memory as the BPF programs
+// write them (process_monitor: CREATE+DELETE pairs of one fork+exec; bind_monitor: BIND, POST_BIND and UNBIND of one
+// socket; netevent_monitor: UDP drops to a closed port) go through the monitor's formatter into one reused buffer,
+// as in monitor/common/session.cpp.
+#include "bind_monitor.hpp"
+#include "bind_monitor_record_builder.hpp"
 #include "common/format.hpp"  // filetime_unix_epoch
 #include "common/session.hpp" // flush_threshold
+#include "netevent_monitor.hpp"
+#include "netevent_record_builder.hpp"
 #include "process_monitor.hpp"
 #include "record_builder.hpp"
 
@@ -59,16 +64,26 @@ std::vector<std::vector<std::byte>> build_workload(const Strings &strings)
     return records;
 }
 
-void run(benchmark::State &state, OutputFormat format, const Strings &strings)
+bool decoded(DecodeStatus status)
 {
-    const auto records = build_workload(strings);
-    ProcessMonitorFormatter formatter(format);
+    return status == DecodeStatus::ok;
+}
+bool decoded(RecordStatus status)
+{
+    return status.is_ok();
+}
+
+/// Formats records into one reused buffer, flushed at flush_threshold as the session does; reports ns and bytes per
+/// record.
+template <typename Formatter>
+void consume(benchmark::State &state, Formatter &formatter, const std::vector<std::vector<std::byte>> &records)
+{
     std::string out;
     out.reserve(2 * flush_threshold);
     std::size_t bytes = 0;
     for (auto _ : state) {
         for (const auto &record : records) {
-            if (formatter.format(record, out) != DecodeStatus::ok) {
+            if (!decoded(formatter.format(record, out))) {
                 state.SkipWithError("record not decoded");
                 return;
             }
@@ -84,6 +99,12 @@ void run(benchmark::State &state, OutputFormat format, const Strings &strings)
     state.counters["ns_per_record"] =
         benchmark::Counter(total, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     state.counters["bytes_per_record"] = static_cast<double>(bytes) / total;
+}
+
+void run(benchmark::State &state, OutputFormat format, const Strings &strings)
+{
+    ProcessMonitorFormatter formatter(format);
+    consume(state, formatter, build_workload(strings));
 }
 
 const Strings true_strings{u"root", u"vm", u"/usr/bin/true", u"/bin/true"};
@@ -113,10 +134,63 @@ void json_long_command(benchmark::State &state)
     run(state, OutputFormat::json, long_strings);
 }
 
+/// BIND, POST_BIND (port chosen) and UNBIND of `pairs` sockets of one process, as bind_monitor sees a server start.
+void bind_events(benchmark::State &state, OutputFormat format)
+{
+    std::vector<std::vector<std::byte>> records;
+    for (std::uint32_t i = 0; i < pairs; ++i)
+        for (const BindOperation operation : {BindOperation::bind, BindOperation::post_bind, BindOperation::unbind}) {
+            test::BindRecordSpec spec;
+            spec.operation = operation;
+            spec.timestamp_ns = 5'000'000'000ULL + i * 10'000ULL;
+            spec.port = operation == BindOperation::bind ? 0 : static_cast<std::uint16_t>(32768 + i);
+            spec.bind_count = operation == BindOperation::post_bind ? 1 : 0;
+            spec.app_id = u"bind_generator";
+            records.push_back(test::build_bind_record(spec));
+        }
+    BindMonitorFormatter formatter(format, 1'700'000'000'000'000'000LL);
+    consume(state, formatter, records);
+}
+void bind_human(benchmark::State &state)
+{
+    bind_events(state, OutputFormat::human);
+}
+void bind_json(benchmark::State &state)
+{
+    bind_events(state, OutputFormat::json);
+}
+
+/// Drops of 64-byte UDP datagrams to a closed port, as winbpf_bench drop makes them (reason 2, NO_SOCKET here).
+void drop_events(benchmark::State &state, OutputFormat format)
+{
+    std::vector<std::vector<std::byte>> records;
+    for (std::uint32_t i = 0; i < pairs; ++i) {
+        test::NeteventRecordSpec spec;
+        spec.payload = test::ipv4_packet(IPPROTO_UDP, {127, 0, 0, 1}, {127, 0, 0, 1},
+                                         static_cast<std::uint16_t>(40000 + i), 9, std::string(64, 'x'));
+        records.push_back(test::build_netevent_record(spec));
+    }
+    KernelNames names{EnumNames({{2, "NO_SOCKET"}}), EnumNames({{1, "TCP_ESTABLISHED"}})};
+    NeteventMonitorFormatter formatter(format, std::move(names));
+    consume(state, formatter, records);
+}
+void drop_human(benchmark::State &state)
+{
+    drop_events(state, OutputFormat::human);
+}
+void drop_json(benchmark::State &state)
+{
+    drop_events(state, OutputFormat::json);
+}
+
 BENCHMARK(human_true);
 BENCHMARK(json_true);
 BENCHMARK(human_long_command);
 BENCHMARK(json_long_command);
+BENCHMARK(bind_human);
+BENCHMARK(bind_json);
+BENCHMARK(drop_human);
+BENCHMARK(drop_json);
 
 } // namespace
 } // namespace winbpf::monitor
