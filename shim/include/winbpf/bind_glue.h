@@ -13,6 +13,10 @@
  */
 #pragma once
 
+#include "winbpf/license.h"
+
+WINBPF_REQUIRE_GPL("bind", "bpf_get_current_task_btf and bpf_probe_read_kernel for process_id and app_id");
+
 #include "ebpf_nethooks.h"
 #include "winbpf/task_strings.h"
 

@@ -18,10 +18,12 @@
 #undef XDP_PASS
 #undef XDP_TX
 #undef XDP_REDIRECT
+#include "winbpf/license.h" /* before libbpf's helper definitions */
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "winbpf/gpl_only_helpers.h" /* after them */
 
 #include "winbpf/abi.h"
 

@@ -13,6 +13,11 @@
  */
 #pragma once
 
+#include "winbpf/license.h"
+
+WINBPF_REQUIRE_GPL("netevent_monitor",
+                   "BTF access to the dropped sk_buff and the socket, bpf_probe_read_kernel for the payload");
+
 #include "ebpf_netevent_hooks.h"
 
 #define WINBPF_NETEVENT_DATA (sizeof(netevent_data_header_t) + PKTMON_EVENT_HEADER_LENGTH) /* 57 */

@@ -17,6 +17,11 @@
  */
 #pragma once
 
+#include "winbpf/license.h"
+
+WINBPF_REQUIRE_GPL("process", "bpf_get_current_task_btf, bpf_probe_read_kernel and bpf_probe_read_user for the "
+                              "process, its image path and command line; BTF access to kernel structures");
+
 #include "ebpf_ntos_hooks.h"
 
 /*
