@@ -102,6 +102,11 @@ std::map<std::uint32_t, std::set<std::uint32_t>> linux_programs()
         for (const auto &p : row.at("linux_programs")) {
             ids.insert(p.at("id").get<std::uint32_t>());
             EXPECT_GT(p.at("verified_insns").get<std::uint32_t>(), 0u) << p.dump();
+            // The loader recorded each program's verification time (winbpf_verify).
+            EXPECT_TRUE(p.at("verification_us").is_number_unsigned()) << p.dump();
+            if (p.at("verification_us").is_number_unsigned()) {
+                EXPECT_GT(p.at("verification_us").get<std::uint64_t>(), 0u) << p.dump();
+            }
         }
     }
     return programs;
@@ -142,9 +147,25 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     EXPECT_EQ(programs[second], second_programs);
     auto verbose = run({cli, "show", "programs", "level=verbose"});
     ASSERT_EQ(verbose.exit_code(), 0) << verbose.err;
-    for (std::uint32_t id : monitor_programs)
+    for (std::uint32_t id : monitor_programs) {
         EXPECT_THAT(verbose.out, HasSubstr("Linux program " + std::to_string(id) + ": "));
+        EXPECT_TRUE(std::regex_search(verbose.out, std::regex("Linux program " + std::to_string(id) +
+                                                              ": [^\\n]* instructions verified, verification "
+                                                              "[1-9][0-9]* us, [0-9]+ loaded")))
+            << verbose.out;
+    }
     EXPECT_THAT(verbose.out, HasSubstr("instructions verified"));
+    // --json with level=verbose is valid JSON with the same verification times.
+    auto verbose_json = run({cli, "show", "programs", "level=verbose", "--json"});
+    ASSERT_EQ(verbose_json.exit_code(), 0) << verbose_json.err;
+    ASSERT_TRUE(nlohmann::json::accept(verbose_json.out)) << verbose_json.out;
+    for (const auto &row : nlohmann::json::parse(verbose_json.out)) {
+        if (row.at("id") == monitor) {
+            for (const auto &p : row.at("linux_programs")) {
+                EXPECT_GT(p.at("verification_us").get<std::uint64_t>(), 0u) << p.dump();
+            }
+        }
+    }
 
     // bpftool lists every program show programs lists.
     std::set<std::uint32_t> bpftool_ids = winbpf::test::bpftool_program_ids();
