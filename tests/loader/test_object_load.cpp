@@ -20,7 +20,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <gmock/gmock.h>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <unistd.h>
@@ -74,6 +76,27 @@ TEST_F(ObjectLoad, VerifierRejectionNamesProgramAndLog)
         EXPECT_THAT(e.what(), HasSubstr("-- verifier log of LoaderTestReject__winbpf_process_exec --"));
         EXPECT_THAT(e.what(), HasSubstr("read from stack"));
         EXPECT_THAT(e.what(), HasSubstr("processed ")); // the verifier's summary line
+        EXPECT_EQ(e.error(), EACCES);
+    }
+}
+
+// load() asks the verifier for its statistics only: a rejection is loaded again without them for the full log, also
+// for an object opened from memory (e.g. a skeleton's bytes), with the programs' autoload as the caller set it.
+TEST_F(ObjectLoad, VerifierRejectionFromMemoryHasTheFullLog)
+{
+    std::ifstream file(bpf_path("loader_test_reject.o"), std::ios::binary);
+    ASSERT_TRUE(file) << bpf_path("loader_test_reject.o");
+    std::vector<char> chars((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::vector<std::byte> elf(chars.size());
+    std::memcpy(elf.data(), chars.data(), chars.size());
+    Object object = Object::open_memory(elf, "embedded reject");
+    try {
+        object.load();
+        FAIL() << "the verifier accepted loader_test_reject.o";
+    } catch (const Error &e) {
+        EXPECT_THAT(e.what(), HasSubstr("embedded reject: the kernel rejected"));
+        EXPECT_THAT(e.what(), HasSubstr("-- verifier log of LoaderTestReject__winbpf_process_exec --"));
+        EXPECT_THAT(e.what(), HasSubstr("read from stack"));
         EXPECT_EQ(e.error(), EACCES);
     }
 }
