@@ -102,11 +102,6 @@ std::map<std::uint32_t, std::set<std::uint32_t>> linux_programs()
         for (const auto &p : row.at("linux_programs")) {
             ids.insert(p.at("id").get<std::uint32_t>());
             EXPECT_GT(p.at("verified_insns").get<std::uint32_t>(), 0u) << p.dump();
-            // The loader recorded each program's verification time (winbpf_verify).
-            EXPECT_TRUE(p.at("verification_us").is_number_unsigned()) << p.dump();
-            if (p.at("verification_us").is_number_unsigned()) {
-                EXPECT_GT(p.at("verification_us").get<std::uint64_t>(), 0u) << p.dump();
-            }
         }
     }
     return programs;
@@ -159,13 +154,18 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     auto verbose_json = run({cli, "show", "programs", "level=verbose", "--json"});
     ASSERT_EQ(verbose_json.exit_code(), 0) << verbose_json.err;
     ASSERT_TRUE(nlohmann::json::accept(verbose_json.out)) << verbose_json.out;
+    std::size_t timed_rows = 0;
     for (const auto &row : nlohmann::json::parse(verbose_json.out)) {
-        if (row.at("id") == monitor) {
+        if (row.at("id") == monitor || row.at("id") == second) {
+            ++timed_rows;
+            // The loader recorded each of its programs' verification time (winbpf_verify); programs of other
+            // loaders (a process monitor of another build, say) may be listed too, with null.
             for (const auto &p : row.at("linux_programs")) {
                 EXPECT_GT(p.at("verification_us").get<std::uint64_t>(), 0u) << p.dump();
             }
         }
     }
+    EXPECT_EQ(timed_rows, 2u) << verbose_json.out;
 
     // bpftool lists every program show programs lists.
     std::set<std::uint32_t> bpftool_ids = winbpf::test::bpftool_program_ids();
