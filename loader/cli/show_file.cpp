@@ -207,19 +207,10 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
     };
     Object object = Object::open_file(file);
     apply_selection(object, selection);
-    object.collect_verifier_statistics(); // each program's verification time
     try {
-        object.load();
-    } catch (const Error &) {
-        // With statistics the verifier logs only them: load again for its full log and the failing source line.
-        Object again = Object::open_file(file);
-        apply_selection(again, selection);
-        try {
-            again.load();
-        } catch (const Error &e) {
-            return report_failure(e);
-        }
-        throw; // the second load passed: report the first failure as it was
+        object.load(); // with each program's verification time; a rejection has the verifier's full log
+    } catch (const Error &e) {
+        return report_failure(e);
     }
     std::map<std::string, std::int64_t> verification_us;
     for (const ProgramVerification &program : object.verification())

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <tuple>
 
 namespace winbpf::cli
@@ -74,8 +75,18 @@ std::vector<WindowsProgram> group(const std::vector<ProgramInfo> &programs)
     return rows;
 }
 
+// The verification time in µs (the resolution of the verifier's statistics), or nothing for programs that winbpf
+// did not load.
+std::optional<std::uint64_t> verification_us(const ProgramInfo &p)
+{
+    if (!p.verification_ns)
+        return std::nullopt;
+    return *p.verification_ns / 1000;
+}
+
 nlohmann::json to_json(const ProgramInfo &p)
 {
+    const std::optional<std::uint64_t> us = verification_us(p);
     return {{"id", p.id},
             {"function", p.function},
             {"event", p.entry.event},
@@ -84,6 +95,7 @@ nlohmann::json to_json(const ProgramInfo &p)
             {"links", p.links},
             {"mode", p.jited ? "JIT" : "INTERPRET"},
             {"verified_insns", p.verified_insns},
+            {"verification_us", us ? nlohmann::json(*us) : nlohmann::json(nullptr)},
             {"xlated_insns", p.xlated_insns},
             {"btf_id", p.btf_id},
             {"map_ids", p.map_ids}};
@@ -126,12 +138,14 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
                    w.jited ? "JIT" : "INTERPRET", w.type, w.name});
         if (level != "verbose")
             continue;
-        for (const ProgramInfo *p : w.linux_programs)
+        for (const ProgramInfo *p : w.linux_programs) {
+            const std::optional<std::uint64_t> us = verification_us(*p);
             table.add_detail("Linux program " + std::to_string(p->id) + ": " + p->function + " (" + p->program_type +
                              (p->entry.event.empty() ? "" : ", " + p->entry.event) + "), " +
-                             std::to_string(p->verified_insns) + " instructions verified, " +
-                             std::to_string(p->xlated_insns) + " loaded, pins " + std::to_string(p->pins) + ", links " +
-                             std::to_string(p->links));
+                             std::to_string(p->verified_insns) + " instructions verified, verification " +
+                             (us ? std::to_string(*us) + " us" : "-") + ", " + std::to_string(p->xlated_insns) +
+                             " loaded, pins " + std::to_string(p->pins) + ", links " + std::to_string(p->links));
+        }
     }
     table.print(std::cout);
 }

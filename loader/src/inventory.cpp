@@ -10,12 +10,17 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/types.h>
+
+#include "winbpf/abi.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 
 namespace winbpf
 {
@@ -137,6 +142,51 @@ std::string program_function_name(int program_fd)
     return name && *name ? name : kernel_name;
 }
 
+namespace
+{
+
+// The entries of map id when it is a winbpf_verify map (empty otherwise, or when it cannot be read).
+std::vector<winbpf_verification> verification_entries(std::uint32_t id)
+{
+    UniqueFd fd(bpf_map_get_fd_by_id(id));
+    if (!fd)
+        return {}; // gone since the program was listed
+    bpf_map_info info{};
+    __u32 length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &length) != 0 || info.type != BPF_MAP_TYPE_ARRAY ||
+        std::strncmp(info.name, WINBPF_MAP_VERIFICATION, sizeof(info.name)) != 0 || info.key_size != sizeof(__u32) ||
+        info.value_size != sizeof(winbpf_verification))
+        return {};
+    std::vector<winbpf_verification> entries;
+    for (__u32 key = 0; key < info.max_entries; ++key) {
+        winbpf_verification value{};
+        if (bpf_map_lookup_elem(fd.get(), &key, &value) != 0)
+            return {};
+        if (value.prog_id != 0)
+            entries.push_back(value);
+    }
+    return entries;
+}
+
+// Fills each program's verification_ns from the winbpf_verify map among its maps (each map read once).
+void find_verification_times(std::vector<ProgramInfo> &programs)
+{
+    std::map<std::uint32_t, std::vector<winbpf_verification>> maps;
+    for (ProgramInfo &program : programs)
+        for (std::uint32_t map_id : program.map_ids) {
+            auto found = maps.find(map_id);
+            if (found == maps.end())
+                found = maps.emplace(map_id, verification_entries(map_id)).first;
+            for (const winbpf_verification &entry : found->second)
+                if (entry.prog_id == program.id)
+                    program.verification_ns = entry.verification_ns;
+            if (program.verification_ns)
+                break;
+        }
+}
+
+} // namespace
+
 std::vector<ProgramInfo> list_programs()
 {
     std::map<std::uint32_t, std::size_t> links;
@@ -193,6 +243,7 @@ std::vector<ProgramInfo> list_programs()
         }
         programs.push_back(std::move(program));
     });
+    find_verification_times(programs);
     return programs;
 }
 

@@ -109,9 +109,11 @@ std::vector<std::string> adapt_maps(bpf_object *object, const std::string &objec
 
 Object Object::open_file(const std::string &path)
 {
-    detail::check_bpf_elf(read_file(path), path);
+    std::vector<std::byte> elf = read_file(path);
+    detail::check_bpf_elf(elf, path);
     auto state = std::make_unique<Object::State>();
     state->name = path;
+    state->elf = std::move(elf);
     detail::LogCapture log;
     state->object = bpf_object__open_file(path.c_str(), nullptr);
     if (!state->object) {
@@ -128,6 +130,7 @@ Object Object::open_memory(std::span<const std::byte> elf, const std::string &na
     detail::check_bpf_elf(elf, name);
     auto state = std::make_unique<Object::State>();
     state->name = name;
+    state->elf.assign(elf.begin(), elf.end());
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
     detail::LogCapture log;
     state->object = bpf_object__open_mem(elf.data(), elf.size(), &opts);

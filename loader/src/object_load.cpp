@@ -12,6 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -62,6 +64,7 @@ std::vector<ProgramVerification> read_verification(bpf_object *object, const std
         bpf_prog_info info{};
         __u32 size = sizeof(info);
         if (bpf_obj_get_info_by_fd(fd, &info, &size) == 0) {
+            entry.id = info.id;
             entry.verified_insns = info.verified_insns;
             entry.xlated_insns = info.xlated_prog_len / 8;
         }
@@ -72,13 +75,50 @@ std::vector<ProgramVerification> read_verification(bpf_object *object, const std
     return verification;
 }
 
+/// Writes each loaded program's id and verification time into the shim's winbpf_verify map (entry i: the i-th loaded
+/// program, as in verification) and binds the map to the program, so that it is among the program's map ids.
+void write_verification(bpf_object *object, const std::string &object_name,
+                        const std::vector<ProgramVerification> &verification)
+{
+    bpf_map *map = bpf_object__find_map_by_name(object, WINBPF_MAP_VERIFICATION);
+    if (!map)
+        return; // an object built without the shim's maps
+    const int map_fd = bpf_map__fd(map);
+    bpf_program *program;
+    __u32 index = 0;
+    bpf_object__for_each_program(program, object)
+    {
+        const int fd = bpf_program__fd(program);
+        if (fd < 0)
+            continue;
+        if (index >= verification.size() || index >= bpf_map__max_entries(map))
+            break;
+        const ProgramVerification &v = verification[index];
+        winbpf_verification value{};
+        value.prog_id = v.id;
+        value.verification_ns = v.verification_us < 0 ? 0 : static_cast<__u64>(v.verification_us) * 1000;
+        if (bpf_map_update_elem(map_fd, &index, &value, BPF_ANY) != 0) {
+            const int err = errno;
+            throw Error(object_name + ": writing map " WINBPF_MAP_VERIFICATION " for program '" + v.name +
+                            "': " + detail::errno_text(err),
+                        err);
+        }
+        if (int err = bpf_prog_bind_map(fd, map_fd, nullptr); err != 0) {
+            err = errno;
+            throw Error(object_name + ": cannot bind map " WINBPF_MAP_VERIFICATION " to program '" + v.name +
+                            "': " + detail::errno_text(err),
+                        err);
+        }
+        ++index;
+    }
+}
+
 } // namespace
 
 void Object::collect_verifier_statistics()
 {
     if (state_->loaded)
         throw Error(state_->name + ": verifier statistics must be asked for before load()", EALREADY);
-    state_->verifier_statistics = true;
 }
 
 const std::vector<ProgramVerification> &Object::verification() const
@@ -111,12 +151,23 @@ void Object::load()
                             " CPUs: " + detail::errno_text(err),
                         err);
     }
+    std::size_t programs = 0;
+    {
+        bpf_program *program;
+        bpf_object__for_each_program(program, s.object)++ programs;
+    }
+    if (bpf_map *verify = bpf_object__find_map_by_name(s.object, WINBPF_MAP_VERIFICATION)) {
+        const auto entries = static_cast<__u32>(std::max<std::size_t>(programs, 1));
+        int err = bpf_map__set_max_entries(verify, entries);
+        if (err != 0)
+            throw Error(s.name + ": cannot size map " WINBPF_MAP_VERIFICATION " to " + std::to_string(entries) +
+                            " programs: " + detail::errno_text(-err),
+                        -err);
+    }
     if (s.verifier_statistics) {
         constexpr std::size_t statistics_log_size = 16 * 1024;
+        s.statistics_logs.assign(programs, std::string(statistics_log_size, '\0'));
         bpf_program *program;
-        std::size_t count = 0;
-        bpf_object__for_each_program(program, s.object)++ count;
-        s.statistics_logs.assign(count, std::string(statistics_log_size, '\0'));
         std::size_t i = 0;
         bpf_object__for_each_program(program, s.object)
         {
@@ -130,6 +181,22 @@ void Object::load()
     {
         detail::LogCapture log;
         int err = bpf_object__load(s.object);
+        if (err != 0 && s.verifier_statistics && !s.elf.empty()) {
+            // With statistics the verifier logs only them: load the object again without for its full log.
+            s.statistics_logs.clear();
+            Object again = open_memory(s.elf, s.name);
+            again.state_->verifier_statistics = false;
+            bpf_program *program;
+            bpf_object__for_each_program(program, s.object)
+            {
+                bpf_program *twin = bpf_object__find_program_by_name(again.raw(), bpf_program__name(program));
+                if (twin && bpf_program__set_autoload(twin, bpf_program__autoload(program)) != 0)
+                    throw Error(s.name + ": cannot set the autoload of program '" + bpf_program__name(program) + "'",
+                                EINVAL);
+            }
+            again.load(); // throws the rejection with the full log
+            // Loaded without statistics: report the first failure as it was.
+        }
         if (err != 0) {
             if (auto failure = detail::find_verifier_failure(log.text()))
                 throw Error(s.name + ": the kernel rejected " + describe_program(s.hooks, failure->program) + ": " +
@@ -142,6 +209,8 @@ void Object::load()
     s.loaded = true;
     s.verification = read_verification(s.object, s.statistics_logs);
     s.statistics_logs.clear();
+    s.elf = {};
+    write_verification(s.object, s.name, s.verification);
 
     if (bpf_map *config = bpf_object__find_map_by_name(s.object, WINBPF_MAP_CONFIG))
         detail::write_config(config, s.name);

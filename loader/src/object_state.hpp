@@ -20,8 +20,10 @@ struct Object::State {
     std::vector<HookProgram> hooks; ///< Hook handlers in ELF order.
     bool loaded = false;
     std::vector<std::string> adaptations;          ///< What load() changed to fit Linux, one sentence each.
-    bool verifier_statistics = false;              ///< load() asks the verifier for its statistics (BPF_LOG_STATS).
+    bool verifier_statistics = true;               ///< load() asks the verifier for its statistics (BPF_LOG_STATS).
     std::vector<std::string> statistics_logs;      ///< One log buffer per program while loading with statistics.
+    std::vector<std::byte> elf;                    ///< The object's bytes until load() succeeds (to load it again
+                                                   ///< without statistics for the full log of a rejection).
     std::vector<ProgramVerification> verification; ///< Filled by load().
 
     /// The modules of the hooks the object has handlers for, each once, in handler order.

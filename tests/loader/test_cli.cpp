@@ -142,9 +142,30 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     EXPECT_EQ(programs[second], second_programs);
     auto verbose = run({cli, "show", "programs", "level=verbose"});
     ASSERT_EQ(verbose.exit_code(), 0) << verbose.err;
-    for (std::uint32_t id : monitor_programs)
+    for (std::uint32_t id : monitor_programs) {
         EXPECT_THAT(verbose.out, HasSubstr("Linux program " + std::to_string(id) + ": "));
+        EXPECT_TRUE(std::regex_search(verbose.out, std::regex("Linux program " + std::to_string(id) +
+                                                              ": [^\\n]* instructions verified, verification "
+                                                              "[1-9][0-9]* us, [0-9]+ loaded")))
+            << verbose.out;
+    }
     EXPECT_THAT(verbose.out, HasSubstr("instructions verified"));
+    // --json with level=verbose is valid JSON with the same verification times.
+    auto verbose_json = run({cli, "show", "programs", "level=verbose", "--json"});
+    ASSERT_EQ(verbose_json.exit_code(), 0) << verbose_json.err;
+    ASSERT_TRUE(nlohmann::json::accept(verbose_json.out)) << verbose_json.out;
+    std::size_t timed_rows = 0;
+    for (const auto &row : nlohmann::json::parse(verbose_json.out)) {
+        if (row.at("id") == monitor || row.at("id") == second) {
+            ++timed_rows;
+            // The loader recorded each of its programs' verification time (winbpf_verify); programs of other
+            // loaders (a process monitor of another build, say) may be listed too, with null.
+            for (const auto &p : row.at("linux_programs")) {
+                EXPECT_GT(p.at("verification_us").get<std::uint64_t>(), 0u) << p.dump();
+            }
+        }
+    }
+    EXPECT_EQ(timed_rows, 2u) << verbose_json.out;
 
     // bpftool lists every program show programs lists.
     std::set<std::uint32_t> bpftool_ids = winbpf::test::bpftool_program_ids();

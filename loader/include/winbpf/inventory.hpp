@@ -4,6 +4,7 @@
 #include "winbpf/hook.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct ProgramInfo {
     std::uint32_t verified_insns = 0;   ///< Instructions the verifier processed (bpf_prog_info.verified_insns).
     std::uint32_t xlated_insns = 0;     ///< Instructions after the kernel's rewrites (xlated_prog_len / 8).
     std::vector<std::uint32_t> map_ids; ///< Maps the program uses.
+    /// The verifier's time for the program in ns (µs resolution), as the winbpf loader recorded it in the object's
+    /// winbpf_verify map (winbpf/abi.h WINBPF_MAP_VERIFICATION); empty for programs not loaded by winbpf::Object.
+    std::optional<std::uint64_t> verification_ns;
 };
 
 /// All programs currently loaded, by id. Needs CAP_SYS_ADMIN; throws Error when the id walk itself fails.

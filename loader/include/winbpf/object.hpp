@@ -21,9 +21,10 @@ namespace winbpf
 /// What the verifier did with one program of a loaded object.
 struct ProgramVerification {
     std::string name;                  ///< Program (function) name.
+    std::uint32_t id = 0;              ///< Kernel program id (bpf_prog_info.id).
     std::uint32_t verified_insns = 0;  ///< Instructions the verifier processed (bpf_prog_info.verified_insns).
     std::uint32_t xlated_insns = 0;    ///< Instructions after the verifier's rewrites (xlated_prog_len / 8).
-    std::int64_t verification_us = -1; ///< Verification time in µs from the verifier's statistics; -1 unless asked.
+    std::int64_t verification_us = -1; ///< Verification time in µs from the verifier's statistics (-1: not found).
 };
 
 /// An eBPF object built by Makefile.bpf (RAII over libbpf's bpf_object; closed on destruction).
@@ -44,16 +45,19 @@ class Object
     /// Loads every program and map into the kernel. Each hook's loader module prepares first (e.g. the process hook
     /// keeps the exit program variant the running kernel supports), the shim scratch map is sized to the possible
     /// CPUs; after the load the shim config (CLOCK_REALTIME - CLOCK_BOOTTIME) is written and each module fills its
-    /// maps (e.g. the process hook's account names). Throws Error naming the failing program with the verifier's
-    /// log (or libbpf's messages when a map or relocation fails), or when called twice.
+    /// maps (e.g. the process hook's account names). The verifier is always asked for its statistics (log level
+    /// BPF_LOG_STATS, which costs no measurable load time), so verification() has each program's verification time,
+    /// and the shim's winbpf_verify map (winbpf/abi.h WINBPF_MAP_VERIFICATION) keeps it with the program's id, bound
+    /// to every loaded program, for `winbpf show programs level=verbose`. Throws Error naming the failing program
+    /// with the verifier's full log (a rejected object is opened and loaded again without statistics for it, with
+    /// the same programs' autoload; libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
-    /// Before load(): ask the verifier for its statistics of every program (log level BPF_LOG_STATS into buffers of
-    /// the object), so verification() has each program's verification time. A verifier rejection then reports the
-    /// statistics instead of the full verifier log.
+    /// Before load(): what load() does anyway (ask the verifier for its statistics); kept for callers of the time
+    /// when it was optional. Throws Error after load().
     void collect_verifier_statistics();
-    /// After load(): one entry per loaded program, in ELF order: instructions verified and after rewriting, and with
-    /// collect_verifier_statistics() the verification time. Kernel data (bpf_prog_info and the verifier's log).
+    /// After load(): one entry per loaded program, in ELF order: its id, instructions verified and after rewriting,
+    /// and the verification time. Kernel data (bpf_prog_info and the verifier's statistics).
     const std::vector<ProgramVerification> &verification() const;
 
     /// How the object's maps were changed for load() because Linux refuses what Windows accepts, one sentence each

@@ -24,6 +24,12 @@
  * database. Open addressing: uid lives in the first free slot of (uid + k) % WINBPF_ACCOUNT_SLOTS,
  * k < WINBPF_ACCOUNT_PROBES; an empty slot (length 0) ends a search. Array slots cost no hashing or locking. */
 #define WINBPF_MAP_ACCOUNTS "winbpf_accounts"
+/* ARRAY of struct winbpf_verification, one entry per program of the object (the loader sizes it to the object's
+ * program count before load; the compile-time size is 1): written by the loader after load, entry i for the i-th
+ * loaded program in ELF order, and bound to every loaded program (BPF_PROG_BIND_MAP) so that it is among each
+ * program's map ids. No program reads it: it keeps the verification time the kernel forgets after load, for
+ * `winbpf show programs level=verbose`. The name has 13 characters (the kernel keeps 15). */
+#define WINBPF_MAP_VERIFICATION "winbpf_verify"
 
 /* Program arrays of a hook's tail calls, one per entry event: WINBPF_TAIL_MAP_PREFIX "<hook>_<event>" (e.g.
  * winbpf_tail_bind_bind4), WINBPF_TAIL_SLOTS slots each. Slot i holds the event's entry of the handler at index i of
@@ -53,6 +59,15 @@ struct winbpf_config {
      * derived per event from CLOCK_TAI (exact when the kernel's TAI offset is 0, the default). */
     __u32 valid;
     __u32 reserved;
+};
+
+/* Value of WINBPF_MAP_VERIFICATION: one loaded program's verification. Entries past the loaded programs, and those
+ * of a load that failed to fill them, have prog_id 0. */
+struct winbpf_verification {
+    __u32 prog_id;         /* kernel id of the program (bpf_prog_info.id) */
+    __u32 reserved;        /* 0 */
+    __u64 verification_ns; /* the verifier's time for the program, from its statistics (BPF_LOG_STATS, microsecond
+                            * resolution) */
 };
 
 /* Value of WINBPF_MAP_FORKS. */

@@ -101,6 +101,14 @@ struct {
     __type(value, __u64);
 } winbpf_lost SEC(".maps");
 
+/* Loader-written verification time of each program (winbpf/abi.h WINBPF_MAP_VERIFICATION); sized by the loader. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct winbpf_verification);
+} winbpf_verify SEC(".maps");
+
 /*
  * Hidden state placed directly before every Windows context on the entry program's stack, so a helper that gets
  * the Windows context (process_md_t *, ...) finds the Linux side of the event.
