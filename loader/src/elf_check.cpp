@@ -10,11 +10,48 @@
 #include <elf.h>
 #include <functional>
 #include <linux/btf.h>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 namespace winbpf::detail
 {
+
+std::optional<std::size_t> btf_record_extra(std::uint32_t info)
+{
+    const std::size_t vlen = BTF_INFO_VLEN(info);
+    switch (BTF_INFO_KIND(info)) {
+    case BTF_KIND_INT:
+    case BTF_KIND_VAR:
+    case BTF_KIND_DECL_TAG:
+        return 4;
+    case BTF_KIND_PTR:
+    case BTF_KIND_FWD:
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT:
+    case BTF_KIND_FUNC:
+    case BTF_KIND_FLOAT:
+    case BTF_KIND_TYPE_TAG:
+        return 0;
+    case BTF_KIND_ARRAY:
+        return sizeof(struct btf_array);
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION:
+        return vlen * sizeof(struct btf_member);
+    case BTF_KIND_ENUM:
+        return vlen * sizeof(struct btf_enum);
+    case BTF_KIND_FUNC_PROTO:
+        return vlen * sizeof(struct btf_param);
+    case BTF_KIND_DATASEC:
+        return vlen * sizeof(struct btf_var_secinfo);
+    case BTF_KIND_ENUM64:
+        return vlen * sizeof(struct btf_enum64);
+    default:
+        return std::nullopt;
+    }
+}
 namespace
 {
 
@@ -89,46 +126,11 @@ Btf check_btf(const Reader &read, const Section &section, const std::function<Er
         const std::string id = "type [" + std::to_string(at.size()) + "]";
         if (types_end - t < sizeof(struct btf_type))
             throw bad(id + " is cut off at the end of the type section");
-        const std::uint64_t info = read(t + 4, 4), vlen = BTF_INFO_VLEN(info);
-        std::uint64_t extra = 0;
-        switch (BTF_INFO_KIND(info)) {
-        case BTF_KIND_INT:
-        case BTF_KIND_VAR:
-        case BTF_KIND_DECL_TAG:
-            extra = 4;
-            break;
-        case BTF_KIND_PTR:
-        case BTF_KIND_FWD:
-        case BTF_KIND_TYPEDEF:
-        case BTF_KIND_VOLATILE:
-        case BTF_KIND_CONST:
-        case BTF_KIND_RESTRICT:
-        case BTF_KIND_FUNC:
-        case BTF_KIND_FLOAT:
-        case BTF_KIND_TYPE_TAG:
-            break;
-        case BTF_KIND_ARRAY:
-            extra = sizeof(struct btf_array);
-            break;
-        case BTF_KIND_STRUCT:
-        case BTF_KIND_UNION:
-            extra = vlen * sizeof(struct btf_member);
-            break;
-        case BTF_KIND_ENUM:
-            extra = vlen * sizeof(struct btf_enum);
-            break;
-        case BTF_KIND_FUNC_PROTO:
-            extra = vlen * sizeof(struct btf_param);
-            break;
-        case BTF_KIND_DATASEC:
-            extra = vlen * sizeof(struct btf_var_secinfo);
-            break;
-        case BTF_KIND_ENUM64:
-            extra = vlen * sizeof(struct btf_enum64);
-            break;
-        default:
+        const std::uint64_t info = read(t + 4, 4);
+        const std::optional<std::size_t> record = btf_record_extra(static_cast<std::uint32_t>(info));
+        if (!record)
             throw bad(id + " has unknown kind " + std::to_string(BTF_INFO_KIND(info)));
-        }
+        const std::uint64_t extra = *record;
         if (types_end - t - sizeof(struct btf_type) < extra)
             throw bad(id + " is cut off at the end of the type section");
         at.push_back(t);

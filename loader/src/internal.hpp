@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -61,6 +62,11 @@ std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_l
 /// names outside their string tables, symbols and relocations naming missing sections, symbols or places, and
 /// malformed type information (.BTF, .BTF.ext: see loader/src/elf_check.cpp).
 void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
+
+/// Bytes that follow a BTF type record's struct btf_type for its info word (kind and vlen): 0 for kinds without
+/// extra data, vlen entries for members, enum values, parameters and section variables; nullopt for a kind this
+/// libbpf does not know.
+std::optional<std::size_t> btf_record_extra(std::uint32_t info);
 
 /// Before load: changes the object's map definitions that eBPF for Windows accepts and Linux refuses (a
 /// PERF_EVENT_ARRAY sized in bytes, 8-byte array keys, per-CPU values over 32 KiB; loader/src/map_adaptations.cpp) so

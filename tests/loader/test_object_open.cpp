@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Object::open_file / open_memory: what is accepted and the messages for what is not (no kernel needed).
+#include "internal.hpp" // detail::btf_record_extra
 #include "test_objects.hpp"
 
 #include "winbpf/error.hpp"
@@ -88,30 +89,7 @@ std::vector<btf_type *> btf_types(std::string &bytes)
     std::vector<btf_type *> types{nullptr};
     while (at < end) {
         auto *type = reinterpret_cast<btf_type *>(at);
-        const std::size_t vlen = BTF_INFO_VLEN(type->info);
-        std::size_t extra = 0;
-        switch (BTF_INFO_KIND(type->info)) {
-        case BTF_KIND_INT:
-        case BTF_KIND_VAR:
-        case BTF_KIND_DECL_TAG:
-            extra = 4;
-            break;
-        case BTF_KIND_ARRAY:
-            extra = sizeof(struct btf_array);
-            break;
-        case BTF_KIND_STRUCT:
-        case BTF_KIND_UNION:
-        case BTF_KIND_DATASEC:
-        case BTF_KIND_ENUM64:
-            extra = vlen * 12;
-            break;
-        case BTF_KIND_ENUM:
-        case BTF_KIND_FUNC_PROTO:
-            extra = vlen * 8;
-            break;
-        default:
-            break;
-        }
+        const std::size_t extra = winbpf::detail::btf_record_extra(type->info).value_or(0);
         types.push_back(type);
         at += sizeof(struct btf_type) + extra;
     }
