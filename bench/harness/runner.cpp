@@ -54,8 +54,9 @@ void add_options(CLI::App &app, Workload &workload, Options &options)
         ->transform(CLI::CheckedTransformer(sinks, CLI::ignore_case));
     app.add_option("--settle-ms", options.settle_ms, "Idle time after each workload before the tools are sampled")
         ->check(CLI::Range(0u, 10000u));
-    app.add_option("--tool-warmup", options.tool_warmup,
-                   unit + "s run unmeasured after a tool attached, before it is sampled (default: -n)")
+    app.add_option(
+           "--tool-warmup", options.tool_warmup,
+           unit + "s run unmeasured after a tool attached, before it is sampled (default: the workload's, else -n)")
         ->check(CLI::Range(0u, 10000000u));
 }
 
