@@ -2,13 +2,15 @@
 /*
  * Glue of the `bind` hook (CONTRACT §4): Linux cgroup programs that build bind_md_t and call a Windows handler.
  *
- *   WINBPF_BIND_OBJECT_GLUE()   once per object: the marks of sockets which completed POST_BIND (a hash keyed by socket
- *                               cookie, socket storage past its size), and one program array per event for
- * bpf_tail_call (winbpf_tail_bind_<event>). WINBPF_BIND_ENTRY(handler)  per handler, all attached to one cgroup-v2
- * directory by the loader: <handler>__winbpf_bind_bind4        cgroup/bind4         BIND (IPv4); verdict and REDIRECT
- * applied <handler>__winbpf_bind_bind6        cgroup/bind6         BIND (IPv6) <handler>__winbpf_bind_post_bind4
- * cgroup/post_bind4    POST_BIND with the chosen port; marks the socket <handler>__winbpf_bind_post_bind6
- * cgroup/post_bind6 <handler>__winbpf_bind_unbind       cgroup/sock_release  UNBIND of a marked socket (return ignored)
+ *   WINBPF_BIND_OBJECT_GLUE()  once per object: the marks of sockets that completed POST_BIND (a hash keyed by
+ *                              socket cookie; socket storage past its size), and one program array per event for
+ *                              bpf_tail_call (winbpf_tail_bind_<event>).
+ *   WINBPF_BIND_ENTRY(handler) per handler, all attached to one cgroup-v2 directory by the loader:
+ *     <handler>__winbpf_bind_bind4       cgroup/bind4         BIND (IPv4); verdict and REDIRECT applied
+ *     <handler>__winbpf_bind_bind6       cgroup/bind6         BIND (IPv6)
+ *     <handler>__winbpf_bind_post_bind4  cgroup/post_bind4    POST_BIND with the chosen port; marks the socket
+ *     <handler>__winbpf_bind_post_bind6  cgroup/post_bind6
+ *     <handler>__winbpf_bind_unbind      cgroup/sock_release  UNBIND of a marked socket (return ignored)
  *   cgroup programs return 1 to allow and 0 to make the syscall fail with EPERM.
  */
 #pragma once

@@ -6,8 +6,8 @@
  *
  *   WINBPF_NETEVENT_OBJECT_GLUE()   once per object: one program array per event for bpf_tail_call.
  *   WINBPF_NETEVENT_ENTRY(handler)  per handler:
- *     <handler>__winbpf_netevent_monitor_drop  tp_btf/kfree_skb              DROP: real drops (reason past
- * NOT_SPECIFIED) <handler>__winbpf_netevent_monitor_flow  tp_btf/inet_sock_set_state    FLOW: TCP state changes
+ *     <handler>__winbpf_netevent_monitor_drop  tp_btf/kfree_skb            DROP: real drops (past NOT_SPECIFIED)
+ *     <handler>__winbpf_netevent_monitor_flow  tp_btf/inet_sock_set_state  FLOW: TCP state changes
  *     <handler>__winbpf_netevent_monitor_sim   raw_tp (never attached)       events injected with BPF_PROG_TEST_RUN
  *   The loader attaches drop and/or flow by the program's capture type (all, flow, drop, none).
  */
