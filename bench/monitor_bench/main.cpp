@@ -2,21 +2,29 @@
 // Userspace CPU per ring buffer record of each monitor, human and JSON: records built in memory as the BPF programs
 // write them (process_monitor: CREATE+DELETE pairs of one fork+exec; bind_monitor: BIND, POST_BIND and UNBIND of one
 // socket; netevent_monitor: UDP drops to a closed port) go through the monitor's formatter into one reused buffer,
-// as in monitor/common/session.cpp.
+// as in monitor/common/session.cpp. With --replay FILE, also the records of a recording (a monitor's --record FILE)
+// through the formatter of the monitor that made it: replay/<tool>/human and replay/<tool>/json.
 #include "bind_monitor.hpp"
 #include "bind_monitor_record_builder.hpp"
-#include "common/format.hpp"  // filetime_unix_epoch
-#include "common/session.hpp" // flush_threshold
+#include "common/format.hpp"    // filetime_unix_epoch
+#include "common/recording.hpp" // read_recording
+#include "common/session.hpp"   // flush_threshold
 #include "netevent_monitor.hpp"
 #include "netevent_record_builder.hpp"
 #include "process_monitor.hpp"
 #include "record_builder.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <benchmark/benchmark.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace winbpf::monitor
@@ -192,7 +200,70 @@ BENCHMARK(bind_json);
 BENCHMARK(drop_human);
 BENCHMARK(drop_json);
 
+/// Registers replay/<tool>/human and replay/<tool>/json over recording's records. Throws winbpf::Error for a recording
+/// of an unknown tool, or (netevent_monitor) when the running kernel has no BTF for the reason names.
+void register_replay(const Recording &recording)
+{
+    for (const OutputFormat format : {OutputFormat::human, OutputFormat::json}) {
+        const std::string name = "replay/" + recording.tool + (format == OutputFormat::json ? "/json" : "/human");
+        if (recording.tool == "process_monitor") {
+            benchmark::RegisterBenchmark(name.c_str(), [&recording, format](benchmark::State &state) {
+                ProcessMonitorFormatter formatter(format);
+                consume(state, formatter, recording.records);
+            });
+        } else if (recording.tool == "bind_monitor") {
+            benchmark::RegisterBenchmark(name.c_str(), [&recording, format](benchmark::State &state) {
+                BindMonitorFormatter formatter(format, recording.realtime_minus_boottime_ns);
+                consume(state, formatter, recording.records);
+            });
+        } else if (recording.tool == "netevent_monitor") {
+            benchmark::RegisterBenchmark(name.c_str(),
+                                         [&recording, format, names = load_kernel_names()](benchmark::State &state) {
+                                             NeteventMonitorFormatter formatter(format, names);
+                                             consume(state, formatter, recording.records);
+                                         });
+        } else {
+            throw Error("recording of an unknown monitor '" + recording.tool + "'", EINVAL);
+        }
+    }
+}
+
 } // namespace
 } // namespace winbpf::monitor
 
-BENCHMARK_MAIN();
+/// Google Benchmark's main plus --replay FILE (taken out of argv before Google Benchmark parses it).
+int main(int argc, char **argv)
+{
+    std::string replay;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--replay" && i + 1 < argc)
+            replay = argv[++i];
+        else if (arg.starts_with("--replay="))
+            replay = arg.substr(9);
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
+
+    winbpf::monitor::Recording recording;
+    if (!replay.empty()) {
+        try {
+            recording = winbpf::monitor::read_recording(replay);
+            if (!recording.damage.empty())
+                std::fprintf(stderr, "monitor_bench: recording damaged after its last complete record (%s)\n",
+                             recording.damage.c_str());
+            winbpf::monitor::register_replay(recording);
+        } catch (const std::exception &error) {
+            std::fprintf(stderr, "monitor_bench: %s\n", error.what());
+            return 1;
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     if (const auto status = parse_command_line(app, options, argc, argv))
         return *status;
 
-    BindMonitorFormatter formatter(options.format(), realtime_minus_boottime_ns());
+    BindMonitorFormatter formatter(options.format(), options.realtime_minus_boottime_ns());
     SessionConfig config;
     config.tool = "bind_monitor";
     config.object_elf = bind_monitor_elf();
@@ -72,6 +72,6 @@ int main(int argc, char **argv)
     // cgroup sock_addr and sock programs are networking programs: CAP_NET_ADMIN besides CAP_BPF and CAP_PERFMON
     // (the handler reads the caller's task and executable name).
     config.capabilities = {CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN};
-    config.poll_timeout = options.poll_timeout();
+    options.configure(config);
     return run_session(config);
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "common/command_line.hpp"
 
+#include "winbpf/error.hpp"
+
+#include <cstdio>
+
 namespace winbpf::monitor
 {
 
@@ -9,12 +13,45 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     app.add_flag("--json", options.json, "Print one JSON object per line instead of text");
     app.add_option("--drain-ms", options.drain_ms, "Longest delay in ms between an event and its line (drain interval)")
         ->check(CLI::Range(10u, 10000u));
+    auto *record = app.add_option("--record", options.record,
+                                  "Also write every record, as the BPF side wrote it, to FILE (a recording)");
+    app.add_option("--replay", options.replay,
+                   "Print the lines of a recording made with --record instead of attaching (needs no privilege)")
+        ->excludes(record);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {
         return app.exit(error) == 0 ? 0 : 1; // --help: 0; a usage error: 1 like every other failure
     }
+    options.clock_offset_ns = monitor::realtime_minus_boottime_ns();
+    if (options.replay.empty())
+        return std::nullopt;
+    const std::string tool = app.get_name();
+    try {
+        options.recording = read_recording(options.replay);
+    } catch (const winbpf::Error &error) {
+        std::fprintf(stderr, "%s: %s\n", tool.c_str(), error.what());
+        return 1;
+    }
+    if (options.recording->tool != tool) {
+        std::fprintf(stderr, "%s: recording %s was made by %s, not by %s\n", tool.c_str(), options.replay.c_str(),
+                     options.recording->tool.c_str(), tool.c_str());
+        return 1;
+    }
     return std::nullopt;
+}
+
+std::int64_t CommonOptions::realtime_minus_boottime_ns() const noexcept
+{
+    return recording ? recording->realtime_minus_boottime_ns : clock_offset_ns;
+}
+
+void CommonOptions::configure(SessionConfig &config) const
+{
+    config.poll_timeout = std::chrono::milliseconds(drain_ms);
+    config.record_path = record;
+    config.recording_clock_offset_ns = clock_offset_ns;
+    config.replay = recording ? &*recording : nullptr;
 }
 
 } // namespace winbpf::monitor

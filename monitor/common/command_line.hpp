@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Command line options every monitor takes (--json, --drain-ms) and the parse step of its main().
+// Command line options every monitor takes (--json, --drain-ms, --record, --replay) and the parse step of its main().
 #pragma once
 
 #include "common/format.hpp"
+#include "common/recording.hpp"
+#include "common/session.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <string>
 
 namespace winbpf::monitor
 {
@@ -16,15 +20,26 @@ namespace winbpf::monitor
 struct CommonOptions {
     bool json = false;       ///< --json
     unsigned drain_ms = 250; ///< --drain-ms, 10..10000
+    std::string record;      ///< --record FILE: also write the session's records to FILE
+    std::string replay;      ///< --replay FILE: format a recording instead of attaching
+    /// The recording of --replay, read by parse_command_line.
+    std::optional<Recording> recording;
+    /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns, read once by parse_command_line: what the formatter and a recording of
+    /// this session use (one reading, so a replay gives the same times to the microsecond).
+    std::int64_t clock_offset_ns = 0;
 
     OutputFormat format() const noexcept { return json ? OutputFormat::json : OutputFormat::human; }
-    /// SessionConfig::poll_timeout.
-    std::chrono::milliseconds poll_timeout() const noexcept { return std::chrono::milliseconds(drain_ms); }
+    /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns of the session: the recording's with --replay, else clock_offset_ns.
+    std::int64_t realtime_minus_boottime_ns() const noexcept;
+    /// Sets config's poll_timeout, record_path, recording_clock_offset_ns and replay (pointing into this object, which
+    /// must outlive the session).
+    void configure(SessionConfig &config) const;
 };
 
-/// Adds --json and --drain-ms to app (whose own options are already added) and parses argv into them. Returns the
-/// exit status main() should return when it must not run: 0 after --help, 1 for a usage error (printed by CLI11);
-/// nullopt to run.
+/// Adds --json, --drain-ms, --record and --replay to app (whose own options are already added; its name is the
+/// tool's) and parses argv into them; with --replay, reads the recording. Returns the exit status main() should
+/// return when it must not run: 0 after --help, 1 for a usage error (printed by CLI11) or a recording that cannot be
+/// read or was made by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
 std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv);
 
 } // namespace winbpf::monitor

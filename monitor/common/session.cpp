@@ -99,8 +99,47 @@ class OutputWriter
     int error_ = 0;
 };
 
+/// Prints "<tool>: writing to stdout: <error>" and returns 1 for a failed write other than EPIPE; 0 otherwise.
+int output_status(const SessionConfig &config, const OutputWriter &writer)
+{
+    if (writer.error() != 0 && writer.error() != EPIPE) {
+        std::fprintf(stderr, "%s: writing to stdout: %s\n", config.tool.c_str(), std::strerror(writer.error()));
+        return 1;
+    }
+    return 0;
+}
+
+int run_replay(const SessionConfig &config, const Recording &recording)
+{
+    OutputWriter writer(STDOUT_FILENO);
+    std::string out;
+    out.reserve(2 * flush_threshold);
+    LossReporter losses(
+        config.tool, [] { return std::uint64_t{0}; }, stderr);
+    for (const auto &record : recording.records) {
+        losses.count(config.handle_record(record, out));
+        if (out.size() >= flush_threshold) {
+            writer.flush(out);
+            losses.check();
+        }
+    }
+    writer.flush(out);
+    losses.check();
+    std::fprintf(stderr, "%s: replayed %llu records, lost %llu\n", config.tool.c_str(),
+                 static_cast<unsigned long long>(losses.received()), static_cast<unsigned long long>(losses.total()));
+    if (!recording.damage.empty()) {
+        std::fprintf(stderr, "%s: recording damaged: %s\n", config.tool.c_str(), recording.damage.c_str());
+        return 1;
+    }
+    return output_status(config, writer);
+}
+
 int run_attached(const SessionConfig &config, const StopSignals &stop)
 {
+    std::optional<RecordingWriter> recorder;
+    if (!config.record_path.empty())
+        recorder.emplace(config.record_path, config.tool, config.recording_clock_offset_ns);
+
     Object object = Object::open_memory(config.object_elf, config.tool);
     object.load();
 
@@ -109,10 +148,18 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
     out.reserve(2 * flush_threshold);
     LossReporter losses(
         config.tool, [&object] { return object.lost_events(); }, stderr);
+    // Lines and recording go out together: what a reader has seen is recorded.
+    auto flush = [&] {
+        if (recorder)
+            recorder->flush();
+        writer.flush(out);
+    };
     RingBufferConsumer consumer(object.map(config.ring_buffer_map), [&](std::span<const std::byte> record) {
+        if (recorder)
+            recorder->append(record);
         losses.count(config.handle_record(record, out));
         if (out.size() >= flush_threshold)
-            writer.flush(out);
+            writer.flush(out); // no throw inside libbpf's callback: a recording's write error surfaces in flush()
         return 0;
     });
 
@@ -135,24 +182,20 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
 
     while (!stop.requested() && writer.error() == 0) {
         consumer.poll(config.poll_timeout);
-        writer.flush(out);
+        flush();
         losses.check();
     }
 
     attachment.reset(); // detach, then take what the programs wrote before
     if (writer.error() == 0) {
         consumer.poll(std::chrono::milliseconds(0));
-        writer.flush(out);
+        flush();
     }
     losses.check();
     std::fprintf(stderr, "%s: received %llu, lost %llu\n", config.tool.c_str(),
                  static_cast<unsigned long long>(losses.received()), static_cast<unsigned long long>(losses.total()));
 
-    if (writer.error() != 0 && writer.error() != EPIPE) {
-        std::fprintf(stderr, "%s: writing to stdout: %s\n", config.tool.c_str(), std::strerror(writer.error()));
-        return 1;
-    }
-    return 0;
+    return output_status(config, writer);
 }
 
 } // namespace
@@ -160,6 +203,8 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
 int run_session(const SessionConfig &config)
 {
     try {
+        if (config.replay)
+            return run_replay(config, *config.replay);
         const std::vector<cap_value_t> missing = missing_capabilities(config.capabilities);
         if (!missing.empty()) {
             std::fprintf(stderr,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/loss_reporter.hpp"
+#include "common/recording.hpp"
 
 #include "winbpf/attachment.hpp"
 #include "winbpf/object.hpp"
@@ -49,6 +50,13 @@ struct SessionConfig {
     /// Longest delay between an event and its line. The BPF side batches wake-ups, so the session drains on this
     /// timeout: each drain costs a context switch, a longer one costs less CPU per event.
     std::chrono::milliseconds poll_timeout{250};
+    /// Non-empty: also write every record, as received and before handle_record, to this recording file
+    /// (RecordingWriter; created before loading, written out with each batch of lines).
+    std::string record_path;
+    /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns written into the recording: the one the handler formats times with.
+    std::int64_t recording_clock_offset_ns = 0;
+    /// Non-null: replay this recording instead of loading and attaching (needs no capability); must be of this tool.
+    const Recording *replay = nullptr;
 };
 
 /// Runs a monitor until SIGINT/SIGTERM or until stdout is closed; returns the process exit status.
@@ -60,6 +68,11 @@ struct SessionConfig {
 /// its lines to stdout (one write(2) per batch or flush_threshold bytes); loss lines go to stderr as losses happen
 /// (LossReporter). On stop: detaches, drains what is left, prints "<tool>: received N, lost M" to stderr and
 /// returns 0. Load, attach or write errors print "<tool>: <error>" to stderr and return 1 (EPIPE on stdout: 0).
+///
+/// With config.replay, hands each recorded record to handle_record and writes the lines as a live session did (the
+/// same batching), prints malformed ones as losses, then "<tool>: replayed N records, lost M" to stderr; returns 0,
+/// or 1 when the recording is damaged after its last complete record ("<tool>: recording damaged: <damage>", after
+/// the lines of every complete record) or stdout fails.
 int run_session(const SessionConfig &config);
 
 } // namespace winbpf::monitor

@@ -56,6 +56,6 @@ int main(int argc, char **argv)
     config.attach = [&capture](const winbpf::Object &object) {
         return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = {}, .capture = capture, .interface = {}});
     };
-    config.poll_timeout = options.poll_timeout();
+    options.configure(config);
     return run_session(config);
 }

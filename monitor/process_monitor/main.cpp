@@ -48,6 +48,6 @@ int main(int argc, char **argv)
     };
     // After attaching, so every process is either in the snapshot or has its CREATE in the ring buffer.
     config.after_attach = [&formatter] { add_running_processes(formatter.table()); };
-    config.poll_timeout = options.poll_timeout();
+    options.configure(config);
     return run_session(config);
 }

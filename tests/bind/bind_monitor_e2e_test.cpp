@@ -4,6 +4,7 @@
 #include "bind_fixture.hpp"
 
 #include "support/child.hpp"
+#include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -79,6 +80,33 @@ TEST_F(BindTest, BindMonitorPrintsAndLimits)
     EXPECT_EQ(lines[5].at("type"), "unbind");
     EXPECT_EQ(lines[6].at("type"), "unbind");
     // TearDown checks that bind_monitor's programs are freed after it exits.
+}
+
+TEST_F(BindTest, BindMonitorRecordingReplaysToTheSameLines)
+{
+    const winbpf::test::TempDir dir;
+    const std::string recording = (dir.path() / "bind.rec").string();
+    Child monitor = Child::spawn(
+        {BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--json", "--drain-ms", "50", "--record", recording},
+        Output::capture);
+    ASSERT_TRUE(
+        monitor.read_until([&] { return monitor.err().find("Press Ctrl-C to stop") != std::string::npos; }, 20s))
+        << monitor.err();
+    {
+        Socket a(Family::v4, Protocol::tcp), b(Family::v6, Protocol::udp);
+        ASSERT_EQ(a.bind(0), 0);
+        ASSERT_EQ(b.bind(0), 0);
+    }
+    ASSERT_TRUE(monitor.read_until([&] { return json_lines(monitor.out()).size() >= 6; }, 10s)) << monitor.out();
+    monitor.signal(SIGINT);
+    EXPECT_TRUE(winbpf::test::exited_with(monitor.wait(10s), 0)) << monitor.err();
+    EXPECT_NE(monitor.err().find("bind_monitor: received 6, lost 0"), std::string::npos) << monitor.err();
+
+    // Timestamps too: the recording carries the session's CLOCK_REALTIME - CLOCK_BOOTTIME.
+    const auto replay = winbpf::test::run({BIND_MONITOR_PATH, "--json", "--replay", recording}, 30s);
+    EXPECT_EQ(replay.exit_code(), 0) << replay.err;
+    EXPECT_EQ(replay.err, "bind_monitor: replayed 6 records, lost 0\n");
+    EXPECT_EQ(replay.out, monitor.out());
 }
 
 TEST_F(BindTest, BindMonitorRejectsANonCgroupPath)

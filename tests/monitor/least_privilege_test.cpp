@@ -2,6 +2,7 @@
 // Issue 11, least privilege: every monitor starts as a non-root user holding only the capabilities it documents,
 // holds none once attached (CapEff, CapPrm, CapInh, CapAmb 0, NoNewPrivs 1) and keeps delivering events; as root it
 // drops them too; without one of them it refuses with a message that names it.
+#include "common/recording.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/socket.hpp"
@@ -10,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <linux/capability.h>
@@ -152,6 +155,22 @@ TEST_F(LeastPrivilege, RootDropsEveryCapabilityOnceAttached)
     for (const MonitorCase &monitor : monitors()) {
         SCOPED_TRACE(monitor.name);
         run_and_check(monitor, std::nullopt);
+    }
+}
+
+TEST_F(LeastPrivilege, ReplayNeedsNoCapability)
+{
+    for (const MonitorCase &monitor : monitors()) {
+        SCOPED_TRACE(monitor.name);
+        const std::string path = copy_for_anyone(monitor.path);
+        const std::string recording = path + ".rec";
+        RecordingWriter(recording, monitor.name, 0).flush(); // no records: the header alone
+        ASSERT_EQ(::chown(recording.c_str(), nobody, nobody), 0) << std::strerror(errno);
+        Child child =
+            Child::spawn_with_capabilities({path, "--json", "--replay", recording}, test::Output::capture, nobody, {});
+        const auto status = child.wait(20s);
+        EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status) << "\n" << child.err();
+        EXPECT_EQ(child.err(), std::string(monitor.name) + ": replayed 0 records, lost 0\n");
     }
 }
 

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,10 +53,9 @@ std::string marker(const char *what)
 class Monitor
 {
   public:
-    explicit Monitor(bool json)
-        : child_(Child::spawn(json ? std::vector<std::string>{PROCESS_MONITOR_PATH, "--json"}
-                                   : std::vector<std::string>{PROCESS_MONITOR_PATH},
-                              test::Output::capture))
+    /// options: after --json (when json).
+    explicit Monitor(bool json, std::vector<std::string> options = {})
+        : child_(Child::spawn(command(json, std::move(options)), test::Output::capture))
     {
     }
 
@@ -82,6 +82,14 @@ class Monitor
     const std::string &err() const { return child_.err(); }
 
   private:
+    static std::vector<std::string> command(bool json, std::vector<std::string> options)
+    {
+        if (json)
+            options.insert(options.begin(), "--json");
+        options.insert(options.begin(), PROCESS_MONITOR_PATH);
+        return options;
+    }
+
     Child child_;
 };
 
@@ -189,6 +197,56 @@ TEST_F(ProcessMonitorE2E, JsonCreateAndDeleteOfRealProcesses)
     EXPECT_EQ(hostile_create[0]["command_line_truncated"], false);
 
     expect_clean_stop(monitor);
+}
+
+TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
+{
+    const test::TempDir dir;
+    const std::string recording = (dir.path() / "process.rec").string();
+    Monitor monitor(true, {"--record", recording});
+    ASSERT_TRUE(monitor.wait_ready());
+    const std::string hostile = "bad\xff-" + marker("replay");
+    const auto child = test::run({EXIT_CHILD_PATH, "4", hostile}, event_timeout);
+    ASSERT_TRUE(test::exited_with(child.status, 4));
+    EXPECT_TRUE(monitor.read_until([&] { return !json_events(monitor.out(), "process_delete", child.pid).empty(); }))
+        << monitor.out();
+    expect_clean_stop(monitor);
+
+    const auto replay = test::run({PROCESS_MONITOR_PATH, "--json", "--replay", recording}, event_timeout);
+    ASSERT_TRUE(test::exited_with(replay.status, 0)) << test::describe_status(replay.status) << replay.err;
+    std::smatch received;
+    ASSERT_TRUE(std::regex_search(monitor.err(), received, std::regex("received ([0-9]+), lost 0")));
+    EXPECT_NE(replay.err.find("process_monitor: replayed " + received[1].str() + " records, lost 0\n"),
+              std::string::npos)
+        << replay.err;
+    // Line for line the same, but for the exits of processes that ran before the recording: live, their command line
+    // came from /proc (read after attaching); their records do not carry it.
+    std::vector<std::string> live, replayed;
+    for (auto [out, lines] : {std::pair{&monitor.out(), &live}, std::pair{&replay.out, &replayed}}) {
+        std::istringstream in(*out);
+        for (std::string line; std::getline(in, line);)
+            lines->push_back(line);
+    }
+    ASSERT_EQ(replayed.size(), live.size());
+    std::set<std::uint64_t> created;
+    for (std::size_t i = 0; i < live.size(); ++i) {
+        const auto event = nlohmann::json::parse(live[i]);
+        if (event["type"] == "process_create")
+            created.insert(event["process_id"].get<std::uint64_t>());
+        if (live[i] == replayed[i])
+            continue;
+        auto without_command_line = [](nlohmann::json json) {
+            json.erase("command_line");
+            json.erase("command_line_bytes");
+            return json;
+        };
+        EXPECT_TRUE(event["type"] == "process_delete" && !created.contains(event["process_id"].get<std::uint64_t>()))
+            << "live:   " << live[i] << "\nreplay: " << replayed[i];
+        EXPECT_EQ(without_command_line(event), without_command_line(nlohmann::json::parse(replayed[i])));
+    }
+    EXPECT_EQ(json_events(replay.out, "process_create", child.pid).size(), 1u);
+    EXPECT_EQ(json_events(replay.out, "process_delete", child.pid),
+              json_events(monitor.out(), "process_delete", child.pid));
 }
 
 TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
