@@ -115,12 +115,6 @@ void write_verification(bpf_object *object, const std::string &object_name,
 
 } // namespace
 
-void Object::collect_verifier_statistics()
-{
-    if (state_->loaded)
-        throw Error(state_->name + ": verifier statistics must be asked for before load()", EALREADY);
-}
-
 const std::vector<ProgramVerification> &Object::verification() const
 {
     return state_->verification;

@@ -53,9 +53,6 @@ class Object
     /// the same programs' autoload; libbpf's messages when a map or relocation fails), or when called twice.
     void load();
 
-    /// Before load(): what load() does anyway (ask the verifier for its statistics); kept for callers of the time
-    /// when it was optional. Throws Error after load().
-    void collect_verifier_statistics();
     /// After load(): one entry per loaded program, in ELF order: its id, instructions verified and after rewriting,
     /// and the verification time. Kernel data (bpf_prog_info and the verifier's statistics).
     const std::vector<ProgramVerification> &verification() const;
