@@ -42,4 +42,27 @@ std::vector<ToolSpec> MonitorTool::tools(const std::vector<std::string> &args) c
     return {{name_, argv, "Press Ctrl-C to stop", "", true}};
 }
 
+void ReferenceTool::add_options(CLI::App &app)
+{
+    path_ = sibling_path(name_);
+    app.add_option("--reference", path_, name_ + " binary (default: next to winbpf_bench)");
+    app.add_flag("--no-reference", skip_, "Skip the " + name_ + " mode");
+}
+
+std::vector<std::string> ReferenceTool::check() const
+{
+    if (!skip_ && access(path_.c_str(), X_OK) != 0)
+        return {path_ + " is not executable (set --reference PATH, or skip it with --no-reference)"};
+    return {};
+}
+
+std::vector<ToolSpec> ReferenceTool::tools(const std::vector<std::string> &args) const
+{
+    if (skip_)
+        return {};
+    std::vector<std::string> argv{path_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return {{name_, argv, "Press Ctrl-C to stop", "", true}};
+}
+
 } // namespace winbpf::bench

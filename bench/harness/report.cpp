@@ -357,4 +357,32 @@ void print_added_time_verdict(const Summaries &summaries, std::string_view tool,
                      added.median_ci->second <= target_us ? "below" : "above");
 }
 
+void print_reference_lines(const Summaries &summaries, std::string_view tool, std::string_view reference,
+                           std::string_view unit, std::FILE *out)
+{
+    const ModeSummary *ref = summaries.find(std::string(reference));
+    if (!ref)
+        return;
+    const std::string name(reference);
+    const std::string per(unit);
+    std::fprintf(out, "%s (the same work in a hand-written libbpf program):", name.c_str());
+    if (ref->added_us)
+        std::fprintf(out, " added %.3f us per %s%s;", ref->added_us->median, per.c_str(),
+                     format_ci(*ref->added_us).c_str());
+    if (ref->bpf_us_run)
+        std::fprintf(out, " BPF run time per event %.3f us%s;", ref->bpf_us_run->median,
+                     format_ci(*ref->bpf_us_run).c_str());
+    if (ref->bpf_us)
+        std::fprintf(out, " BPF run time per %s %.3f us%s;", per.c_str(), ref->bpf_us->median,
+                     format_ci(*ref->bpf_us).c_str());
+    std::fprintf(out, " lost %s\n", ref->lost ? std::to_string(*ref->lost).c_str() : "unknown");
+    const ModeSummary *monitor = summaries.find(std::string(tool));
+    if (!monitor || !monitor->bpf_us || !ref->bpf_us || !monitor->added_us || !ref->added_us)
+        return;
+    std::fprintf(out, "%s beyond %s: BPF %+.3f us per %s (%.2fx), added time %+.3f us per %s (medians)\n",
+                 std::string(tool).c_str(), name.c_str(), monitor->bpf_us->median - ref->bpf_us->median, per.c_str(),
+                 monitor->bpf_us->median / ref->bpf_us->median, monitor->added_us->median - ref->added_us->median,
+                 per.c_str());
+}
+
 } // namespace winbpf::bench

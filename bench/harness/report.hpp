@@ -92,6 +92,12 @@ void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out)
 /// time ... per <unit> (... runs per <unit>); tool CPU ... per <unit>", medians with 95% CIs.
 void print_added_time_lines(const Summaries &summaries, std::string_view tool, std::string_view unit, std::FILE *out);
 
+/// Prints "<reference> (the same work in a hand-written libbpf program): added ... us per <unit> (CI); BPF run time
+/// per event ... us (CI); lost N" and "<tool> beyond <reference>: BPF +X us per event (R x), added time +Y us per
+/// <unit> (medians)": what winbpf itself adds. Nothing without the reference's figures.
+void print_reference_lines(const Summaries &summaries, std::string_view tool, std::string_view reference,
+                           std::string_view unit, std::FILE *out);
+
 /// Prints "target: added time per <unit> <= <target> us PASS|FAIL (median ...)" and whether the 95% CI of the
 /// median lies below the target, above it, or contains it (the run cannot decide). Nothing without tool figures.
 void print_added_time_verdict(const Summaries &summaries, std::string_view tool, std::string_view unit,

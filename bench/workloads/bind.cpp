@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The bind workload of winbpf_bench: what bind_monitor adds to a socket + bind + close, with the generator in a cgroup
-// of the bench's own and bind_monitor attached to that cgroup only; bare and tool runs interleaved. See
-// bench/README.md.
+// of the bench's own and bind_monitor attached to that cgroup only, beside bind_reference (the same work in a
+// hand-written libbpf tool); bare and tool runs interleaved. See bench/README.md.
 #include "kernel.hpp"
 #include "monitor_tool.hpp"
 #include "report.hpp"
@@ -23,6 +23,9 @@ namespace
 constexpr double max_added_us_per_bind = 0.5;
 
 constexpr const char *monitor_name = "bind_monitor";
+/// bench/reference/bind_reference: bind_monitor's work (limit check, per-process count, three records) written
+/// directly.
+constexpr const char *reference_name = "bind_reference";
 
 /// N socket + bind(127.0.0.1:0) + close cycles (bind_generator) in the bench's cgroup, against bind_monitor.
 class BindWorkload final : public Workload
@@ -33,7 +36,8 @@ class BindWorkload final : public Workload
     std::string description() const override
     {
         return "Measures the time per socket + bind(127.0.0.1:0) + close with nothing attached and with "
-               "bind_monitor attached to the bench's own cgroup, interleaved over several rounds. Needs root. See "
+               "bind_monitor attached to the bench's own cgroup and with bind_reference (the same work in a "
+               "hand-written libbpf tool) attached there, interleaved over several rounds. Needs root. See "
                "bench/README.md.";
     }
 
@@ -44,16 +48,26 @@ class BindWorkload final : public Workload
         // bind_monitor's 16 MiB ring holds about 55,000 binds (three records each): warm it up for a whole lap.
         options.tool_warmup = 60000;
         monitor_.add_options(app);
+        reference_.add_options(app);
     }
 
-    std::vector<std::string> check(const Options &) override { return monitor_.check(); }
+    std::vector<std::string> check(const Options &) override
+    {
+        std::vector<std::string> missing = monitor_.check();
+        for (std::string &message : reference_.check())
+            missing.push_back(std::move(message));
+        return missing;
+    }
 
     void prepare(const Options &) override { cgroup_.emplace("winbpf_bind_bench"); }
     void cleanup() noexcept override { cgroup_.reset(); }
 
     std::vector<ToolSpec> tools(const Options &) const override
     {
-        return monitor_.tools({"--cgroup", cgroup_->path()});
+        std::vector<ToolSpec> tools = monitor_.tools({"--cgroup", cgroup_->path()});
+        for (ToolSpec &tool : reference_.tools({"--cgroup", cgroup_->path()}))
+            tools.push_back(std::move(tool));
+        return tools;
     }
 
     std::vector<std::string> generator_argv(const Options &options, unsigned count) const override
@@ -70,6 +84,7 @@ class BindWorkload final : public Workload
     void print_tool_lines(const Summaries &summaries, std::FILE *out) const override
     {
         print_added_time_lines(summaries, monitor_name, unit(), out);
+        print_reference_lines(summaries, monitor_name, reference_name, unit(), out);
     }
 
     void print_verdict(const Summaries &summaries, std::FILE *out) const override
@@ -79,6 +94,7 @@ class BindWorkload final : public Workload
 
   private:
     MonitorTool monitor_{monitor_name};
+    ReferenceTool reference_{reference_name};
     std::optional<ChildCgroup> cgroup_;
 };
 

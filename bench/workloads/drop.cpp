@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The drop workload of winbpf_bench: what netevent_monitor --capture drop adds to a UDP datagram the kernel drops (sent
-// to a closed port on 127.0.0.1: kfree_skb, reason NO_SOCKET); bare and tool runs interleaved. See bench/README.md.
+// to a closed port on 127.0.0.1: kfree_skb, reason NO_SOCKET), beside drop_reference, a hand-written libbpf tool doing
+// the same work per drop; bare and tool runs interleaved. See bench/README.md.
 #include "monitor_tool.hpp"
 #include "report.hpp"
 #include "runner.hpp"
@@ -19,6 +20,8 @@ namespace
 constexpr double max_added_us_per_drop = 0.4;
 
 constexpr const char *monitor_name = "netevent_monitor";
+/// bench/drop_reference: tp_btf/kfree_skb writing the same record (headers + up to 128 packet bytes) directly.
+constexpr const char *reference_name = "drop_reference";
 
 /// N datagrams to a closed UDP port on 127.0.0.1 (datagram_generator), against netevent_monitor.
 class NeteventWorkload final : public Workload
@@ -29,8 +32,9 @@ class NeteventWorkload final : public Workload
     std::string description() const override
     {
         return "Measures the time per UDP datagram sent to a closed port on 127.0.0.1 (dropped by the kernel, "
-               "reason NO_SOCKET) with nothing attached and with netevent_monitor --capture drop attached, "
-               "interleaved over several rounds. Needs root. See bench/README.md.";
+               "reason NO_SOCKET) with nothing attached, with netevent_monitor --capture drop attached and with "
+               "drop_reference (a hand-written libbpf program doing the same work per drop), interleaved over "
+               "several rounds. Needs root. See bench/README.md.";
     }
 
     void add_options(CLI::App &app, Options &options) override
@@ -44,11 +48,24 @@ class NeteventWorkload final : public Workload
         app.add_option("--size", size_, "UDP payload bytes per datagram")
             ->check(CLI::Range(1u, 65000u))
             ->capture_default_str();
+        reference_.add_options(app);
     }
 
-    std::vector<std::string> check(const Options &) override { return monitor_.check(); }
+    std::vector<std::string> check(const Options &) override
+    {
+        std::vector<std::string> missing = monitor_.check();
+        for (std::string &message : reference_.check())
+            missing.push_back(std::move(message));
+        return missing;
+    }
 
-    std::vector<ToolSpec> tools(const Options &) const override { return monitor_.tools({"--capture", capture_}); }
+    std::vector<ToolSpec> tools(const Options &) const override
+    {
+        std::vector<ToolSpec> tools = monitor_.tools({"--capture", capture_});
+        for (ToolSpec &tool : reference_.tools({}))
+            tools.push_back(std::move(tool));
+        return tools;
+    }
 
     std::vector<std::string> generator_argv(const Options &options, unsigned count) const override
     {
@@ -78,6 +95,7 @@ class NeteventWorkload final : public Workload
         if (monitor->lines)
             std::fprintf(out, " %.2f lines per datagram;", monitor->lines->median);
         std::fprintf(out, " lost %s\n", monitor->lost ? std::to_string(*monitor->lost).c_str() : "unknown");
+        print_reference_lines(summaries, monitor_name, reference_name, unit(), out);
     }
 
     void print_verdict(const Summaries &summaries, std::FILE *out) const override
@@ -91,6 +109,7 @@ class NeteventWorkload final : public Workload
 
   private:
     MonitorTool monitor_{monitor_name};
+    ReferenceTool reference_{reference_name};
     std::string capture_ = "drop";
     unsigned size_ = 64;
 };
