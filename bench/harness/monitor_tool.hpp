@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A winbpf monitor (bind_monitor, netevent_monitor, ...) as a bench's tool, and the hand-written reference tool
+// A winbpf monitor (bind_monitor, netevent_monitor, ...) as a bench's tool, with the hand-written reference tool
 // measured beside it (bench/reference): the options every such bench has for them and their ToolSpecs.
 #pragma once
 
@@ -13,47 +13,36 @@ namespace winbpf::bench
 {
 
 /// The monitor called name: --monitor PATH (default: next to winbpf_bench), --no-monitor, --format json|human,
-/// --drain-ms MS. It is attached once it prints "Press Ctrl-C to stop" and must print "received N, lost M".
+/// --drain-ms MS; and, when given, its reference tool of bench/reference (the monitor's work in a plain libbpf tool):
+/// --reference PATH (default: next to winbpf_bench), --no-reference. Each is attached once it prints "Press Ctrl-C to
+/// stop" and must print "received N, lost M".
 class MonitorTool
 {
   public:
-    explicit MonitorTool(std::string name) : name_(std::move(name)) {}
+    explicit MonitorTool(std::string name, std::string reference = {})
+        : name_(std::move(name)), reference_(std::move(reference))
+    {
+    }
 
     const std::string &name() const { return name_; }
     /// Adds the options above to app.
     void add_options(CLI::App &app);
-    /// A message when the monitor is needed but not executable, else nothing.
+    /// A message per tool that is needed but not executable, else nothing.
     std::vector<std::string> check() const;
-    /// The monitor's ToolSpec with argv PATH args... [--json] [--drain-ms MS]; none with --no-monitor.
-    std::vector<ToolSpec> tools(const std::vector<std::string> &args) const;
+    /// The monitor's ToolSpec with argv PATH args... [--json] [--drain-ms MS] (none with --no-monitor), then the
+    /// reference's with argv PATH reference_args... (none with --no-reference).
+    std::vector<ToolSpec> tools(const std::vector<std::string> &args,
+                                const std::vector<std::string> &reference_args = {}) const;
 
   private:
     std::string name_;
+    std::string reference_;
     std::string path_;
+    std::string reference_path_;
     bool skip_ = false;
+    bool skip_reference_ = false;
     bool json_ = true;
     unsigned drain_ms_ = 0; ///< 0: the monitor's default
-};
-
-/// A reference tool of bench/reference (drop_reference, bind_reference): the monitor's work in a plain libbpf tool.
-/// --reference PATH (default: next to winbpf_bench), --no-reference. Like a monitor, it is attached once it prints
-/// "Press Ctrl-C to stop" and must print "received N, lost M".
-class ReferenceTool
-{
-  public:
-    explicit ReferenceTool(std::string name) : name_(std::move(name)) {}
-    const std::string &name() const { return name_; }
-    /// Adds the options above to app.
-    void add_options(CLI::App &app);
-    /// A message when the tool is needed but not executable, else nothing.
-    std::vector<std::string> check() const;
-    /// Its ToolSpec with argv PATH args...; none with --no-reference.
-    std::vector<ToolSpec> tools(const std::vector<std::string> &args) const;
-
-  private:
-    std::string name_;
-    std::string path_;
-    bool skip_ = false;
 };
 
 } // namespace winbpf::bench

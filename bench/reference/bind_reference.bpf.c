@@ -12,11 +12,11 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bind_reference.h"
+#include "reference.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define RING_SIZE (16 * 1024 * 1024) /* bind_monitor's */
-#define CHECK_EVERY 4096
 
 _Static_assert(BIND_REFERENCE_HEADER_SIZE == 56, "bind_monitor's fixed part is 56 bytes");
 
@@ -68,8 +68,6 @@ struct {
 
 /* Bound sockets a process may hold (0: no limit); set before attaching. */
 const volatile __u32 limit = 0;
-/* Records that did not fit in the ring buffer. */
-__u64 lost = 0;
 
 /* Fills e's name with the current executable's file name; its size. */
 static __always_inline __u32 exe_name(struct bind_reference_event *e)
@@ -105,15 +103,7 @@ static __always_inline void emit(struct scratch *s, __u8 operation, __u64 tgid, 
     e->protocol = protocol;
     __u32 n = e->name_size;
     __u64 size = BIND_REFERENCE_HEADER_SIZE + (n & BIND_REFERENCE_NAME_MAX);
-    __u64 flags = BPF_RB_NO_WAKEUP;
-    s->unchecked += size;
-    if (s->unchecked >= CHECK_EVERY) {
-        s->unchecked = 0;
-        if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= RING_SIZE / 4)
-            flags = BPF_RB_FORCE_WAKEUP;
-    }
-    if (bpf_ringbuf_output(&events, e, size, flags))
-        __sync_fetch_and_add(&lost, 1);
+    reference_output(&events, RING_SIZE, e, size, &s->unchecked);
 }
 
 static __always_inline struct scratch *get_scratch(void)

@@ -9,36 +9,27 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bind_reference.h"
 #include "bind_reference.skel.h"
+#include "reference_session.hpp"
+#include "winbpf/unique_fd.hpp"
 
 namespace
 {
 
-volatile std::sig_atomic_t stop = 0;
-
-void on_signal(int)
-{
-    stop = 1;
-}
-
-struct Consumer {
-    std::string out;
-    unsigned long long received = 0;
-};
-
 /// Appends "<boottime ns> <op> pid=<n> name=<name> port=<n> count=<n>[ denied]" for one record.
 int on_record(void *context, void *data, std::size_t size)
 {
-    auto &consumer = *static_cast<Consumer *>(context);
-    ++consumer.received;
+    auto &lines = *static_cast<reference::Lines *>(context);
+    ++lines.received;
     bind_reference_event event{};
     std::memcpy(&event, data, size < sizeof event ? size : sizeof event);
     static constexpr const char *operations[] = {"bind", "post_bind", "unbind"};
@@ -48,24 +39,11 @@ int on_record(void *context, void *data, std::size_t size)
         "%llu %s pid=%llu port=%u count=%u%s name=", static_cast<unsigned long long>(event.timestamp_ns),
         operations[event.operation < 3 ? event.operation : 0], static_cast<unsigned long long>(event.process_id),
         event.port, event.bind_count, event.denied ? " denied" : "");
-    consumer.out.append(line, static_cast<std::size_t>(n));
-    consumer.out.append(reinterpret_cast<const char *>(event.name),
-                        event.name_size < sizeof event.name ? event.name_size : sizeof event.name);
-    consumer.out.push_back('\n');
+    lines.out.append(line, static_cast<std::size_t>(n));
+    lines.out.append(reinterpret_cast<const char *>(event.name),
+                     event.name_size < sizeof event.name ? event.name_size : sizeof event.name);
+    lines.out.push_back('\n');
     return 0;
-}
-
-void flush(std::string &out)
-{
-    std::size_t done = 0;
-    while (done < out.size()) {
-        const ssize_t n = ::write(STDOUT_FILENO, out.data() + done, out.size() - done);
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n > 0)
-            done += static_cast<std::size_t>(n);
-    }
-    out.clear();
 }
 
 } // namespace
@@ -85,61 +63,40 @@ int main(int argc, char **argv)
         std::fputs("usage: bind_reference --cgroup PATH [--limit N]\n", stderr);
         return 1;
     }
-    const int cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cgroup_fd < 0) {
+    const winbpf::UniqueFd cgroup_fd(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup_fd) {
         std::fprintf(stderr, "bind_reference: %s: %s\n", cgroup.c_str(), std::strerror(errno));
         return 1;
     }
-    bind_reference_bpf *skel = bind_reference_bpf__open();
+    const std::unique_ptr<bind_reference_bpf, decltype(&bind_reference_bpf__destroy)> skel(
+        bind_reference_bpf__open(), &bind_reference_bpf__destroy);
     if (!skel) {
         std::fprintf(stderr, "bind_reference: opening bind_reference.bpf.o: %s\n", std::strerror(errno));
-        ::close(cgroup_fd);
         return 1;
     }
     skel->rodata->limit = static_cast<__u32>(limit);
-    int status = 1;
-    Consumer consumer;
-    ring_buffer *ring = nullptr;
-    bpf_link *links[3] = {};
-    bpf_program *programs[3] = {skel->progs.bind_reference_bind4, skel->progs.bind_reference_post_bind4,
-                                skel->progs.bind_reference_release};
-    bool attached = true;
-    if (int err = bind_reference_bpf__load(skel); err != 0) {
+    if (int err = bind_reference_bpf__load(skel.get()); err != 0) {
         std::fprintf(stderr, "bind_reference: loading bind_reference.bpf.o: %s\n", std::strerror(-err));
-        attached = false;
+        return 1;
     }
-    for (int i = 0; attached && i < 3; ++i)
-        if (!(links[i] = bpf_program__attach_cgroup(programs[i], cgroup_fd))) {
-            std::fprintf(stderr, "bind_reference: attaching %s to %s: %s\n", bpf_program__name(programs[i]),
-                         cgroup.c_str(), std::strerror(errno));
-            attached = false;
+    std::vector<reference::Link> links;
+    for (bpf_program *program : {skel->progs.bind_reference_bind4, skel->progs.bind_reference_post_bind4,
+                                 skel->progs.bind_reference_release}) {
+        links.emplace_back(bpf_program__attach_cgroup(program, cgroup_fd.get()), &bpf_link__destroy);
+        if (!links.back()) {
+            std::fprintf(stderr, "bind_reference: attaching %s to %s: %s\n", bpf_program__name(program), cgroup.c_str(),
+                         std::strerror(errno));
+            return 1;
         }
-    if (attached && !(ring = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &consumer, nullptr))) {
+    }
+    reference::Lines lines;
+    const reference::RingBuffer ring = reference::make_ring(bpf_map__fd(skel->maps.events), on_record, &lines);
+    if (!ring) {
         std::fprintf(stderr, "bind_reference: ring buffer on map events: %s\n", std::strerror(errno));
-        attached = false;
+        return 1;
     }
-    if (attached) {
-        std::signal(SIGINT, on_signal);
-        std::signal(SIGTERM, on_signal);
-        std::fputs("Press Ctrl-C to stop\n", stderr);
-        while (!stop) {
-            // Wake-ups are batched: drain on the timeout too, as winbpf's session does.
-            if (ring_buffer__poll(ring, 250) >= 0)
-                ring_buffer__consume(ring);
-            flush(consumer.out);
-        }
-    }
-    for (bpf_link *link : links)
-        bpf_link__destroy(link);
-    if (attached) {
-        ring_buffer__consume(ring);
-        flush(consumer.out);
-        std::fprintf(stderr, "bind_reference: received %llu, lost %llu\n", consumer.received,
-                     static_cast<unsigned long long>(skel->bss->lost));
-        status = 0;
-    }
-    ring_buffer__free(ring);
-    bind_reference_bpf__destroy(skel);
-    ::close(cgroup_fd);
-    return status;
+    reference::drain_until_stopped(ring.get(), lines);
+    links.clear(); // detach, then take what the programs wrote before
+    reference::finish("bind_reference", ring.get(), lines, skel->bss->lost);
+    return 0;
 }

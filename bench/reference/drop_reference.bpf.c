@@ -12,11 +12,11 @@
 #include <bpf/bpf_tracing.h>
 
 #include "drop_reference.h"
+#include "reference.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define RING_SIZE (4 * 1024 * 1024) /* netevent_monitor's */
-#define CHECK_EVERY 4096
 
 _Static_assert(DROP_REFERENCE_HEADER_SIZE == 56, "a 56-byte header before the packet");
 
@@ -36,9 +36,6 @@ struct {
     __type(key, __u32);
     __type(value, struct scratch);
 } scratch SEC(".maps");
-
-/* Records that did not fit in the ring buffer. */
-__u64 lost = 0;
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(drop_reference, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
@@ -71,14 +68,6 @@ int BPF_PROG(drop_reference, struct sk_buff *skb, void *location, enum skb_drop_
     e->protocol = bpf_ntohs(skb->protocol);
 
     __u64 size = DROP_REFERENCE_HEADER_SIZE + n;
-    __u64 flags = BPF_RB_NO_WAKEUP;
-    s->unchecked += size;
-    if (s->unchecked >= CHECK_EVERY) {
-        s->unchecked = 0;
-        if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= RING_SIZE / 4)
-            flags = BPF_RB_FORCE_WAKEUP;
-    }
-    if (bpf_ringbuf_output(&events, e, size, flags))
-        __sync_fetch_and_add(&lost, 1);
+    reference_output(&events, RING_SIZE, e, size, &s->unchecked);
     return 0;
 }

@@ -48,26 +48,16 @@ class BindWorkload final : public Workload
         // bind_monitor's 16 MiB ring holds about 55,000 binds (three records each): warm it up for a whole lap.
         options.tool_warmup = 60000;
         monitor_.add_options(app);
-        reference_.add_options(app);
     }
 
-    std::vector<std::string> check(const Options &) override
-    {
-        std::vector<std::string> missing = monitor_.check();
-        for (std::string &message : reference_.check())
-            missing.push_back(std::move(message));
-        return missing;
-    }
+    std::vector<std::string> check(const Options &) override { return monitor_.check(); }
 
     void prepare(const Options &) override { cgroup_.emplace("winbpf_bind_bench"); }
     void cleanup() noexcept override { cgroup_.reset(); }
 
     std::vector<ToolSpec> tools(const Options &) const override
     {
-        std::vector<ToolSpec> tools = monitor_.tools({"--cgroup", cgroup_->path()});
-        for (ToolSpec &tool : reference_.tools({"--cgroup", cgroup_->path()}))
-            tools.push_back(std::move(tool));
-        return tools;
+        return monitor_.tools({"--cgroup", cgroup_->path()}, {"--cgroup", cgroup_->path()});
     }
 
     std::vector<std::string> generator_argv(const Options &options, unsigned count) const override
@@ -93,8 +83,7 @@ class BindWorkload final : public Workload
     }
 
   private:
-    MonitorTool monitor_{monitor_name};
-    ReferenceTool reference_{reference_name};
+    MonitorTool monitor_{monitor_name, reference_name};
     std::optional<ChildCgroup> cgroup_;
 };
 

@@ -48,24 +48,11 @@ class NeteventWorkload final : public Workload
         app.add_option("--size", size_, "UDP payload bytes per datagram")
             ->check(CLI::Range(1u, 65000u))
             ->capture_default_str();
-        reference_.add_options(app);
     }
 
-    std::vector<std::string> check(const Options &) override
-    {
-        std::vector<std::string> missing = monitor_.check();
-        for (std::string &message : reference_.check())
-            missing.push_back(std::move(message));
-        return missing;
-    }
+    std::vector<std::string> check(const Options &) override { return monitor_.check(); }
 
-    std::vector<ToolSpec> tools(const Options &) const override
-    {
-        std::vector<ToolSpec> tools = monitor_.tools({"--capture", capture_});
-        for (ToolSpec &tool : reference_.tools({}))
-            tools.push_back(std::move(tool));
-        return tools;
-    }
+    std::vector<ToolSpec> tools(const Options &) const override { return monitor_.tools({"--capture", capture_}, {}); }
 
     std::vector<std::string> generator_argv(const Options &options, unsigned count) const override
     {
@@ -108,8 +95,7 @@ class NeteventWorkload final : public Workload
     }
 
   private:
-    MonitorTool monitor_{monitor_name};
-    ReferenceTool reference_{reference_name};
+    MonitorTool monitor_{monitor_name, reference_name};
     std::string capture_ = "drop";
     unsigned size_ = 64;
 };

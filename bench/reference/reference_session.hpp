@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// What the reference tools' userspace shares: lines of the records written to stdout per drained batch, the drain
+// loop until SIGINT or SIGTERM, and the summary line the bench reads.
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace reference
+{
+
+/// Owning handles of libbpf objects (RAII: destroyed with their libbpf destructor).
+using RingBuffer = std::unique_ptr<ring_buffer, decltype(&ring_buffer__free)>;
+using Link = std::unique_ptr<bpf_link, decltype(&bpf_link__destroy)>;
+
+/// A ring buffer consumer on map fd calling callback(context, ...) per record; empty (and errno set) on failure.
+inline RingBuffer make_ring(int map_fd, ring_buffer_sample_fn callback, void *context)
+{
+    return {ring_buffer__new(map_fd, callback, context, nullptr), &ring_buffer__free};
+}
+
+/// The lines a ring buffer callback appends, and the records it saw.
+struct Lines {
+    std::string out;
+    unsigned long long received = 0;
+};
+
+inline volatile std::sig_atomic_t stop_requested = 0;
+
+/// Writes out all of out to stdout (EINTR retried; a failed write drops the rest) and clears it.
+inline void write_out(std::string &out)
+{
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n = ::write(STDOUT_FILENO, out.data() + done, out.size() - done);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0)
+            done += static_cast<std::size_t>(n);
+    }
+    out.clear();
+}
+
+/// Prints "Press Ctrl-C to stop" on stderr, then drains ring (whose callback appends to lines) until SIGINT or
+/// SIGTERM: on a wake-up or every 250 ms, as winbpf's session does (wake-ups are batched), writing the lines of each
+/// batch.
+inline void drain_until_stopped(ring_buffer *ring, Lines &lines)
+{
+    std::signal(SIGINT, [](int) { stop_requested = 1; });
+    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    std::fputs("Press Ctrl-C to stop\n", stderr);
+    while (!stop_requested) {
+        if (ring_buffer__poll(ring, 250) >= 0)
+            ring_buffer__consume(ring);
+        write_out(lines.out);
+    }
+}
+
+/// After detaching: drains what is left and prints "<tool>: received N, lost M" on stderr (lost: the BPF side's
+/// count of records that did not fit).
+inline void finish(const char *tool, ring_buffer *ring, Lines &lines, unsigned long long lost)
+{
+    ring_buffer__consume(ring);
+    write_out(lines.out);
+    std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, lines.received, lost);
+}
+
+} // namespace reference
