@@ -168,21 +168,27 @@ std::vector<winbpf_verification> verification_entries(std::uint32_t id)
     return entries;
 }
 
-// Fills each program's verification_ns from the winbpf_verify map among its maps (each map read once).
+// Fills each winbpf program's verification_ns from its winbpf_verify map: the loader binds that map after load
+// (bpf_prog_bind_map), so it is the last of the program's maps. Only that one is opened (each at most once), and only
+// for winbpf programs: opening a map by id takes a user reference, and dropping the last one again on a
+// BPF_MAP_TYPE_PROG_ARRAY whose owner has just closed it schedules a second clear of its entries while the first is
+// pending, which leaks the map in the kernel (seen on 6.18 with the tail call tests: an empty program array, held by
+// nothing, never freed).
 void find_verification_times(std::vector<ProgramInfo> &programs)
 {
     std::map<std::uint32_t, std::vector<winbpf_verification>> maps;
-    for (ProgramInfo &program : programs)
-        for (std::uint32_t map_id : program.map_ids) {
-            auto found = maps.find(map_id);
-            if (found == maps.end())
-                found = maps.emplace(map_id, verification_entries(map_id)).first;
-            for (const winbpf_verification &entry : found->second)
-                if (entry.prog_id == program.id)
-                    program.verification_ns = entry.verification_ns;
-            if (program.verification_ns)
-                break;
-        }
+    for (ProgramInfo &program : programs) {
+        const bool winbpf = !program.entry.handler.empty() || program.function.starts_with("winbpf__");
+        if (!winbpf || program.map_ids.empty())
+            continue;
+        const std::uint32_t map_id = program.map_ids.back();
+        auto found = maps.find(map_id);
+        if (found == maps.end())
+            found = maps.emplace(map_id, verification_entries(map_id)).first;
+        for (const winbpf_verification &entry : found->second)
+            if (entry.prog_id == program.id)
+                program.verification_ns = entry.verification_ns;
+    }
 }
 
 } // namespace
