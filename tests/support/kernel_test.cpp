@@ -41,6 +41,26 @@ std::map<std::uint32_t, std::string> new_winbpf_programs(const std::set<std::uin
     return found;
 }
 
+/// Ids of the maps loaded now, from bpf_map_get_next_id alone: opening a map by id could itself keep a closing program
+/// array alive (see find_verification_times in loader/src/inventory.cpp).
+std::set<std::uint32_t> loaded_map_ids()
+{
+    std::set<std::uint32_t> ids;
+    for (std::uint32_t id = 0; bpf_map_get_next_id(id, &id) == 0;)
+        ids.insert(id);
+    return ids;
+}
+
+/// Maps loaded now that were not in before.
+std::set<std::uint32_t> new_maps(const std::set<std::uint32_t> &before)
+{
+    std::set<std::uint32_t> found;
+    for (std::uint32_t id : loaded_map_ids())
+        if (!before.contains(id))
+            found.insert(id);
+    return found;
+}
+
 } // namespace
 
 bool wait_until_freed(const std::set<std::uint32_t> &ids, std::chrono::milliseconds timeout)
@@ -77,6 +97,7 @@ void KernelTest::SetUp()
     ASSERT_NO_THROW(winbpf::ensure_bpffs());
     for (const winbpf::ProgramInfo &program : winbpf::list_programs())
         programs_before_.insert(program.id);
+    maps_before_ = loaded_map_ids();
     set_up_ = true;
 }
 
@@ -94,11 +115,22 @@ void KernelTest::TearDown()
     std::set<std::uint32_t> ids;
     for (const auto &[id, name] : loaded)
         ids.insert(id);
-    if (wait_until_freed(ids, std::chrono::seconds(5)))
+    if (!wait_until_freed(ids, std::chrono::seconds(5))) {
+        for (const auto &[id, name] : loaded)
+            if (program_loaded(id))
+                ADD_FAILURE() << "program still loaded after the test: " << name << " (id " << id << ")";
         return;
-    for (const auto &[id, name] : loaded)
-        if (program_loaded(id))
-            ADD_FAILURE() << "program still loaded after the test: " << name << " (id " << id << ")";
+    }
+    // The programs are gone: so must be every map made during the test (freed after them, within moments).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::set<std::uint32_t> maps = new_maps(maps_before_);
+    while (!maps.empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        maps = new_maps(maps_before_);
+    }
+    if (!maps.empty())
+        ADD_FAILURE() << maps.size() << " map(s) made during the test still loaded after it, e.g. id " << *maps.begin()
+                      << " (bpftool map show id " << *maps.begin() << ")";
 }
 
 } // namespace winbpf::test

@@ -23,7 +23,8 @@ std::set<std::uint32_t> program_ids(const winbpf::Object &object);
 
 /// Tests that load programs. SetUp needs root (a failure, never a skip: CI runs as root) and mounts bpffs when
 /// missing; TearDown removes the pins the test left (see pin_root), then waits up to 5 s until every winbpf program
-/// (hook entry or fork tracker) loaded during the test is freed, and fails the test if one stays.
+/// (hook entry or fork tracker) loaded during the test is freed, and fails the test if one stays; then up to 5 s until
+/// every map made during the test is freed too (found by id without opening any), and fails the test if one stays.
 class KernelTest : public ::testing::Test
 {
   protected:
@@ -37,6 +38,7 @@ class KernelTest : public ::testing::Test
     std::filesystem::path pin_root_;
     bool set_up_ = false;
     std::set<std::uint32_t> programs_before_;
+    std::set<std::uint32_t> maps_before_;
 };
 
 } // namespace winbpf::test
