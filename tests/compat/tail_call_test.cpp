@@ -130,22 +130,13 @@ TEST_F(TailCallTest, NeteventHandlerTailCallsAnotherHandler)
     EXPECT_EQ(slot(2), 1u) << "NetFirst does not go on after a tail call";
 }
 
-/// Ids of the maps loaded now (bpf_map_get_next_id alone: no map is opened).
-std::set<std::uint32_t> map_ids()
-{
-    std::set<std::uint32_t> ids;
-    for (std::uint32_t id = 0; bpf_map_get_next_id(id, &id) == 0;)
-        ids.insert(id);
-    return ids;
-}
-
 // Listing programs (winbpf show programs, KernelTest) while an object with a filled tail call array closes must not
 // leave its program arrays behind. Opening such an array by id just after its owner closed it made the kernel clear
 // it a second time while the first clear was pending, which leaked it (held by nothing, never freed); the listing now
 // opens only the winbpf_verify map of winbpf programs. Before that fix this leaked an array in about every third round.
 TEST_F(TailCallTest, ListingProgramsWhileATailCallObjectClosesLeaksNoProgramArray)
 {
-    const std::set<std::uint32_t> before = map_ids();
+    const std::set<std::uint32_t> before = loaded_map_ids();
     for (int round = 0; round < 12; ++round) {
         {
             winbpf::Object &object = open("tail_call_netevent");
@@ -162,7 +153,7 @@ TEST_F(TailCallTest, ListingProgramsWhileATailCallObjectClosesLeaksNoProgramArra
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     do {
         left.clear();
-        for (std::uint32_t id : map_ids())
+        for (std::uint32_t id : loaded_map_ids())
             if (!before.contains(id))
                 left.insert(id);
         if (left.empty())

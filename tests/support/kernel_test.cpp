@@ -41,16 +41,6 @@ std::map<std::uint32_t, std::string> new_winbpf_programs(const std::set<std::uin
     return found;
 }
 
-/// Ids of the maps loaded now, from bpf_map_get_next_id alone: opening a map by id could itself keep a closing program
-/// array alive (see find_verification_times in loader/src/inventory.cpp).
-std::set<std::uint32_t> loaded_map_ids()
-{
-    std::set<std::uint32_t> ids;
-    for (std::uint32_t id = 0; bpf_map_get_next_id(id, &id) == 0;)
-        ids.insert(id);
-    return ids;
-}
-
 /// Maps loaded now that were not in before.
 std::set<std::uint32_t> new_maps(const std::set<std::uint32_t> &before)
 {
@@ -62,6 +52,14 @@ std::set<std::uint32_t> new_maps(const std::set<std::uint32_t> &before)
 }
 
 } // namespace
+
+std::set<std::uint32_t> loaded_map_ids()
+{
+    std::set<std::uint32_t> ids;
+    for (std::uint32_t id = 0; bpf_map_get_next_id(id, &id) == 0;)
+        ids.insert(id);
+    return ids;
+}
 
 bool wait_until_freed(const std::set<std::uint32_t> &ids, std::chrono::milliseconds timeout)
 {

@@ -18,6 +18,10 @@ namespace winbpf::test
 /// program after an RCU grace period, so a program can outlive its last fd for a few milliseconds.
 bool wait_until_freed(const std::set<std::uint32_t> &ids, std::chrono::milliseconds timeout);
 
+/// Ids of the maps loaded now, from bpf_map_get_next_id alone: opening a map by id could itself keep a closing program
+/// array alive (see find_verification_times in loader/src/inventory.cpp).
+std::set<std::uint32_t> loaded_map_ids();
+
 /// Kernel ids of an object's loaded programs.
 std::set<std::uint32_t> program_ids(const winbpf::Object &object);
 
