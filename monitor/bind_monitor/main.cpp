@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     if (const auto status = parse_command_line(app, options, argc, argv))
         return *status;
 
-    BindMonitorFormatter formatter(options.format(), options.realtime_minus_boottime_ns());
+    BindMonitorFormatter formatter(options.format(), options.realtime_minus_boottime_ns);
     SessionConfig config;
     config.tool = "bind_monitor";
     config.object_elf = bind_monitor_elf();

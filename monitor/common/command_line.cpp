@@ -23,7 +23,7 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     } catch (const CLI::ParseError &error) {
         return app.exit(error) == 0 ? 0 : 1; // --help: 0; a usage error: 1 like every other failure
     }
-    options.clock_offset_ns = monitor::realtime_minus_boottime_ns();
+    options.realtime_minus_boottime_ns = monitor::realtime_minus_boottime_ns();
     if (options.replay.empty())
         return std::nullopt;
     const std::string tool = app.get_name();
@@ -33,6 +33,7 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
         std::fprintf(stderr, "%s: %s\n", tool.c_str(), error.what());
         return 1;
     }
+    options.realtime_minus_boottime_ns = options.recording->realtime_minus_boottime_ns;
     if (options.recording->tool != tool) {
         std::fprintf(stderr, "%s: recording %s was made by %s, not by %s\n", tool.c_str(), options.replay.c_str(),
                      options.recording->tool.c_str(), tool.c_str());
@@ -41,16 +42,11 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     return std::nullopt;
 }
 
-std::int64_t CommonOptions::realtime_minus_boottime_ns() const noexcept
-{
-    return recording ? recording->realtime_minus_boottime_ns : clock_offset_ns;
-}
-
 void CommonOptions::configure(SessionConfig &config) const
 {
     config.poll_timeout = std::chrono::milliseconds(drain_ms);
     config.record_path = record;
-    config.recording_clock_offset_ns = clock_offset_ns;
+    config.recording_clock_offset_ns = realtime_minus_boottime_ns;
     config.replay = recording ? &*recording : nullptr;
 }
 

@@ -24,13 +24,12 @@ struct CommonOptions {
     std::string replay;      ///< --replay FILE: format a recording instead of attaching
     /// The recording of --replay, read by parse_command_line.
     std::optional<Recording> recording;
-    /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns, read once by parse_command_line: what the formatter and a recording of
-    /// this session use (one reading, so a replay gives the same times to the microsecond).
-    std::int64_t clock_offset_ns = 0;
+    /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns of the session, set by parse_command_line: the recording's with --replay,
+    /// else one reading now. What the formatter and a recording of this session use (one value, so a replay gives
+    /// the same times to the microsecond).
+    std::int64_t realtime_minus_boottime_ns = 0;
 
     OutputFormat format() const noexcept { return json ? OutputFormat::json : OutputFormat::human; }
-    /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns of the session: the recording's with --replay, else clock_offset_ns.
-    std::int64_t realtime_minus_boottime_ns() const noexcept;
     /// Sets config's poll_timeout, record_path, recording_clock_offset_ns and replay (pointing into this object, which
     /// must outlive the session).
     void configure(SessionConfig &config) const;

@@ -95,7 +95,7 @@ Recording read_recording(const std::string &path)
 
 RecordingWriter::RecordingWriter(const std::string &path, std::string_view tool,
                                  std::int64_t realtime_minus_boottime_ns)
-    : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
+    : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)), writer_(fd_.get())
 {
     if (!fd_)
         fail(path_, std::strerror(errno), errno);
@@ -113,27 +113,14 @@ void RecordingWriter::append(std::span<const std::byte> record)
     put_le(buffer_, record.size(), 4);
     buffer_.append(reinterpret_cast<const char *>(record.data()), record.size());
     if (buffer_.size() >= write_threshold)
-        write_out();
+        writer_.flush(buffer_);
 }
 
 void RecordingWriter::flush()
 {
-    write_out();
-    if (error_ != 0)
-        fail(path_, std::strerror(error_), error_);
-}
-
-void RecordingWriter::write_out() noexcept
-{
-    std::size_t done = 0;
-    while (error_ == 0 && done < buffer_.size()) {
-        const ssize_t n = ::write(fd_.get(), buffer_.data() + done, buffer_.size() - done);
-        if (n >= 0)
-            done += static_cast<std::size_t>(n);
-        else if (errno != EINTR)
-            error_ = errno;
-    }
-    buffer_.clear();
+    writer_.flush(buffer_);
+    if (writer_.error() != 0)
+        fail(path_, std::strerror(writer_.error()), writer_.error());
 }
 
 } // namespace winbpf::monitor

@@ -3,6 +3,8 @@
 // same monitor (--replay) or benchmarked (bench/monitor_bench --replay).
 #pragma once
 
+#include "common/output_writer.hpp"
+
 #include "winbpf/unique_fd.hpp"
 
 #include <cstddef>
@@ -55,12 +57,9 @@ class RecordingWriter
     void flush();
 
   private:
-    /// Writes the buffer out and clears it; the first failure's errno stays in error_ and stops further writes.
-    void write_out() noexcept;
-
     std::string path_;
     UniqueFd fd_;
-    int error_ = 0;
+    OutputWriter writer_; ///< on fd_; keeps the first failure's errno
     std::string buffer_;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "common/session.hpp"
 
+#include "common/output_writer.hpp"
 #include "common/privileges.hpp"
 
 #include "winbpf/ring_buffer.hpp"
@@ -69,34 +70,6 @@ class StopSignals
     };
     struct sigaction old_pipe_ {
     };
-};
-
-/// Complete, unbuffered writes of prepared lines to a file descriptor (not owned).
-class OutputWriter
-{
-  public:
-    explicit OutputWriter(int fd) noexcept : fd_(fd) {}
-
-    /// Writes all of buffer (EINTR retried) and clears it. After a failure (errno in error()) nothing more is written.
-    void flush(std::string &buffer)
-    {
-        std::size_t done = 0;
-        while (error_ == 0 && done < buffer.size()) {
-            const ssize_t n = ::write(fd_, buffer.data() + done, buffer.size() - done);
-            if (n >= 0)
-                done += static_cast<std::size_t>(n);
-            else if (errno != EINTR)
-                error_ = errno;
-        }
-        buffer.clear();
-    }
-
-    /// errno of the failed write, 0 while none failed.
-    int error() const noexcept { return error_; }
-
-  private:
-    int fd_;
-    int error_ = 0;
 };
 
 /// Prints "<tool>: writing to stdout: <error>" and returns 1 for a failed write other than EPIPE; 0 otherwise.
