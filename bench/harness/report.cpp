@@ -342,8 +342,8 @@ void print_added_time_verdict(const Summaries &summaries, std::string_view tool,
     const std::string unit(unit_name);
     const Spread &added = *monitor->added_us;
     const char *verdict = added.median <= target_us ? "PASS" : "FAIL";
-    std::fprintf(out, "target: added time per %s <= %.2f us %s (median %.3f us)\n", unit.c_str(), target_us, verdict,
-                 added.median);
+    std::fprintf(out, "target: %s's added time per %s <= %.2f us %s (median %.3f us)\n", std::string(tool).c_str(),
+                 unit.c_str(), target_us, verdict, added.median);
     if (!added.median_ci)
         std::fputs("added time: too few rounds for a confidence interval; use --rounds 6 or more\n", out);
     else if (added.median_ci->first <= target_us && added.median_ci->second > target_us)
@@ -357,15 +357,15 @@ void print_added_time_verdict(const Summaries &summaries, std::string_view tool,
                      added.median_ci->second <= target_us ? "below" : "above");
 }
 
-void print_reference_lines(const Summaries &summaries, std::string_view tool, std::string_view reference,
-                           std::string_view unit, std::FILE *out)
+void print_peer_lines(const Summaries &summaries, std::string_view tool, const PeerTool &peer, std::string_view unit,
+                      std::FILE *out)
 {
-    const ModeSummary *ref = summaries.find(std::string(reference));
+    const ModeSummary *ref = summaries.find(peer.name);
     if (!ref)
         return;
-    const std::string name(reference);
+    const std::string &name = peer.name;
     const std::string per(unit);
-    std::fprintf(out, "%s (the same work in a hand-written libbpf program):", name.c_str());
+    std::fprintf(out, "%s (%s):", name.c_str(), peer.what.c_str());
     if (ref->added_us)
         std::fprintf(out, " added %.3f us per %s%s;", ref->added_us->median, per.c_str(),
                      format_ci(*ref->added_us).c_str());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "measurement.hpp"
+#include "monitor_tool.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -92,14 +93,16 @@ void print_overview(const std::vector<WorkloadSummary> &results, std::FILE *out)
 /// time ... per <unit> (... runs per <unit>); tool CPU ... per <unit>", medians with 95% CIs.
 void print_added_time_lines(const Summaries &summaries, std::string_view tool, std::string_view unit, std::FILE *out);
 
-/// Prints "<reference> (the same work in a hand-written libbpf program): added ... us per <unit> (CI); BPF run time
-/// per event ... us (CI); lost N" and "<tool> beyond <reference>: BPF +X us per event (R x), added time +Y us per
-/// <unit> (medians)": what winbpf itself adds. Nothing without the reference's figures.
-void print_reference_lines(const Summaries &summaries, std::string_view tool, std::string_view reference,
-                           std::string_view unit, std::FILE *out);
+/// Prints "<peer> (<what>): added ... us per <unit> (CI); BPF run time per event ... us (CI); BPF run time per <unit>
+/// ... us (CI); lost N" and "<tool> beyond <peer>: BPF +X us per <unit> (R x), added time +Y us per <unit>
+/// (medians)": for the reference, what winbpf itself adds; for the floor, what the work adds to the hooks' least cost.
+/// Nothing without the peer's figures.
+void print_peer_lines(const Summaries &summaries, std::string_view tool, const PeerTool &peer, std::string_view unit,
+                      std::FILE *out);
 
-/// Prints "target: added time per <unit> <= <target> us PASS|FAIL (median ...)" and whether the 95% CI of the
-/// median lies below the target, above it, or contains it (the run cannot decide). Nothing without tool figures.
+/// Prints "target: <tool>'s added time per <unit> <= <target> us PASS|FAIL (median ...)" and whether the 95% CI of
+/// the median lies below the target, above it, or contains it (the run cannot decide). Nothing without the tool's
+/// figures.
 void print_added_time_verdict(const Summaries &summaries, std::string_view tool, std::string_view unit,
                               double target_us, std::FILE *out);
 

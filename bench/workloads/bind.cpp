@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The bind workload of winbpf_bench: what bind_monitor adds to a socket + bind + close, with the generator in a cgroup
 // of the bench's own and bind_monitor attached to that cgroup only, beside bind_reference (the same work in a
-// hand-written libbpf tool); bare and tool runs interleaved. See bench/README.md.
+// hand-written libbpf tool) and hook_floor (a 16-byte record per hook, nothing else); bare and tool runs interleaved.
+// See bench/README.md.
 #include "kernel.hpp"
 #include "monitor_tool.hpp"
 #include "report.hpp"
@@ -26,6 +27,10 @@ constexpr const char *monitor_name = "bind_monitor";
 /// bench/reference/bind_reference: bind_monitor's work (limit check, per-process count, three records) written
 /// directly.
 constexpr const char *reference_name = "bind_reference";
+/// bench/reference/hook_floor bind: cgroup/bind4, post_bind4 and sock_release writing a 16-byte record each, nothing
+/// else.
+constexpr const char *floor_name = "hook_floor";
+constexpr const char *floor_what = "bind4, post_bind4 and sock_release writing a 16-byte record each, nothing else";
 
 /// N socket + bind(127.0.0.1:0) + close cycles (bind_generator) in the bench's cgroup, against bind_monitor.
 class BindWorkload final : public Workload
@@ -36,8 +41,9 @@ class BindWorkload final : public Workload
     std::string description() const override
     {
         return "Measures the time per socket + bind(127.0.0.1:0) + close with nothing attached and with "
-               "bind_monitor attached to the bench's own cgroup and with bind_reference (the same work in a "
-               "hand-written libbpf tool) attached there, interleaved over several rounds. Needs root. See "
+               "bind_monitor attached to the bench's own cgroup, with bind_reference (the same work in a "
+               "hand-written libbpf tool) and with hook_floor (a 16-byte record per hook, nothing else) attached "
+               "there, interleaved over several rounds. Needs root. See "
                "bench/README.md.";
     }
 
@@ -74,16 +80,20 @@ class BindWorkload final : public Workload
     void print_tool_lines(const Summaries &summaries, std::FILE *out) const override
     {
         print_added_time_lines(summaries, monitor_name, unit(), out);
-        print_reference_lines(summaries, monitor_name, reference_name, unit(), out);
+        for (const PeerTool &peer : monitor_.peers())
+            print_peer_lines(summaries, monitor_name, peer, unit(), out);
     }
 
     void print_verdict(const Summaries &summaries, std::FILE *out) const override
     {
         print_added_time_verdict(summaries, monitor_name, unit(), max_added_us_per_bind, out);
+        print_added_time_verdict(summaries, floor_name, unit(), max_added_us_per_bind, out);
     }
 
   private:
-    MonitorTool monitor_{monitor_name, reference_name};
+    MonitorTool monitor_{monitor_name,
+                         {{"reference", reference_name, {}, "the same work in a hand-written libbpf tool"},
+                          {"floor", floor_name, {"bind"}, floor_what}}};
     std::optional<ChildCgroup> cgroup_;
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The drop workload of winbpf_bench: what netevent_monitor --capture drop adds to a UDP datagram the kernel drops (sent
 // to a closed port on 127.0.0.1: kfree_skb, reason NO_SOCKET), beside drop_reference, a hand-written libbpf tool doing
-// the same work per drop; bare and tool runs interleaved. See bench/README.md.
+// the same work per drop, and hook_floor, a 16-byte record per drop and nothing else; bare and tool runs interleaved.
+// See bench/README.md.
 #include "monitor_tool.hpp"
 #include "report.hpp"
 #include "runner.hpp"
@@ -22,6 +23,9 @@ constexpr double max_added_us_per_drop = 0.4;
 constexpr const char *monitor_name = "netevent_monitor";
 /// bench/drop_reference: tp_btf/kfree_skb writing the same record (headers + up to 128 packet bytes) directly.
 constexpr const char *reference_name = "drop_reference";
+/// bench/reference/hook_floor drop: tp_btf/kfree_skb writing a 16-byte record per real drop and nothing else.
+constexpr const char *floor_name = "hook_floor";
+constexpr const char *floor_what = "tp_btf/kfree_skb writing a 16-byte record per real drop, nothing else";
 
 /// N datagrams to a closed UDP port on 127.0.0.1 (datagram_generator), against netevent_monitor.
 class NeteventWorkload final : public Workload
@@ -33,8 +37,9 @@ class NeteventWorkload final : public Workload
     {
         return "Measures the time per UDP datagram sent to a closed port on 127.0.0.1 (dropped by the kernel, "
                "reason NO_SOCKET) with nothing attached, with netevent_monitor --capture drop attached and with "
-               "drop_reference (a hand-written libbpf program doing the same work per drop), interleaved over "
-               "several rounds. Needs root. See bench/README.md.";
+               "drop_reference (a hand-written libbpf program doing the same work per drop) and with hook_floor (a "
+               "16-byte record per drop, nothing else), interleaved over several rounds. Needs root. See "
+               "bench/README.md.";
     }
 
     void add_options(CLI::App &app, Options &options) override
@@ -82,12 +87,14 @@ class NeteventWorkload final : public Workload
         if (monitor->lines)
             std::fprintf(out, " %.2f lines per datagram;", monitor->lines->median);
         std::fprintf(out, " lost %s\n", monitor->lost ? std::to_string(*monitor->lost).c_str() : "unknown");
-        print_reference_lines(summaries, monitor_name, reference_name, unit(), out);
+        for (const PeerTool &peer : monitor_.peers())
+            print_peer_lines(summaries, monitor_name, peer, unit(), out);
     }
 
     void print_verdict(const Summaries &summaries, std::FILE *out) const override
     {
         print_added_time_verdict(summaries, monitor_name, unit(), max_added_us_per_drop, out);
+        print_added_time_verdict(summaries, floor_name, unit(), max_added_us_per_drop, out);
         if (const ModeSummary *monitor = summaries.find(monitor_name))
             std::fprintf(out, "target: 0 events lost %s (%s lost over all measurements)\n",
                          monitor->lost && *monitor->lost == 0 ? "PASS" : "FAIL",
@@ -95,7 +102,9 @@ class NeteventWorkload final : public Workload
     }
 
   private:
-    MonitorTool monitor_{monitor_name, reference_name};
+    MonitorTool monitor_{monitor_name,
+                         {{"reference", reference_name, {}, "the same work in a hand-written libbpf tool"},
+                          {"floor", floor_name, {"drop"}, floor_what}}};
     std::string capture_ = "drop";
     unsigned size_ = 64;
 };
