@@ -5,9 +5,6 @@
 // (bench/README.md); not a winbpf monitor.
 #include <bpf/libbpf.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +17,6 @@
 #include "bind_reference.h"
 #include "bind_reference.skel.h"
 #include "reference_session.hpp"
-#include "winbpf/unique_fd.hpp"
 
 namespace
 {
@@ -63,11 +59,6 @@ int main(int argc, char **argv)
         std::fputs("usage: bind_reference --cgroup PATH [--limit N]\n", stderr);
         return 1;
     }
-    const winbpf::UniqueFd cgroup_fd(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup_fd) {
-        std::fprintf(stderr, "bind_reference: %s: %s\n", cgroup.c_str(), std::strerror(errno));
-        return 1;
-    }
     const std::unique_ptr<bind_reference_bpf, decltype(&bind_reference_bpf__destroy)> skel(
         bind_reference_bpf__open(), &bind_reference_bpf__destroy);
     if (!skel) {
@@ -80,15 +71,11 @@ int main(int argc, char **argv)
         return 1;
     }
     std::vector<reference::Link> links;
-    for (bpf_program *program : {skel->progs.bind_reference_bind4, skel->progs.bind_reference_post_bind4,
-                                 skel->progs.bind_reference_release}) {
-        links.emplace_back(bpf_program__attach_cgroup(program, cgroup_fd.get()), &bpf_link__destroy);
-        if (!links.back()) {
-            std::fprintf(stderr, "bind_reference: attaching %s to %s: %s\n", bpf_program__name(program), cgroup.c_str(),
-                         std::strerror(errno));
-            return 1;
-        }
-    }
+    if (!reference::attach_to_cgroup("bind_reference",
+                                     {skel->progs.bind_reference_bind4, skel->progs.bind_reference_post_bind4,
+                                      skel->progs.bind_reference_release},
+                                     cgroup, links))
+        return 1;
     reference::Lines lines;
     const reference::RingBuffer ring = reference::make_ring(bpf_map__fd(skel->maps.events), on_record, &lines);
     if (!ring) {

@@ -7,12 +7,10 @@
 // (bench/README.md); not a winbpf monitor.
 #include <bpf/libbpf.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,7 +19,6 @@
 #include "hook_floor.h"
 #include "hook_floor.skel.h"
 #include "reference_session.hpp"
-#include "winbpf/unique_fd.hpp"
 
 namespace
 {
@@ -68,8 +65,8 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "hook_floor: opening hook_floor.bpf.o: %s\n", std::strerror(errno));
         return 1;
     }
-    const std::vector<bpf_program *> bind_programs{skel->progs.hook_floor_bind4, skel->progs.hook_floor_post_bind4,
-                                                   skel->progs.hook_floor_release};
+    const std::initializer_list<bpf_program *> bind_programs{
+        skel->progs.hook_floor_bind4, skel->progs.hook_floor_post_bind4, skel->progs.hook_floor_release};
     // Load only the set asked for: the other set's hooks need not exist for this one to be measured.
     for (bpf_program *program : bind_programs)
         bpf_program__set_autoload(program, set == "bind");
@@ -80,19 +77,8 @@ int main(int argc, char **argv)
     }
     std::vector<reference::Link> links;
     if (set == "bind") {
-        const winbpf::UniqueFd cgroup_fd(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!cgroup_fd) {
-            std::fprintf(stderr, "hook_floor: %s: %s\n", cgroup.c_str(), std::strerror(errno));
+        if (!reference::attach_to_cgroup("hook_floor", bind_programs, cgroup, links))
             return 1;
-        }
-        for (bpf_program *program : bind_programs) {
-            links.emplace_back(bpf_program__attach_cgroup(program, cgroup_fd.get()), &bpf_link__destroy);
-            if (!links.back()) {
-                std::fprintf(stderr, "hook_floor: attaching %s to %s: %s\n", bpf_program__name(program), cgroup.c_str(),
-                             std::strerror(errno));
-                return 1;
-            }
-        }
     } else {
         links.emplace_back(bpf_program__attach(skel->progs.hook_floor_drop), &bpf_link__destroy);
         if (!links.back()) {

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: MIT
-// What the reference tools' userspace shares: lines of the records written to stdout per drained batch, the drain
-// loop until SIGINT or SIGTERM, and the summary line the bench reads.
+// What the reference tools' userspace shares: attaching cgroup programs, lines of the records written to stdout per
+// drained batch, the drain loop until SIGINT or SIGTERM, and the summary line the bench reads.
 #pragma once
 
 #include <bpf/libbpf.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "winbpf/unique_fd.hpp"
 
 namespace reference
 {
@@ -19,6 +25,27 @@ namespace reference
 /// Owning handles of libbpf objects (RAII: destroyed with their libbpf destructor).
 using RingBuffer = std::unique_ptr<ring_buffer, decltype(&ring_buffer__free)>;
 using Link = std::unique_ptr<bpf_link, decltype(&bpf_link__destroy)>;
+
+/// Attaches each of programs to the cgroup-v2 directory cgroup, adding its link to links. On failure prints
+/// "<tool>: ..." naming the cgroup (and the program) with the error on stderr and returns false.
+inline bool attach_to_cgroup(const char *tool, std::initializer_list<bpf_program *> programs, const std::string &cgroup,
+                             std::vector<Link> &links)
+{
+    const winbpf::UniqueFd cgroup_fd(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup_fd) {
+        std::fprintf(stderr, "%s: %s: %s\n", tool, cgroup.c_str(), std::strerror(errno));
+        return false;
+    }
+    for (bpf_program *program : programs) {
+        links.emplace_back(bpf_program__attach_cgroup(program, cgroup_fd.get()), &bpf_link__destroy);
+        if (!links.back()) {
+            std::fprintf(stderr, "%s: attaching %s to %s: %s\n", tool, bpf_program__name(program), cgroup.c_str(),
+                         std::strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
 
 /// A ring buffer consumer on map fd calling callback(context, ...) per record; empty (and errno set) on failure.
 inline RingBuffer make_ring(int map_fd, ring_buffer_sample_fn callback, void *context)

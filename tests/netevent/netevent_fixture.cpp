@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "netevent_fixture.hpp"
 
+#include "support/socket.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/inventory.hpp"
 #include "winbpf/unique_fd.hpp"
@@ -30,37 +31,17 @@ namespace
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-winbpf::UniqueFd make_socket(int type)
-{
-    winbpf::UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-    if (!fd)
-        fail("socket");
-    return fd;
-}
+using winbpf::test::Family;
+using winbpf::test::Protocol;
+using winbpf::test::Socket;
 
-sockaddr_in loopback(std::uint16_t port)
+/// A socket bound to 127.0.0.1:0 (the kernel chooses the port); throws std::system_error.
+Socket bound_loopback_socket(Protocol protocol)
 {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
-void bind_loopback(int fd, std::uint16_t port)
-{
-    sockaddr_in address = loopback(port);
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0)
-        fail("bind");
-}
-
-std::uint16_t local_port(int fd)
-{
-    sockaddr_in address{};
-    socklen_t length = sizeof(address);
-    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0)
-        fail("getsockname");
-    return ntohs(address.sin_port);
+    Socket socket(Family::v4, protocol);
+    if (int err = socket.bind(0); err != 0)
+        throw std::system_error(err, std::generic_category(), "bind to 127.0.0.1:0");
+    return socket;
 }
 
 void write_all(int fd, const std::string &text)
@@ -225,20 +206,15 @@ std::uint32_t drop_reason(const std::string &name)
 UdpDrop send_udp_to_closed_port(std::size_t size)
 {
     UdpDrop drop;
-    {
-        winbpf::UniqueFd probe = make_socket(SOCK_DGRAM);
-        bind_loopback(probe.get(), 0);
-        drop.destination_port = local_port(probe.get());
-    } // closed: nothing listens on destination_port now
-    winbpf::UniqueFd sender = make_socket(SOCK_DGRAM);
-    bind_loopback(sender.get(), 0);
-    drop.source_port = local_port(sender.get());
+    drop.destination_port = winbpf::test::free_port(Family::v4, Protocol::udp); // nothing listens on it now
+    Socket sender = bound_loopback_socket(Protocol::udp);
+    drop.source_port = sender.local_port();
     std::string text = "winbpf netevent drop " + std::to_string(drop.destination_port);
     for (std::size_t i = text.size(); i < size; ++i)
         text.push_back(static_cast<char>('a' + i % 26));
     drop.data.assign(text.begin(), text.end());
-    sockaddr_in to = loopback(drop.destination_port);
-    if (::sendto(sender.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)) !=
+    sockaddr_in to = winbpf::test::loopback_v4(drop.destination_port);
+    if (::sendto(sender.fd(), text.data(), text.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)) !=
         static_cast<ssize_t>(text.size()))
         fail("sendto");
     return drop;
@@ -265,29 +241,28 @@ bool is_drop_of(const Event &event, const UdpDrop &drop)
 TcpFlow run_tcp_flow()
 {
     TcpFlow flow;
-    winbpf::UniqueFd listener = make_socket(SOCK_STREAM);
-    bind_loopback(listener.get(), 0);
-    if (::listen(listener.get(), 1) != 0)
+    Socket listener = bound_loopback_socket(Protocol::tcp);
+    if (::listen(listener.fd(), 1) != 0)
         fail("listen");
-    flow.server_port = local_port(listener.get());
-    winbpf::UniqueFd client = make_socket(SOCK_STREAM);
-    sockaddr_in to = loopback(flow.server_port);
-    if (::connect(client.get(), reinterpret_cast<sockaddr *>(&to), sizeof(to)) != 0)
+    flow.server_port = listener.local_port();
+    Socket client(Family::v4, Protocol::tcp);
+    sockaddr_in to = winbpf::test::loopback_v4(flow.server_port);
+    if (::connect(client.fd(), reinterpret_cast<sockaddr *>(&to), sizeof(to)) != 0)
         fail("connect");
-    flow.client_port = local_port(client.get());
-    winbpf::UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!server)
+    flow.client_port = client.local_port();
+    Socket server(winbpf::UniqueFd(::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC)));
+    if (server.fd() < 0)
         fail("accept");
-    write_all(client.get(), "ping");
-    read_some(server.get(), 4);
-    write_all(server.get(), "pong");
-    read_some(client.get(), 4);
-    client.reset();
+    write_all(client.fd(), "ping");
+    read_some(server.fd(), 4);
+    write_all(server.fd(), "pong");
+    read_some(client.fd(), 4);
+    client.close();
     // The server sees the client's FIN (end of stream), then closes its side.
     char byte;
-    if (::recv(server.get(), &byte, 1, 0) != 0)
+    if (::recv(server.fd(), &byte, 1, 0) != 0)
         fail("waiting for the client's FIN");
-    server.reset();
+    server.close();
     return flow;
 }
 
