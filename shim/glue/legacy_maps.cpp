@@ -6,16 +6,16 @@
 // members (what __uint(name, value) declares) built from the initialised values; the section data is left as it is.
 #include "legacy_maps.hpp"
 
+#include "elf_file.hpp"
+
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
 
 #include <bpf/btf.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <linux/bpf.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -44,17 +44,6 @@ struct LegacyMap {
     LegacyDef def;
 };
 
-struct Closer {
-    int fd;
-    ~Closer()
-    {
-        if (fd >= 0)
-            close(fd);
-    }
-};
-struct ElfEnd {
-    void operator()(Elf *elf) const { elf_end(elf); }
-};
 struct BtfFree {
     void operator()(btf *types) const { btf__free(types); }
 };
@@ -114,15 +103,8 @@ std::vector<std::pair<std::string, int>> uint_members(btf *types, int int_id, co
 
 void convert_legacy_maps(const std::string &path)
 {
-    if (elf_version(EV_CURRENT) == EV_NONE)
-        throw failure("libelf initialisation failed");
-    Closer file{open(path.c_str(), O_RDWR | O_CLOEXEC)};
-    if (file.fd < 0)
-        throw failure(std::strerror(errno));
-    std::unique_ptr<Elf, ElfEnd> elf(elf_begin(file.fd, ELF_C_RDWR, nullptr));
-    size_t shstrndx = 0;
-    if (!elf || elf_kind(elf.get()) != ELF_K_ELF || elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
-        throw failure("not an ELF object");
+    const ElfFile elf(path, ElfFile::Mode::update);
+    const size_t shstrndx = elf.shstrndx();
     Elf_Scn *btf_scn = nullptr, *maps_scn = nullptr, *symtab = nullptr;
     GElf_Shdr symtab_header{};
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "pass1_object.hpp"
 
-#include <fcntl.h>
+#include "elf_file.hpp"
+
 #include <gelf.h>
 #include <libelf.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -19,18 +19,15 @@ namespace
 
 constexpr std::string_view kMarker = "?winbpf_sec=";
 
-struct FdCloser {
-    int fd;
-    ~FdCloser()
-    {
-        if (fd >= 0)
-            close(fd);
+/// path opened for reading; its errors name path.
+ElfFile open_elf(const std::string &path)
+{
+    try {
+        return ElfFile(path, ElfFile::Mode::read);
+    } catch (const std::runtime_error &e) {
+        throw std::runtime_error(path + ": " + e.what());
     }
-};
-
-struct ElfDeleter {
-    void operator()(Elf *elf) const { elf_end(elf); }
-};
+}
 
 std::runtime_error elf_error(const std::string &path, const std::string &what)
 {
@@ -41,15 +38,8 @@ std::runtime_error elf_error(const std::string &path, const std::string &what)
 
 std::optional<std::string> read_license(const std::string &path)
 {
-    if (elf_version(EV_CURRENT) == EV_NONE)
-        throw std::runtime_error("libelf initialisation failed");
-    FdCloser file{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (file.fd < 0)
-        throw std::runtime_error(path + ": " + std::strerror(errno));
-    std::unique_ptr<Elf, ElfDeleter> elf(elf_begin(file.fd, ELF_C_READ, nullptr));
-    size_t shstrndx = 0;
-    if (!elf || elf_kind(elf.get()) != ELF_K_ELF || elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
-        throw std::runtime_error(path + ": not an ELF object");
+    const ElfFile elf = open_elf(path);
+    const size_t shstrndx = elf.shstrndx();
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
@@ -71,17 +61,8 @@ std::optional<std::string> read_license(const std::string &path)
 
 std::vector<SecSymbol> read_sec_symbols(const std::string &path)
 {
-    if (elf_version(EV_CURRENT) == EV_NONE)
-        throw std::runtime_error("libelf initialisation failed");
-    FdCloser file{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (file.fd < 0)
-        throw std::runtime_error(path + ": " + std::strerror(errno));
-    std::unique_ptr<Elf, ElfDeleter> elf(elf_begin(file.fd, ELF_C_READ, nullptr));
-    if (!elf || elf_kind(elf.get()) != ELF_K_ELF)
-        throw std::runtime_error(path + ": not an ELF object");
-    size_t shstrndx = 0;
-    if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
-        throw elf_error(path, "no section name table");
+    const ElfFile elf = open_elf(path);
+    const size_t shstrndx = elf.shstrndx();
 
     std::map<size_t, std::pair<std::string, int>> marked; // section index -> (SEC name, counter)
     Elf_Scn *symtab = nullptr;
