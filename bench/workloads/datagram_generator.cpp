@@ -10,6 +10,7 @@
 // Usage: datagram_generator DATAGRAMS [BYTES]. Exit 0 when the counts were printed, 1 on a setup failure, 2 on bad
 // arguments.
 #include "generator_main.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -28,34 +29,22 @@
 namespace
 {
 
-/// Owns a socket descriptor.
-class Socket
+/// A new UDP socket (empty when socket(2) failed, errno set).
+winbpf::UniqueFd udp_socket()
 {
-  public:
-    Socket() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
-    Socket(const Socket &) = delete;
-    Socket &operator=(const Socket &) = delete;
-    ~Socket()
-    {
-        if (fd_ >= 0)
-            close(fd_);
-    }
-    int fd() const { return fd_; }
-
-  private:
-    int fd_;
-};
+    return winbpf::UniqueFd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+}
 
 /// A UDP port on 127.0.0.1 that no socket has (it had one a moment ago: the kernel picked it free), or nullopt.
 std::optional<in_port_t> closed_port()
 {
-    const Socket probe;
+    const winbpf::UniqueFd probe = udp_socket();
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (probe.fd() < 0 || bind(probe.fd(), reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0 ||
-        getsockname(probe.fd(), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+    if (probe.get() < 0 || bind(probe.get(), reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0 ||
+        getsockname(probe.get(), reinterpret_cast<sockaddr *>(&address), &length) != 0)
         return std::nullopt;
     return address.sin_port; // network byte order; the socket closes here
 }
@@ -88,10 +77,10 @@ int main(int argc, char **argv)
         std::fputs("usage: datagram_generator DATAGRAMS [BYTES (1-65000, default 64)]\n", stderr);
         return 2;
     }
-    const Socket sender;
+    const winbpf::UniqueFd sender = udp_socket();
     const std::optional<in_port_t> port = closed_port();
     const std::optional<std::uint64_t> no_ports_before = udp_no_ports();
-    if (sender.fd() < 0 || !port || !no_ports_before) {
+    if (sender.get() < 0 || !port || !no_ports_before) {
         std::fprintf(stderr, "datagram_generator: setup failed: %s\n", std::strerror(errno));
         return 1;
     }
@@ -105,7 +94,7 @@ int main(int argc, char **argv)
     std::uint64_t failures = 0;
     const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t i = 0; i < datagrams; ++i) {
-        if (sendto(sender.fd(), payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr *>(&target),
+        if (sendto(sender.get(), payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr *>(&target),
                    sizeof target) == static_cast<ssize_t>(payload.size()))
             ++sent;
         else

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Object::open_file / open_memory: what is accepted and the messages for what is not (no kernel needed).
 #include "internal.hpp" // detail::btf_record_extra
+#include "support/temp_dir.hpp"
 #include "test_objects.hpp"
 
 #include "winbpf/error.hpp"
@@ -51,15 +52,15 @@ std::vector<std::byte> read_bytes(const std::string &path)
     return bytes;
 }
 
-std::string write_temp(const std::string &content)
-{
-    char path[] = "/tmp/winbpf-loader-test-objXXXXXX";
-    int fd = mkstemp(path);
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    close(fd);
-    return path;
-}
+/// content in a file of a fresh temporary directory; both removed on destruction.
+struct TempFile {
+    explicit TempFile(const std::string &content) : path(dir.path() / "object.o")
+    {
+        std::ofstream(path, std::ios::binary) << content;
+    }
+    winbpf::test::TempDir dir;
+    std::string path;
+};
 
 std::string read_object(const std::string &name)
 {
@@ -116,20 +117,17 @@ TEST(ObjectOpen, MissingFile)
 
 TEST(ObjectOpen, GarbageFile)
 {
-    std::string path =
-        write_temp(std::string("this is not an object file at all, just text\n") + std::string(200, 'x'));
-    Error e = error_of([&] { Object::open_file(path); });
-    std::remove(path.c_str());
+    TempFile file(std::string("this is not an object file at all, just text\n") + std::string(200, 'x'));
+    Error e = error_of([&] { Object::open_file(file.path); });
     EXPECT_THAT(e.what(), HasSubstr("not an ELF object file"));
-    EXPECT_THAT(e.what(), HasSubstr(path));
+    EXPECT_THAT(e.what(), HasSubstr(file.path));
 }
 
 TEST(ObjectOpen, TruncatedElf)
 {
-    std::string path = write_temp("\x7f"
-                                  "ELF\x02\x01\x01");
-    Error e = error_of([&] { Object::open_file(path); });
-    std::remove(path.c_str());
+    TempFile file("\x7f"
+                  "ELF\x02\x01\x01");
+    Error e = error_of([&] { Object::open_file(file.path); });
     EXPECT_THAT(e.what(), HasSubstr("truncated ELF"));
 }
 
@@ -140,9 +138,8 @@ TEST(ObjectOpen, ObjectCutShort)
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_GT(bytes.size(), 1000u);
     for (std::size_t keep : {bytes.size() / 2, bytes.size() - 1}) {
-        std::string path = write_temp(bytes.substr(0, keep));
-        Error e = error_of([&] { Object::open_file(path); });
-        std::remove(path.c_str());
+        TempFile file(bytes.substr(0, keep));
+        Error e = error_of([&] { Object::open_file(file.path); });
         EXPECT_THAT(e.what(), HasSubstr("is a truncated ELF file: " + std::to_string(keep) + " bytes"));
         EXPECT_EQ(e.error(), ENOEXEC);
     }
@@ -158,9 +155,8 @@ TEST(ObjectOpen, SectionHeadersOfSizeZero)
     ASSERT_GT(header->e_shnum, 0);
     header->e_shentsize = 0;
     header->e_shoff = bytes.size() - 1;
-    std::string path = write_temp(bytes);
-    Error e = error_of([&] { Object::open_file(path); });
-    std::remove(path.c_str());
+    TempFile file(bytes);
+    Error e = error_of([&] { Object::open_file(file.path); });
     EXPECT_THAT(e.what(), HasSubstr("malformed ELF file (section header size 0)"));
     EXPECT_EQ(e.error(), ENOEXEC);
 }
