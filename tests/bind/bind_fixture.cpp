@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bind_fixture.hpp"
+#include "support/wait.hpp"
 
 #include "winbpf/error.hpp"
 
@@ -82,10 +83,9 @@ Recorder::~Recorder()
 
 const std::vector<Record> &Recorder::wait_for(std::size_t count, std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (records_.size() < count && std::chrono::steady_clock::now() < deadline)
-        ring_->poll(std::chrono::milliseconds(50));
-    ring_->poll(std::chrono::milliseconds(50));
+    winbpf::test::poll_until(
+        *ring_, [&] { return records_.size() >= count; }, timeout);
+    ring_->poll(std::chrono::milliseconds(50)); // and any record past count, which the test may want to see
     return records_;
 }
 

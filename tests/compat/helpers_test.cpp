@@ -9,6 +9,7 @@
 #include "support/cgroup.hpp"
 #include "support/perf_reader.hpp"
 #include "support/socket.hpp"
+#include "support/wait.hpp"
 #include "winbpf/attachment.hpp"
 
 #include <bpf/bpf.h>
@@ -20,7 +21,6 @@
 #include <chrono>
 #include <fstream>
 #include <random>
-#include <thread>
 
 namespace compat_test
 {
@@ -131,9 +131,7 @@ TEST_F(HelpersEveryHookTest, NeteventHandlerGetsWindowsResults)
                   static_cast<ssize_t>(sizeof(config_.magic)));
     }
     helper_results r{};
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while ((r = results()).done == 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(10ms);
+    winbpf::test::wait_until([&] { return (r = results()).done != 0; }, 5s);
     const std::uint64_t after = clock_ms(CLOCK_BOOTTIME);
     ASSERT_EQ(r.done, 1u) << "HelperChecksNetevent did not run on the dropped datagram";
     // The drop is handled in softirq context, normally on the sender's syscall (then current is this process).

@@ -6,6 +6,7 @@
 
 #include "support/cgroup.hpp"
 #include "support/socket.hpp"
+#include "support/wait.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/inventory.hpp"
@@ -18,7 +19,6 @@
 #include <chrono>
 #include <set>
 #include <sys/socket.h>
-#include <thread>
 
 namespace compat_test
 {
@@ -112,9 +112,7 @@ TEST_F(TailCallTest, NeteventHandlerTailCallsAnotherHandler)
                   static_cast<ssize_t>(sizeof(magic)));
     };
     auto wait_for = [&](std::uint32_t key, std::uint64_t value) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (slot(key) < value && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        winbpf::test::wait_until([&] { return slot(key) >= value; }, std::chrono::seconds(5));
         return slot(key);
     };
 
@@ -150,16 +148,15 @@ TEST_F(TailCallTest, ListingProgramsWhileATailCallObjectClosesLeaksNoProgramArra
             static_cast<void>(winbpf::list_programs());
     }
     std::set<std::uint32_t> left;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    do {
-        left.clear();
-        for (std::uint32_t id : loaded_map_ids())
-            if (!before.contains(id))
-                left.insert(id);
-        if (left.empty())
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() < deadline);
+    winbpf::test::wait_until(
+        [&] {
+            left.clear();
+            for (std::uint32_t id : loaded_map_ids())
+                if (!before.contains(id))
+                    left.insert(id);
+            return left.empty();
+        },
+        std::chrono::seconds(10), std::chrono::milliseconds(50));
     EXPECT_TRUE(left.empty()) << left.size() << " map(s) of the closed objects are still loaded, e.g. id "
                               << (left.empty() ? 0 : *left.begin());
 }

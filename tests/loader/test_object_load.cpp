@@ -2,6 +2,7 @@
 // Object::load, Attachment and RingBufferConsumer against the running kernel with real Windows-style programs.
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/wait.hpp"
 #include "test_objects.hpp"
 
 #include "winbpf/attachment.hpp"
@@ -237,9 +238,8 @@ TEST_F(ObjectLoad, AttachedHandlersSeeCreateAndDelete)
                     return &e;
             return static_cast<const TestEvent *>(nullptr);
         };
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!(seen(1, 0) && seen(1, 1) && seen(2, 0) && seen(2, 1)) && std::chrono::steady_clock::now() < deadline)
-            consumer.poll(std::chrono::milliseconds(100));
+        winbpf::test::poll_until(
+            consumer, [&] { return seen(1, 0) && seen(1, 1) && seen(2, 0) && seen(2, 1); }, std::chrono::seconds(10));
         ASSERT_NE(seen(1, 0), nullptr) << "no CREATE of " << child << " from LoaderTestMonitor";
         ASSERT_NE(seen(2, 0), nullptr) << "no CREATE of " << child << " from LoaderTestSecond";
         ASSERT_NE(seen(1, 1), nullptr) << "no DELETE of " << child << " from LoaderTestMonitor";

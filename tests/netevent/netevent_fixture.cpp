@@ -2,6 +2,7 @@
 #include "netevent_fixture.hpp"
 
 #include "support/socket.hpp"
+#include "support/wait.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/inventory.hpp"
 #include "winbpf/unique_fd.hpp"
@@ -158,18 +159,19 @@ Recorder::~Recorder()
 
 bool Recorder::wait_for(const std::function<bool(const Event &)> &found, std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::size_t checked = 0;
-    for (;;) {
-        for (; checked < events_.size(); ++checked)
-            if (found(events_[checked])) {
-                ring_->poll(std::chrono::milliseconds(0));
-                return true;
-            }
-        if (std::chrono::steady_clock::now() >= deadline)
+    const bool seen = winbpf::test::poll_until(
+        *ring_,
+        [&] {
+            for (; checked < events_.size(); ++checked)
+                if (found(events_[checked]))
+                    return true;
             return false;
-        ring_->poll(std::chrono::milliseconds(50));
-    }
+        },
+        timeout);
+    if (seen)
+        ring_->poll(std::chrono::milliseconds(0)); // and what came with it
+    return seen;
 }
 
 const std::vector<Event> &Recorder::drain(std::chrono::milliseconds timeout)

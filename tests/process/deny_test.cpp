@@ -8,6 +8,7 @@
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 #include "text.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
@@ -145,13 +146,13 @@ TEST_F(DenyTest, DeniedImageStopsOthersRunDetachRestores)
     // Unloaded: bpftool no longer lists any of the object's programs (release may take a moment).
     object.reset();
     std::set<std::uint32_t> remaining = ids;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!remaining.empty() && std::chrono::steady_clock::now() < deadline) {
-        const auto now_listed = bpftool_program_ids();
-        std::erase_if(remaining, [&](std::uint32_t id) { return !now_listed.count(id); });
-        if (!remaining.empty())
-            std::this_thread::sleep_for(100ms);
-    }
+    winbpf::test::wait_until(
+        [&] {
+            const auto now_listed = bpftool_program_ids();
+            std::erase_if(remaining, [&](std::uint32_t id) { return !now_listed.count(id); });
+            return remaining.empty();
+        },
+        10s, 100ms);
     EXPECT_TRUE(remaining.empty()) << remaining.size() << " deny programs still listed by bpftool prog show";
 }
 

@@ -4,13 +4,13 @@
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/wait.hpp"
 
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
-#include <thread>
 
 namespace process_test
 {
@@ -38,11 +38,12 @@ TEST_F(EventCountTest, ProcessWithThreadsGivesOneDelete)
     Child child = Child::spawn({test_child_path(), "threads", std::to_string(threads)});
     // Evidence that the process really had its threads (the child keeps them alive for a while before exiting).
     std::size_t seen = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (seen < threads + 1 && std::chrono::steady_clock::now() < deadline) {
-        seen = std::max(seen, thread_count(child.pid()));
-        std::this_thread::sleep_for(1ms);
-    }
+    winbpf::test::wait_until(
+        [&] {
+            seen = std::max(seen, thread_count(child.pid()));
+            return seen >= threads + 1;
+        },
+        5s, 1ms);
     EXPECT_EQ(seen, static_cast<std::size_t>(threads + 1)) << "threads seen in /proc/" << child.pid() << "/task";
     const auto status = child.wait(10s);
     ASSERT_TRUE(exited_with(status, 0)) << describe_status(status);

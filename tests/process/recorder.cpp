@@ -2,6 +2,7 @@
 #include "recorder.hpp"
 
 #include "process_record.h"
+#include "support/wait.hpp"
 #include "text.hpp"
 #include "winbpf/error.hpp"
 
@@ -20,8 +21,6 @@ namespace process_test
 {
 namespace
 {
-
-using Clock = std::chrono::steady_clock;
 
 std::string helper_string(const std::uint8_t *bytes, std::size_t capacity, int result)
 {
@@ -115,14 +114,7 @@ Recorder::~Recorder()
 
 bool Recorder::poll_until(const std::function<bool()> &done, std::chrono::milliseconds timeout)
 {
-    const auto deadline = Clock::now() + timeout;
-    while (!done()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0)
-            return false;
-        consumer_.poll(std::min(left, std::chrono::milliseconds(50)));
-    }
-    return true;
+    return winbpf::test::poll_until(consumer_, done, timeout);
 }
 
 bool Recorder::wait_for_delete(pid_t pid, std::chrono::milliseconds timeout)

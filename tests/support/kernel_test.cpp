@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/kernel_test.hpp"
+#include "support/wait.hpp"
 
 #include "winbpf/inventory.hpp"
 #include "winbpf/system.hpp"
@@ -11,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <thread>
@@ -63,17 +65,7 @@ std::set<std::uint32_t> loaded_map_ids()
 
 bool wait_until_freed(const std::set<std::uint32_t> &ids, std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        bool any = false;
-        for (std::uint32_t id : ids)
-            any = any || program_loaded(id);
-        if (!any)
-            return true;
-        if (std::chrono::steady_clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    return wait_until([&] { return std::none_of(ids.begin(), ids.end(), program_loaded); }, timeout);
 }
 
 std::set<std::uint32_t> program_ids(const winbpf::Object &object)
@@ -120,12 +112,13 @@ void KernelTest::TearDown()
         return;
     }
     // The programs are gone: so must be every map made during the test (freed after them, within moments).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    std::set<std::uint32_t> maps = new_maps(maps_before_);
-    while (!maps.empty() && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        maps = new_maps(maps_before_);
-    }
+    std::set<std::uint32_t> maps;
+    wait_until(
+        [&] {
+            maps = new_maps(maps_before_);
+            return maps.empty();
+        },
+        std::chrono::seconds(5), std::chrono::milliseconds(20));
     if (!maps.empty())
         ADD_FAILURE() << maps.size() << " map(s) made during the test still loaded after it, e.g. id " << *maps.begin()
                       << " (bpftool map show id " << *maps.begin() << ")";
