@@ -10,7 +10,6 @@
 
 #include <bpf/libbpf.h>
 
-#include <array>
 
 namespace winbpf::detail
 {
@@ -22,12 +21,6 @@ class BindHook final : public HookModule
 {
   public:
     std::string_view name() const override { return "bind"; }
-
-    int event_rank(std::string_view event) const override
-    {
-        static constexpr std::array<std::string_view, 5> order{"bind4", "bind6", "post_bind4", "post_bind6", "unbind"};
-        return rank_in(order, event);
-    }
 
     std::vector<std::string_view> attach_options() const override { return {"cgroup"}; }
 

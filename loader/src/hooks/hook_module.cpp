@@ -41,6 +41,15 @@ std::string HookModule::attach_note() const
     return {};
 }
 
+int HookModule::event_rank(std::string_view event) const
+{
+    const std::vector<LinuxHook> hooks = linux_hooks();
+    for (std::size_t i = 0; i < hooks.size(); ++i)
+        if (hooks[i].event == event)
+            return static_cast<int>(i);
+    return static_cast<int>(hooks.size());
+}
+
 int rank_in(std::span<const std::string_view> order, std::string_view event)
 {
     for (std::size_t i = 0; i < order.size(); ++i)

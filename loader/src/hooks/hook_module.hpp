@@ -30,8 +30,9 @@ class HookModule
     virtual std::string_view name() const = 0;
 
     /// Sort key of an entry event among one handler's entry programs; the lowest is the handler's primary entry,
-    /// whose kernel id names the handler (`winbpf add program` prints it).
-    virtual int event_rank(std::string_view event) const = 0;
+    /// whose kernel id names the handler (`winbpf add program` prints it). Default: the event's place in
+    /// linux_hooks() (events not there sort last).
+    virtual int event_rank(std::string_view event) const;
 
     /// Before bpf_object__load: choose between entry variants (bpf_program__set_autoload(false) on the losers) and
     /// size maps. handlers are this hook's handlers in the object.

@@ -10,7 +10,6 @@
 
 #include <bpf/libbpf.h>
 
-#include <array>
 
 namespace winbpf::detail
 {
@@ -22,12 +21,6 @@ class NeteventHook final : public HookModule
 {
   public:
     std::string_view name() const override { return "netevent_monitor"; }
-
-    int event_rank(std::string_view event) const override
-    {
-        static constexpr std::array<std::string_view, 3> order{"drop", "flow", "sim"};
-        return rank_in(order, event);
-    }
 
     std::vector<std::string_view> attach_options() const override { return {"capture"}; }
 

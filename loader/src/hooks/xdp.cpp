@@ -10,7 +10,6 @@
 #include <bpf/libbpf.h>
 #include <net/if.h>
 
-#include <array>
 #include <charconv>
 
 namespace winbpf::detail
@@ -39,12 +38,6 @@ class XdpHook final : public HookModule
 {
   public:
     std::string_view name() const override { return "xdp"; }
-
-    int event_rank(std::string_view event) const override
-    {
-        static constexpr std::array<std::string_view, 1> order{"xdp"};
-        return rank_in(order, event);
-    }
 
     std::vector<std::string_view> attach_options() const override { return {"interface"}; }
 
