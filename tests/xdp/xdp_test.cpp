@@ -234,6 +234,27 @@ TEST_F(Xdp, InterfaceErrors)
     }
 }
 
+// One XDP program per interface: a second attach there is refused with EBUSY, named, and the first keeps working.
+TEST_F(Xdp, SecondProgramOnAnInterfaceIsRefusedAndTheFirstStays)
+{
+    VethPair pair;
+    Traffic traffic(pair);
+    Attached first(pair, pair.interface(VethPair::b));
+    try {
+        Attached second(pair, pair.interface(VethPair::b));
+        ADD_FAILURE() << "a second XDP program attached to " << pair.interface(VethPair::b);
+    } catch (const winbpf::Error &e) {
+        EXPECT_EQ(e.error(), EBUSY) << e.what();
+        const std::string what = e.what();
+        EXPECT_NE(what.find("to interface '" + pair.interface(VethPair::b) + "'"), std::string::npos) << what;
+        EXPECT_NE(what.find("another XDP program is attached there"), std::string::npos) << what;
+    }
+    traffic.send(0);
+    traffic.send(2);
+    EXPECT_EQ(receive_datagram(traffic.receiver.get(), 5000), 2);
+    EXPECT_EQ(dropped(first.object), 1u) << "the first program stopped dropping";
+}
+
 // `winbpf add program` in namespace b (nsenter: the same bpffs): attached after winbpf exits, gone after delete.
 TEST_F(Xdp, CliAddStaysAttachedUntilDelete)
 {

@@ -10,7 +10,6 @@
 
 #include <bpf/libbpf.h>
 
-
 namespace winbpf::detail
 {
 
@@ -42,16 +41,8 @@ class BindHook final : public HookModule
     {
         const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
         UniqueFd cgroup = open_cgroup2(path);
-        LogCapture log;
-        bpf_link *link = bpf_program__attach_cgroup(program, cgroup.get());
-        if (!link) {
-            int err = errno;
-            throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
-                            bpf_program__section_name(program) + ") to cgroup '" + path + "': " + errno_text(err) +
-                            "\n" + log.text(),
-                        err);
-        }
-        return link;
+        return attach_checked(program, " to cgroup '" + path + "'",
+                              [&] { return bpf_program__attach_cgroup(program, cgroup.get()); });
     }
 };
 

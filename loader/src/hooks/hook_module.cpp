@@ -58,17 +58,24 @@ int rank_in(std::span<const std::string_view> order, std::string_view event)
     return static_cast<int>(order.size());
 }
 
-bpf_link *attach_by_section(bpf_program *program)
+bpf_link *attach_checked(bpf_program *program, std::string_view target, const std::function<bpf_link *()> &attach,
+                         const std::function<std::string(int)> &hint)
 {
     LogCapture log;
-    bpf_link *link = bpf_program__attach(program);
+    bpf_link *link = attach();
     if (!link) {
         int err = errno;
         throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
-                        bpf_program__section_name(program) + "): " + errno_text(err) + "\n" + log.text(),
+                        bpf_program__section_name(program) + ")" + std::string(target) + ": " + errno_text(err) +
+                        (hint ? hint(err) : std::string()) + "\n" + log.text(),
                     err);
     }
     return link;
+}
+
+bpf_link *attach_by_section(bpf_program *program)
+{
+    return attach_checked(program, {}, [&] { return bpf_program__attach(program); });
 }
 
 namespace

@@ -6,6 +6,7 @@
 #include "winbpf/attachment.hpp"
 #include "winbpf/hook.hpp"
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -80,7 +81,13 @@ std::span<const std::string_view> known_hook_names();
 /// Rank of event in order (a hook's entry events, primary first); events not in it sort last.
 int rank_in(std::span<const std::string_view> order, std::string_view event);
 
-/// bpf_program__attach with the error naming the program and its section (throws Error).
+/// Runs attach() (a bpf_program__attach* call for program) with libbpf's messages captured and returns its link. On
+/// failure throws Error(errno) "attaching program '<name>' (section <section>)<target>: <errno text><hint(errno)>"
+/// followed by libbpf's messages; target says where (" to cgroup '/sys/...'"), hint may add advice for an errno.
+bpf_link *attach_checked(bpf_program *program, std::string_view target, const std::function<bpf_link *()> &attach,
+                         const std::function<std::string(int)> &hint = {});
+
+/// bpf_program__attach (where the program's section says) through attach_checked.
 bpf_link *attach_by_section(bpf_program *program);
 
 // One accessor per row of winbpf/hooks.h, defined in loader/src/hooks/<name>.cpp.

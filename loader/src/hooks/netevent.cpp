@@ -10,7 +10,6 @@
 
 #include <bpf/libbpf.h>
 
-
 namespace winbpf::detail
 {
 

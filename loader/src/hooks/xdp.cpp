@@ -58,17 +58,10 @@ class XdpHook final : public HookModule
                             "' is an xdp program: give the interface it attaches to (interface=IFNAME|IFINDEX)",
                         EINVAL);
         const int ifindex = resolve_interface(options.interface);
-        LogCapture log;
-        bpf_link *link = bpf_program__attach_xdp(program, ifindex);
-        if (!link) {
-            int err = errno;
-            throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
-                            bpf_program__section_name(program) + ") to interface '" + options.interface +
-                            "' (ifindex " + std::to_string(ifindex) + "): " + errno_text(err) +
-                            (err == EBUSY ? " (another XDP program is attached there)" : "") + "\n" + log.text(),
-                        err);
-        }
-        return link;
+        return attach_checked(
+            program, " to interface '" + options.interface + "' (ifindex " + std::to_string(ifindex) + ")",
+            [&] { return bpf_program__attach_xdp(program, ifindex); },
+            [](int err) { return std::string(err == EBUSY ? " (another XDP program is attached there)" : ""); });
     }
 };
 
