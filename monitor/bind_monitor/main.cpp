@@ -19,13 +19,6 @@
 namespace
 {
 
-std::span<const std::byte> bind_monitor_elf() noexcept
-{
-    std::size_t size = 0;
-    const void *data = bind_monitor_bpf__elf_bytes(&size);
-    return {static_cast<const std::byte *>(data), size};
-}
-
 /// Writes limit (bound sockets per process, BIND_MONITOR_NO_LIMIT: none) into the loaded object's limits_map.
 /// Throws winbpf::Error when the map is missing or the write fails.
 void write_limit(const winbpf::Object &object, std::uint32_t limit)
@@ -58,7 +51,7 @@ int main(int argc, char **argv)
     BindMonitorFormatter formatter(options.format(), options.realtime_minus_boottime_ns);
     SessionConfig config;
     config.tool = "bind_monitor";
-    config.object_elf = bind_monitor_elf();
+    config.object_elf = skeleton_elf(bind_monitor_bpf__elf_bytes);
     config.ring_buffer_map = "bind_ringbuf";
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return formatter.format(record, out);

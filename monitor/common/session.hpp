@@ -30,11 +30,20 @@ using RecordHandler = std::function<RecordStatus(std::span<const std::byte> reco
 /// Attaches a loaded object; the Attachment detaches when destroyed.
 using Attacher = std::function<Attachment(const Object &object)>;
 
+/// The BPF object that `bpftool gen skeleton` embedded in a tool, from the skeleton's <name>__elf_bytes function
+/// (static storage: it outlives any session).
+inline std::span<const std::byte> skeleton_elf(const void *(*elf_bytes)(std::size_t *size)) noexcept
+{
+    std::size_t size = 0;
+    const void *data = elf_bytes(&size);
+    return {static_cast<const std::byte *>(data), size};
+}
+
 /// What a monitor runs.
 struct SessionConfig {
     /// Name in messages ("<tool>: received N, lost M") and of the BPF object.
     std::string tool;
-    /// ELF bytes of the BPF object (e.g. a bpftool skeleton's elf_bytes); must outlive the session.
+    /// ELF bytes of the BPF object (e.g. skeleton_elf(...)); must outlive the session.
     std::span<const std::byte> object_elf;
     /// BPF_MAP_TYPE_RINGBUF map of the object that carries the records.
     std::string ring_buffer_map;

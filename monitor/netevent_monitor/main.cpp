@@ -11,18 +11,6 @@
 
 #include <cstdio>
 
-namespace
-{
-
-std::span<const std::byte> netevent_monitor_elf() noexcept
-{
-    std::size_t size = 0;
-    const void *data = netevent_monitor_bpf__elf_bytes(&size);
-    return {static_cast<const std::byte *>(data), size};
-}
-
-} // namespace
-
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
@@ -48,7 +36,7 @@ int main(int argc, char **argv)
     NeteventMonitorFormatter formatter(options.format(), std::move(names));
     SessionConfig config;
     config.tool = "netevent_monitor";
-    config.object_elf = netevent_monitor_elf();
+    config.object_elf = skeleton_elf(netevent_monitor_bpf__elf_bytes);
     config.ring_buffer_map = "netevent_ringbuf";
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return formatter.format(record, out);

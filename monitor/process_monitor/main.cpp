@@ -15,18 +15,6 @@
 
 #include "process_monitor.skel.h" // process_monitor_bpf__elf_bytes: bpf/process_monitor.o
 
-namespace
-{
-
-std::span<const std::byte> process_monitor_elf() noexcept
-{
-    std::size_t size = 0;
-    const void *data = process_monitor_bpf__elf_bytes(&size);
-    return {static_cast<const std::byte *>(data), size};
-}
-
-} // namespace
-
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
@@ -41,7 +29,7 @@ int main(int argc, char **argv)
     ProcessMonitorFormatter formatter(options.format());
     SessionConfig config;
     config.tool = "process_monitor";
-    config.object_elf = process_monitor_elf();
+    config.object_elf = skeleton_elf(process_monitor_bpf__elf_bytes);
     config.ring_buffer_map = "process_ringbuf";
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return to_record_status(formatter.format(record, out));
