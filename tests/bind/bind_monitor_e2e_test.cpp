@@ -4,12 +4,11 @@
 #include "bind_fixture.hpp"
 
 #include "support/child.hpp"
+#include "support/monitor_process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <csignal>
-#include <sstream>
 #include <unistd.h>
 
 namespace bind_test
@@ -18,27 +17,13 @@ namespace
 {
 
 using namespace std::chrono_literals;
-using winbpf::test::Child;
-using winbpf::test::Output;
-
-std::vector<nlohmann::json> json_lines(const std::string &out)
-{
-    std::vector<nlohmann::json> lines;
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty())
-            lines.push_back(nlohmann::json::parse(line)); // every line must be valid JSON
-    return lines;
-}
+using winbpf::test::MonitorProcess;
 
 TEST_F(BindTest, BindMonitorPrintsAndLimits)
 {
-    Child monitor = Child::spawn(
-        {BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--limit", "2", "--json", "--drain-ms", "50"},
-        Output::capture);
-    ASSERT_TRUE(
-        monitor.read_until([&] { return monitor.err().find("Press Ctrl-C to stop") != std::string::npos; }, 20s))
-        << monitor.err();
+    MonitorProcess monitor(
+        {BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--limit", "2", "--json", "--drain-ms", "50"});
+    ASSERT_TRUE(monitor.wait_ready());
 
     std::uint16_t first_port = 0;
     {
@@ -49,13 +34,10 @@ TEST_F(BindTest, BindMonitorPrintsAndLimits)
         first_port = a.local_port();
     } // a and b: UNBIND
     // BIND a, POST_BIND a, BIND b, POST_BIND b, BIND c (deny), UNBIND b and a (order of the closes).
-    ASSERT_TRUE(monitor.read_until([&] { return json_lines(monitor.out()).size() >= 7; }, 10s)) << monitor.out();
-    monitor.signal(SIGINT);
-    auto status = monitor.wait(10s);
-    EXPECT_TRUE(winbpf::test::exited_with(status, 0)) << winbpf::test::describe_status(status) << monitor.err();
-    EXPECT_NE(monitor.err().find("bind_monitor: received 7, lost 0"), std::string::npos) << monitor.err();
+    ASSERT_TRUE(monitor.read_until([&] { return monitor.json_lines().size() >= 7; })) << monitor.out();
+    EXPECT_EQ(monitor.expect_clean_stop(), 7u);
 
-    const std::vector<nlohmann::json> lines = json_lines(monitor.out());
+    const std::vector<nlohmann::json> lines = monitor.json_lines();
     ASSERT_EQ(lines.size(), 7u) << monitor.out();
     std::string app_id = std::filesystem::read_symlink("/proc/self/exe").filename().string();
     for (const nlohmann::json &line : lines) {
@@ -86,21 +68,16 @@ TEST_F(BindTest, BindMonitorRecordingReplaysToTheSameLines)
 {
     const winbpf::test::TempDir dir;
     const std::string recording = (dir.path() / "bind.rec").string();
-    Child monitor = Child::spawn(
-        {BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--json", "--drain-ms", "50", "--record", recording},
-        Output::capture);
-    ASSERT_TRUE(
-        monitor.read_until([&] { return monitor.err().find("Press Ctrl-C to stop") != std::string::npos; }, 20s))
-        << monitor.err();
+    MonitorProcess monitor(
+        {BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--json", "--drain-ms", "50", "--record", recording});
+    ASSERT_TRUE(monitor.wait_ready());
     {
         Socket a(Family::v4, Protocol::tcp), b(Family::v6, Protocol::udp);
         ASSERT_EQ(a.bind(0), 0);
         ASSERT_EQ(b.bind(0), 0);
     }
-    ASSERT_TRUE(monitor.read_until([&] { return json_lines(monitor.out()).size() >= 6; }, 10s)) << monitor.out();
-    monitor.signal(SIGINT);
-    EXPECT_TRUE(winbpf::test::exited_with(monitor.wait(10s), 0)) << monitor.err();
-    EXPECT_NE(monitor.err().find("bind_monitor: received 6, lost 0"), std::string::npos) << monitor.err();
+    ASSERT_TRUE(monitor.read_until([&] { return monitor.json_lines().size() >= 6; })) << monitor.out();
+    EXPECT_EQ(monitor.expect_clean_stop(), 6u);
 
     // Timestamps too: the recording carries the session's CLOCK_REALTIME - CLOCK_BOOTTIME.
     const auto replay = winbpf::test::run({BIND_MONITOR_PATH, "--json", "--replay", recording}, 30s);

@@ -2,6 +2,7 @@
 // End-to-end tests of the built netevent_monitor (root): real drops and TCP flows on loopback, real BPF programs.
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/monitor_process.hpp"
 #include "support/socket.hpp"
 #include "support/temp_dir.hpp"
 
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <functional>
 #include <regex>
@@ -35,9 +35,7 @@ namespace
 using namespace std::chrono_literals;
 using winbpf::test::Child;
 
-constexpr auto startup_timeout = 60s; // loading runs the verifier
-constexpr auto event_timeout = 10s;
-constexpr auto exit_timeout = 20s;
+constexpr auto exit_timeout = test::monitor_exit_timeout;
 
 using winbpf::test::Family;
 using winbpf::test::loopback_v4;
@@ -63,57 +61,11 @@ std::string hex_of(const std::string &bytes)
     return out;
 }
 
-/// A running netevent_monitor, started and waited for "Press Ctrl-C to stop"; stopped with SIGINT by stop().
-class Monitor
+/// netevent_monitor options..., started (wait_ready() tells when it is attached).
+class Monitor : public test::MonitorProcess
 {
   public:
-    explicit Monitor(std::vector<std::string> options)
-        : child_(Child::spawn(command(std::move(options)), test::Output::capture))
-    {
-    }
-
-    ::testing::AssertionResult wait_ready()
-    {
-        if (child_.read_until([&] { return child_.err().find("Press Ctrl-C to stop\n") != std::string::npos; },
-                              startup_timeout))
-            return ::testing::AssertionSuccess();
-        return ::testing::AssertionFailure() << "netevent_monitor did not get ready; stderr:\n" << child_.err();
-    }
-
-    /// Reads stdout until done() or timeout.
-    bool read_until(const std::function<bool()> &done) { return child_.read_until(done, event_timeout); }
-
-    /// The complete JSON lines so far for which match is true.
-    std::vector<nlohmann::json> events(const std::function<bool(const nlohmann::json &)> &match) const
-    {
-        std::vector<nlohmann::json> found;
-        const std::string &out = child_.out();
-        std::size_t start = 0;
-        for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
-            const auto line = nlohmann::json::parse(out.substr(start, end - start), nullptr, false);
-            EXPECT_FALSE(line.is_discarded()) << "invalid JSON line: " << out.substr(start, end - start);
-            if (!line.is_discarded() && match(line))
-                found.push_back(line);
-        }
-        return found;
-    }
-
-    /// SIGINT; expects exit 0 and "netevent_monitor: received N, lost 0" with N > 0.
-    void expect_clean_stop()
-    {
-        child_.signal(SIGINT);
-        const auto status = child_.wait(exit_timeout);
-        ASSERT_TRUE(status.has_value()) << "netevent_monitor did not stop on SIGINT";
-        EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status) << "\n" << child_.err();
-        std::smatch match;
-        ASSERT_TRUE(std::regex_search(child_.err(), match, std::regex("netevent_monitor: received ([0-9]+), lost 0\n")))
-            << child_.err();
-        EXPECT_GT(std::stoull(match[1]), 0u);
-        EXPECT_EQ(child_.err().find("lost 0 events"), std::string::npos);
-    }
-
-    const std::string &out() const { return child_.out(); }
-    const std::string &err() const { return child_.err(); }
+    explicit Monitor(std::vector<std::string> options) : MonitorProcess(command(std::move(options))) {}
 
   private:
     static std::vector<std::string> command(std::vector<std::string> options)
@@ -121,8 +73,6 @@ class Monitor
         options.insert(options.begin(), NETEVENT_MONITOR_PATH);
         return options;
     }
-
-    Child child_;
 };
 
 /// netevent_monitor loads its programs: root, and none of them may stay loaded after it stopped.
@@ -177,12 +127,13 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
     };
 
     EXPECT_TRUE(monitor.read_until([&] {
-        return !monitor.events(our_drop).empty() && !monitor.events(client_flow("TCP_CLOSE", "TCP_SYN_SENT")).empty() &&
-               !monitor.events(client_flow("TCP_SYN_SENT", "TCP_ESTABLISHED")).empty() &&
-               !monitor.events(server_flow).empty();
+        return !monitor.json_lines(our_drop).empty() &&
+               !monitor.json_lines(client_flow("TCP_CLOSE", "TCP_SYN_SENT")).empty() &&
+               !monitor.json_lines(client_flow("TCP_SYN_SENT", "TCP_ESTABLISHED")).empty() &&
+               !monitor.json_lines(server_flow).empty();
     })) << monitor.out();
 
-    const auto drops = monitor.events(our_drop);
+    const auto drops = monitor.json_lines(our_drop);
     ASSERT_EQ(drops.size(), 1u) << monitor.out();
     const auto &drop = drops[0];
     EXPECT_EQ(drop["reason"], "NO_SOCKET");
@@ -200,7 +151,7 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
                                  std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z")))
         << drop;
 
-    const auto syn_sent = monitor.events(client_flow("TCP_CLOSE", "TCP_SYN_SENT"));
+    const auto syn_sent = monitor.json_lines(client_flow("TCP_CLOSE", "TCP_SYN_SENT"));
     ASSERT_EQ(syn_sent.size(), 1u);
     EXPECT_EQ(syn_sent[0]["protocol"], 6);
     EXPECT_EQ(syn_sent[0]["family"], 4);
@@ -268,16 +219,15 @@ TEST_F(NeteventMonitorE2E, RecordingReplaysToTheSameLines)
     auto our_drop = [&](const nlohmann::json &line) {
         return line["destination_port"] == closed_port && line["source_port"] == sender_port;
     };
-    EXPECT_TRUE(monitor.read_until([&] { return !monitor.events(our_drop).empty(); })) << monitor.out();
-    monitor.expect_clean_stop();
+    EXPECT_TRUE(monitor.read_until([&] { return !monitor.json_lines(our_drop).empty(); })) << monitor.out();
+    const auto received = monitor.expect_clean_stop();
+    ASSERT_TRUE(received);
 
     // The same records through the same formatter: the same bytes (other drops on the host included).
     const auto replay = test::run({NETEVENT_MONITOR_PATH, "--json", "--replay", recording}, exit_timeout);
     ASSERT_TRUE(test::exited_with(replay.status, 0)) << test::describe_status(replay.status) << replay.err;
     EXPECT_EQ(replay.out, monitor.out());
-    std::smatch received;
-    ASSERT_TRUE(std::regex_search(monitor.err(), received, std::regex("received ([0-9]+), lost 0")));
-    EXPECT_NE(replay.err.find("netevent_monitor: replayed " + received[1].str() + " records, lost 0\n"),
+    EXPECT_NE(replay.err.find("netevent_monitor: replayed " + std::to_string(*received) + " records, lost 0\n"),
               std::string::npos)
         << replay.err;
     const auto human = test::run({NETEVENT_MONITOR_PATH, "--replay", recording}, exit_timeout);

@@ -3,6 +3,7 @@
 #include "common/format.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/monitor_process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -32,9 +33,8 @@ namespace
 using namespace std::chrono_literals;
 using winbpf::test::Child;
 
-constexpr auto startup_timeout = 60s; // loading runs the verifier
-constexpr auto event_timeout = 10s;
-constexpr auto exit_timeout = 20s;
+constexpr auto event_timeout = test::monitor_event_timeout;
+constexpr auto exit_timeout = test::monitor_exit_timeout;
 
 std::string canonical(const char *path)
 {
@@ -49,37 +49,14 @@ std::string marker(const char *what)
     return "winbpf-e2e-" + std::string(what) + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
 }
 
-/// A running process_monitor, started and waited for "Press Ctrl-C to stop"; stopped with SIGINT by stop().
-class Monitor
+/// process_monitor [--json] options..., started (wait_ready() tells when it is attached).
+class Monitor : public test::MonitorProcess
 {
   public:
-    /// options: after --json (when json).
     explicit Monitor(bool json, std::vector<std::string> options = {})
-        : child_(Child::spawn(command(json, std::move(options)), test::Output::capture))
+        : MonitorProcess(command(json, std::move(options)))
     {
     }
-
-    /// Waits for the ready line; false (with stderr in the message) when it does not come.
-    ::testing::AssertionResult wait_ready()
-    {
-        if (child_.read_until([&] { return child_.err().find("Press Ctrl-C to stop\n") != std::string::npos; },
-                              startup_timeout))
-            return ::testing::AssertionSuccess();
-        return ::testing::AssertionFailure() << "process_monitor did not get ready; stderr:\n" << child_.err();
-    }
-
-    /// Reads stdout until done() or timeout.
-    bool read_until(const std::function<bool()> &done) { return child_.read_until(done, event_timeout); }
-
-    /// Sends SIGINT and waits for the exit; returns the wait status (nullopt on timeout).
-    std::optional<int> stop()
-    {
-        child_.signal(SIGINT);
-        return child_.wait(exit_timeout);
-    }
-
-    const std::string &out() const { return child_.out(); }
-    const std::string &err() const { return child_.err(); }
 
   private:
     static std::vector<std::string> command(bool json, std::vector<std::string> options)
@@ -89,36 +66,13 @@ class Monitor
         options.insert(options.begin(), PROCESS_MONITOR_PATH);
         return options;
     }
-
-    Child child_;
 };
 
 /// The JSON lines of out (complete lines only) of the given type and process id.
 std::vector<nlohmann::json> json_events(const std::string &out, const char *type, pid_t pid)
 {
-    std::vector<nlohmann::json> found;
-    std::size_t start = 0;
-    for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1) {
-        const auto line = nlohmann::json::parse(out.substr(start, end - start), nullptr, false);
-        EXPECT_FALSE(line.is_discarded()) << "invalid JSON line: " << out.substr(start, end - start);
-        if (!line.is_discarded() && line["type"] == type && line["process_id"] == pid)
-            found.push_back(line);
-    }
-    return found;
-}
-
-/// Checks the exit (status 0 after SIGINT) and the summary line (some records received, none lost).
-void expect_clean_stop(Monitor &monitor)
-{
-    const auto status = monitor.stop();
-    ASSERT_TRUE(status.has_value()) << "process_monitor did not stop on SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status)) << "status " << *status;
-    EXPECT_EQ(WEXITSTATUS(*status), 0) << monitor.err();
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(monitor.err(), match, std::regex("process_monitor: received ([0-9]+), lost 0\n")))
-        << monitor.err();
-    EXPECT_GT(std::stoull(match[1]), 0u);
-    EXPECT_EQ(monitor.err().find("lost 0 events"), std::string::npos);
+    return test::json_lines(
+        out, [&](const nlohmann::json &line) { return line["type"] == type && line["process_id"] == pid; });
 }
 
 /// process_monitor loads its programs: root, and none of them may stay loaded after it stopped.
@@ -196,7 +150,7 @@ TEST_F(ProcessMonitorE2E, JsonCreateAndDeleteOfRealProcesses)
     EXPECT_FALSE(hostile_create[0].contains("image_path_bytes"));
     EXPECT_EQ(hostile_create[0]["command_line_truncated"], false);
 
-    expect_clean_stop(monitor);
+    monitor.expect_clean_stop();
 }
 
 TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
@@ -210,13 +164,12 @@ TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
     ASSERT_TRUE(test::exited_with(child.status, 4));
     EXPECT_TRUE(monitor.read_until([&] { return !json_events(monitor.out(), "process_delete", child.pid).empty(); }))
         << monitor.out();
-    expect_clean_stop(monitor);
+    const auto received = monitor.expect_clean_stop();
+    ASSERT_TRUE(received);
 
     const auto replay = test::run({PROCESS_MONITOR_PATH, "--json", "--replay", recording}, event_timeout);
     ASSERT_TRUE(test::exited_with(replay.status, 0)) << test::describe_status(replay.status) << replay.err;
-    std::smatch received;
-    ASSERT_TRUE(std::regex_search(monitor.err(), received, std::regex("received ([0-9]+), lost 0")));
-    EXPECT_NE(replay.err.find("process_monitor: replayed " + received[1].str() + " records, lost 0\n"),
+    EXPECT_NE(replay.err.find("process_monitor: replayed " + std::to_string(*received) + " records, lost 0\n"),
               std::string::npos)
         << replay.err;
     // Line for line the same, but for the exits of processes that ran before the recording: live, their command line
@@ -279,7 +232,7 @@ TEST_F(ProcessMonitorE2E, HumanLinesAreEscaped)
     EXPECT_EQ(out.find('\x1b'), std::string::npos);
     EXPECT_EQ(out.find('\x07'), std::string::npos);
 
-    expect_clean_stop(monitor);
+    monitor.expect_clean_stop();
 }
 
 TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
@@ -301,13 +254,10 @@ TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
     const auto status = test::run({"/bin/bash", "-c", script}, event_timeout).status;
     EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status);
     auto deep_create = [&] {
-        std::size_t start = 0;
-        for (std::size_t end; (end = monitor.out().find('\n', start)) != std::string::npos; start = end + 1) {
-            const auto line = nlohmann::json::parse(monitor.out().substr(start, end - start), nullptr, false);
-            if (!line.is_discarded() && line["type"] == "process_create" && line["command_line"] == command)
-                return line;
-        }
-        return nlohmann::json();
+        const auto found = monitor.json_lines([&](const nlohmann::json &line) {
+            return line["type"] == "process_create" && line["command_line"] == command;
+        });
+        return found.empty() ? nlohmann::json() : found.front();
     };
     EXPECT_TRUE(monitor.read_until([&] { return !deep_create().is_null(); })) << monitor.err();
     const std::string image = deep_create().value("image_path", "");
@@ -315,7 +265,7 @@ TEST_F(ProcessMonitorE2E, ImagePathDeeperThanPathMaxIsMarked)
     EXPECT_EQ(deep_create()["image_path_truncated"], true);
     EXPECT_TRUE(image.ends_with("/" + component + "/deep_child")) << image;
     EXPECT_LE(image.size(), 4096u);
-    expect_clean_stop(monitor);
+    monitor.expect_clean_stop();
 }
 
 // Issue 11: 12 arguments of 128 KiB (17 exceed ARG_MAX under an 8 MiB stack): the first 32 KiB of argv arrive, marked
@@ -376,7 +326,7 @@ TEST_F(ProcessMonitorE2E, LongCommandLinesAreDeliveredToTheCapAndMarked)
             const std::string line = monitor.out().substr(at, monitor.out().find('\n', at) - at);
             EXPECT_NE(line.find("\" (truncated), ParentPID:"), std::string::npos) << line.substr(0, 200);
         }
-        expect_clean_stop(monitor);
+        monitor.expect_clean_stop();
     }
 }
 
@@ -444,7 +394,7 @@ TEST_F(ProcessMonitorE2E, ReusedPidNeverInheritsAnOldProcesssStrings)
     EXPECT_EQ(deletes[3]["process_exit_code"], 3);
     for (std::size_t i = 1; i < deletes.size(); ++i)
         EXPECT_NE(deletes[i]["creation_time"], deletes[i - 1]["creation_time"]);
-    expect_clean_stop(monitor);
+    monitor.expect_clean_stop();
 }
 
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutItsCapabilities)

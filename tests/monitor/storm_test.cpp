@@ -6,16 +6,15 @@
 #include "support/cgroup.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/monitor_process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -52,29 +51,12 @@ class LineReader
     std::size_t offset_ = 0;
 };
 
-/// A monitor started with options, ready ("Press Ctrl-C to stop").
-Child start_monitor(const std::vector<std::string> &argv)
+/// A monitor started with argv, ready ("Press Ctrl-C to stop").
+test::MonitorProcess start_monitor(const std::vector<std::string> &argv)
 {
-    Child monitor = Child::spawn(argv, test::Output::capture);
-    EXPECT_TRUE(
-        monitor.read_until([&] { return monitor.err().find("Press Ctrl-C to stop\n") != std::string::npos; }, 60s))
-        << monitor.err();
+    test::MonitorProcess monitor(argv);
+    EXPECT_TRUE(monitor.wait_ready());
     return monitor;
-}
-
-/// Stops the monitor; returns {received, lost} from its summary line (lost UINT64_MAX when missing).
-std::pair<std::uint64_t, std::uint64_t> stop_monitor(Child &monitor, const char *tool)
-{
-    monitor.signal(SIGINT);
-    const auto status = monitor.wait(30s);
-    EXPECT_TRUE(test::exited_with(status, 0)) << test::describe_status(status) << "\n" << monitor.err();
-    std::smatch match;
-    const std::string err = monitor.err();
-    if (!std::regex_search(err, match, std::regex(std::string(tool) + ": received ([0-9]+), lost ([0-9]+)\n"))) {
-        ADD_FAILURE() << "no summary line: " << err;
-        return {0, UINT64_MAX};
-    }
-    return {std::stoull(match[1]), std::stoull(match[2])};
 }
 
 /// Runs a generator to completion ("<done> <failures> <ns>"); expects done == count and no failure.
@@ -101,7 +83,7 @@ TEST_F(Storm, TwentyThousandProcessesAllPrintedNoneLost)
     std::filesystem::copy_file("/bin/true", image);
     std::filesystem::permissions(image, std::filesystem::perms::owner_all);
 
-    Child monitor = start_monitor({PROCESS_MONITOR_PATH});
+    test::MonitorProcess monitor = start_monitor({PROCESS_MONITOR_PATH});
     std::uint64_t created = 0, destroyed = 0;
     const std::string mine = "Image:\"" + image + "\"";
     LineReader lines([&](std::string_view line) {
@@ -118,19 +100,18 @@ TEST_F(Storm, TwentyThousandProcessesAllPrintedNoneLost)
         },
         storm_timeout));
     expect_generated(generator, processes);
-    const auto [received, lost] = stop_monitor(monitor, "process_monitor");
+    const auto received = monitor.expect_clean_stop(30s); // exit 0, "received N, lost 0"
     lines.feed(monitor.out());
     EXPECT_EQ(created, processes);
     EXPECT_EQ(destroyed, processes);
-    EXPECT_EQ(lost, 0u);
-    EXPECT_GE(received, 2 * processes);
+    EXPECT_GE(received.value_or(0), 2 * processes);
 }
 
 TEST_F(Storm, HundredThousandBindsAllPrintedNoneLost)
 {
     constexpr std::uint64_t binds = 100000;
     test::TestCgroup cgroup;
-    Child monitor = start_monitor({BIND_MONITOR_PATH, "--cgroup", cgroup.path().string()});
+    test::MonitorProcess monitor = start_monitor({BIND_MONITOR_PATH, "--cgroup", cgroup.path().string()});
     std::map<std::string, std::uint64_t> kinds;
     LineReader lines([&](std::string_view line) { ++kinds[std::string(line.substr(0, line.find(':')))]; });
     Child generator = Child::fork_gated({BIND_GENERATOR_PATH, std::to_string(binds)}, test::Output::capture);
@@ -143,20 +124,19 @@ TEST_F(Storm, HundredThousandBindsAllPrintedNoneLost)
         },
         storm_timeout));
     expect_generated(generator, binds);
-    const auto [received, lost] = stop_monitor(monitor, "bind_monitor");
+    const auto received = monitor.expect_clean_stop(30s); // exit 0, "received N, lost 0"
     lines.feed(monitor.out());
     EXPECT_EQ(kinds["Bind"], binds);
     EXPECT_EQ(kinds["Post-bind"], binds);
     EXPECT_EQ(kinds["Unbind"], binds);
     EXPECT_EQ(kinds.size(), 3u) << "only the generator binds in its cgroup";
-    EXPECT_EQ(lost, 0u);
-    EXPECT_EQ(received + lost, 3 * binds) << "received + counted lost == generated";
+    EXPECT_EQ(received, 3 * binds) << "received == generated, none lost";
 }
 
 TEST_F(Storm, HundredThousandDropsAllPrintedNoneLost)
 {
     constexpr std::uint64_t drops = 100000;
-    Child monitor = start_monitor({NETEVENT_MONITOR_PATH, "--capture", "drop"});
+    test::MonitorProcess monitor = start_monitor({NETEVENT_MONITOR_PATH, "--capture", "drop"});
     // The generator sends every datagram from one socket to one closed port: its drops share their endpoints.
     std::map<std::string, std::uint64_t> flows;
     LineReader lines([&](std::string_view line) {
@@ -181,11 +161,10 @@ TEST_F(Storm, HundredThousandDropsAllPrintedNoneLost)
         },
         storm_timeout));
     expect_generated(generator, drops);
-    const auto [received, lost] = stop_monitor(monitor, "netevent_monitor");
+    const auto received = monitor.expect_clean_stop(30s); // exit 0, "received N, lost 0"
     lines.feed(monitor.out());
     EXPECT_EQ(most(), drops);
-    EXPECT_EQ(lost, 0u);
-    EXPECT_GE(received, drops);
+    EXPECT_GE(received.value_or(0), drops);
 }
 
 } // namespace
