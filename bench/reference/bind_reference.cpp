@@ -76,14 +76,6 @@ int main(int argc, char **argv)
                                       skel->progs.bind_reference_release},
                                      cgroup, links))
         return 1;
-    reference::Lines lines;
-    const reference::RingBuffer ring = reference::make_ring(bpf_map__fd(skel->maps.events), on_record, &lines);
-    if (!ring) {
-        std::fprintf(stderr, "bind_reference: ring buffer on map events: %s\n", std::strerror(errno));
-        return 1;
-    }
-    reference::drain_until_stopped(ring.get(), lines);
-    links.clear(); // detach, then take what the programs wrote before
-    reference::finish("bind_reference", ring.get(), lines, skel->bss->lost);
-    return 0;
+    return reference::report_until_stopped("bind_reference", bpf_map__fd(skel->maps.events), on_record, links,
+                                           &skel->bss->lost);
 }

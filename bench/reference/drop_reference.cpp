@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "drop_reference.h"
 #include "drop_reference.skel.h"
@@ -41,18 +42,9 @@ int main()
         std::fprintf(stderr, "drop_reference: loading drop_reference.bpf.o: %s\n", std::strerror(errno));
         return 1;
     }
-    if (int err = drop_reference_bpf__attach(skel.get()); err != 0) {
-        std::fprintf(stderr, "drop_reference: attaching tp_btf/kfree_skb: %s\n", std::strerror(-err));
+    std::vector<reference::Link> links;
+    if (!reference::attach("drop_reference", skel->progs.drop_reference, links))
         return 1;
-    }
-    reference::Lines lines;
-    const reference::RingBuffer ring = reference::make_ring(bpf_map__fd(skel->maps.events), on_record, &lines);
-    if (!ring) {
-        std::fprintf(stderr, "drop_reference: ring buffer on map events: %s\n", std::strerror(errno));
-        return 1;
-    }
-    reference::drain_until_stopped(ring.get(), lines);
-    drop_reference_bpf__detach(skel.get());
-    reference::finish("drop_reference", ring.get(), lines, skel->bss->lost);
-    return 0;
+    return reference::report_until_stopped("drop_reference", bpf_map__fd(skel->maps.events), on_record, links,
+                                           &skel->bss->lost);
 }

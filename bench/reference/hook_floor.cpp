@@ -80,20 +80,9 @@ int main(int argc, char **argv)
         if (!reference::attach_to_cgroup("hook_floor", bind_programs, cgroup, links))
             return 1;
     } else {
-        links.emplace_back(bpf_program__attach(skel->progs.hook_floor_drop), &bpf_link__destroy);
-        if (!links.back()) {
-            std::fprintf(stderr, "hook_floor: attaching tp_btf/kfree_skb: %s\n", std::strerror(errno));
+        if (!reference::attach("hook_floor", skel->progs.hook_floor_drop, links))
             return 1;
-        }
     }
-    reference::Lines lines;
-    const reference::RingBuffer ring = reference::make_ring(bpf_map__fd(skel->maps.events), on_record, &lines);
-    if (!ring) {
-        std::fprintf(stderr, "hook_floor: ring buffer on map events: %s\n", std::strerror(errno));
-        return 1;
-    }
-    reference::drain_until_stopped(ring.get(), lines);
-    links.clear(); // detach, then take what the programs wrote before
-    reference::finish("hook_floor", ring.get(), lines, skel->bss->lost);
-    return 0;
+    return reference::report_until_stopped("hook_floor", bpf_map__fd(skel->maps.events), on_record, links,
+                                           &skel->bss->lost);
 }

@@ -90,13 +90,38 @@ inline void drain_until_stopped(ring_buffer *ring, Lines &lines)
     }
 }
 
-/// After detaching: drains what is left and prints "<tool>: received N, lost M" on stderr (lost: the BPF side's
-/// count of records that did not fit).
-inline void finish(const char *tool, ring_buffer *ring, Lines &lines, unsigned long long lost)
+/// Attaches program (where its section says), adding its link to links. On failure prints "<tool>: attaching ..." with
+/// the error on stderr and returns false.
+inline bool attach(const char *tool, bpf_program *program, std::vector<Link> &links)
 {
-    ring_buffer__consume(ring);
+    links.emplace_back(bpf_program__attach(program), &bpf_link__destroy);
+    if (links.back())
+        return true;
+    std::fprintf(stderr, "%s: attaching %s (%s): %s\n", tool, bpf_program__name(program),
+                 bpf_program__section_name(program), std::strerror(errno));
+    return false;
+}
+
+/// The rest of a reference tool's life once attached: consumes the ring buffer map ring_fd (callback appends the lines
+/// of each record to the Lines it is given) until SIGINT or SIGTERM, then destroys links (detaching), drains what is
+/// left and prints "<tool>: received N, lost M" on stderr (M: *lost, the BPF side's count of records that did not
+/// fit). Returns the exit code: 0, or 1 when the ring buffer cannot be read.
+inline int report_until_stopped(const char *tool, int ring_fd, ring_buffer_sample_fn callback, std::vector<Link> &links,
+                                const volatile __u64 *lost)
+{
+    Lines lines;
+    const RingBuffer ring = make_ring(ring_fd, callback, &lines);
+    if (!ring) {
+        std::fprintf(stderr, "%s: ring buffer on map events: %s\n", tool, std::strerror(errno));
+        return 1;
+    }
+    drain_until_stopped(ring.get(), lines);
+    links.clear(); // detach, then take what the programs wrote before
+    ring_buffer__consume(ring.get());
     write_out(lines.out);
-    std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, lines.received, lost);
+    std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, lines.received,
+                 static_cast<unsigned long long>(*lost));
+    return 0;
 }
 
 } // namespace reference
