@@ -19,7 +19,6 @@
 #include <cstring>
 #include <functional>
 #include <regex>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -41,14 +40,6 @@ using winbpf::test::Family;
 using winbpf::test::loopback_v4;
 using winbpf::test::Protocol;
 using winbpf::test::Socket;
-
-/// Binds socket to 127.0.0.1:0 and returns the port it got.
-std::uint16_t bind_any_port(Socket &socket)
-{
-    if (int err = socket.bind(0); err != 0)
-        throw std::runtime_error("bind: " + std::string(std::strerror(err)));
-    return socket.local_port();
-}
 
 std::string hex_of(const std::string &bytes)
 {
@@ -87,8 +78,8 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
 
     // 1. A UDP datagram to a loopback port nobody listens on: the kernel drops it with NO_SOCKET.
     const std::uint16_t closed_port = winbpf::test::free_port(Family::v4, Protocol::udp);
-    Socket sender(Family::v4, Protocol::udp);
-    const std::uint16_t sender_port = bind_any_port(sender);
+    Socket sender = winbpf::test::bound_loopback(Family::v4, Protocol::udp);
+    const std::uint16_t sender_port = sender.local_port();
     const std::string datagram = "winbpf-netevent-e2e-" + std::to_string(getpid());
     const sockaddr_in target = loopback_v4(closed_port);
     ASSERT_EQ(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),
@@ -101,13 +92,13 @@ TEST_F(NeteventMonitorE2E, JsonDropOfUdpToClosedPortAndTcpFlows)
     };
 
     // 2. A TCP connection on loopback: connect, accept, close both.
-    Socket listener(Family::v4, Protocol::tcp);
-    const std::uint16_t listen_port = bind_any_port(listener);
+    Socket listener = winbpf::test::bound_loopback(Family::v4, Protocol::tcp);
+    const std::uint16_t listen_port = listener.local_port();
     ASSERT_EQ(::listen(listener.fd(), 1), 0) << std::strerror(errno);
     std::uint16_t client_port = 0;
     {
-        Socket client(Family::v4, Protocol::tcp);
-        client_port = bind_any_port(client);
+        Socket client = winbpf::test::bound_loopback(Family::v4, Protocol::tcp);
+        client_port = client.local_port();
         const sockaddr_in server = loopback_v4(listen_port);
         ASSERT_EQ(::connect(client.fd(), reinterpret_cast<const sockaddr *>(&server), sizeof(server)), 0)
             << std::strerror(errno);
@@ -167,16 +158,16 @@ TEST_F(NeteventMonitorE2E, DefaultCaptureIsDropsOnlyAndHumanLines)
     Monitor monitor({});
     ASSERT_TRUE(monitor.wait_ready());
     const std::uint16_t closed_port = winbpf::test::free_port(Family::v4, Protocol::udp);
-    Socket sender(Family::v4, Protocol::udp);
-    const std::uint16_t sender_port = bind_any_port(sender);
+    Socket sender = winbpf::test::bound_loopback(Family::v4, Protocol::udp);
+    const std::uint16_t sender_port = sender.local_port();
     const std::string datagram = "\x1b[2Jhuman";
     const sockaddr_in target = loopback_v4(closed_port);
     ASSERT_GT(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),
                        sizeof(target)),
               0);
     // A TCP connection too, which must not show.
-    Socket listener(Family::v4, Protocol::tcp);
-    const std::uint16_t listen_port = bind_any_port(listener);
+    Socket listener = winbpf::test::bound_loopback(Family::v4, Protocol::tcp);
+    const std::uint16_t listen_port = listener.local_port();
     ASSERT_EQ(::listen(listener.fd(), 1), 0);
     {
         Socket client(Family::v4, Protocol::tcp);
@@ -209,8 +200,8 @@ TEST_F(NeteventMonitorE2E, RecordingReplaysToTheSameLines)
     Monitor monitor({"--json", "--record", recording});
     ASSERT_TRUE(monitor.wait_ready());
     const std::uint16_t closed_port = winbpf::test::free_port(Family::v4, Protocol::udp);
-    Socket sender(Family::v4, Protocol::udp);
-    const std::uint16_t sender_port = bind_any_port(sender);
+    Socket sender = winbpf::test::bound_loopback(Family::v4, Protocol::udp);
+    const std::uint16_t sender_port = sender.local_port();
     const std::string datagram = "winbpf-netevent-replay-\xff\x1b";
     const sockaddr_in target = loopback_v4(closed_port);
     ASSERT_GT(::sendto(sender.fd(), datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr *>(&target),

@@ -36,15 +36,6 @@ using winbpf::test::Family;
 using winbpf::test::Protocol;
 using winbpf::test::Socket;
 
-/// A socket bound to 127.0.0.1:0 (the kernel chooses the port); throws std::system_error.
-Socket bound_loopback_socket(Protocol protocol)
-{
-    Socket socket(Family::v4, protocol);
-    if (int err = socket.bind(0); err != 0)
-        throw std::system_error(err, std::generic_category(), "bind to 127.0.0.1:0");
-    return socket;
-}
-
 void write_all(int fd, const std::string &text)
 {
     if (::send(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
@@ -209,7 +200,7 @@ UdpDrop send_udp_to_closed_port(std::size_t size)
 {
     UdpDrop drop;
     drop.destination_port = winbpf::test::free_port(Family::v4, Protocol::udp); // nothing listens on it now
-    Socket sender = bound_loopback_socket(Protocol::udp);
+    Socket sender = winbpf::test::bound_loopback(Family::v4, Protocol::udp);
     drop.source_port = sender.local_port();
     std::string text = "winbpf netevent drop " + std::to_string(drop.destination_port);
     for (std::size_t i = text.size(); i < size; ++i)
@@ -243,7 +234,7 @@ bool is_drop_of(const Event &event, const UdpDrop &drop)
 TcpFlow run_tcp_flow()
 {
     TcpFlow flow;
-    Socket listener = bound_loopback_socket(Protocol::tcp);
+    Socket listener = winbpf::test::bound_loopback(Family::v4, Protocol::tcp);
     if (::listen(listener.fd(), 1) != 0)
         fail("listen");
     flow.server_port = listener.local_port();

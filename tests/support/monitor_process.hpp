@@ -48,7 +48,6 @@ class MonitorProcess
 
     const std::string &out() const { return child_.out(); }
     const std::string &err() const { return child_.err(); }
-    Child &child() { return child_; }
 
   private:
     std::string tool_;

@@ -63,12 +63,17 @@ std::uint16_t Socket::local_port() const
                                               : reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port);
 }
 
-std::uint16_t free_port(Family family, Protocol protocol)
+Socket bound_loopback(Family family, Protocol protocol)
 {
     Socket socket(family, protocol);
     if (int err = socket.bind(0); err != 0)
-        throw std::system_error(err, std::generic_category(), "bind to port 0");
-    return socket.local_port();
+        throw std::system_error(err, std::generic_category(), "bind to loopback port 0");
+    return socket;
+}
+
+std::uint16_t free_port(Family family, Protocol protocol)
+{
+    return bound_loopback(family, protocol).local_port();
 }
 
 } // namespace winbpf::test

@@ -41,6 +41,10 @@ class Socket
 /// 127.0.0.1:port (host number).
 sockaddr_in loopback_v4(std::uint16_t port);
 
+/// A socket bound to the loopback address of family at port 0 (the kernel chooses the port, see local_port()).
+/// Throws std::system_error.
+Socket bound_loopback(Family family, Protocol protocol);
+
 /// A port (host number) that is free on loopback for family right now: bound to port 0 and released again.
 std::uint16_t free_port(Family family, Protocol protocol);
 

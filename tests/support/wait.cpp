@@ -13,7 +13,7 @@ bool wait_until(const std::function<bool()> &done, std::chrono::milliseconds tim
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
         if (std::chrono::steady_clock::now() >= deadline)
-            return done();
+            return false;
         std::this_thread::sleep_for(interval);
     }
     return true;
@@ -26,7 +26,7 @@ bool poll_until(winbpf::RingBufferConsumer &ring, const std::function<bool()> &d
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
-            return done();
+            return false;
         ring.poll(std::min(left, std::chrono::milliseconds(50)));
     }
     return true;
