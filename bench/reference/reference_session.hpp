@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// What the reference tools' userspace shares: attaching cgroup programs, lines of the records written to stdout per
-// drained batch, the drain loop until SIGINT or SIGTERM, and the summary line the bench reads.
+// What the reference tools' userspace shares: attaching their programs, and the drain loop until SIGINT or SIGTERM
+// that writes the records' lines to stdout per batch and ends with the summary line the bench reads.
 #pragma once
 
 #include <bpf/libbpf.h>
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/output_writer.hpp" // winbpf::monitor::OutputWriter (header only)
 #include "winbpf/unique_fd.hpp"
 
 namespace reference
@@ -47,12 +48,6 @@ inline bool attach_to_cgroup(const char *tool, std::initializer_list<bpf_program
     return true;
 }
 
-/// A ring buffer consumer on map fd calling callback(context, ...) per record; empty (and errno set) on failure.
-inline RingBuffer make_ring(int map_fd, ring_buffer_sample_fn callback, void *context)
-{
-    return {ring_buffer__new(map_fd, callback, context, nullptr), &ring_buffer__free};
-}
-
 /// The lines a ring buffer callback appends, and the records it saw.
 struct Lines {
     std::string out;
@@ -60,35 +55,6 @@ struct Lines {
 };
 
 inline volatile std::sig_atomic_t stop_requested = 0;
-
-/// Writes out all of out to stdout (EINTR retried; a failed write drops the rest) and clears it.
-inline void write_out(std::string &out)
-{
-    std::size_t done = 0;
-    while (done < out.size()) {
-        const ssize_t n = ::write(STDOUT_FILENO, out.data() + done, out.size() - done);
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n > 0)
-            done += static_cast<std::size_t>(n);
-    }
-    out.clear();
-}
-
-/// Prints "Press Ctrl-C to stop" on stderr, then drains ring (whose callback appends to lines) until SIGINT or
-/// SIGTERM: on a wake-up or every 250 ms, as winbpf's session does (wake-ups are batched), writing the lines of each
-/// batch.
-inline void drain_until_stopped(ring_buffer *ring, Lines &lines)
-{
-    std::signal(SIGINT, [](int) { stop_requested = 1; });
-    std::signal(SIGTERM, [](int) { stop_requested = 1; });
-    std::fputs("Press Ctrl-C to stop\n", stderr);
-    while (!stop_requested) {
-        if (ring_buffer__poll(ring, 250) >= 0)
-            ring_buffer__consume(ring);
-        write_out(lines.out);
-    }
-}
 
 /// Attaches program (where its section says), adding its link to links. On failure prints "<tool>: attaching ..." with
 /// the error on stderr and returns false.
@@ -102,23 +68,33 @@ inline bool attach(const char *tool, bpf_program *program, std::vector<Link> &li
     return false;
 }
 
-/// The rest of a reference tool's life once attached: consumes the ring buffer map ring_fd (callback appends the lines
-/// of each record to the Lines it is given) until SIGINT or SIGTERM, then destroys links (detaching), drains what is
-/// left and prints "<tool>: received N, lost M" on stderr (M: *lost, the BPF side's count of records that did not
-/// fit). Returns the exit code: 0, or 1 when the ring buffer cannot be read.
+/// The rest of a reference tool's life once attached: prints "Press Ctrl-C to stop" on stderr, then consumes the ring
+/// buffer map ring_fd (callback appends the lines of each record to the Lines it is given) until SIGINT or SIGTERM, on
+/// a wake-up or every 250 ms as winbpf's session does (wake-ups are batched), writing each batch's lines to stdout;
+/// then destroys links (detaching), drains what is left and prints "<tool>: received N, lost M" on stderr (M: *lost,
+/// the BPF side's count of records that did not fit). Returns the exit code: 0, or 1 when the ring buffer cannot be
+/// read.
 inline int report_until_stopped(const char *tool, int ring_fd, ring_buffer_sample_fn callback, std::vector<Link> &links,
                                 const volatile __u64 *lost)
 {
     Lines lines;
-    const RingBuffer ring = make_ring(ring_fd, callback, &lines);
+    const RingBuffer ring(ring_buffer__new(ring_fd, callback, &lines, nullptr), &ring_buffer__free);
     if (!ring) {
         std::fprintf(stderr, "%s: ring buffer on map events: %s\n", tool, std::strerror(errno));
         return 1;
     }
-    drain_until_stopped(ring.get(), lines);
+    winbpf::monitor::OutputWriter stdout_writer(STDOUT_FILENO); // a failed write drops the rest, as in the monitors
+    std::signal(SIGINT, [](int) { stop_requested = 1; });
+    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    std::fputs("Press Ctrl-C to stop\n", stderr);
+    while (!stop_requested) {
+        if (ring_buffer__poll(ring.get(), 250) >= 0)
+            ring_buffer__consume(ring.get());
+        stdout_writer.flush(lines.out);
+    }
     links.clear(); // detach, then take what the programs wrote before
     ring_buffer__consume(ring.get());
-    write_out(lines.out);
+    stdout_writer.flush(lines.out);
     std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, lines.received,
                  static_cast<unsigned long long>(*lost));
     return 0;
