@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "support/perf_reader.hpp"
 
-#include <algorithm>
+#include "support/wait.hpp"
 
 namespace winbpf::test
 {
@@ -16,15 +16,7 @@ PerfReader::PerfReader(bpf_map *map)
 
 bool PerfReader::poll_until(const std::function<bool()> &done, std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            return false;
-        consumer_.poll(std::min(left, std::chrono::milliseconds(50)));
-    }
-    return true;
+    return test::poll_until(consumer_, done, timeout);
 }
 
 } // namespace winbpf::test

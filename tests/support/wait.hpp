@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Waiting in tests for something the kernel does a moment later: a condition checked at intervals, or ring buffer
-// records consumed until a condition holds.
+// Waiting in tests for something the kernel does a moment later: a condition checked at intervals, or ring buffer or
+// perf buffer records consumed until a condition holds.
 #pragma once
 
-#include "winbpf/ring_buffer.hpp"
-
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -15,8 +14,21 @@ namespace winbpf::test
 bool wait_until(const std::function<bool()> &done, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(10));
 
-/// Polls ring (its callback runs for each record) until done() is true (true) or timeout has passed (false), waiting
-/// at most 50 ms per poll. done() is checked before the first poll and after each.
-bool poll_until(winbpf::RingBufferConsumer &ring, const std::function<bool()> &done, std::chrono::milliseconds timeout);
+/// Polls consumer (a winbpf::RingBufferConsumer or PerfEventConsumer: its callback runs for each record) until done()
+/// is true (true) or timeout has passed (false), waiting at most 50 ms per poll. done() is checked before the first
+/// poll and after each.
+template <typename Consumer>
+bool poll_until(Consumer &consumer, const std::function<bool()> &done, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return false;
+        consumer.poll(std::min(left, std::chrono::milliseconds(50)));
+    }
+    return true;
+}
 
 } // namespace winbpf::test
