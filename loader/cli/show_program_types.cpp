@@ -23,7 +23,8 @@ void show_program_types(bool json)
             for (const LinuxHook &h : t.linux_hooks)
                 hooks.push_back({{"event", h.event}, {"section", h.section}, {"meaning", h.meaning}});
             out.push_back({{"name", t.name},
-                           {"section_prefix", t.name},
+                           {"section_prefix", t.sections.front()},
+                           {"sections", t.sections},
                            {"context", t.context},
                            {"program_type_guid", t.program_type_guid},
                            {"attach_type_guid", t.attach_type_guid},
@@ -36,7 +37,10 @@ void show_program_types(bool json)
     }
     Table table({{"Name"}, {"Section Prefix"}, {"Context"}, {"Program Type GUID"}, {"Attach Type GUID"}});
     for (const HookType &t : types)
-        table.add({t.name, t.name, t.context, t.program_type_guid, t.attach_type_guid});
+        table.add(
+            {t.name,
+             t.sections.size() == 1 ? t.sections.front() : std::to_string(t.sections.size()) + " sections (below)",
+             t.context, t.program_type_guid, t.attach_type_guid});
     table.print(std::cout);
     for (const HookType &t : types) {
         std::cout << "\n" << t.name << " (" << t.context << ")";
@@ -44,6 +48,12 @@ void show_program_types(bool json)
         for (const std::string &o : t.attach_options)
             parameters += (parameters.empty() ? "" : " ") + o + "=";
         std::cout << (parameters.empty() ? "" : ", add program parameters: " + parameters) << "\n";
+        if (t.sections.size() > 1) {
+            std::cout << "  sections:";
+            for (const std::string &section : t.sections)
+                std::cout << " " << section;
+            std::cout << "\n";
+        }
         if (!t.helpers.empty()) {
             std::cout << "  helpers:";
             for (const std::string &h : t.helpers)

@@ -63,12 +63,14 @@ std::string c_string(const std::string &text)
     return out + "\"";
 }
 
-std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const std::string &source,
-                     const std::optional<std::string> &license)
+std::string generate(const std::string &pass1, const std::string &source)
 {
+    const std::vector<winbpf::glue::SecSymbol> symbols = winbpf::glue::read_sec_symbols(pass1);
+    const std::optional<std::string> license = winbpf::glue::read_license(pass1);
     std::vector<Handler> handlers;
     std::set<int> legacy_maps; // SEC("maps") uses: Windows' legacy struct bpf_map_def maps
     bool has_license = false;
+    int linux_programs = 0; // native Linux programs (libbpf sections)
     for (const auto &sym : symbols) {
         has_license = has_license || sym.section == "license";
         if (!sym.is_function) {
@@ -80,8 +82,13 @@ std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const 
             if (!hook->supported)
                 throw std::runtime_error("function '" + sym.symbol + "' is in SEC(\"" + sym.section + "\"): the '" +
                                          std::string(hook->section_prefix) + "' hook is not supported by winbpf yet");
-            handlers.push_back({*hook, sym.symbol, sym.counter});
-            continue;
+            // A native Linux program in a section a Windows hook shares (its parameter points to another struct, e.g.
+            // struct bpf_sock_addr in cgroup/connect4) stays a plain libbpf program.
+            const auto context = winbpf::glue::first_parameter_struct(pass1, sym.symbol);
+            if (!context || *context == hook->context) {
+                handlers.push_back({*hook, sym.symbol, sym.counter});
+                continue;
+            }
         }
         enum bpf_prog_type type;
         enum bpf_attach_type attach;
@@ -89,8 +96,9 @@ std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const 
             throw std::runtime_error("function '" + sym.symbol + "' is in unknown section SEC(\"" + sym.section +
                                      "\"): expected a Windows hook (" + winbpf::glue::known_prefixes() +
                                      ") or a libbpf section");
+        ++linux_programs;
     }
-    if (handlers.empty())
+    if (handlers.empty() && linux_programs == 0)
         throw std::runtime_error("no program: no function is in a Windows hook section such as SEC(\"process\")");
 
     std::ostringstream out;
@@ -106,7 +114,7 @@ std::string generate(const std::vector<winbpf::glue::SecSymbol> &symbols, const 
     out << "#include \"" << source << "\"\n";
     std::set<std::string_view> done;
     for (const auto &h : handlers) {
-        if (done.insert(h.hook.section_prefix).second) {
+        if (done.insert(h.hook.hook).second) {
             out << "#include \"" << h.hook.glue_header << "\"\n";
             out << h.hook.object_macro << "()\n";
         }
@@ -135,8 +143,7 @@ int main(int argc, char **argv)
         return 2;
     }
     try {
-        const std::string text =
-            generate(winbpf::glue::read_sec_symbols(argv[1]), argv[2], winbpf::glue::read_license(argv[1]));
+        const std::string text = generate(argv[1], argv[2]);
         std::ofstream out(argv[3]);
         out << text;
         if (!out.flush())

@@ -3,6 +3,8 @@
 
 #include "elf_file.hpp"
 
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <gelf.h>
 #include <libelf.h>
 
@@ -35,6 +37,27 @@ std::runtime_error elf_error(const std::string &path, const std::string &what)
 }
 
 } // namespace
+
+std::optional<std::string> first_parameter_struct(const std::string &path, const std::string &function)
+{
+    std::unique_ptr<btf, decltype(&btf__free)> types(btf__parse_elf(path.c_str(), nullptr), btf__free);
+    if (!types)
+        return std::nullopt; // no .BTF: compiled without -g
+    const __s32 id = btf__find_by_name_kind(types.get(), function.c_str(), BTF_KIND_FUNC);
+    if (id < 0)
+        return std::nullopt;
+    const btf_type *proto = btf__type_by_id(types.get(), btf__type_by_id(types.get(), id)->type);
+    if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) == 0)
+        return std::nullopt;
+    const btf_type *param = btf__type_by_id(types.get(), btf_params(proto)[0].type);
+    if (!param || !btf_is_ptr(param))
+        return std::nullopt;
+    const __s32 target = btf__resolve_type(types.get(), param->type); // through typedefs and qualifiers
+    const btf_type *pointee = target < 0 ? nullptr : btf__type_by_id(types.get(), target);
+    if (!pointee || !btf_is_struct(pointee))
+        return std::nullopt;
+    return std::string(btf__name_by_offset(types.get(), pointee->name_off));
+}
 
 std::optional<std::string> read_license(const std::string &path)
 {

@@ -19,6 +19,11 @@ struct SecSymbol {
 /// Reads every SEC() symbol of a pass-1 object (ELF, EM_BPF). Throws std::runtime_error on a malformed file.
 std::vector<SecSymbol> read_sec_symbols(const std::string &path);
 
+/// The struct tag that the first parameter of function points to in the pass-1 object's BTF (through typedefs and
+/// qualifiers: "_bpf_sock_addr" for bpf_sock_addr_t *, "bpf_sock_addr" for struct bpf_sock_addr *), or nullopt when
+/// the object has no BTF (compiled without -g), the function has no parameter, or it is not a pointer to a struct.
+std::optional<std::string> first_parameter_struct(const std::string &path, const std::string &function);
+
 /// The string in the object's SEC("license") section (up to its NUL), or nullopt when it has none.
 std::optional<std::string> read_license(const std::string &path);
 

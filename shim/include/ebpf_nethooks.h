@@ -71,3 +71,156 @@ static __always_inline long winbpf_tail_call_bind(struct _bind_md *ctx, void *pr
 {
     return winbpf_tail_call_hidden(ctx, index);
 }
+
+/*
+ * The eBPF-for-Windows sock_addr hooks (BPF_PROG_TYPE_CGROUP_SOCK_ADDR, CONTRACT §8), on Linux. A handler in one of
+ * the sections below whose parameter is a bpf_sock_addr_t * is a Windows program (a handler taking Linux's
+ * struct bpf_sock_addr * stays a native libbpf program). Every program attaches to one cgroup-v2 directory
+ * (`winbpf add program FILE cgroup=PATH`; default: the cgroup-v2 root) and sees the sockets of its processes.
+ *
+ *   cgroup/connect4, connect6    connect() (TCP, UDP) and the first datagram an unconnected UDP socket sends to a
+ *                                remote endpoint (Linux: cgroup/connect4/6, cgroup/sendmsg4/6; a UDP socket's
+ *                                verdict and redirect for an endpoint apply to its later datagrams to it without
+ *                                running the handler again). msg_src = the local endpoint, user = the remote one.
+ *                                REJECT: connect() or sendto() fails with EPERM. A changed user_ip4/user_ip6/user_port
+ *                                with another verdict redirects the connection or datagram there.
+ *   cgroup/connect_authorization4, 6   the same calls, after the connect programs attached before it, on a copy:
+ *                                writes are discarded, REJECT blocks as at connect.
+ *   cgroup/recv_accept4, 6       the first packet of each inbound TCP connection (its SYN, to a listening socket) and
+ *                                of each inbound UDP flow (socket, remote endpoint) (Linux: cgroup_skb/ingress).
+ *                                msg_src = the remote endpoint, user = the local one. REJECT drops the packet: the
+ *                                connection never reaches accept() (the client's connect times out), the datagram
+ *                                never reaches recvfrom(). The helpers report the process that created the socket.
+ *   cgroup/bind4, bind6          bind() (Linux: cgroup/bind4/6): user = the address and port asked for; REJECT makes
+ *                                bind() fail with EPERM; writes are discarded.
+ *   cgroup/listen4, listen6      listen() (Linux: BPF LSM socket_listen where BPF LSM programs load: REJECT makes
+ *                                listen() fail with EPERM; elsewhere the syscalls/sys_enter_listen tracepoint: the
+ *                                handler runs, a REJECT is counted and not enforced). msg_src = user = the local
+ *                                endpoint; writes are discarded.
+ * IPv4-mapped IPv6 endpoints of dual-stack sockets go to the *4 programs only, as AF_INET with *_ip4 fields.
+ * Several programs on one hook all run (Linux runs a cgroup's programs in attach order); any REJECT blocks.
+ * PROCEED_HARD permits as PROCEED_SOFT does: Linux has no filter weights, so it cannot override another REJECT.
+ *
+ * Context (Windows layout, 64 bytes; addresses and ports in network order):
+ *   family          AF_INET (2) or AF_INET6 (23, Windows' number)
+ *   msg_src_*, user_*   as above per attach type
+ *   protocol        IPPROTO_TCP (6) or IPPROTO_UDP (17)
+ *   compartment_id  the network namespace's cookie: 1 in the initial namespace
+ *   interface_luid  NET_LUID of the interface: recv_accept: the one the packet came in on; connect: loopback for a
+ *                   loopback destination, the bound device (SO_BINDTODEVICE) if any, else 0 (the route is not chosen
+ *                   yet). Loopback is IF_TYPE_SOFTWARE_LOOPBACK << 48 (as Windows' loopback LUID); another interface
+ *                   (IfType << 48) | (ifindex << 24), IfType 6 (Ethernet).
+ */
+#define BPF_SOCK_ADDR_VERDICT_PROCEED BPF_SOCK_ADDR_VERDICT_PROCEED_SOFT /* older headers' name */
+
+typedef enum _ebpf_sock_addr_verdict {
+    BPF_SOCK_ADDR_VERDICT_REJECT,       ///< Block: the call fails (EPERM) or the packet is dropped.
+    BPF_SOCK_ADDR_VERDICT_PROCEED_SOFT, ///< Allow.
+    BPF_SOCK_ADDR_VERDICT_PROCEED_HARD, ///< Allow (on Linux the same as PROCEED_SOFT).
+} ebpf_sock_addr_verdict_t;
+
+typedef struct _bpf_sock_addr {
+    uint32_t family; ///< AF_INET (2) or AF_INET6 (23).
+    struct {
+        union {
+            uint32_t msg_src_ip4;
+            uint32_t msg_src_ip6[4];
+        };
+        uint16_t msg_src_port; ///< Network order.
+    };
+    struct {
+        union {
+            uint32_t user_ip4;
+            uint32_t user_ip6[4];
+        };
+        uint16_t user_port; ///< Network order.
+    };
+    uint32_t protocol;       ///< IPPROTO_TCP or IPPROTO_UDP.
+    uint32_t compartment_id; ///< Network namespace cookie (1: the initial namespace).
+    uint64_t interface_luid; ///< NET_LUID (see above).
+} bpf_sock_addr_t;
+_Static_assert(sizeof(bpf_sock_addr_t) == 64, "bpf_sock_addr_t is 64 bytes");
+_Static_assert(__builtin_offsetof(bpf_sock_addr_t, msg_src_port) == 20, "msg_src_port at 20");
+_Static_assert(__builtin_offsetof(bpf_sock_addr_t, user_ip4) == 24, "user_ip4 at 24");
+_Static_assert(__builtin_offsetof(bpf_sock_addr_t, user_port) == 40, "user_port at 40");
+_Static_assert(__builtin_offsetof(bpf_sock_addr_t, protocol) == 44, "protocol at 44");
+_Static_assert(__builtin_offsetof(bpf_sock_addr_t, interface_luid) == 56, "interface_luid at 56");
+
+typedef ebpf_sock_addr_verdict_t sock_addr_hook_t(bpf_sock_addr_t *context);
+
+/* Version 1 of what bpf_sock_addr_get_network_context fills (32 bytes). Not available: all ones. */
+typedef struct _bpf_sock_addr_network_context {
+    uint32_t version;                 ///< 1.
+    uint32_t interface_type;          ///< IANA ifType (ipifcons.h): 24 loopback, 6 Ethernet.
+    uint32_t tunnel_type;             ///< 0: not a tunnel.
+    uint64_t next_hop_interface_luid; ///< NET_LUID of the interface (as interface_luid).
+    uint32_t sub_interface_index;     ///< Linux ifindex of the interface.
+} bpf_sock_addr_network_context_t;
+_Static_assert(sizeof(bpf_sock_addr_network_context_t) == 32, "bpf_sock_addr_network_context_t is 32 bytes");
+
+/* What the entry program keeps beside a bpf_sock_addr_t for the helpers (on its stack: the hidden Linux state before
+ * the context, this after it). */
+enum winbpf_sock_addr_at {
+    WINBPF_SOCK_ADDR_AT_CONNECT,
+    WINBPF_SOCK_ADDR_AT_CONNECT_AUTHORIZATION,
+    WINBPF_SOCK_ADDR_AT_RECV_ACCEPT,
+    WINBPF_SOCK_ADDR_AT_BIND,
+    WINBPF_SOCK_ADDR_AT_LISTEN,
+};
+struct winbpf_sock_addr_ctx {
+    struct winbpf_hidden hidden;
+    bpf_sock_addr_t md;
+    __u64 cookie;                /* bpf_get_socket_cookie of the socket */
+    __u32 at;                    /* enum winbpf_sock_addr_at */
+    __u32 ifindex;               /* interface of interface_luid (0: unknown) */
+    __u32 iftype;                /* its IfType (0: unknown) */
+    __u32 redirect_context_size; /* bytes bpf_sock_addr_set_redirect_context kept in the scratch's bounce region */
+};
+#define WINBPF_SOCK_ADDR_CTX(ctx)                                                                                      \
+    ((struct winbpf_sock_addr_ctx *)((char *)(ctx) - __builtin_offsetof(struct winbpf_sock_addr_ctx, md)))
+
+/* Most bytes bpf_sock_addr_set_redirect_context keeps for a connection. */
+#define WINBPF_REDIRECT_CONTEXT_MAX 128
+
+/* bpf_sock_addr_set_redirect_context(ctx, data, size): at connect only; keeps size bytes (1 to
+ * WINBPF_REDIRECT_CONTEXT_MAX) of data for the connection, readable by the local proxy that accepts it
+ * (winbpf::redirect_context in winbpf's library). 0, or -1 elsewhere or for a size out of range. */
+static __always_inline long winbpf_sock_addr_set_redirect_context(bpf_sock_addr_t *ctx, void *data, uint32_t size)
+{
+    struct winbpf_sock_addr_ctx *w = WINBPF_SOCK_ADDR_CTX(ctx);
+    if (w->at != WINBPF_SOCK_ADDR_AT_CONNECT || size == 0 || size > WINBPF_REDIRECT_CONTEXT_MAX || !w->hidden.scratch)
+        return -1;
+    if (bpf_probe_read_kernel(w->hidden.scratch->bounce, size & (WINBPF_REDIRECT_CONTEXT_MAX * 2 - 1), data))
+        return -1;
+    w->redirect_context_size = size;
+    return 0;
+}
+
+/* bpf_sock_addr_get_network_context(ctx, out, size): version 1 at connect_authorization and recv_accept (the
+ * interface of interface_luid; unknown fields all ones); -1 at connect and bind, or when size is too small. */
+static __always_inline long winbpf_sock_addr_get_network_context(bpf_sock_addr_t *ctx,
+                                                                 bpf_sock_addr_network_context_t *out, uint32_t size)
+{
+    struct winbpf_sock_addr_ctx *w = WINBPF_SOCK_ADDR_CTX(ctx);
+    if (size < sizeof(*out) ||
+        (w->at != WINBPF_SOCK_ADDR_AT_CONNECT_AUTHORIZATION && w->at != WINBPF_SOCK_ADDR_AT_RECV_ACCEPT))
+        return -1;
+    out->version = 1;
+    out->interface_type = w->iftype ? w->iftype : (uint32_t)-1;
+    out->tunnel_type = w->iftype ? 0 : (uint32_t)-1;
+    out->next_hop_interface_luid = w->iftype ? ctx->interface_luid : (uint64_t)-1;
+    out->sub_interface_index = w->ifindex ? w->ifindex : (uint32_t)-1;
+    return 0;
+}
+
+/* bpf_get_socket_cookie(ctx) of a Windows context: the socket's cookie (recv_accept: the receiving socket's). */
+static __always_inline __u64 winbpf_sock_addr_socket_cookie(bpf_sock_addr_t *ctx)
+{
+    return WINBPF_SOCK_ADDR_CTX(ctx)->cookie;
+}
+
+#define bpf_sock_addr_set_redirect_context(ctx, data, size) winbpf_sock_addr_set_redirect_context((ctx), (data), (size))
+#define bpf_sock_addr_get_network_context(ctx, out, size)                                                              \
+    winbpf_sock_addr_get_network_context((ctx), (bpf_sock_addr_network_context_t *)(out), (size))
+#define bpf_get_socket_cookie(ctx)                                                                                     \
+    _Generic((ctx), bpf_sock_addr_t * : winbpf_sock_addr_socket_cookie, default : (bpf_get_socket_cookie))(ctx)

@@ -34,7 +34,8 @@ struct LinuxHook {
 /// What winbpf provides for one Windows hook (`winbpf show program-types`): the hook table's row
 /// (shim/include/winbpf/hooks.h) and its loader module.
 struct HookType {
-    std::string name;                        ///< Program type name and SEC() prefix: "process".
+    std::string name;                        ///< Program type name: "process", "sock_addr".
+    std::vector<std::string> sections;       ///< SEC() prefixes of its handlers: {"process"}, {"cgroup/connect4", ...}.
     std::string context;                     ///< Windows context type: "process_md_t".
     std::string program_type_guid;           ///< eBPF for Windows' program type GUID.
     std::string attach_type_guid;            ///< eBPF for Windows' attach type GUID.

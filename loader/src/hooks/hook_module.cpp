@@ -91,6 +91,21 @@ constexpr std::array names{WINBPF_HOOKS(WINBPF_NAME_ROW, WINBPF_PLANNED_NAME_ROW
     std::pair<std::string_view, std::string_view>(#name, #context),
 #define WINBPF_NO_CONTEXT_ROW(name)
 constexpr std::array contexts{WINBPF_HOOKS(WINBPF_CONTEXT_ROW, WINBPF_NO_CONTEXT_ROW)};
+#define WINBPF_SECTION_ROW(name, section, attach, entry_macro)                                                         \
+    std::pair<std::string_view, std::string_view>(#name, section),
+constexpr std::array sections{WINBPF_HOOK_SECTIONS(WINBPF_SECTION_ROW)};
+
+// The SEC() prefixes of a hook's handlers: its WINBPF_SECTION rows, or its name.
+std::vector<std::string> hook_sections(std::string_view name)
+{
+    std::vector<std::string> list;
+    for (auto [hook, section] : sections)
+        if (hook == name)
+            list.emplace_back(section);
+    if (list.empty())
+        list.emplace_back(name);
+    return list;
+}
 } // namespace
 
 std::string hook_context_type(std::string_view name)
@@ -132,6 +147,7 @@ std::vector<HookType> hook_types()
         const detail::HookModule &m = module();
         HookType type;
         type.name = m.name();
+        type.sections = detail::hook_sections(m.name());
         type.context = detail::hook_context_type(m.name());
         auto [program, attach] = m.windows_type_guids();
         type.program_type_guid = program;

@@ -88,6 +88,19 @@ struct winbpf_account {
     __u16 name[WINBPF_ACCOUNT_NAME_MAX];
 };
 
+/* sock_addr hooks: LRU_HASH of redirect contexts (bpf_sock_addr_set_redirect_context at connect) by the redirected
+ * TCP connection's tuple as the client socket holds it (key struct winbpf_redirect_key, value struct
+ * winbpf_redirect_context of shim/include/winbpf/sock_addr_glue.h: __u32 size, then up to 128 bytes). A proxy that
+ * accepted the connection finds its entry under (its peer, its own local endpoint): winbpf::redirect_context. */
+#define WINBPF_MAP_REDIRECT "winbpf_redirect"
+struct winbpf_redirect_key {
+    __u32 family;       /* Linux address family of the client socket: 2 (AF_INET) or 10 (AF_INET6) */
+    __u32 local_port;   /* client's local port, host order (the proxy's peer port) */
+    __u32 remote_port;  /* the port it connects to after the redirect, host order (the proxy's local port) */
+    __u32 local_ip[4];  /* network order; IPv4 in [0], the rest 0 */
+    __u32 remote_ip[4]; /* network order; IPv4 in [0], the rest 0 */
+};
+
 /* netevent_monitor hook: the simulator's injection entry (<handler>__winbpf_netevent_monitor_sim, a raw_tp program run
  * with BPF_PROG_TEST_RUN, never attached) takes WINBPF_NETEVENT_SIM_ARGS u64 arguments, all of them always passed:
  * args[0] event type (100 DROP, 101 FLOW), args[1] drop reason, args[2] payload length in bytes (at most

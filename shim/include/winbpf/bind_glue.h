@@ -161,7 +161,7 @@ static __always_inline int winbpf_bind_allows(bind_action_t action)
         if (s) {                                                                                                       \
             __u32 ip[4];                                                                                               \
             WINBPF_BIND_READ_IP(ip, ctx, family, user_ip4, user_ip6);                                                  \
-            w.md.process_id = bpf_get_current_pid_tgid() >> 32;                                                        \
+            w.md.process_id = (bpf_get_current_pid_tgid)() >> 32;                                                      \
             winbpf_bind_set_address(&w, family, ip, (__u16)ctx->user_port);                                            \
             winbpf_bind_set_app_id(&w, s, winbpf_bind_exe_name(s, w.hidden.task));                                     \
             bind_action_t action = handler(&w.md);                                                                     \
@@ -216,7 +216,7 @@ static __always_inline void winbpf_bind_mark(struct bpf_sock *sk, struct winbpf_
         if (s) {                                                                                                       \
             __u32 ip[4];                                                                                               \
             WINBPF_BIND_READ_IP(ip, ctx, family, src_ip4, src_ip6);                                                    \
-            __u32 tgid = bpf_get_current_pid_tgid() >> 32;                                                             \
+            __u32 tgid = (bpf_get_current_pid_tgid)() >> 32;                                                           \
             w.md.process_id = tgid;                                                                                    \
             winbpf_bind_set_address(&w, family, ip, bpf_htons((__u16)ctx->src_port));                                  \
             winbpf_bind_set_app_id(&w, s, winbpf_bind_exe_name(s, w.hidden.task));                                     \

@@ -72,9 +72,26 @@ struct winbpf_loop_state {
     __u32 result;     /* byte length of a string built inside a bpf_loop step (winbpf_image_path) */
 };
 
+/*
+ * The process an event is about when the kernel runs the hook outside that process (sock_addr's recv_accept runs in
+ * softirq context for an inbound packet): the owner of the socket, recorded when the socket was created. While valid
+ * is set (by the entry program, for the handler's run only), the general helpers bpf_get_current_pid_tgid,
+ * bpf_get_current_logon_id, bpf_is_current_admin, bpf_get_current_process_start_key and
+ * bpf_get_current_thread_create_time report it instead of the current task.
+ */
+struct winbpf_owner {
+    __u64 pid_tgid;           /* tgid << 32 | pid of the thread that created the socket */
+    __u64 logon_id;           /* its bpf_get_current_logon_id() */
+    __u64 process_start_key;  /* its bpf_get_current_process_start_key() */
+    __u64 thread_create_time; /* its bpf_get_current_thread_create_time() (FILETIME) */
+    __s32 is_admin;           /* its bpf_is_current_admin() */
+    __u32 valid;              /* non-zero: the helpers report this owner */
+};
+
 struct winbpf_scratch {
     struct winbpf_loop_state loop;
-    __u64 ringbuf_unchecked; /* bytes this CPU wrote with wake-up batching since it last checked a ring's fill */
+    __u64 ringbuf_unchecked;   /* bytes this CPU wrote with wake-up batching since it last checked a ring's fill */
+    struct winbpf_owner owner; /* the socket owner the helpers report during a handler run outside its process */
     __u8 cmd[WINBPF_CMD_REGION + WINBPF_SLACK];
     __u8 text[WINBPF_TEXT_REGION + WINBPF_SLACK];
     __u8 bounce[WINBPF_BOUNCE_REGION + WINBPF_SLACK];

@@ -95,17 +95,39 @@ static __always_inline __u64 bpf_ktime_get_boot_ms(void)
     return bpf_ktime_get_boot_ns() / 1000000;
 }
 
+/* The socket owner a hook's entry program set for its handler's run (struct winbpf_owner), or NULL: the helpers below
+ * then describe the current task. */
+static __always_inline const struct winbpf_owner *winbpf_owner_override(void)
+{
+    struct winbpf_scratch *s = winbpf_scratch_get();
+    return s && s->owner.valid ? &s->owner : NULL;
+}
+
+/* bpf_get_current_pid_tgid(): the current task's tgid << 32 | pid, or the socket owner's where the hook runs outside
+ * the process (winbpf_owner_override). */
+static __always_inline __u64 winbpf_get_current_pid_tgid(void)
+{
+    const struct winbpf_owner *owner = winbpf_owner_override();
+    return owner ? owner->pid_tgid : (bpf_get_current_pid_tgid)();
+}
+#define bpf_get_current_pid_tgid() winbpf_get_current_pid_tgid()
+
 /*
  * 64-bit logon session id of the caller. Linux: the audit session id of the current task (task_struct.sessionid,
  * set by pam_loginuid at login); 0 when the kernel has no audit sessions or the task has none.
  */
-static __always_inline __u64 winbpf_get_current_logon_id(void)
+static __always_inline __u64 winbpf_current_task_logon_id(void)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     if (!bpf_core_field_exists(task->sessionid))
         return 0;
     __u32 session = BPF_CORE_READ(task, sessionid);
     return session == (__u32)-1 ? 0 : session;
+}
+static __always_inline __u64 winbpf_get_current_logon_id(void)
+{
+    const struct winbpf_owner *owner = winbpf_owner_override();
+    return owner ? owner->logon_id : winbpf_current_task_logon_id();
 }
 #define bpf_get_current_logon_id(ctx) winbpf_get_current_logon_id()
 
@@ -120,7 +142,7 @@ struct cred___winbpf_cap_u32 {
     struct winbpf_kernel_cap_u32 cap_effective;
 };
 
-static __always_inline int winbpf_is_current_admin(void)
+static __always_inline int winbpf_current_task_is_admin(void)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     const struct cred *cred = BPF_CORE_READ(task, cred);
@@ -133,6 +155,11 @@ static __always_inline int winbpf_is_current_admin(void)
         effective = BPF_CORE_READ((const struct cred___winbpf_cap_u32 *)cred, cap_effective.cap[0]);
     return (effective >> 21 /* CAP_SYS_ADMIN */) & 1;
 }
+static __always_inline int winbpf_is_current_admin(void)
+{
+    const struct winbpf_owner *owner = winbpf_owner_override();
+    return owner ? owner->is_admin : winbpf_current_task_is_admin();
+}
 #define bpf_is_current_admin(ctx) winbpf_is_current_admin()
 
 /*
@@ -141,18 +168,28 @@ static __always_inline int winbpf_is_current_admin(void)
  * within 10 us, so keys differ for every process started in the first 1.39 years of uptime; afterwards the
  * time part wraps.
  */
-static __always_inline __u64 bpf_get_current_process_start_key(void)
+static __always_inline __u64 winbpf_current_task_process_start_key(void)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     __u64 start = BPF_CORE_READ(task, group_leader, start_boottime) / 10000;
     return (start << 22) | ((__u64)BPF_CORE_READ(task, tgid) & ((1u << 22) - 1));
 }
+static __always_inline __u64 bpf_get_current_process_start_key(void)
+{
+    const struct winbpf_owner *owner = winbpf_owner_override();
+    return owner ? owner->process_start_key : winbpf_current_task_process_start_key();
+}
 
 /* FILETIME of the current thread's creation (task_struct.start_boottime converted to wall clock). */
-static __always_inline __u64 bpf_get_current_thread_create_time(void)
+static __always_inline __u64 winbpf_current_task_thread_create_time(void)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     return winbpf_boottime_to_filetime(BPF_CORE_READ(task, start_boottime));
+}
+static __always_inline __u64 bpf_get_current_thread_create_time(void)
+{
+    const struct winbpf_owner *owner = winbpf_owner_override();
+    return owner ? owner->thread_create_time : winbpf_current_task_thread_create_time();
 }
 
 /*

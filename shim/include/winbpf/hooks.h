@@ -15,6 +15,21 @@
  *     a section prefix of CONTRACT §1 that winbpf does not map yet: compiling a handler for it fails with a
  *     message naming the function and the section.
  *
+ * A hook whose programs sit in several sections that share no prefix of their own (sock_addr: cgroup/connect4,
+ * cgroup/recv_accept6, ...) lists them in WINBPF_HOOK_SECTIONS, each with the entry macro of that attach type; such a
+ * hook is found through those rows only (its name is no section), and the entry_macro of its WINBPF_HOOK row is unused.
+ *
+ *   WINBPF_SECTION(name, section, attach, entry_macro)
+ *     name          the hook (a WINBPF_HOOK row)
+ *     section       the SEC() name (longest prefix wins, as for hook names)
+ *     attach        Windows attach type name, e.g. connect4 (`winbpf show programs`)
+ *     entry_macro   emitted once per handler in that section, with the handler's name
+ *
+ * A function in a hook's section is a Windows handler when its first parameter is a pointer to the hook's context
+ * (or is not a pointer to a struct, e.g. void *). A function whose parameter points to another struct (a native Linux
+ * program: SEC("cgroup/connect4") int f(struct bpf_sock_addr *ctx), SEC("xdp") int f(struct xdp_md *ctx)) stays a plain
+ * libbpf program.
+ *
  * Plain macros only: included from BPF C, from the C++ glue generator and from the loader.
  */
 #pragma once
@@ -24,4 +39,20 @@
     WINBPF_HOOK(bind, _bind_md, "winbpf/bind_glue.h", WINBPF_BIND_OBJECT_GLUE, WINBPF_BIND_ENTRY)                      \
     WINBPF_HOOK(netevent_monitor, _netevent_event_md, "winbpf/netevent_glue.h", WINBPF_NETEVENT_OBJECT_GLUE,           \
                 WINBPF_NETEVENT_ENTRY)                                                                                 \
-    WINBPF_HOOK(xdp, xdp_md_, "winbpf/xdp_glue.h", WINBPF_XDP_OBJECT_GLUE, WINBPF_XDP_ENTRY)
+    WINBPF_HOOK(xdp, xdp_md_, "winbpf/xdp_glue.h", WINBPF_XDP_OBJECT_GLUE, WINBPF_XDP_ENTRY)                           \
+    WINBPF_HOOK(sock_addr, _bpf_sock_addr, "winbpf/sock_addr_glue.h", WINBPF_SOCK_ADDR_OBJECT_GLUE,                    \
+                WINBPF_SOCK_ADDR_NO_ENTRY)
+
+#define WINBPF_HOOK_SECTIONS(WINBPF_SECTION)                                                                           \
+    WINBPF_SECTION(sock_addr, "cgroup/connect4", connect4, WINBPF_SOCK_ADDR_CONNECT4_ENTRY)                            \
+    WINBPF_SECTION(sock_addr, "cgroup/connect6", connect6, WINBPF_SOCK_ADDR_CONNECT6_ENTRY)                            \
+    WINBPF_SECTION(sock_addr, "cgroup/connect_authorization4", connect_authorization4,                                 \
+                   WINBPF_SOCK_ADDR_CONNECT_AUTHORIZATION4_ENTRY)                                                      \
+    WINBPF_SECTION(sock_addr, "cgroup/connect_authorization6", connect_authorization6,                                 \
+                   WINBPF_SOCK_ADDR_CONNECT_AUTHORIZATION6_ENTRY)                                                      \
+    WINBPF_SECTION(sock_addr, "cgroup/recv_accept4", recv_accept4, WINBPF_SOCK_ADDR_RECV_ACCEPT4_ENTRY)                \
+    WINBPF_SECTION(sock_addr, "cgroup/recv_accept6", recv_accept6, WINBPF_SOCK_ADDR_RECV_ACCEPT6_ENTRY)                \
+    WINBPF_SECTION(sock_addr, "cgroup/bind4", bind4, WINBPF_SOCK_ADDR_BIND4_ENTRY)                                     \
+    WINBPF_SECTION(sock_addr, "cgroup/bind6", bind6, WINBPF_SOCK_ADDR_BIND6_ENTRY)                                     \
+    WINBPF_SECTION(sock_addr, "cgroup/listen4", listen4, WINBPF_SOCK_ADDR_LISTEN4_ENTRY)                               \
+    WINBPF_SECTION(sock_addr, "cgroup/listen6", listen6, WINBPF_SOCK_ADDR_LISTEN6_ENTRY)

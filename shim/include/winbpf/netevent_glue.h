@@ -130,7 +130,7 @@ static __always_inline int winbpf_netevent_flow(struct winbpf_scratch *s, const 
     }
     /* A process that holds the socket lock (connect, close, and the backlog it processes on release) caused the
      * change; in softirq the socket is not owned and the current task is unrelated. */
-    flow->process_id = sk->sk_lock.owned ? bpf_get_current_pid_tgid() >> 32 : 0;
+    flow->process_id = sk->sk_lock.owned ? (bpf_get_current_pid_tgid)() >> 32 : 0;
     winbpf_netevent_headers(s, NETEVENT_EVENT_TYPE_PKTMON_FLOW, sizeof(*flow), sizeof(*flow));
     WINBPF_PKTMON_SET(s, PktGroupId, bpf_get_socket_cookie((void *)sk));
     return sizeof(*flow);

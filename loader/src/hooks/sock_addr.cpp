@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+// Loader module of the eBPF-for-Windows sock_addr hooks (CONTRACT §8; glue: shim/include/winbpf/sock_addr_glue.h).
+//   entries  per Windows attach type (the handler's section), primary first:
+//            connect4: connect4, connect4_sendmsg, connect4_mapped, connect4_sendmsg_mapped; connect6: connect6,
+//            connect6_sendmsg; connect_authorization4/6 likewise; recv_accept4, recv_accept6; bind4, bind4_mapped,
+//            bind6
+//   support  winbpf__sock_addr_owner (cgroup/sock_create: the owner of each socket, for recv_accept and listen) and
+//            winbpf__sock_addr_redirect (sockops: redirect contexts by connection tuple, for connect objects); the
+//            other one is not loaded
+//   attach   every program to one cgroup-v2 directory: AttachOptions::cgroup, or the root of the cgroup-v2 hierarchy
+//            (bpf_link: several programs attach side by side and all run); listen's LSM or tracepoint program by
+//            its section, scoped to that cgroup through the winbpf_listen cgroup array
+#include "hooks/hook_module.hpp"
+#include "internal.hpp"
+#include "winbpf/error.hpp"
+#include "winbpf/system.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+namespace winbpf::detail
+{
+
+namespace
+{
+
+constexpr const char *kOwnerProgram = "winbpf__sock_addr_owner";
+constexpr const char *kRedirectProgram = "winbpf__sock_addr_redirect";
+
+class SockAddrHook final : public HookModule
+{
+  public:
+    std::string_view name() const override { return "sock_addr"; }
+
+    std::vector<std::string_view> attach_options() const override { return {"cgroup"}; }
+
+    std::pair<std::string_view, std::string_view> windows_type_guids() const override
+    {
+        // EBPF_PROGRAM_TYPE_CGROUP_SOCK_ADDR and EBPF_ATTACH_TYPE_CGROUP_INET4_CONNECT (each attach type has its own).
+        return {"92ec8e39-aeec-11ec-9a30-18602489beee", "a82e37b1-aee7-11ec-9a30-18602489beee"};
+    }
+
+    std::vector<LinuxHook> linux_hooks() const override
+    {
+        return {{"connect4", "cgroup/connect4", "connect4: connect() to IPv4 (TCP, UDP)"},
+                {"connect4_sendmsg", "cgroup/sendmsg4",
+                 "connect4: an unconnected UDP socket's first datagram to an "
+                 "IPv4 endpoint (its verdict applies to later ones)"},
+                {"connect4_mapped", "cgroup/connect6", "connect4: connect() to IPv4-mapped IPv6"},
+                {"connect4_sendmsg_mapped", "cgroup/sendmsg6", "connect4: first datagram to IPv4-mapped IPv6"},
+                {"connect6", "cgroup/connect6", "connect6: connect() to IPv6"},
+                {"connect6_sendmsg", "cgroup/sendmsg6", "connect6: first datagram to an IPv6 endpoint"},
+                {"connect_authorization4", "cgroup/connect4",
+                 "connect_authorization4: as connect4, after the connect programs attached before it; read-only"},
+                {"connect_authorization4_sendmsg", "cgroup/sendmsg4", "connect_authorization4: UDP datagrams"},
+                {"connect_authorization4_mapped", "cgroup/connect6", "connect_authorization4: IPv4-mapped IPv6"},
+                {"connect_authorization4_sendmsg_mapped", "cgroup/sendmsg6",
+                 "connect_authorization4: UDP datagrams to IPv4-mapped IPv6"},
+                {"connect_authorization6", "cgroup/connect6", "connect_authorization6: connect() to IPv6; read-only"},
+                {"connect_authorization6_sendmsg", "cgroup/sendmsg6", "connect_authorization6: UDP datagrams"},
+                {"recv_accept4", "cgroup_skb/ingress",
+                 "recv_accept4: the SYN of an inbound TCP connection to a listener, the first datagram of an inbound "
+                 "UDP flow (IPv4 packets); REJECT drops it"},
+                {"recv_accept6", "cgroup_skb/ingress", "recv_accept6: the same for IPv6 packets"},
+                {"bind4", "cgroup/bind4", "bind4: bind() to IPv4; REJECT: EPERM; read-only"},
+                {"bind4_mapped", "cgroup/bind6", "bind4: bind() to IPv4-mapped IPv6"},
+                {"bind6", "cgroup/bind6", "bind6: bind() to IPv6"},
+                {"listen4", "lsm/socket_listen",
+                 "listen4: listen() on IPv4 (and IPv4-mapped); REJECT: EPERM (where BPF LSM programs load)"},
+                {"listen4_observe", "tp/syscalls/sys_enter_listen",
+                 "listen4 without BPF LSM: the handler runs, a REJECT is counted in winbpf_listen_unenforced and not "
+                 "enforced"},
+                {"listen6", "lsm/socket_listen", "listen6: listen() on IPv6"},
+                {"listen6_observe", "tp/syscalls/sys_enter_listen", "listen6 without BPF LSM (not enforced)"},
+                {std::string("support: ") + kOwnerProgram, "cgroup/sock_create",
+                 "the process that created each socket (recv_accept's helpers report it)"},
+                {std::string("support: ") + kRedirectProgram, "sockops",
+                 "redirect contexts by connection tuple (TCP_CONNECT), for winbpf::redirect_context"}};
+    }
+
+    std::vector<std::string_view> helpers() const override
+    {
+        return {"bpf_sock_addr_set_redirect_context", "bpf_sock_addr_get_network_context", "bpf_get_socket_cookie"};
+    }
+
+    void before_load(bpf_object *object, const std::string &object_name,
+                     std::span<const HookProgram> handlers) const override
+    {
+        bool recv_accept = false, connect = false;
+        for (const HookProgram &handler : handlers)
+            for (bpf_program *entry : handler.entries) {
+                const std::string event = parse_entry_name(bpf_program__name(entry)).event;
+                // The owner program records each socket's owner and namespace, for recv_accept and listen.
+                recv_accept = recv_accept || event.starts_with("recv_accept") || event.starts_with("listen");
+                connect = connect || event.starts_with("connect4") || event.starts_with("connect6");
+                if (event.starts_with("listen")) {
+                    // Enforced through BPF LSM where its programs load, else observed at the syscall tracepoint.
+                    const bool lsm = listen_enforcement().mode == EnforcementMode::lsm;
+                    set_autoload(entry, object_name, event.ends_with("_observe") ? !lsm : lsm);
+                }
+            }
+        for (auto [name, on] : {std::pair(kOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect)})
+            if (bpf_program *program = bpf_object__find_program_by_name(object, name))
+                set_autoload(program, object_name, on);
+    }
+
+    std::vector<bpf_program *> support_programs(bpf_object *object) const override
+    {
+        std::vector<bpf_program *> programs;
+        for (const char *name : {kOwnerProgram, kRedirectProgram})
+            if (bpf_program *program = bpf_object__find_program_by_name(object, name))
+                if (bpf_program__autoload(program))
+                    programs.push_back(program);
+        return programs;
+    }
+
+    bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
+    {
+        const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
+        UniqueFd cgroup = open_cgroup2(path);
+        const std::string_view section = bpf_program__section_name(program);
+        if (section.starts_with("lsm/") || section.starts_with("tp/")) {
+            // listen: a global hook, scoped to the cgroup by the program (winbpf_listen holds the cgroup).
+            scope_listen(program, cgroup.get(), path);
+            return attach_by_section(program);
+        }
+        return attach_checked(program, " to cgroup '" + path + "'",
+                              [&] { return bpf_program__attach_cgroup(program, cgroup.get()); });
+    }
+
+  private:
+    static void set_autoload(bpf_program *program, const std::string &object_name, bool on)
+    {
+        if (bpf_program__set_autoload(program, on) != 0) {
+            int err = errno;
+            throw Error(object_name + ": cannot " + (on ? "enable" : "disable") + " program '" +
+                            bpf_program__name(program) + "': " + errno_text(err),
+                        err);
+        }
+    }
+
+    // How listen REJECTs are enforced: BPF LSM where its programs load (probed once), else not at all.
+    static const Enforcement &listen_enforcement()
+    {
+        static const Enforcement probed = probe_enforcement();
+        return probed;
+    }
+
+    // Writes the cgroup into the winbpf_listen cgroup array among the maps of the loaded listen program.
+    static void scope_listen(bpf_program *program, int cgroup_fd, const std::string &path)
+    {
+        bpf_prog_info info{};
+        __u32 ids[64];
+        info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+        info.map_ids = reinterpret_cast<std::uintptr_t>(ids);
+        __u32 size = sizeof(info);
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &size) != 0) {
+            int err = errno;
+            throw Error(
+                std::string("program '") + bpf_program__name(program) + "': reading its maps: " + errno_text(err), err);
+        }
+        for (__u32 i = 0; i < std::min<__u32>(info.nr_map_ids, sizeof(ids) / sizeof(ids[0])); ++i) {
+            UniqueFd map(bpf_map_get_fd_by_id(ids[i]));
+            bpf_map_info map_info{};
+            __u32 map_size = sizeof(map_info);
+            if (!map || bpf_obj_get_info_by_fd(map.get(), &map_info, &map_size) != 0 ||
+                map_info.type != BPF_MAP_TYPE_CGROUP_ARRAY || std::string_view(map_info.name) != "winbpf_listen")
+                continue;
+            const __u32 zero = 0;
+            const __u32 fd = static_cast<__u32>(cgroup_fd);
+            if (bpf_map_update_elem(map.get(), &zero, &fd, BPF_ANY) != 0) {
+                int err = errno;
+                throw Error(std::string("program '") + bpf_program__name(program) + "': writing cgroup '" + path +
+                                "' into map winbpf_listen: " + errno_text(err),
+                            err);
+            }
+            return;
+        }
+        throw Error(std::string("program '") + bpf_program__name(program) + "' uses no winbpf_listen map", ENOENT);
+    }
+};
+
+} // namespace
+
+const HookModule &sock_addr_hook_module()
+{
+    static const SockAddrHook module;
+    return module;
+}
+
+} // namespace winbpf::detail

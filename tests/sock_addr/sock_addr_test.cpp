@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: MIT
+// sock_addr hooks (CONTRACT §8): Windows-style connect, connect_authorization, recv_accept and bind programs
+// (tests/bpf/sock_addr_*.c) attached to the test's own cgroup, driven by real TCP and UDP sockets of the test process
+// on loopback, for IPv4, IPv6 and IPv4-mapped IPv6 on dual-stack sockets.
+#include "sock_addr_policy.h"
+
+#include "support/cgroup.hpp"
+#include "support/kernel_test.hpp"
+#include "support/socket.hpp"
+#include "winbpf/attachment.hpp"
+#include "winbpf/error.hpp"
+#include "winbpf/object.hpp"
+#include "winbpf/redirect_context.hpp"
+#include "winbpf/system.hpp"
+#include "winbpf/unique_fd.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace
+{
+
+using winbpf::UniqueFd;
+using winbpf::test::Protocol;
+
+// ebpf_sock_addr_verdict_t (ebpf_nethooks.h), as the policy maps hold them.
+constexpr std::uint32_t kReject = 0, kSoft = 1, kHard = 2;
+
+std::string object_path(const std::string &name)
+{
+    return std::string(SOCK_ADDR_TEST_BPF_DIR) + "/" + name + ".o";
+}
+
+/// How a client reaches a server: IPv4 (AF_INET to 127.0.0.1), IPv6 (AF_INET6 to ::1) or IPv4-mapped (a dual-stack
+/// AF_INET6 client to ::ffff:127.0.0.1, an AF_INET server).
+enum class Mode { v4, v6, mapped };
+
+std::string to_string(Mode mode)
+{
+    return mode == Mode::v4 ? "IPv4" : mode == Mode::v6 ? "IPv6" : "IPv4mapped";
+}
+
+int client_family(Mode mode)
+{
+    return mode == Mode::v4 ? AF_INET : AF_INET6;
+}
+
+int server_family(Mode mode)
+{
+    return mode == Mode::v6 ? AF_INET6 : AF_INET;
+}
+
+/// Windows' family in bpf_sock_addr_t: mapped endpoints are AF_INET (2) for the *4 programs.
+std::uint16_t windows_family(Mode mode)
+{
+    return mode == Mode::v6 ? 23 : 2;
+}
+
+UniqueFd open_socket(int family, Protocol protocol)
+{
+    UniqueFd fd(::socket(family, (protocol == Protocol::tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
+    if (!fd)
+        throw std::system_error(errno, std::generic_category(), "socket");
+    if (family == AF_INET6) {
+        int off = 0; // dual-stack, so IPv4-mapped destinations work
+        ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    }
+    return fd;
+}
+
+/// The loopback address of family (or ::ffff:127.0.0.1 for an AF_INET6 socket reaching IPv4) at port (host order).
+sockaddr_storage loopback(int family, std::uint16_t port, bool mapped = false)
+{
+    sockaddr_storage address{};
+    if (family == AF_INET) {
+        auto &in = reinterpret_cast<sockaddr_in &>(address);
+        in.sin_family = AF_INET;
+        in.sin_port = htons(port);
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        auto &in6 = reinterpret_cast<sockaddr_in6 &>(address);
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons(port);
+        if (mapped)
+            inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
+        else
+            in6.sin6_addr = in6addr_loopback;
+    }
+    return address;
+}
+
+socklen_t length(const sockaddr_storage &address)
+{
+    return address.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+}
+
+/// 0 or errno of bind(2) to loopback:port (mapped: ::ffff:127.0.0.1 on an AF_INET6 socket).
+int bind_to(int fd, int family, std::uint16_t port, bool mapped = false)
+{
+    sockaddr_storage address = loopback(family, port, mapped);
+    return ::bind(fd, reinterpret_cast<sockaddr *>(&address), length(address)) == 0 ? 0 : errno;
+}
+
+std::uint16_t local_port(int fd)
+{
+    sockaddr_storage address{};
+    socklen_t size = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
+        throw std::system_error(errno, std::generic_category(), "getsockname");
+    return ntohs(address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in &>(address).sin_port
+                                              : reinterpret_cast<sockaddr_in6 &>(address).sin6_port);
+}
+
+/// A server socket of mode's server family bound to loopback:0 (TCP: listening).
+struct Server {
+    UniqueFd fd;
+    std::uint16_t port = 0;
+    Server(Mode mode, Protocol protocol) : fd(open_socket(server_family(mode), protocol))
+    {
+        if (int err = bind_to(fd.get(), server_family(mode), 0))
+            throw std::system_error(err, std::generic_category(), "bind server");
+        if (protocol == Protocol::tcp && ::listen(fd.get(), 16) != 0)
+            throw std::system_error(errno, std::generic_category(), "listen");
+        port = local_port(fd.get());
+    }
+};
+
+/// connect(2) of fd to the server at port as mode says, waiting at most timeout_ms for TCP: 0 or errno (ETIMEDOUT
+/// when no answer came).
+int connect_to(int fd, Mode mode, std::uint16_t port, int timeout_ms = 1000)
+{
+    sockaddr_storage address = loopback(client_family(mode), port, mode == Mode::mapped);
+    int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    int result = ::connect(fd, reinterpret_cast<sockaddr *>(&address), length(address));
+    int err = result == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        if (::poll(&p, 1, timeout_ms) != 1) {
+            err = ETIMEDOUT;
+        } else {
+            socklen_t size = sizeof(err);
+            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size);
+        }
+    }
+    ::fcntl(fd, F_SETFL, flags);
+    return err;
+}
+
+/// sendto(2) of a short datagram to the server at port: 0 or errno.
+int send_to(int fd, Mode mode, std::uint16_t port, const std::string &payload = "ping")
+{
+    sockaddr_storage address = loopback(client_family(mode), port, mode == Mode::mapped);
+    return ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr *>(&address), length(address)) >= 0
+               ? 0
+               : errno;
+}
+
+/// One datagram (or stream read) of fd within timeout_ms, or nullopt.
+std::optional<std::string> receive(int fd, int timeout_ms = 500)
+{
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) != 1)
+        return std::nullopt;
+    char buffer[256];
+    ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n < 0)
+        return std::nullopt;
+    return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+/// accept4(2) within timeout_ms, or an empty fd.
+UniqueFd accept_within(int listener, int timeout_ms = 500)
+{
+    pollfd p{listener, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) != 1)
+        return UniqueFd();
+    return UniqueFd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+}
+
+/// The policy key of a loopback endpoint as the *4 or *6 programs see it.
+sock_addr_test_key key_of(Mode mode, std::uint16_t port, Protocol protocol)
+{
+    sock_addr_test_key key{};
+    key.family = windows_family(mode);
+    key.port = htons(port);
+    key.protocol = protocol == Protocol::tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    if (mode == Mode::v6)
+        key.ip[3] = htonl(1);
+    else
+        key.ip[0] = htonl(INADDR_LOOPBACK);
+    return key;
+}
+
+std::uint32_t connect_index(Mode mode)
+{
+    return mode == Mode::v6 ? SOCK_ADDR_TEST_CONNECT6 : SOCK_ADDR_TEST_CONNECT4;
+}
+
+std::uint32_t recv_accept_index(Mode mode)
+{
+    return mode == Mode::v6 ? SOCK_ADDR_TEST_RECV_ACCEPT6 : SOCK_ADDR_TEST_RECV_ACCEPT4;
+}
+
+/// A loaded test object attached to a cgroup; detached and closed on destruction.
+struct Loaded {
+    winbpf::Object object;
+    std::optional<winbpf::Attachment> attachment;
+    Loaded(const std::string &name, const std::string &cgroup) : object(winbpf::Object::open_file(object_path(name)))
+    {
+        object.load();
+        attachment.emplace(object, winbpf::AttachOptions{.cgroup = cgroup});
+    }
+    int map(const char *name) const { return bpf_map__fd(object.map(name)); }
+    template <typename Key, typename Value> void put(const char *map_name, const Key &key, const Value &value) const
+    {
+        if (bpf_map_update_elem(map(map_name), &key, &value, BPF_ANY) != 0)
+            throw std::system_error(errno, std::generic_category(), std::string("updating ") + map_name);
+    }
+    std::uint64_t calls(const char *map_name, std::uint32_t index) const
+    {
+        std::uint64_t value = 0;
+        bpf_map_lookup_elem(map(map_name), &index, &value);
+        return value;
+    }
+    sock_addr_test_audit audit(const char *map_name, std::uint32_t index) const
+    {
+        sock_addr_test_audit value{};
+        bpf_map_lookup_elem(map(map_name), &index, &value);
+        return value;
+    }
+};
+
+/// KernelTest in a fresh child cgroup that the test process entered (programs attach there).
+class SockAddrTest : public winbpf::test::KernelTest
+{
+  protected:
+    void SetUp() override
+    {
+        KernelTest::SetUp();
+        if (HasFatalFailure())
+            return;
+        ASSERT_NO_THROW(cgroup.emplace());
+        ASSERT_NO_THROW(cgroup->enter());
+    }
+    void TearDown() override
+    {
+        policy.reset();
+        authorization.reset();
+        cgroup.reset();
+        KernelTest::TearDown();
+    }
+    void load_policy() { policy.emplace("sock_addr_policy", cgroup->path().string()); }
+    void load_authorization() { authorization.emplace("sock_addr_authorization", cgroup->path().string()); }
+
+    std::optional<winbpf::test::TestCgroup> cgroup;
+    std::optional<Loaded> policy;
+    std::optional<Loaded> authorization;
+};
+
+struct Case {
+    Mode mode;
+    Protocol protocol;
+};
+
+std::string case_name(const testing::TestParamInfo<Case> &info)
+{
+    return to_string(info.param.mode) + winbpf::test::to_string(info.param.protocol);
+}
+
+class SockAddrCase : public SockAddrTest, public testing::WithParamInterface<Case>
+{
+};
+
+const Case kCases[] = {{Mode::v4, Protocol::tcp}, {Mode::v4, Protocol::udp},     {Mode::v6, Protocol::tcp},
+                       {Mode::v6, Protocol::udp}, {Mode::mapped, Protocol::tcp}, {Mode::mapped, Protocol::udp}};
+
+// connect: REJECT makes connect() (TCP, connected UDP) and sendto() (unconnected UDP) fail with EPERM; SOFT and HARD
+// let them through; the handler sees Windows' family, the remote endpoint in user_* and the local one in msg_src_*.
+TEST_P(SockAddrCase, ConnectVerdicts)
+{
+    const auto [mode, protocol] = GetParam();
+    ASSERT_NO_THROW(load_policy());
+    Server server(mode, protocol);
+    for (std::uint32_t verdict : {kReject, kSoft, kHard}) {
+        policy->put("policy_map", key_of(mode, server.port, protocol), verdict);
+        const int expected = verdict == kReject ? EPERM : 0;
+        UniqueFd client = open_socket(client_family(mode), protocol);
+        ASSERT_EQ(bind_to(client.get(), client_family(mode), 0, mode == Mode::mapped), 0);
+        EXPECT_EQ(connect_to(client.get(), mode, server.port), expected) << "verdict " << verdict;
+        if (protocol == Protocol::udp) {
+            UniqueFd unconnected = open_socket(client_family(mode), protocol);
+            EXPECT_EQ(send_to(unconnected.get(), mode, server.port), expected) << "verdict " << verdict;
+            if (expected == 0) {
+                EXPECT_EQ(receive(server.fd.get()), "ping");
+            }
+        } else if (expected == 0) {
+            EXPECT_TRUE(accept_within(server.fd.get()));
+        }
+        const sock_addr_test_audit seen = policy->audit("audit_map", connect_index(mode));
+        EXPECT_EQ(seen.family, windows_family(mode));
+        EXPECT_EQ(ntohs(seen.user_port), server.port);
+        EXPECT_EQ(seen.protocol, protocol == Protocol::tcp ? IPPROTO_TCP : IPPROTO_UDP);
+        EXPECT_EQ(seen.compartment_id, 1u) << "the initial network namespace";
+        EXPECT_EQ(seen.interface_luid, 24ull << 48) << "loopback";
+        EXPECT_EQ(seen.network_context_result, -1) << "no network context at connect";
+    }
+    EXPECT_EQ(policy->calls("calls_map", connect_index(mode == Mode::v6 ? Mode::v4 : Mode::v6)), 0u)
+        << "the other family's handler ran";
+}
+
+// recv_accept: an inbound TCP connection or UDP flow from a client endpoint the policy rejects never reaches accept()
+// or recvfrom(); allowed ones do. The handler sees the remote (client) endpoint in msg_src_*, the local one in user_*,
+// and the helpers report the process that created the server socket.
+TEST_P(SockAddrCase, RecvAcceptVerdicts)
+{
+    const auto [mode, protocol] = GetParam();
+    ASSERT_NO_THROW(load_policy());
+    Server server(mode, protocol); // after the attach: its owner is recorded
+    for (std::uint32_t verdict : {kReject, kSoft, kHard}) {
+        UniqueFd client = open_socket(client_family(mode), protocol);
+        ASSERT_EQ(bind_to(client.get(), client_family(mode), 0, mode == Mode::mapped), 0);
+        const std::uint16_t client_port = local_port(client.get());
+        policy->put("policy_map", key_of(mode, client_port, protocol), verdict);
+        const bool allowed = verdict != kReject;
+        if (protocol == Protocol::tcp) {
+            int err = connect_to(client.get(), mode, server.port, 700);
+            EXPECT_EQ(err, allowed ? 0 : ETIMEDOUT) << "verdict " << verdict;
+            EXPECT_EQ(static_cast<bool>(accept_within(server.fd.get(), allowed ? 500 : 100)), allowed);
+        } else {
+            EXPECT_EQ(send_to(client.get(), mode, server.port), 0);
+            EXPECT_EQ(receive(server.fd.get(), allowed ? 500 : 200).has_value(), allowed) << "verdict " << verdict;
+        }
+        const sock_addr_test_audit seen = policy->audit("audit_map", recv_accept_index(mode));
+        EXPECT_EQ(seen.family, windows_family(mode));
+        EXPECT_EQ(ntohs(seen.msg_src_port), client_port);
+        EXPECT_EQ(ntohs(seen.user_port), server.port);
+        EXPECT_EQ(seen.pid_tgid >> 32, static_cast<std::uint64_t>(getpid())) << "the server socket's owner";
+        EXPECT_NE(seen.cookie, 0u);
+        EXPECT_EQ(seen.compartment_id, 1u);
+        EXPECT_EQ(seen.interface_luid, 24ull << 48) << "loopback";
+        EXPECT_EQ(seen.network_context_result, 0);
+        EXPECT_EQ(seen.interface_type, 24u);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Flows, SockAddrCase, testing::ValuesIn(kCases), case_name);
+
+// UDP: connect runs once per socket and remote endpoint, as on Windows, and its verdict applies to every later
+// datagram to that endpoint; recv_accept runs once per inbound flow.
+TEST_F(SockAddrTest, UdpRunsOncePerFlow)
+{
+    ASSERT_NO_THROW(load_policy());
+    Server first(Mode::v4, Protocol::udp), second(Mode::v4, Protocol::udp);
+    UniqueFd client = open_socket(AF_INET, Protocol::udp);
+    for (int i = 0; i < 5; ++i)
+        ASSERT_EQ(send_to(client.get(), Mode::v4, first.port), 0);
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+    ASSERT_EQ(send_to(client.get(), Mode::v4, second.port), 0);
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 2u);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(receive(first.fd.get()), "ping");
+    EXPECT_EQ(receive(second.fd.get()), "ping");
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_RECV_ACCEPT4), 2u) << "one inbound flow per server";
+
+    // A rejected endpoint stays rejected without running the handler again.
+    UniqueFd other = open_socket(AF_INET, Protocol::udp);
+    policy->put("policy_map", key_of(Mode::v4, first.port, Protocol::udp), kReject);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(send_to(other.get(), Mode::v4, first.port), EPERM);
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 3u);
+}
+
+// Redirect: a connect handler that changes user_* sends the connection (TCP) or datagram (UDP) to the new endpoint, a
+// local proxy, which reads the redirect context the handler set with winbpf::redirect_context. The audit of that
+// connect holds the caller's pid, logon id, admin state, local port and socket cookie.
+TEST_F(SockAddrTest, ConnectRedirectsToProxy)
+{
+    ASSERT_NO_THROW(load_policy());
+    Server target(Mode::v4, Protocol::tcp), proxy(Mode::v4, Protocol::tcp);
+    sock_addr_test_redirect redirect{};
+    redirect.ip[0] = htonl(INADDR_LOOPBACK);
+    redirect.port = htons(proxy.port);
+    const std::string context = "to-proxy:42";
+    std::memcpy(redirect.context, context.data(), context.size());
+    redirect.context_size = static_cast<std::uint16_t>(context.size());
+    policy->put("redirect_map", key_of(Mode::v4, target.port, Protocol::tcp), redirect);
+
+    UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+    ASSERT_EQ(bind_to(client.get(), AF_INET, 0), 0);
+    const std::uint16_t client_port = local_port(client.get());
+    ASSERT_EQ(connect_to(client.get(), Mode::v4, target.port), 0);
+    UniqueFd accepted = accept_within(proxy.fd.get());
+    ASSERT_TRUE(accepted) << "the proxy got no connection";
+    EXPECT_FALSE(accept_within(target.fd.get(), 100)) << "the original target got the connection";
+    ASSERT_EQ(::send(client.get(), "hello", 5, 0), 5);
+    EXPECT_EQ(receive(accepted.get()), "hello");
+    ASSERT_EQ(::send(accepted.get(), "reply", 5, 0), 5);
+    EXPECT_EQ(receive(client.get()), "reply");
+
+    std::optional<std::vector<std::byte>> kept;
+    ASSERT_NO_THROW(kept = winbpf::redirect_context(accepted.get()));
+    ASSERT_TRUE(kept.has_value()) << "no redirect context for the proxy's connection";
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(kept->data()), kept->size()), context);
+    EXPECT_FALSE(winbpf::redirect_context(client.get()).has_value()) << "the client side is no redirected connection";
+
+    const sock_addr_test_audit seen = policy->audit("audit_map", SOCK_ADDR_TEST_CONNECT4);
+    EXPECT_EQ(seen.pid_tgid >> 32, static_cast<std::uint64_t>(getpid()));
+    EXPECT_EQ(seen.pid_tgid & 0xffffffffu, static_cast<std::uint64_t>(gettid()));
+    std::uint64_t session = 0;
+    std::ifstream("/proc/self/sessionid") >> session;
+    EXPECT_EQ(seen.logon_id, session == 0xffffffffu ? 0u : session);
+    EXPECT_EQ(seen.is_admin, 1) << "the test runs as root";
+    EXPECT_EQ(ntohs(seen.msg_src_port), client_port) << "msg_src is the local endpoint";
+    EXPECT_EQ(seen.msg_src_ip[0], htonl(INADDR_LOOPBACK));
+    EXPECT_NE(seen.cookie, 0u);
+
+    // UDP: the datagram goes to the proxy too.
+    Server udp_target(Mode::v4, Protocol::udp), udp_proxy(Mode::v4, Protocol::udp);
+    redirect.port = htons(udp_proxy.port);
+    policy->put("redirect_map", key_of(Mode::v4, udp_target.port, Protocol::udp), redirect);
+    UniqueFd udp_client = open_socket(AF_INET, Protocol::udp);
+    for (int i = 0; i < 2; ++i)
+        ASSERT_EQ(send_to(udp_client.get(), Mode::v4, udp_target.port), 0);
+    EXPECT_EQ(receive(udp_proxy.fd.get()), "ping");
+    EXPECT_EQ(receive(udp_proxy.fd.get()), "ping") << "the second datagram follows the flow's redirect";
+    EXPECT_FALSE(receive(udp_target.fd.get(), 100).has_value());
+}
+
+// The helpers' process identity at connect matches what /proc says of this process and thread (units as documented
+// in winbpf/general_helpers.h: start key = start time in 10 us units << 22 | tgid; thread creation time FILETIME).
+TEST_F(SockAddrTest, ProcessStartKeyAndThreadTimeMatchProc)
+{
+    ASSERT_NO_THROW(load_policy());
+    Server server(Mode::v4, Protocol::tcp);
+    UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+    ASSERT_EQ(connect_to(client.get(), Mode::v4, server.port), 0);
+    const sock_addr_test_audit seen = policy->audit("audit_map", SOCK_ADDR_TEST_CONNECT4);
+
+    auto start_ticks = [](const std::string &stat_path) {
+        std::ifstream in(stat_path);
+        std::string line;
+        std::getline(in, line);
+        std::istringstream fields(line.substr(line.rfind(')') + 2));
+        std::string field;
+        for (int i = 3; i <= 22; ++i) // field 22: starttime, clock ticks since boot
+            fields >> field;
+        return std::stoull(field);
+    };
+    const long hz = sysconf(_SC_CLK_TCK);
+    const std::uint64_t process_ticks = start_ticks("/proc/self/stat");
+    EXPECT_EQ(seen.process_start_key & ((1u << 22) - 1), static_cast<std::uint64_t>(getpid()));
+    const double key_seconds = static_cast<double>(seen.process_start_key >> 22) / 100000.0;
+    EXPECT_NEAR(key_seconds, static_cast<double>(process_ticks) / hz, 2.0 / hz);
+
+    // FILETIME of the thread's start: boot time (wall clock) + its start ticks.
+    const std::uint64_t thread_ticks = start_ticks("/proc/self/task/" + std::to_string(gettid()) + "/stat");
+    timespec real{}, boot{};
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    const double boot_wall = (real.tv_sec - boot.tv_sec) + (real.tv_nsec - boot.tv_nsec) / 1e9;
+    const double expected_filetime = (boot_wall + static_cast<double>(thread_ticks) / hz) * 1e7 + 116444736000000000.0;
+    EXPECT_NEAR(static_cast<double>(seen.thread_create_time), expected_filetime, 2e7 / hz);
+}
+
+// bind: REJECT makes bind() fail with EPERM (IPv4, IPv6 and IPv4-mapped); a handler's write to the context is
+// discarded (the socket is bound to the port it asked for).
+TEST_F(SockAddrTest, BindRejectIsEperm)
+{
+    ASSERT_NO_THROW(load_policy());
+    for (Mode mode : {Mode::v4, Mode::v6, Mode::mapped}) {
+        const std::uint16_t port = winbpf::test::free_port(
+            mode == Mode::v6 ? winbpf::test::Family::v6 : winbpf::test::Family::v4, Protocol::tcp);
+        policy->put("policy_map", key_of(mode, port, Protocol::tcp), kReject);
+        UniqueFd denied = open_socket(client_family(mode), Protocol::tcp);
+        EXPECT_EQ(bind_to(denied.get(), client_family(mode), port, mode == Mode::mapped), EPERM) << to_string(mode);
+        policy->put("policy_map", key_of(mode, port, Protocol::tcp), kHard);
+        UniqueFd allowed = open_socket(client_family(mode), Protocol::tcp);
+        EXPECT_EQ(bind_to(allowed.get(), client_family(mode), port, mode == Mode::mapped), 0) << to_string(mode);
+        EXPECT_EQ(local_port(allowed.get()), port) << "the bind4 handler's write to user_port is discarded";
+        EXPECT_EQ(policy->audit("audit_map", mode == Mode::v6 ? SOCK_ADDR_TEST_BIND6 : SOCK_ADDR_TEST_BIND4).family,
+                  windows_family(mode));
+    }
+}
+
+// connect_authorization: runs on a copy (the port it writes is discarded: the connection still reaches the original
+// port), its REJECT blocks, and the network context is there (loopback).
+TEST_F(SockAddrTest, ConnectAuthorizationIsReadOnly)
+{
+    ASSERT_NO_THROW(load_authorization());
+    for (Mode mode : {Mode::v4, Mode::v6, Mode::mapped}) {
+        Server server(mode, Protocol::tcp);
+        UniqueFd client = open_socket(client_family(mode), Protocol::tcp);
+        EXPECT_EQ(connect_to(client.get(), mode, server.port), 0) << to_string(mode);
+        EXPECT_TRUE(accept_within(server.fd.get())) << "the connection went elsewhere: " << to_string(mode);
+        const std::uint32_t index = mode == Mode::v6 ? SOCK_ADDR_TEST_AUTHORIZATION6 : SOCK_ADDR_TEST_AUTHORIZATION4;
+        const sock_addr_test_audit seen = authorization->audit("authorization_audit", index);
+        EXPECT_EQ(ntohs(seen.user_port), server.port);
+        EXPECT_EQ(seen.network_context_result, 0);
+        EXPECT_EQ(seen.interface_type, 24u);
+
+        authorization->put("authorization_policy", key_of(mode, server.port, Protocol::tcp), std::uint32_t{1});
+        UniqueFd blocked = open_socket(client_family(mode), Protocol::tcp);
+        EXPECT_EQ(connect_to(blocked.get(), mode, server.port), EPERM) << to_string(mode);
+    }
+    EXPECT_EQ(authorization->calls("authorization_calls", SOCK_ADDR_TEST_AUTHORIZATION4), 4u);
+    EXPECT_EQ(authorization->calls("authorization_calls", SOCK_ADDR_TEST_AUTHORIZATION6), 2u);
+}
+
+// Several programs on one hook all run, and a REJECT of any of them blocks (egress and ingress programs together).
+TEST_F(SockAddrTest, EgressAndIngressTogether)
+{
+    ASSERT_NO_THROW(load_policy());
+    ASSERT_NO_THROW(load_authorization());
+    Server server(Mode::v4, Protocol::tcp);
+    UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+    ASSERT_EQ(bind_to(client.get(), AF_INET, 0), 0);
+    policy->put("policy_map", key_of(Mode::v4, local_port(client.get()), Protocol::tcp),
+                kReject); // ingress rejects the client
+    EXPECT_EQ(connect_to(client.get(), Mode::v4, server.port, 700), ETIMEDOUT);
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+    EXPECT_EQ(authorization->calls("authorization_calls", SOCK_ADDR_TEST_AUTHORIZATION4), 1u);
+}
+
+// listen: the handler runs for listen() of sockets in the cgroup with the listening endpoint as msg_src and user.
+// Where BPF LSM programs load, a REJECT makes listen() fail with EPERM; elsewhere (this host's kernel refuses BPF LSM)
+// listen() succeeds and the REJECT is counted in winbpf_listen_unenforced.
+TEST_F(SockAddrTest, ListenRejectIsEnforcedOrCounted)
+{
+    ASSERT_NO_THROW(load_policy());
+    const bool lsm = winbpf::probe_enforcement().mode == winbpf::EnforcementMode::lsm;
+    std::cout << "listen enforcement: " << (lsm ? "lsm" : "none (counted)") << "\n";
+    std::uint64_t rejects = 0;
+    for (Mode mode : {Mode::v4, Mode::v6, Mode::mapped}) {
+        UniqueFd listener = open_socket(client_family(mode), Protocol::tcp);
+        ASSERT_EQ(bind_to(listener.get(), client_family(mode), 0, mode == Mode::mapped), 0);
+        const std::uint16_t port = local_port(listener.get());
+        policy->put("policy_map", key_of(mode, port, Protocol::tcp), kReject);
+        const int result = ::listen(listener.get(), 4) == 0 ? 0 : errno;
+        EXPECT_EQ(result, lsm ? EPERM : 0) << to_string(mode);
+        ++rejects;
+        const sock_addr_test_audit seen =
+            policy->audit("audit_map", mode == Mode::v6 ? SOCK_ADDR_TEST_LISTEN6 : SOCK_ADDR_TEST_LISTEN4);
+        EXPECT_EQ(seen.family, windows_family(mode)) << to_string(mode);
+        EXPECT_EQ(ntohs(seen.user_port), port) << to_string(mode);
+        EXPECT_EQ(ntohs(seen.msg_src_port), port) << to_string(mode);
+        EXPECT_EQ(seen.pid_tgid >> 32, static_cast<std::uint64_t>(getpid()));
+        EXPECT_EQ(seen.compartment_id, 1u);
+    }
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_LISTEN4), 2u);
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_LISTEN6), 1u);
+    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(libbpf_num_possible_cpus()));
+    const std::uint32_t zero = 0;
+    ASSERT_EQ(bpf_map_lookup_elem(policy->map("winbpf_listen_unenforced"), &zero, per_cpu.data()), 0);
+    std::uint64_t unenforced = 0;
+    for (std::uint64_t count : per_cpu)
+        unenforced += count;
+    EXPECT_EQ(unenforced, lsm ? 0u : rejects);
+
+    // A listen() outside the cgroup runs no handler.
+    cgroup->leave();
+    UniqueFd outside = open_socket(AF_INET, Protocol::tcp);
+    ASSERT_EQ(bind_to(outside.get(), AF_INET, 0), 0);
+    ASSERT_EQ(::listen(outside.get(), 4), 0);
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_LISTEN4), 2u) << "a listen outside the cgroup ran the handler";
+    cgroup->enter();
+}
+
+// A native Linux program (struct bpf_sock_addr *) in cgroup/connect4 stays a plain libbpf program beside a Windows
+// handler (bpf_sock_addr_t *) of the same object: only the Windows one gets winbpf entries.
+TEST_F(SockAddrTest, NativeLinuxProgramStaysPlain)
+{
+    winbpf::Object object = winbpf::Object::open_file(object_path("sock_addr_native"));
+    ASSERT_EQ(object.hooks().size(), 1u);
+    EXPECT_EQ(object.hooks()[0].handler, "windows_connect6");
+    EXPECT_EQ(object.hooks()[0].hook, "sock_addr");
+    bpf_program *native = bpf_object__find_program_by_name(object.raw(), "native_connect4");
+    ASSERT_NE(native, nullptr);
+    EXPECT_STREQ(bpf_program__section_name(native), "cgroup/connect4");
+    object.load();
+    winbpf::Attachment attachment(object, winbpf::AttachOptions{.cgroup = cgroup->path().string()});
+    UniqueFd cgroup_fd(::open(cgroup->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(cgroup_fd);
+    std::unique_ptr<bpf_link, decltype(&bpf_link__destroy)> link(bpf_program__attach_cgroup(native, cgroup_fd.get()),
+                                                                 bpf_link__destroy);
+    ASSERT_NE(link, nullptr) << "attaching the native program with libbpf";
+    Server server(Mode::v4, Protocol::tcp);
+    const std::uint32_t reject_slot = 2;
+    const std::uint64_t reject_port = server.port;
+    bpf_map_update_elem(bpf_map__fd(object.map("native_counts")), &reject_slot, &reject_port, BPF_ANY);
+    UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(client.get(), Mode::v4, server.port), EPERM);
+    Server server6(Mode::v6, Protocol::tcp);
+    UniqueFd client6 = open_socket(AF_INET6, Protocol::tcp);
+    EXPECT_EQ(connect_to(client6.get(), Mode::v6, server6.port), 0);
+    link.reset();
+    std::uint64_t native_calls = 0, windows_calls = 0;
+    const std::uint32_t zero = 0, one = 1;
+    bpf_map_lookup_elem(bpf_map__fd(object.map("native_counts")), &zero, &native_calls);
+    bpf_map_lookup_elem(bpf_map__fd(object.map("native_counts")), &one, &windows_calls);
+    EXPECT_EQ(native_calls, 1u);
+    EXPECT_EQ(windows_calls, 1u);
+}
+
+} // namespace
