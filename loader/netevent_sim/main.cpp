@@ -11,6 +11,11 @@
 
 #include "winbpf/abi.h"
 
+#include <cstdint>
+extern "C" {
+#include "winbpf/netevent_layout.h"
+}
+
 #include <CLI/CLI.hpp>
 #include <bpf/bpf.h>
 
@@ -22,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <endian.h>
 #include <iostream>
 #include <map>
 #include <set>
@@ -31,10 +37,14 @@
 namespace
 {
 
-constexpr std::uint8_t event_drop = 100;     // NETEVENT_EVENT_TYPE_PKTMON_DROP
-constexpr std::uint8_t event_flow = 101;     // NETEVENT_EVENT_TYPE_PKTMON_FLOW
-constexpr std::uint32_t security_policy = 2; // DROP_REASON_SECURITY_POLICY, upstream's reason
-constexpr std::size_t payload_size = 17;     // upstream's packed payload
+constexpr std::uint8_t event_drop = NETEVENT_EVENT_TYPE_PKTMON_DROP;
+constexpr std::uint8_t event_flow = NETEVENT_EVENT_TYPE_PKTMON_FLOW;
+// Upstream's synthetic event (CONTRACT §5).
+constexpr std::array<std::uint8_t, 4> source_address{192, 168, 1, 1};
+constexpr std::array<std::uint8_t, 4> destination_address{10, 11, 12, 1};
+constexpr std::uint16_t source_port = 12345;
+constexpr std::uint16_t destination_port = 80;
+static_assert(sizeof(netevent_sim_payload_t) <= WINBPF_NETEVENT_SIM_PAYLOAD_MAX);
 constexpr const char *hook_name = "netevent_monitor";
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -116,24 +126,25 @@ std::vector<Target> discover()
     return targets;
 }
 
-/// The sim entry's arguments (winbpf/abi.h) for upstream's payload: u8 event id, source 192.168.1.1, destination
-/// 10.11.12.1, u16 source port 12345, u16 destination port 80, u32 counter; packed, integers little-endian.
+/// The sim entry's arguments (winbpf/abi.h) for upstream's payload (netevent_sim_payload_t): the event type, source
+/// 192.168.1.1:12345, destination 10.11.12.1:80, the counter; a DROP has upstream's reason SECURITY_POLICY.
 std::array<__u64, WINBPF_NETEVENT_SIM_ARGS> sim_args(std::uint8_t type, std::uint32_t counter)
 {
-    std::array<std::uint8_t, payload_size> payload{type, 192, 168, 1, 1, 10, 11, 12, 1};
-    auto put = [&](std::size_t at, std::uint64_t value, std::size_t bytes) {
-        for (std::size_t i = 0; i < bytes; ++i)
-            payload[at + i] = static_cast<std::uint8_t>(value >> (8 * i));
-    };
-    put(9, 12345, 2);
-    put(11, 80, 2);
-    put(13, counter, 4);
+    netevent_sim_payload_t payload{};
+    payload.event_id = type;
+    std::memcpy(payload.source_address, source_address.data(), source_address.size());
+    std::memcpy(payload.destination_address, destination_address.data(), destination_address.size());
+    payload.source_port = htole16(source_port);
+    payload.destination_port = htole16(destination_port);
+    payload.event_counter = htole32(counter);
+    std::array<std::uint8_t, sizeof(payload)> bytes{};
+    std::memcpy(bytes.data(), &payload, sizeof(payload));
     std::array<__u64, WINBPF_NETEVENT_SIM_ARGS> args{};
     args[0] = type;
-    args[1] = type == event_drop ? security_policy : 0;
-    args[2] = payload.size();
-    for (std::size_t i = 0; i < payload.size(); ++i)
-        args[3 + i / 8] |= static_cast<__u64>(payload[i]) << (8 * (i % 8));
+    args[1] = type == event_drop ? NETEVENT_SIM_DROP_REASON_SECURITY_POLICY : 0;
+    args[2] = bytes.size();
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        args[3 + i / 8] |= static_cast<__u64>(bytes[i]) << (8 * (i % 8));
     return args;
 }
 

@@ -24,7 +24,8 @@ namespace winbpf::monitor
 inline constexpr std::size_t flush_threshold = 64 * 1024;
 
 /// Appends the lines of one ring buffer record (its bytes as the BPF side wrote them) to out; returns
-/// RecordStatus::malformed(reason) when it cannot decode it (out untouched).
+/// RecordStatus::malformed(reason) when it cannot decode it (counted as lost; a line it appended for it, e.g. the raw
+/// record, is written as any other).
 using RecordHandler = std::function<RecordStatus(std::span<const std::byte> record, std::string &out)>;
 
 /// Attaches a loaded object; the Attachment detaches when destroyed.

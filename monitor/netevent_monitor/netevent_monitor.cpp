@@ -6,6 +6,7 @@
 #include <bpf/btf.h>
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -26,6 +27,9 @@ static_assert(sizeof(PktmonHeader) == 0x35 && offsetof(PktmonHeader, PacketLogge
 static_assert(sizeof(NeteventFlow) == 44 && offsetof(NeteventFlow, source_port) == 4 &&
               offsetof(NeteventFlow, process_id) == 8 && offsetof(NeteventFlow, source_address) == 12 &&
               offsetof(NeteventFlow, destination_address) == 28);
+// netevent_sim's payload: upstream's packed netevent_payload_t.
+static_assert(sizeof(netevent_sim_payload_t) == 17 && offsetof(netevent_sim_payload_t, source_port) == 9 &&
+              offsetof(netevent_sim_payload_t, event_counter) == 13);
 // bpf/netevent_monitor.h.
 static_assert(NETEVENT_MONITOR_HEADERS_SIZE == sizeof(NeteventDataHeader) + sizeof(PktmonHeader) &&
               sizeof(netevent_monitor_event) == NETEVENT_MONITOR_HEADERS_SIZE + NETEVENT_MONITOR_PAYLOAD_MAX);
@@ -129,6 +133,30 @@ void append_endpoint(const PacketFacts &facts, const std::array<std::uint8_t, 16
         out += '?';
 }
 
+/// Names of the simulator's drop reasons (upstream's drop_reason enum), which a simulated DROP carries.
+const EnumNames &sim_drop_reasons()
+{
+    static const EnumNames names({{NETEVENT_SIM_DROP_REASON_NONE, "NONE"},
+                                  {NETEVENT_SIM_DROP_REASON_INVALID_PACKET, "INVALID_PACKET"},
+                                  {NETEVENT_SIM_DROP_REASON_SECURITY_POLICY, "SECURITY_POLICY"},
+                                  {NETEVENT_SIM_DROP_REASON_BANDWIDTH_LIMIT, "BANDWIDTH_LIMIT"},
+                                  {NETEVENT_SIM_DROP_REASON_INACTIVE_TIMEOUT, "INACTIVE_TIMEOUT"}});
+    return names;
+}
+
+/// The facts of netevent_sim's payload (is_sim_event): IPv4 addresses, little-endian ports; it names no protocol.
+void decode_sim_payload(NeteventMonitorEvent &out) noexcept
+{
+    netevent_sim_payload_t sim;
+    std::memcpy(&sim, out.payload.data(), sizeof(sim));
+    out.sim_counter = le32toh(sim.event_counter);
+    out.facts.family = 4;
+    std::memcpy(out.facts.source_address.data(), sim.source_address, sizeof(sim.source_address));
+    std::memcpy(out.facts.destination_address.data(), sim.destination_address, sizeof(sim.destination_address));
+    out.facts.source_port = le16toh(sim.source_port);
+    out.facts.destination_port = le16toh(sim.destination_port);
+}
+
 /// The name, terminal-escaped, or the number.
 void append_name_or_number(const std::string *name, std::uint64_t value, std::string &out)
 {
@@ -153,6 +181,16 @@ PacketFacts parse_packet(std::span<const std::byte> packet, std::uint16_t ethert
     return facts;
 }
 
+bool is_sim_event(const NeteventMonitorEvent &event) noexcept
+{
+    constexpr std::size_t size = sizeof(netevent_sim_payload_t);
+    const PktmonHeader &pktmon = event.pktmon;
+    if (event.payload.size() != size || pktmon.PacketOriginalLength != size || pktmon.PacketLoggedLength != size ||
+        byte_at(event.payload, 0) != event.header.type || pktmon.PacketType != 0 || pktmon.ComponentId != 0)
+        return false;
+    return event.type() == NeteventType::drop ? pktmon.DropLocation == 0 : pktmon.PktGroupId == 0;
+}
+
 RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMonitorEvent &out) noexcept
 {
     if (bytes.size() < NETEVENT_MONITOR_HEADERS_SIZE)
@@ -172,6 +210,11 @@ RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMon
     out.payload = bytes.subspan(NETEVENT_MONITOR_HEADERS_SIZE);
     out.flow = {};
     out.facts = {};
+    out.sim_counter.reset();
+    if (is_sim_event(out)) {
+        decode_sim_payload(out);
+        return RecordStatus::ok();
+    }
     if (out.type() == NeteventType::drop) {
         out.facts = parse_packet(out.payload, out.pktmon.PacketType);
         return RecordStatus::ok();
@@ -276,6 +319,11 @@ NeteventMonitorFormatter::NeteventMonitorFormatter(OutputFormat format, KernelNa
 {
 }
 
+const std::string *NeteventMonitorFormatter::drop_reason_name() const noexcept
+{
+    return (event_.sim_counter ? sim_drop_reasons() : names_.drop_reasons).find(event_.pktmon.DropReason);
+}
+
 void NeteventMonitorFormatter::append_human(std::string &out)
 {
     const NeteventMonitorEvent &e = event_;
@@ -283,7 +331,7 @@ void NeteventMonitorFormatter::append_human(std::string &out)
     const bool drop = e.type() == NeteventType::drop;
     if (drop) {
         out += "Drop: Reason:";
-        const std::string *reason = names_.drop_reasons.find(e.pktmon.DropReason);
+        const std::string *reason = drop_reason_name();
         if (reason)
             append_terminal_escaped(*reason, out);
         else
@@ -291,6 +339,13 @@ void NeteventMonitorFormatter::append_human(std::string &out)
         out += '(';
         append_decimal(e.pktmon.DropReason, out);
         out += ')';
+        if (e.sim_counter) {
+            out += ", Simulated:";
+            append_decimal(*e.sim_counter, out);
+        }
+    } else if (e.sim_counter) {
+        out += "Flow: Simulated:";
+        append_decimal(*e.sim_counter, out);
     } else {
         out += "Flow: ";
         append_name_or_number(names_.tcp_states.find(e.flow.old_state), e.flow.old_state, out);
@@ -336,6 +391,7 @@ void NeteventMonitorFormatter::append_json(std::string &out)
     const NeteventMonitorEvent &e = event_;
     const PacketFacts &facts = e.facts;
     const bool drop = e.type() == NeteventType::drop;
+    const bool flow = !drop && !e.sim_counter; // a real flow: states and process
     const auto number_or_null = [&out](std::string_view key, Number value) {
         if (value)
             append_json_number_field(key, *value, out);
@@ -363,7 +419,7 @@ void NeteventMonitorFormatter::append_json(std::string &out)
 
     out += drop ? R"({"type":"drop")" : R"({"type":"flow")";
     times_.append_json_field("timestamp", e.pktmon.TimeStamp, out);
-    name_or_null("reason", drop ? names_.drop_reasons.find(e.pktmon.DropReason) : nullptr);
+    name_or_null("reason", drop ? drop_reason_name() : nullptr);
     number_or_null("reason_code", drop ? Number(static_cast<std::uint64_t>(e.pktmon.DropReason)) : std::nullopt);
     number_or_null("protocol", facts.protocol);
     number_or_null("family", facts.family ? Number(facts.family) : std::nullopt);
@@ -371,17 +427,40 @@ void NeteventMonitorFormatter::append_json(std::string &out)
     number_or_null("source_port", facts.source_port);
     address_or_null("destination_address", facts.destination_address);
     number_or_null("destination_port", facts.destination_port);
-    name_or_null("old_state", drop ? nullptr : names_.tcp_states.find(e.flow.old_state));
-    name_or_null("new_state", drop ? nullptr : names_.tcp_states.find(e.flow.new_state));
-    number_or_null("process_id", !drop && e.flow.process_id ? Number(e.flow.process_id) : std::nullopt);
+    name_or_null("old_state", flow ? names_.tcp_states.find(e.flow.old_state) : nullptr);
+    name_or_null("new_state", flow ? names_.tcp_states.find(e.flow.new_state) : nullptr);
+    number_or_null("process_id", flow && e.flow.process_id ? Number(e.flow.process_id) : std::nullopt);
     number_or_null("ifindex", drop && e.pktmon.ComponentId ? Number(static_cast<std::uint64_t>(e.pktmon.ComponentId))
                                                            : std::nullopt);
     append_json_number_field("packet_length", e.pktmon.PacketOriginalLength, out);
     append_json_number_field("captured_length", e.payload.size(), out);
+    number_or_null("sim_counter", e.sim_counter ? Number(*e.sim_counter) : std::nullopt);
     append_json_key("payload", out);
     out += '"';
     append_hex(e.payload, out);
     out += "\"}\n";
+}
+
+void NeteventMonitorFormatter::append_malformed(std::span<const std::byte> record, const char *reason,
+                                                std::string &out) const
+{
+    if (format_ == OutputFormat::json) {
+        out += R"({"type":"malformed")";
+        append_json_string_field("error", reason, out);
+        append_json_number_field("record_length", record.size(), out);
+        append_json_key("record", out);
+        out += '"';
+        append_hex(record, out);
+        out += "\"}\n";
+        return;
+    }
+    out += "Malformed: Error:";
+    out += reason;
+    out += ", Length:";
+    append_decimal(record.size(), out);
+    out += ", Record:";
+    append_hex(record, out);
+    out += '\n';
 }
 
 RecordStatus NeteventMonitorFormatter::format(std::span<const std::byte> record, std::string &out)
@@ -389,6 +468,8 @@ RecordStatus NeteventMonitorFormatter::format(std::span<const std::byte> record,
     const RecordStatus status = decode_netevent_event(record, event_);
     if (status.is_ok())
         format_ == OutputFormat::json ? append_json(out) : append_human(out);
+    else
+        append_malformed(record, status.reason(), out);
     return status;
 }
 

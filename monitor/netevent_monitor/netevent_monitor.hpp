@@ -56,18 +56,26 @@ struct NeteventMonitorEvent {
     NeteventDataHeader header{};
     PktmonHeader pktmon{};
     std::span<const std::byte> payload; ///< Captured payload bytes, into the record.
-    NeteventFlow flow{};                ///< FLOW only.
+    NeteventFlow flow{};                ///< Real FLOW only.
     PacketFacts facts;
+    /// A simulated event (netevent_sim, upstream's netevent_sim_payload_t): its counter; nullopt for a real event.
+    std::optional<std::uint32_t> sim_counter;
 
     NeteventType type() const noexcept { return static_cast<NeteventType>(header.type); }
 };
 
+/// True when event's payload is netevent_sim's (netevent_sim_payload_t): 17 bytes (PacketOriginalLength and
+/// PacketLoggedLength too) whose first byte is the event type, with PacketType and ComponentId 0 and, on a DROP,
+/// DropLocation 0 (a real drop has the kernel address that dropped it), on a FLOW PktGroupId 0 (a real flow has its
+/// socket cookie). event: headers and payload set.
+bool is_sim_event(const NeteventMonitorEvent &event) noexcept;
+
 /// Decodes one record: NETEVENT_MONITOR_HEADERS_SIZE bytes of headers, then exactly
-/// min(PacketLoggedLength, NETEVENT_MONITOR_PAYLOAD_MAX) payload bytes. Malformed (with the reason): "record too
-/// short", "unknown event type", "unknown version", "event id mismatch" (EventId differs from the type), "size
-/// mismatch", "flow record too short" (a FLOW payload under sizeof(NeteventFlow)), "unknown flow family". A DROP
-/// whose payload is cut or not IP decodes with the facts it has. out.payload points into bytes, which must outlive
-/// it.
+/// min(PacketLoggedLength, NETEVENT_MONITOR_PAYLOAD_MAX) payload bytes. A simulated event (is_sim_event) decodes to
+/// its counter, IPv4 addresses and ports (no protocol). Malformed (with the reason): "record too short", "unknown
+/// event type", "unknown version", "event id mismatch" (EventId differs from the type), "size mismatch", "flow record
+/// too short" (a FLOW payload under sizeof(NeteventFlow)), "unknown flow family". A DROP whose payload is cut or not
+/// IP decodes with the facts it has. out.payload points into bytes, which must outlive it.
 RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMonitorEvent &out) noexcept;
 
 /// Names of a kernel enum's values, read from BTF.
@@ -115,19 +123,28 @@ void append_hex(std::span<const std::byte> bytes, std::string &out);
 /// (IPv6 addresses in brackets; missing addresses or ports as "?"; names terminal-escaped), or JSON objects with keys
 /// in this order: type ("drop", "flow"), timestamp, reason, reason_code, protocol, family, source_address,
 /// source_port, destination_address, destination_port, old_state, new_state, process_id, ifindex, packet_length,
-/// captured_length, payload; null where a fact does not apply or is unknown. Times are ISO-8601 UTC µs from the
-/// header's FILETIME. One formatter per thread.
+/// captured_length, sim_counter, payload; null where a fact does not apply or is unknown. Times are ISO-8601 UTC µs
+/// from the header's FILETIME. A simulated event (netevent_sim) has "Simulated:<counter>" in place of a flow's states
+/// and PID, after a drop's reason, and its reason named by the simulator's enum (SECURITY_POLICY); in JSON its
+/// counter as sim_counter. A record that does not decode is shown raw:
+///   Malformed: Error:<reason>, Length:<bytes>, Record:<hex>
+///   {"type":"malformed","error":"<reason>","record_length":<bytes>,"record":"<hex>"}
+/// One formatter per thread.
 class NeteventMonitorFormatter
 {
   public:
     NeteventMonitorFormatter(OutputFormat format, KernelNames names);
 
-    /// Decodes one record and appends its line to out (untouched unless ok).
+    /// Decodes one record and appends its line to out: the event's, or the raw record's when it is malformed (the
+    /// status says why).
     RecordStatus format(std::span<const std::byte> record, std::string &out);
 
   private:
     void append_human(std::string &out);
     void append_json(std::string &out);
+    void append_malformed(std::span<const std::byte> record, const char *reason, std::string &out) const;
+    /// The drop reason's name: the simulator's for a simulated event, the kernel's otherwise; nullptr when unknown.
+    const std::string *drop_reason_name() const noexcept;
 
     OutputFormat format_;
     KernelNames names_;

@@ -217,7 +217,7 @@ TEST(NeteventMonitorFormatter, JsonDrop)
                   R"(","reason":"NO_SOCKET","reason_code":2,"protocol":17,"family":4,)"
                   R"("source_address":"127.0.0.1","source_port":40000,"destination_address":"127.0.0.1",)"
                   R"("destination_port":9,"old_state":null,"new_state":null,"process_id":null,"ifindex":1,)"
-                  R"("packet_length":30,"captured_length":30,"payload":")" +
+                  R"("packet_length":30,"captured_length":30,"sim_counter":null,"payload":")" +
                   hex(spec.payload) + "\"}\n");
 }
 
@@ -250,7 +250,8 @@ TEST(NeteventMonitorFormatter, JsonFlow)
                   R"(","reason":null,"reason_code":null,"protocol":6,"family":4,)"
                   R"("source_address":"127.0.0.1","source_port":40000,"destination_address":"127.0.0.2",)"
                   R"("destination_port":8080,"old_state":"TCP_SYN_SENT","new_state":"TCP_ESTABLISHED",)"
-                  R"("process_id":4242,"ifindex":null,"packet_length":44,"captured_length":44,"payload":")" +
+                  R"("process_id":4242,"ifindex":null,"packet_length":44,"captured_length":44,"sim_counter":null,)"
+                  R"("payload":")" +
                   hex(spec.payload) + "\"}\n");
 
     spec.payload = flow_payload(6, 1, 99, 0); // unknown state, unknown pid
@@ -297,14 +298,104 @@ TEST(NeteventMonitorFormatter, HostileKernelNamesAreEscaped)
     EXPECT_EQ(json_of(build_record(drop), names)["reason"], "EVIL\x1b[2J\n");
 }
 
-TEST(NeteventMonitorFormatter, MalformedRecordLeavesOutputUntouched)
+// A record that does not decode is still shown, as its raw bytes, and its status says why (the session counts it as
+// lost): too short for the headers, and a FLOW whose payload is shorter than winbpf's flow record.
+TEST(NeteventMonitorFormatter, MalformedRecordIsShownRaw)
 {
-    NeteventMonitorFormatter formatter(OutputFormat::json, test_names());
-    std::string out = "before";
-    const RecordStatus status = formatter.format(Bytes(10), out);
-    EXPECT_FALSE(status.is_ok());
+    NeteventMonitorFormatter json_formatter(OutputFormat::json, test_names());
+    std::string out = "before\n";
+    const Bytes short_record = bytes_of({0x65, 0, 1, 0, 0xff});
+    RecordStatus status = json_formatter.format(short_record, out);
     EXPECT_STREQ(status.reason(), "record too short");
-    EXPECT_EQ(out, "before");
+    EXPECT_EQ(out, "before\n"
+                   R"({"type":"malformed","error":"record too short","record_length":5,"record":"65000100ff"})"
+                   "\n");
+
+    RecordSpec flow;
+    flow.type = NeteventType::flow;
+    flow.payload = flow_payload(4, 2, 1, 4242);
+    flow.payload.resize(sizeof(NeteventFlow) - 1);
+    const Bytes record = build_record(flow);
+    out.clear();
+    status = json_formatter.format(record, out);
+    EXPECT_STREQ(status.reason(), "flow record too short");
+    const auto line = nlohmann::json::parse(out);
+    EXPECT_EQ(line["type"], "malformed");
+    EXPECT_EQ(line["error"], "flow record too short");
+    EXPECT_EQ(line["record_length"], record.size());
+    EXPECT_EQ(line["record"], hex(record));
+
+    NeteventMonitorFormatter human_formatter(OutputFormat::human, test_names());
+    out.clear();
+    status = human_formatter.format(record, out);
+    EXPECT_STREQ(status.reason(), "flow record too short");
+    EXPECT_EQ(out, "Malformed: Error:flow record too short, Length:" + std::to_string(record.size()) +
+                       ", Record:" + hex(record) + "\n");
+}
+
+// netevent_sim's events (upstream's 17-byte payload) show the addresses, ports and counter the payload carries, the
+// DROP's reason named by the simulator's enum (2: SECURITY_POLICY, not the kernel's reason 2).
+TEST(NeteventMonitorFormatter, SimulatedEvents)
+{
+    const Bytes drop = build_record(sim_record_spec(NeteventType::drop, 7));
+    const Bytes flow = build_record(sim_record_spec(NeteventType::flow, 70000));
+    EXPECT_EQ(format_line(OutputFormat::human, drop),
+              std::string("Drop: Reason:SECURITY_POLICY(2), Simulated:7, Protocol:?, 192.168.1.1:12345 -> "
+                          "10.11.12.1:80, IfIndex:0, Length:17, Captured:17, Time:") +
+                  event_time + ", Payload:" + hex(sim_payload(NeteventType::drop, 7)) + "\n");
+    EXPECT_EQ(format_line(OutputFormat::human, flow),
+              std::string("Flow: Simulated:70000, Protocol:?, 192.168.1.1:12345 -> 10.11.12.1:80, Time:") + event_time +
+                  ", Payload:" + hex(sim_payload(NeteventType::flow, 70000)) + "\n");
+    EXPECT_EQ(format_line(OutputFormat::json, drop),
+              std::string(R"({"type":"drop","timestamp":")") + event_time +
+                  R"(","reason":"SECURITY_POLICY","reason_code":2,"protocol":null,"family":4,)"
+                  R"("source_address":"192.168.1.1","source_port":12345,"destination_address":"10.11.12.1",)"
+                  R"("destination_port":80,"old_state":null,"new_state":null,"process_id":null,"ifindex":null,)"
+                  R"("packet_length":17,"captured_length":17,"sim_counter":7,"payload":")" +
+                  hex(sim_payload(NeteventType::drop, 7)) + "\"}\n");
+    const auto line = json_of(flow);
+    EXPECT_EQ(line["type"], "flow");
+    EXPECT_EQ(line["sim_counter"], 70000);
+    EXPECT_EQ(line["source_address"], "192.168.1.1");
+    EXPECT_EQ(line["source_port"], 12345);
+    EXPECT_EQ(line["destination_address"], "10.11.12.1");
+    EXPECT_EQ(line["destination_port"], 80);
+    for (const char *key : {"reason", "reason_code", "protocol", "old_state", "new_state", "process_id", "ifindex"})
+        EXPECT_TRUE(line[key].is_null()) << key;
+}
+
+// Only netevent_sim's payload is read as one: a real event of the same size or first byte keeps its own meaning.
+TEST(NeteventMonitorDecode, SimulatedPayloadOnlyFromTheSimulator)
+{
+    NeteventMonitorEvent event;
+    RecordSpec spec = sim_record_spec(NeteventType::drop, 1);
+    ASSERT_TRUE(decode_netevent_event(build_record(spec), event).is_ok());
+    EXPECT_TRUE(is_sim_event(event));
+    EXPECT_EQ(event.sim_counter, 1u);
+
+    Bytes record = build_record(spec);
+    record[sizeof(NeteventDataHeader) + offsetof(PktmonHeader, DropLocation)] = std::byte{1}; // a kernel's drop
+    ASSERT_TRUE(decode_netevent_event(record, event).is_ok());
+    EXPECT_FALSE(event.sim_counter);
+    EXPECT_EQ(event.facts.family, 0u); // 0x64...: not an IP packet of 17 bytes
+
+    spec.ethertype = 0x86DD; // a packet with an ethertype is the kernel's
+    ASSERT_TRUE(decode_netevent_event(build_record(spec), event).is_ok());
+    EXPECT_FALSE(event.sim_counter);
+
+    spec = sim_record_spec(NeteventType::drop, 1);
+    spec.original_length = 40; // cut from a longer packet
+    ASSERT_TRUE(decode_netevent_event(build_record(spec), event).is_ok());
+    EXPECT_FALSE(event.sim_counter);
+
+    spec = sim_record_spec(NeteventType::flow, 1);
+    spec.payload[0] = std::byte{100}; // the payload says DROP, the header FLOW
+    EXPECT_STREQ(malformed_reason(build_record(spec)), "flow record too short");
+
+    spec = sim_record_spec(NeteventType::flow, 1);
+    record = build_record(spec);
+    record[sizeof(NeteventDataHeader) + offsetof(PktmonHeader, PktGroupId)] = std::byte{9}; // a socket's cookie
+    EXPECT_STREQ(malformed_reason(record), "flow record too short");
 }
 
 // The line of record as netevent_monitor built it before it wrote JSON directly: an nlohmann::ordered_json object of
@@ -331,7 +422,9 @@ std::string nlohmann_line(const Bytes &record, const KernelNames &names)
     json line = json::object();
     line["type"] = drop ? "drop" : "flow";
     line["timestamp"] = filetime_to_iso8601(e.pktmon.TimeStamp);
-    line["reason"] = drop ? name_or_null(names.drop_reasons.find(e.pktmon.DropReason)) : json(nullptr);
+    const EnumNames simulator({{NETEVENT_SIM_DROP_REASON_SECURITY_POLICY, "SECURITY_POLICY"}}); // the sim records'
+    const EnumNames &reasons = e.sim_counter ? simulator : names.drop_reasons;
+    line["reason"] = drop ? name_or_null(reasons.find(e.pktmon.DropReason)) : json(nullptr);
     line["reason_code"] = drop ? json(e.pktmon.DropReason) : json(nullptr);
     line["protocol"] = facts.protocol ? json(*facts.protocol) : json(nullptr);
     line["family"] = facts.family ? json(facts.family) : json(nullptr);
@@ -339,20 +432,22 @@ std::string nlohmann_line(const Bytes &record, const KernelNames &names)
     line["source_port"] = facts.source_port ? json(*facts.source_port) : json(nullptr);
     line["destination_address"] = address(facts.destination_address);
     line["destination_port"] = facts.destination_port ? json(*facts.destination_port) : json(nullptr);
-    line["old_state"] = drop ? json(nullptr) : name_or_null(names.tcp_states.find(e.flow.old_state));
-    line["new_state"] = drop ? json(nullptr) : name_or_null(names.tcp_states.find(e.flow.new_state));
-    line["process_id"] = !drop && e.flow.process_id ? json(e.flow.process_id) : json(nullptr);
+    const bool flow = !drop && !e.sim_counter;
+    line["old_state"] = flow ? name_or_null(names.tcp_states.find(e.flow.old_state)) : json(nullptr);
+    line["new_state"] = flow ? name_or_null(names.tcp_states.find(e.flow.new_state)) : json(nullptr);
+    line["process_id"] = flow && e.flow.process_id ? json(e.flow.process_id) : json(nullptr);
     line["ifindex"] = drop && e.pktmon.ComponentId ? json(e.pktmon.ComponentId) : json(nullptr);
     line["packet_length"] = e.pktmon.PacketOriginalLength;
     line["captured_length"] = e.payload.size();
+    line["sim_counter"] = e.sim_counter ? json(*e.sim_counter) : json(nullptr);
     line["payload"] = payload;
     return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 // The directly written JSON lines are exactly nlohmann's, record after record through one formatter, and each
 // parses: IPv4 and IPv6 drops (known, unknown and extreme reasons; ifindex 0 and 65535; cut, empty, foreign and
-// fragmented packets), IPv4 and IPv6 flows (known and unknown pid and states), and kernel names with controls,
-// quotes, backslashes and invalid UTF-8 (U+FFFD, no *_bytes key).
+// fragmented packets), IPv4 and IPv6 flows (known and unknown pid and states), simulated drops and flows, and kernel
+// names with controls, quotes, backslashes and invalid UTF-8 (U+FFFD, no *_bytes key).
 TEST(NeteventMonitorFormatter, JsonSameBytesAsNlohmann)
 {
     std::vector<Bytes> records;
@@ -403,6 +498,8 @@ TEST(NeteventMonitorFormatter, JsonSameBytesAsNlohmann)
     records.push_back(build_record(flow));
     flow.payload = flow_payload(6, 7, 2, UINT32_MAX);
     records.push_back(build_record(flow));
+    records.push_back(build_record(sim_record_spec(NeteventType::drop, 1)));
+    records.push_back(build_record(sim_record_spec(NeteventType::flow, UINT32_MAX)));
 
     const KernelNames hostile{EnumNames({{2, "EVIL\x1b[2J\n\"q\" \\ \x01\x7f\xc2\x9b \xff\xfe \xc3( \xe2\x82"}}),
                               EnumNames({{1, "\x07\t\r\b\f"}, {2, "\xf0\x9f\x98\x80 \xed\xa0\x80"}})};

@@ -6,6 +6,7 @@
 #include "netevent_monitor.hpp"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -118,6 +119,35 @@ inline Bytes build_netevent_record(const NeteventRecordSpec &spec)
     if (captured)
         std::memcpy(record.data() + NETEVENT_MONITOR_HEADERS_SIZE, spec.payload.data(), captured);
     return record;
+}
+
+/// netevent_sim's payload (netevent_sim_payload_t): type, 192.168.1.1:12345 -> 10.11.12.1:80, counter.
+inline Bytes sim_payload(NeteventType type, std::uint32_t counter)
+{
+    netevent_sim_payload_t sim{};
+    sim.event_id = static_cast<std::uint8_t>(type);
+    const std::uint8_t source[] = {192, 168, 1, 1}, destination[] = {10, 11, 12, 1};
+    std::memcpy(sim.source_address, source, sizeof(source));
+    std::memcpy(sim.destination_address, destination, sizeof(destination));
+    sim.source_port = htole16(12345);
+    sim.destination_port = htole16(80);
+    sim.event_counter = htole32(counter);
+    Bytes out(sizeof(sim));
+    std::memcpy(out.data(), &sim, sizeof(sim));
+    return out;
+}
+
+/// The record of a simulated event as netevent_sim pushes it: the sim payload, PacketType and ComponentId 0, a DROP's
+/// reason the simulator's SECURITY_POLICY.
+inline NeteventRecordSpec sim_record_spec(NeteventType type, std::uint32_t counter)
+{
+    NeteventRecordSpec spec;
+    spec.type = type;
+    spec.ethertype = 0;
+    spec.ifindex = 0;
+    spec.reason = NETEVENT_SIM_DROP_REASON_SECURITY_POLICY;
+    spec.payload = sim_payload(type, counter);
+    return spec;
 }
 
 } // namespace winbpf::monitor::test

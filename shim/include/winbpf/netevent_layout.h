@@ -56,3 +56,24 @@ typedef struct _netevent_flow {
     uint8_t source_address[16];      ///< Local address.
     uint8_t destination_address[16]; ///< Remote address.
 } netevent_flow_t;
+
+/* Payload of a simulated event (netevent_sim, CONTRACT §5): eBPF for Windows' simulator's netevent_payload_t, packed,
+ * 17 bytes, integers little-endian as on Windows. The simulator pushes 192.168.1.1:12345 -> 10.11.12.1:80 with a
+ * counter, as a DROP (type and event_id 100, DropReason NETEVENT_SIM_DROP_REASON_SECURITY_POLICY) to a program that
+ * captures drops only and as a FLOW (101) to one that captures flows (capture all or flow); PacketOriginalLength and
+ * PacketLoggedLength are 17 and the pktmon fields a real event fills from the kernel are 0. */
+typedef struct __attribute__((packed)) _netevent_sim_payload {
+    uint8_t event_id;               ///< The event's type: NETEVENT_EVENT_TYPE_PKTMON_DROP or _FLOW.
+    uint8_t source_address[4];      ///< IPv4, in order: 192, 168, 1, 1.
+    uint8_t destination_address[4]; ///< IPv4: 10, 11, 12, 1.
+    uint16_t source_port;           ///< 12345, little-endian (host order on Windows).
+    uint16_t destination_port;      ///< 80, little-endian.
+    uint32_t event_counter;         ///< 1 for the simulator's first event, then 2, 3, ...
+} netevent_sim_payload_t;
+
+/* The simulator's drop reasons (upstream's drop_reason enum), in DropReason of a simulated DROP. */
+#define NETEVENT_SIM_DROP_REASON_NONE 0
+#define NETEVENT_SIM_DROP_REASON_INVALID_PACKET 1
+#define NETEVENT_SIM_DROP_REASON_SECURITY_POLICY 2
+#define NETEVENT_SIM_DROP_REASON_BANDWIDTH_LIMIT 3
+#define NETEVENT_SIM_DROP_REASON_INACTIVE_TIMEOUT 4
