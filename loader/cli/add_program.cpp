@@ -158,6 +158,9 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
         throw UsageError("pinned=" + pinned + " is invalid (expected none, first or all)");
     if (pinned == "none" && values.count("pinpath"))
         throw UsageError("pinpath=" + values["pinpath"] + " is given with pinned=none (expected pinned=first or all)");
+    if (values.count("pinpath") && !values["pinpath"].starts_with("/"))
+        throw UsageError("pinpath=" + values["pinpath"] + " is not an absolute path (pins live in bpffs, e.g. " +
+                         "pinpath=/sys/fs/bpf/NAME)");
     if (values.count("type"))
         check_program_type(values["type"], false);
     require_privilege(Verb::add_program);

@@ -66,6 +66,11 @@ int main(int argc, char **argv)
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("winbpf ") + WINBPF_VERSION, "Print the version and exit");
     usages[&app] = "winbpf add|delete|show|pin|unpin ... (winbpf --help)";
+    app.footer("Privileges (what the kernel asks; a verb without them says which it lacks before doing anything):\n"
+               "  add program, show verification|disassembly|compatibility: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN\n"
+               "  show programs|maps|links|map, pin: CAP_SYS_ADMIN (walking and opening BPF objects by id)\n"
+               "  add, delete, show pins, unpin: access to the pins in /sys/fs/bpf (root's: CAP_DAC_OVERRIDE)\n"
+               "  show sections|program-types: none");
 
     std::string file, map, path, kind;
     std::vector<std::string> parameters;

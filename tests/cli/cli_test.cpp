@@ -145,6 +145,9 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
              Case{{"add", "program", DROPPACKET_OBJECT, "pinned=none", "pinpath=/sys/fs/bpf/x"},
                   "pinpath=/sys/fs/bpf/x is given with pinned=none",
                   "usage: winbpf add program FILE"},
+             Case{{"add", "program", DROPPACKET_OBJECT, "pinpath=pins/x"},
+                  "pinpath=pins/x is not an absolute path",
+                  "usage: winbpf add program FILE"},
              // --watch: a readable range, whatever the value.
              Case{{"show", "map", "m", "--watch", "0"},
                   "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not '0'",
@@ -168,6 +171,9 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
     auto help = winbpf_run({"show", "--help"});
     EXPECT_EQ(help.exit_code(), 0);
     EXPECT_THAT(help.out, HasSubstr("program-types"));
+    auto top_help = winbpf_run({"--help"});
+    EXPECT_EQ(top_help.exit_code(), 0);
+    EXPECT_THAT(top_help.out, HasSubstr("show programs|maps|links|map, pin: CAP_SYS_ADMIN"));
 }
 
 TEST(CliUsage, VersionPrintsTheProjectVersion)
