@@ -4,6 +4,7 @@
 // document on stdout instead of the table.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -25,12 +26,43 @@ class UsageError : public std::runtime_error
 std::map<std::string, std::string> parse_parameters(const std::vector<std::string> &parameters,
                                                     const std::vector<std::string_view> &allowed);
 
-/// Throws Error "must run as root or with CAP_BPF, ..." when the process lacks the capabilities BPF commands need
-/// (effective CAP_BPF or CAP_SYS_ADMIN, from /proc/self/status).
-void require_bpf_privilege();
+/// Checks a type= value: a hook winbpf maps (winbpf::hook_types()), or with linux_types also a libbpf program type
+/// name ("tracing", as `show programs` types programs that are not winbpf's). Otherwise a UsageError "Program type
+/// is invalid. ('X'; winbpf knows ...)".
+void check_program_type(const std::string &type, bool linux_types);
+
+/// What a verb does in the kernel, for require_privilege().
+enum class Verb {
+    add_program,    ///< loads and attaches programs (hooks: tracing, cgroup, xdp), pins them in bpffs
+    delete_program, ///< detaches links and removes pins (through the pins: no capability, access to them)
+    list_by_id,     ///< show programs|maps|links|map, pin: walks or opens BPF objects by kernel id
+    load_only,      ///< show verification|disassembly|compatibility: loads programs without attaching
+};
+
+/// Throws Error (EPERM) before the verb does anything when the process lacks a capability the kernel requires for
+/// it (effective set, /proc/self/status): add program and show verification|disassembly|compatibility CAP_BPF,
+/// CAP_PERFMON and CAP_NET_ADMIN (tracing, cgroup and XDP programs); show programs|maps|links|map and pin CAP_SYS_ADMIN
+/// (the kernel walks and opens BPF objects by id only for it); delete program none. The message names the verb, what it
+/// needs, why and what is missing. Access to pins (bpffs files) is checked where they are used (list_pins, the pins).
+void require_privilege(Verb verb);
+
+/// Throws Error (EACCES) before the verb does anything when this process may not add and remove entries in the bpffs
+/// directory dir (faccessat with its effective ids and capabilities): "<verb> writes pins in DIR: Permission denied
+/// (DIR belongs to uid U, mode M: run as root, as its owner or with CAP_DAC_OVERRIDE)". Nothing when dir is missing.
+void require_write_access(const std::string &verb, const std::string &dir);
+
+/// Ids of programs and maps one command loaded.
+struct LoadedIds {
+    std::vector<std::uint32_t> programs, maps;
+};
+
+/// Waits up to timeout until none of ids is loaded any more (the kernel frees programs and maps asynchronously after
+/// their last reference). Returns the ids still loaded; nothing when the process may not walk BPF ids (no
+/// CAP_SYS_ADMIN: it cannot tell, and does not wait).
+LoadedIds wait_until_freed(const LoadedIds &ids, std::chrono::milliseconds timeout);
 
 /// `add program FILE [type=] [pinpath=] [pinned=] [interface=] [cgroup=] [capture=]`: load, attach and pin every hook
-/// handler; prints "Loaded with ID N" per handler (stdout) and the hooks' notes and adaptations (stderr).
+/// handler; prints "Loaded with ID N" per handler (stdout) and the object's adaptations (stderr).
 void add_program(const std::string &file, const std::vector<std::string> &parameters);
 
 /// `delete program ID`: detach and unpin everything winbpf pinned for the added program that ID belongs to (the id of
@@ -38,7 +70,8 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
 void delete_program(std::uint32_t id);
 
 /// `show programs [type=] [level=normal|verbose]`: one row per Windows program (ID, Pins, Links, Mode, Type, Name);
-/// with level=verbose its Linux programs under it.
+/// with level=verbose the hook's note (hook_note(): the process hook's deny enforcement) and its Linux programs under
+/// it.
 void show_programs(const std::vector<std::string> &parameters, bool json);
 /// `show maps`: ID, Map Type, Key Size, Value Size, Max Entries, Inner ID, Pins, Name.
 void show_maps(bool json);

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -63,7 +64,13 @@ int main(int argc, char **argv)
 {
     CLI::App app{"winbpf: run eBPF-for-Windows programs on Linux (netsh ebpf style)"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("winbpf ") + WINBPF_VERSION, "Print the version and exit");
     usages[&app] = "winbpf add|delete|show|pin|unpin ... (winbpf --help)";
+    app.footer("Privileges (what the kernel asks; a verb without them says which it lacks before doing anything):\n"
+               "  add program, show verification|disassembly|compatibility: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN\n"
+               "  show programs|maps|links|map, pin: CAP_SYS_ADMIN (walking and opening BPF objects by id)\n"
+               "  add, delete, show pins, unpin: access to the pins in /sys/fs/bpf (root's: CAP_DAC_OVERRIDE)\n"
+               "  show sections|program-types: none");
 
     std::string file, map, path, kind;
     std::vector<std::string> parameters;
@@ -98,7 +105,17 @@ int main(int argc, char **argv)
     auto *show_map = verb(show, "map", "The entries of one map, typed by its BTF",
                           "winbpf show map ID|NAME [--watch SECONDS] [--json]");
     show_map->add_option("MAP", map, "Map id or name")->required();
-    show_map->add_option("--watch", watch, "Refresh every SECONDS until interrupted")->check(CLI::PositiveNumber);
+    show_map->add_option("--watch", watch, "Refresh every SECONDS (0.001 to 86400) until interrupted")
+        ->check(CLI::Validator(
+            [](std::string &value) -> std::string {
+                char *end = nullptr;
+                const double seconds = std::strtod(value.c_str(), &end);
+                if (value.empty() || *end != '\0' || !(seconds >= 0.001) || seconds > 86400)
+                    return "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not '" + value +
+                           "'";
+                return {};
+            },
+            "SECONDS"));
     auto *show_sections =
         verb(show, "sections", "Programs and maps of an object file", "winbpf show sections FILE [--json]");
     show_sections->add_option("FILE", file, "Object file")->required();
@@ -139,6 +156,8 @@ int main(int argc, char **argv)
     } catch (const CLI::CallForHelp &e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
         std::cerr << "winbpf: " << e.what() << "\nusage: " << usages[deepest(&app)] << "\n";

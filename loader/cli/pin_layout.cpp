@@ -24,6 +24,11 @@ std::string link_pin_name(const std::string &function)
     return "link-" + function;
 }
 
+bool is_extra_pin_record(const std::string &name)
+{
+    return name.starts_with("pinpath-");
+}
+
 PinTransaction::~PinTransaction()
 {
     if (committed_)
@@ -50,6 +55,16 @@ void PinTransaction::pin(int fd, const std::string &path, const std::string &wha
         throw Error("pinning " + what + " at " + path + ": " + std::strerror(err), err);
     }
     pins_.push_back(path);
+}
+
+void PinTransaction::record_extra_pin(const std::string &dir, const std::string &pin)
+{
+    const std::string record = dir + "/pinpath-" + std::to_string(records_++);
+    if (::symlink(pin.c_str(), record.c_str()) != 0) {
+        int err = errno;
+        throw Error("recording the pin " + pin + " at " + record + ": " + std::strerror(err), err);
+    }
+    pins_.push_back(record);
 }
 
 } // namespace winbpf::cli

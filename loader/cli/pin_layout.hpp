@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Where `winbpf add program` pins things: /sys/fs/bpf/winbpf/<ID>/ per handler, ID = kernel id of its primary
 // (exec) program. Programs are pinned as <function>, their links as link-<function>; the object's support
-// programs (and their links) are pinned into every handler's directory.
+// programs (and their links) are pinned into every handler's directory. A pin of pinned=first|all outside it is
+// recorded there as a symlink pinpath-<n> -> that path, so `delete program` removes it too.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,8 @@ inline constexpr const char *pin_root = "/sys/fs/bpf/winbpf";
 std::string handler_dir(std::uint32_t id);
 /// Pin name of a program's link.
 std::string link_pin_name(const std::string &function);
+/// True for the name of a symlink that records a pinpath= pin.
+bool is_extra_pin_record(const std::string &name);
 
 /// Pins created by one command; removed again (with the directories it made) unless commit() is called.
 class PinTransaction
@@ -30,11 +33,14 @@ class PinTransaction
     void make_dir(const std::string &path);
     /// Pins fd (program or link) at path; throws Error naming what.
     void pin(int fd, const std::string &path, const std::string &what);
+    /// Records pin (a path outside dir) in handler directory dir as the symlink pinpath-<n>; throws Error.
+    void record_extra_pin(const std::string &dir, const std::string &pin);
     void commit() noexcept { committed_ = true; }
 
   private:
     std::vector<std::string> pins_;
     std::vector<std::string> dirs_;
+    int records_ = 0;
     bool committed_ = false;
 };
 

@@ -100,7 +100,9 @@ std::vector<bpf_program *> selected(const Object &object, const Selection &selec
 }
 
 struct SourceLine {
-    std::string file, line, text;
+    std::string file;
+    unsigned long line = 0;
+    std::string text;
 };
 
 // The last "; <source> @ <file>:<line>" line of a verifier log: where the verifier stopped.
@@ -116,7 +118,10 @@ std::optional<SourceLine> failing_source_line(const std::string &log)
         auto colon = line.rfind(':');
         if (at == std::string::npos || colon == std::string::npos || colon < at)
             continue;
-        found = SourceLine{line.substr(at + 3, colon - at - 3), line.substr(colon + 1), line.substr(2, at - 2)};
+        const std::string number = line.substr(colon + 1);
+        if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        found = SourceLine{line.substr(at + 3, colon - at - 3), std::stoul(number), line.substr(2, at - 2)};
     }
     return found;
 }
@@ -186,14 +191,28 @@ void show_sections(const std::string &file, bool json)
 int show_verification(const std::string &file, const std::vector<std::string> &parameters, bool json)
 {
     const Selection selection = parse_selection(parameters);
-    require_bpf_privilege();
-    nlohmann::json out{{"file", file}};
-    const auto report_failure = [&](const Error &e) {
+    require_privilege(Verb::load_only);
+    // --json has one shape for both results: {"file", "result": "succeeded"|"failed", "programs": [{"program",
+    // "section", "handler", "verified_insns", "xlated_insns", "verification_us" (null: unknown)}] (empty on failure),
+    // "adaptations": [...], "error": null|the verifier's report, "source_line": null|{"file", "line" (a number),
+    // "text"}}.
+    nlohmann::json out{{"file", file},
+                       {"result", "succeeded"},
+                       {"programs", nlohmann::json::array()},
+                       {"adaptations", nlohmann::json::array()},
+                       {"error", nullptr},
+                       {"source_line", nullptr}};
+    Object object = Object::open_file(file);
+    apply_selection(object, selection);
+    out["adaptations"] = object.adaptations();
+    try {
+        object.load(); // with each program's verification time; a rejection has the verifier's full log
+    } catch (const Error &e) {
         const std::string report = e.what();
         const std::optional<SourceLine> source = failing_source_line(report);
         if (json) {
             out["result"] = "failed";
-            out["report"] = report;
+            out["error"] = report;
             if (source)
                 out["source_line"] = {{"file", source->file}, {"line", source->line}, {"text", source->text}};
             std::cout << out.dump(2) << "\n";
@@ -204,31 +223,21 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
             std::cout << "\nSource line: " << source->file << ":" << source->line << ": " << source->text << "\n";
         std::cout << "\nVerification failed\n";
         return 1;
-    };
-    Object object = Object::open_file(file);
-    apply_selection(object, selection);
-    try {
-        object.load(); // with each program's verification time; a rejection has the verifier's full log
-    } catch (const Error &e) {
-        return report_failure(e);
     }
     std::map<std::string, std::int64_t> verification_us;
     for (const ProgramVerification &program : object.verification())
         verification_us[program.name] = program.verification_us;
-    nlohmann::json programs = nlohmann::json::array();
     std::ostringstream text;
     for (bpf_program *program : selected(object, selection)) {
         const bpf_prog_info info = program_info(bpf_program__fd(program), bpf_program__name(program));
         const auto time = verification_us.find(bpf_program__name(program));
         const std::int64_t us = time == verification_us.end() ? -1 : time->second;
-        nlohmann::json entry{{"program", bpf_program__name(program)},
-                             {"section", bpf_program__section_name(program)},
-                             {"handler", entry_of(program).handler},
-                             {"verified_insns", info.verified_insns},
-                             {"xlated_insns", info.xlated_prog_len / sizeof(bpf_insn)}};
-        if (us >= 0)
-            entry["verification_us"] = us;
-        programs.push_back(std::move(entry));
+        out["programs"].push_back({{"program", bpf_program__name(program)},
+                                   {"section", bpf_program__section_name(program)},
+                                   {"handler", entry_of(program).handler},
+                                   {"verified_insns", info.verified_insns},
+                                   {"xlated_insns", info.xlated_prog_len / sizeof(bpf_insn)},
+                                   {"verification_us", us >= 0 ? nlohmann::json(us) : nlohmann::json(nullptr)}});
         text << bpf_program__name(program) << " (" << describe(program) << "): " << info.verified_insns
              << " instructions processed by the verifier";
         if (us >= 0)
@@ -236,9 +245,6 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
         text << ", " << info.xlated_prog_len / sizeof(bpf_insn) << " loaded\n";
     }
     if (json) {
-        out["result"] = "succeeded";
-        out["programs"] = programs;
-        out["adaptations"] = object.adaptations();
         std::cout << out.dump(2) << "\n";
         return 0;
     }
@@ -252,7 +258,7 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
 void show_disassembly(const std::string &file, const std::vector<std::string> &parameters, bool json)
 {
     const Selection selection = parse_selection(parameters);
-    require_bpf_privilege();
+    require_privilege(Verb::load_only);
     Object object = Object::open_file(file);
     apply_selection(object, selection);
     object.load();
@@ -329,7 +335,7 @@ void show_disassembly(const std::string &file, const std::vector<std::string> &p
 
 void show_compatibility(const std::string &file, bool json)
 {
-    require_bpf_privilege();
+    require_privilege(Verb::load_only);
     Object object = Object::open_file(file);
     object.load();
     const std::vector<std::string> &adaptations = object.adaptations();

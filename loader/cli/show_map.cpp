@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -134,6 +135,116 @@ std::string typed(btf_dump *dump, const btf *types, std::uint32_t type_id, const
     return text;
 }
 
+// The unsigned little-endian integer of size bytes at data (size <= 8).
+std::uint64_t little_endian(const std::byte *data, std::size_t size)
+{
+    std::uint64_t value = 0;
+    for (std::size_t i = size; i-- > 0;)
+        value = value << 8 | static_cast<std::uint64_t>(data[i]);
+    return value;
+}
+
+// An integer of bits bits from bit bit_offset of data (bitfields included), sign-extended when is_signed.
+nlohmann::json integer(const std::byte *data, std::size_t bit_offset, std::size_t bits, bool is_signed)
+{
+    const std::size_t bytes = (bit_offset % 8 + bits + 7) / 8;
+    std::uint64_t value = little_endian(data + bit_offset / 8, std::min<std::size_t>(bytes, 8)) >> (bit_offset % 8);
+    if (bits < 64)
+        value &= (std::uint64_t{1} << bits) - 1;
+    if (is_signed && bits < 64 && (value >> (bits - 1)) & 1)
+        value |= ~((std::uint64_t{1} << bits) - 1);
+    return is_signed ? nlohmann::json(static_cast<std::int64_t>(value)) : nlohmann::json(value);
+}
+
+// A value of BTF type type_id at data (size bytes available) as JSON, as `bpftool -j map dump` formats BTF maps:
+// integers and enums as numbers, bool as true/false, char arrays holding text as strings, other arrays as arrays,
+// structs, unions and sections (global data) as objects by member name (anonymous members' fields merged in);
+// integers over 64 bits and what BTF cannot type as a hex string. bit_offset/bits: a bitfield member.
+nlohmann::json typed_json(const btf *types, std::uint32_t type_id, const std::byte *data, std::size_t size,
+                          std::size_t bit_offset = 0, std::size_t bits = 0)
+{
+    const std::uint32_t resolved = type_id ? static_cast<std::uint32_t>(btf__resolve_type(types, type_id)) : 0;
+    const btf_type *t = resolved ? btf__type_by_id(types, resolved) : nullptr;
+    const long long type_size = t ? btf__resolve_size(types, resolved) : -1;
+    if (!t || (type_size > 0 && bit_offset / 8 + (bits ? 0 : static_cast<std::size_t>(type_size)) > size))
+        return hex(data + std::min(bit_offset / 8, size), size - std::min(bit_offset / 8, size));
+    if (btf_is_int(t)) {
+        const std::uint32_t encoding = btf_int_encoding(t);
+        const std::size_t width = bits ? bits : btf_int_bits(t);
+        const std::size_t offset = bit_offset + btf_int_offset(t);
+        if (width > 64)
+            return "0x" + hex(data + offset / 8, width / 8);
+        if (encoding & BTF_INT_BOOL)
+            return integer(data, offset, width, false) != 0;
+        return integer(data, offset, width, encoding & BTF_INT_SIGNED);
+    }
+    if (btf_is_enum(t) || btf_is_enum64(t) || btf_is_ptr(t)) {
+        const bool is_signed = (btf_is_enum(t) || btf_is_enum64(t)) && btf_kflag(t);
+        return integer(data, bit_offset, bits ? bits : static_cast<std::size_t>(type_size) * 8, is_signed);
+    }
+    if (btf_is_float(t)) {
+        if (type_size == sizeof(double)) {
+            double d;
+            std::memcpy(&d, data + bit_offset / 8, sizeof(d));
+            return d;
+        }
+        if (type_size == sizeof(float)) {
+            float f;
+            std::memcpy(&f, data + bit_offset / 8, sizeof(f));
+            return f;
+        }
+        return hex(data + bit_offset / 8, static_cast<std::size_t>(type_size));
+    }
+    const std::byte *base = data + bit_offset / 8;
+    if (btf_is_array(t)) {
+        const struct btf_array *array = btf_array(t);
+        const std::uint32_t element_id = static_cast<std::uint32_t>(btf__resolve_type(types, array->type));
+        const btf_type *element = btf__type_by_id(types, element_id);
+        const long long element_size = btf__resolve_size(types, element_id);
+        if (element && btf_is_int(element) && element_size == 1 && (btf_int_encoding(element) & BTF_INT_CHAR)) {
+            // char[]: text up to the first NUL when it is printable, else the numbers.
+            std::string text;
+            std::size_t i = 0;
+            for (; i < array->nelems && base[i] != std::byte{0}; ++i)
+                text += static_cast<char>(base[i]);
+            if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != 0x7f; }))
+                return text;
+        }
+        nlohmann::json items = nlohmann::json::array();
+        for (std::uint32_t i = 0; element_size > 0 && i < array->nelems; ++i)
+            items.push_back(
+                typed_json(types, element_id, base + i * element_size, size - bit_offset / 8 - i * element_size));
+        return items;
+    }
+    if (btf_is_struct(t) || btf_is_union(t)) {
+        nlohmann::json object = nlohmann::json::object();
+        const btf_member *member = btf_members(t);
+        for (unsigned i = 0; i < btf_vlen(t); ++i, ++member) {
+            const std::size_t member_bits = btf_member_bitfield_size(t, i);
+            nlohmann::json value =
+                typed_json(types, member->type, base, size - bit_offset / 8, btf_member_bit_offset(t, i), member_bits);
+            const std::string name = btf__name_by_offset(types, member->name_off);
+            if (name.empty() && value.is_object())
+                object.update(value);
+            else
+                object[name.empty() ? "(anon)" : name] = std::move(value);
+        }
+        return object;
+    }
+    if (btf_is_datasec(t)) {
+        nlohmann::json object = nlohmann::json::object();
+        const btf_var_secinfo *var = btf_var_secinfos(t);
+        for (unsigned i = 0; i < btf_vlen(t); ++i, ++var) {
+            const btf_type *v = btf__type_by_id(types, var->type);
+            if (!v || !btf_is_var(v) || var->offset + var->size > size)
+                continue;
+            object[btf__name_by_offset(types, v->name_off)] = typed_json(types, v->type, data + var->offset, var->size);
+        }
+        return object;
+    }
+    return hex(base, type_size > 0 ? std::min<std::size_t>(static_cast<std::size_t>(type_size), size) : 0);
+}
+
 bool is_per_cpu(bpf_map_type type)
 {
     return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
@@ -214,11 +325,20 @@ void print_map(int fd, const bpf_map_info &info, bool json)
             for (int cpu = 0; cpu < cpus; ++cpu) {
                 const std::byte *v = value.data() + stride * static_cast<std::size_t>(cpu);
                 std::string text = typed(dump.get(), types.get(), info.btf_value_type_id, v, info.value_size, dumped);
-                values.push_back({{"value", text}, {"bytes", hex(v, info.value_size)}});
+                values.push_back({{"value", types && info.btf_value_type_id
+                                                ? typed_json(types.get(), info.btf_value_type_id, v, info.value_size)
+                                                : nlohmann::json(nullptr)},
+                                  {"bytes", hex(v, info.value_size)},
+                                  {"text", text}});
                 value_text +=
                     is_per_cpu(type) ? "\n    cpu " + std::to_string(cpu) + ": " + printable(text) : printable(text);
             }
-            entries.push_back({{"key", key_text}, {"key_bytes", hex(key.data(), key.size())}, {"values", values}});
+            entries.push_back({{"key", types && info.btf_key_type_id
+                                           ? typed_json(types.get(), info.btf_key_type_id, key.data(), key.size())
+                                           : nlohmann::json(nullptr)},
+                               {"key_bytes", hex(key.data(), key.size())},
+                               {"key_text", key_text},
+                               {"values", values}});
             lines.push_back("key: " + printable(key_text) + (is_per_cpu(type) ? "" : "  value: ") + value_text);
         }
     }
@@ -250,7 +370,7 @@ void print_map(int fd, const bpf_map_info &info, bool json)
 
 void show_map(const std::string &map, double watch_seconds, bool json)
 {
-    require_bpf_privilege();
+    require_privilege(Verb::list_by_id);
     const std::uint32_t id = resolve_map(map);
     UniqueFd fd(bpf_map_get_fd_by_id(id));
     if (!fd) {

@@ -21,7 +21,8 @@ namespace winbpf::cli
 
 void show_maps(bool json)
 {
-    require_bpf_privilege();
+    require_privilege(Verb::list_by_id);
+    use_system_bpffs(false);
     const std::vector<MapInfo> maps = list_maps();
     if (json) {
         nlohmann::json out = nlohmann::json::array();
@@ -56,7 +57,7 @@ void show_maps(bool json)
 
 void show_links(bool json)
 {
-    require_bpf_privilege();
+    require_privilege(Verb::list_by_id);
     const std::vector<LinkInfo> links = list_links();
     if (json) {
         nlohmann::json out = nlohmann::json::array();
@@ -90,7 +91,7 @@ const char *kind_name(PinnedObject::Kind kind)
 
 void show_pins(bool json)
 {
-    require_bpf_privilege();
+    use_system_bpffs(false);
     const std::vector<PinnedObject> pins = bpffs_mounted() ? list_pins("/sys/fs/bpf") : std::vector<PinnedObject>{};
     if (json) {
         nlohmann::json out = nlohmann::json::array();
@@ -123,7 +124,8 @@ UniqueFd open_by_id(const std::string &kind, std::uint32_t id)
 
 void pin_object(const std::string &kind, std::uint32_t id, const std::string &path)
 {
-    require_bpf_privilege();
+    require_privilege(Verb::list_by_id);
+    use_system_bpffs(true);
     UniqueFd fd = open_by_id(kind, id);
     if (bpf_obj_pin(fd.get(), path.c_str()) != 0) {
         int err = errno;
@@ -137,7 +139,7 @@ void pin_object(const std::string &kind, std::uint32_t id, const std::string &pa
 
 void unpin_object(const std::string &kind, std::uint32_t id, const std::string &path)
 {
-    require_bpf_privilege();
+    use_system_bpffs(false);
     UniqueFd pinned(bpf_obj_get(path.c_str()));
     if (!pinned) {
         int err = errno;

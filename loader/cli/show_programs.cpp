@@ -5,6 +5,7 @@
 
 #include "winbpf/hook.hpp"
 #include "winbpf/inventory.hpp"
+#include "winbpf/system.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -101,6 +102,16 @@ nlohmann::json to_json(const ProgramInfo &p)
             {"map_ids", p.map_ids}};
 }
 
+// The hook's note for rows of a winbpf hook (hook_note(), asked once per hook), else empty.
+const std::string &note_of(const std::string &type)
+{
+    static std::map<std::string, std::string> notes;
+    auto found = notes.find(type);
+    if (found == notes.end())
+        found = notes.emplace(type, hook_note(type)).first;
+    return found->second;
+}
+
 } // namespace
 
 void show_programs(const std::vector<std::string> &parameters, bool json)
@@ -109,7 +120,10 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
     const std::string level = values.count("level") ? values["level"] : "normal";
     if (level != "normal" && level != "verbose")
         throw UsageError("level=" + level + " is invalid (expected normal or verbose)");
-    require_bpf_privilege();
+    if (values.count("type"))
+        check_program_type(values["type"], true);
+    require_privilege(Verb::list_by_id);
+    use_system_bpffs(false);
     const std::vector<ProgramInfo> programs = list_programs();
     std::vector<WindowsProgram> rows = group(programs);
     if (values.count("type"))
@@ -127,6 +141,8 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
                            {"mode", w.jited ? "JIT" : "INTERPRET"},
                            {"type", w.type},
                            {"name", w.name},
+                           {"note", level == "verbose" && !note_of(w.type).empty() ? nlohmann::json(note_of(w.type))
+                                                                                   : nlohmann::json(nullptr)},
                            {"linux_programs", linux_programs}});
         }
         std::cout << out.dump(2) << "\n";
@@ -138,6 +154,8 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
                    w.jited ? "JIT" : "INTERPRET", w.type, w.name});
         if (level != "verbose")
             continue;
+        if (const std::string note = note_of(w.type); !note.empty())
+            table.add_detail(note);
         for (const ProgramInfo *p : w.linux_programs) {
             const std::optional<std::uint64_t> us = verification_us(*p);
             table.add_detail("Linux program " + std::to_string(p->id) + ": " + p->function + " (" + p->program_type +

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace winbpf
 {
@@ -37,6 +39,33 @@ void ensure_bpffs()
         int err = errno;
         throw Error(std::string("mounting bpffs at ") + bpffs_path + ": " + detail::errno_text(err), err);
     }
+}
+
+bool in_initial_mount_namespace()
+{
+    struct stat self {
+    }, init{};
+    if (::stat("/proc/self/ns/mnt", &self) != 0)
+        return true; // no /proc: nothing to tell by
+    if (::stat("/proc/1/ns/mnt", &init) == 0)
+        return self.st_ino == init.st_ino;
+    // pid 1 is not ours to inspect (no CAP_SYS_PTRACE over it): the inode the kernel gives the initial mount
+    // namespace, fixed from Linux 6.18 (PROC_MNT_INIT_INO), before that the first namespace inode handed out.
+    return self.st_ino == 0xEFFFFFF8u || self.st_ino == 0xF0000000u;
+}
+
+void use_system_bpffs(bool mount)
+{
+    if (bpffs_mounted())
+        return;
+    if (!in_initial_mount_namespace())
+        throw Error(std::string("this process runs in a mount namespace of its own whose ") + bpffs_path +
+                        " has no bpf filesystem (as `ip netns exec` gives a command: a private /sys): a bpffs "
+                        "mounted and pinned here would vanish with the namespace, and the system's is out of reach. "
+                        "Change only the network namespace instead: nsenter --net=/run/netns/NAME winbpf ...",
+                    ENOENT);
+    if (mount)
+        ensure_bpffs();
 }
 
 } // namespace winbpf

@@ -25,6 +25,12 @@ bool is_event_name(std::string_view event)
 }
 } // namespace
 
+std::string hook_note(std::string_view hook)
+{
+    const detail::HookModule *module = detail::find_hook_module(hook);
+    return module ? module->attach_note() : std::string();
+}
+
 EntryName parse_entry_name(std::string_view name)
 {
     for (auto pos = name.find(entry_mark); pos != std::string_view::npos; pos = name.find(entry_mark, pos + 1)) {

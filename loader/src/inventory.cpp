@@ -4,6 +4,7 @@
 
 #include "internal.hpp"
 #include "winbpf/error.hpp"
+#include "winbpf/system.hpp"
 #include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
@@ -21,6 +22,8 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
+#include <sys/stat.h>
 
 namespace winbpf
 {
@@ -75,17 +78,34 @@ std::vector<PinnedObject> list_pins(const std::string &root)
     namespace fs = std::filesystem;
     std::vector<PinnedObject> pins;
     std::error_code ec;
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    const auto denied = [&](const std::string &path, int err) {
+        return Error("reading the pins under " + root + ": " + path + ": " + detail::errno_text(err) +
+                         " (a pin and its directory are readable by their owner, root, or with CAP_DAC_OVERRIDE)",
+                     err);
+    };
+    fs::recursive_directory_iterator it(root, ec);
+    if (ec == std::errc::permission_denied)
+        throw denied(root, EACCES);
     if (ec)
         throw Error("reading " + root + ": " + ec.message(), ec.value());
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec)
-            break;
-        if (!it->is_regular_file(ec))
+    for (bool first = true; it != fs::recursive_directory_iterator(); first = false) {
+        if (!first) {
+            const std::string left = it->path().string(); // a directory the iterator may fail to enter
+            it.increment(ec);
+            if (ec == std::errc::permission_denied)
+                throw denied(left, EACCES);
+            if (ec || it == fs::recursive_directory_iterator())
+                break;
+        }
+        // Symlinks (an added program's record of its pinpath= pins, pin_layout.hpp) are not pins themselves.
+        if (it->is_symlink(ec) || !it->is_regular_file(ec))
             continue;
         UniqueFd fd(bpf_obj_get(it->path().c_str()));
-        if (!fd)
+        if (!fd) {
+            if (errno == EACCES || errno == EPERM)
+                throw denied(it->path().string(), errno);
             continue;
+        }
         auto fields = fdinfo(fd.get());
         PinnedObject pin;
         pin.path = it->path().string();
@@ -285,14 +305,120 @@ std::vector<MapInfo> list_maps()
     return maps;
 }
 
+namespace
+{
+
+// Where links attach, named for a person: cgroup paths by cgroup id and BTF type names by object, each looked up once.
+class LinkTargets
+{
+  public:
+    // "cgroup /sys/fs/cgroup/unified/x" (the cgroup-v2 directory whose inode number is the cgroup id), or
+    // "cgroup <id>" when no directory has it (removed, or outside this mount namespace).
+    std::string cgroup(std::uint64_t cgroup_id)
+    {
+        if (!cgroups_) {
+            cgroups_.emplace();
+            try {
+                const std::string root = cgroup2_mount();
+                namespace fs = std::filesystem;
+                std::error_code ec;
+                struct stat st {
+                };
+                if (::stat(root.c_str(), &st) == 0)
+                    cgroups_->emplace(st.st_ino, root);
+                for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+                     !ec && it != end; it.increment(ec))
+                    if (it->is_directory(ec) && !it->is_symlink(ec) && ::stat(it->path().c_str(), &st) == 0)
+                        cgroups_->emplace(st.st_ino, it->path().string());
+            } catch (const Error &) {
+                // no cgroup-v2 hierarchy: ids only
+            }
+        }
+        auto found = cgroups_->find(cgroup_id);
+        return "cgroup " + (found == cgroups_->end() ? std::to_string(cgroup_id) : found->second);
+    }
+
+    // A tracing link's attach point as its section names it ("tp_btf/sched_process_exec", "lsm/bprm_check_security",
+    // "fentry/do_unlinkat"), from the kernel BTF type it is attached to; the attach type's name when that type is
+    // unknown.
+    std::string tracing(std::uint32_t attach_type, std::uint32_t btf_object, std::uint32_t type_id)
+    {
+        const char *type_name = libbpf_bpf_attach_type_str(static_cast<bpf_attach_type>(attach_type));
+        std::string name = type_name_of(btf_object, type_id);
+        struct Prefix {
+            bpf_attach_type type;
+            const char *section, *strip;
+        };
+        for (const Prefix &p : {Prefix{BPF_TRACE_RAW_TP, "tp_btf/", "btf_trace_"},
+                                Prefix{BPF_LSM_MAC, "lsm/", "bpf_lsm_"}, Prefix{BPF_TRACE_FENTRY, "fentry/", ""},
+                                Prefix{BPF_TRACE_FEXIT, "fexit/", ""}, Prefix{BPF_MODIFY_RETURN, "fmod_ret/", ""}})
+            if (p.type == attach_type && !name.empty())
+                return p.section + (name.starts_with(p.strip) ? name.substr(std::strlen(p.strip)) : name);
+        if (name.empty())
+            return type_name ? type_name : "";
+        return std::string(type_name ? type_name : "attach type " + std::to_string(attach_type)) + " " + name;
+    }
+
+  private:
+    std::string type_name_of(std::uint32_t btf_object, std::uint32_t type_id)
+    {
+        if (btf_object == 0 || type_id == 0)
+            return {};
+        auto found = btfs_.find(btf_object);
+        if (found == btfs_.end()) {
+            // vmlinux's BTF is a base of its own; a module's is split over vmlinux's.
+            detail::BtfPtr types;
+            const UniqueFd fd(bpf_btf_get_fd_by_id(btf_object));
+            bpf_btf_info info{};
+            char object_name[64] = "";
+            info.name = reinterpret_cast<std::uintptr_t>(object_name);
+            info.name_len = sizeof(object_name);
+            __u32 length = sizeof(info);
+            if (fd && bpf_obj_get_info_by_fd(fd.get(), &info, &length) == 0) {
+                if (std::string_view(object_name) == "vmlinux" || !info.kernel_btf) {
+                    types.reset(btf__load_from_kernel_by_id(btf_object));
+                } else {
+                    if (!vmlinux_)
+                        vmlinux_.reset(btf__load_vmlinux_btf());
+                    if (vmlinux_)
+                        types.reset(btf__load_from_kernel_by_id_split(btf_object, vmlinux_.get()));
+                }
+            }
+            found = btfs_.emplace(btf_object, std::move(types)).first;
+        }
+        if (!found->second)
+            return {};
+        const btf_type *type = btf__type_by_id(found->second.get(), type_id);
+        const char *name = type ? btf__name_by_offset(found->second.get(), type->name_off) : nullptr;
+        return name ? name : "";
+    }
+
+    std::optional<std::map<std::uint64_t, std::string>> cgroups_;
+    std::map<std::uint32_t, detail::BtfPtr> btfs_;
+    detail::BtfPtr vmlinux_;
+};
+
+} // namespace
+
 std::vector<LinkInfo> list_links()
 {
     std::vector<LinkInfo> links;
+    LinkTargets targets;
     for_each_object(bpf_link_get_next_id, bpf_link_get_fd_by_id, "link", [&](int fd) {
         bpf_link_info info{};
+        char tp_name[256] = "";
         __u32 length = sizeof(info);
         if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0)
             return;
+        if (info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+            // Again, with a buffer for the tracepoint's name.
+            info = bpf_link_info{};
+            info.raw_tracepoint.tp_name = reinterpret_cast<std::uintptr_t>(tp_name);
+            info.raw_tracepoint.tp_name_len = sizeof(tp_name);
+            length = sizeof(info);
+            if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0)
+                return;
+        }
         LinkInfo link;
         link.id = info.id;
         link.program_id = info.prog_id;
@@ -300,7 +426,7 @@ std::vector<LinkInfo> list_links()
         link.type = type ? type : "type " + std::to_string(info.type);
         switch (info.type) {
         case BPF_LINK_TYPE_CGROUP:
-            link.target = "cgroup " + std::to_string(info.cgroup.cgroup_id);
+            link.target = targets.cgroup(info.cgroup.cgroup_id);
             break;
         case BPF_LINK_TYPE_XDP:
             link.target = "ifindex " + std::to_string(info.xdp.ifindex);
@@ -308,11 +434,20 @@ std::vector<LinkInfo> list_links()
         case BPF_LINK_TYPE_NETNS:
             link.target = "netns " + std::to_string(info.netns.netns_ino);
             break;
-        case BPF_LINK_TYPE_TRACING: {
-            const char *attach = libbpf_bpf_attach_type_str(static_cast<bpf_attach_type>(info.tracing.attach_type));
-            link.target = attach ? attach : "";
+        case BPF_LINK_TYPE_RAW_TRACEPOINT: {
+            // A tp_btf program (tracing) or a raw_tp one, as its section would say.
+            const UniqueFd program(bpf_prog_get_fd_by_id(info.prog_id));
+            bpf_prog_info program_info{};
+            __u32 program_length = sizeof(program_info);
+            const bool tp_btf = program && bpf_obj_get_info_by_fd(program.get(), &program_info, &program_length) == 0 &&
+                                program_info.type == BPF_PROG_TYPE_TRACING;
+            link.target = std::string(tp_btf ? "tp_btf/" : "raw_tp/") + tp_name;
             break;
         }
+        case BPF_LINK_TYPE_TRACING:
+            link.target =
+                targets.tracing(info.tracing.attach_type, info.tracing.target_obj_id, info.tracing.target_btf_id);
+            break;
         default:
             break;
         }

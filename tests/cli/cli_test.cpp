@@ -15,8 +15,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <linux/capability.h>
 #include <map>
 #include <regex>
+#include <set>
+#include <sys/stat.h>
 
 namespace
 {
@@ -60,6 +63,41 @@ nlohmann::json json_of(const std::vector<std::string> &arguments)
     }
 }
 
+// The id in "Loaded with ID N" (one handler); 0 when the output has none.
+std::uint32_t loaded_id(const std::string &out)
+{
+    std::smatch m;
+    return std::regex_search(out, m, std::regex(R"(^Loaded with ID (\d+)\n$)")) ? std::stoul(m[1]) : 0;
+}
+
+// Whether `show pins --json` lists path as a pin of program id.
+bool pins_program(const std::string &path, std::uint32_t id)
+{
+    for (const auto &pin : json_of({"show", "pins", "--json"}))
+        if (pin["path"] == path && pin["kind"] == "program" && pin["id"] == id)
+            return true;
+    return false;
+}
+
+// Removes paths in bpffs (pins, then empty directories) when the test ends, also on failure: a pin outside
+// /sys/fs/bpf/winbpf that a wrong delete left would keep its program loaded.
+class RemoveAtEnd
+{
+  public:
+    explicit RemoveAtEnd(std::vector<std::string> paths) : paths_(std::move(paths)) {}
+    RemoveAtEnd(const RemoveAtEnd &) = delete;
+    RemoveAtEnd &operator=(const RemoveAtEnd &) = delete;
+    ~RemoveAtEnd()
+    {
+        for (const std::string &path : paths_)
+            if (::unlink(path.c_str()) != 0)
+                ::rmdir(path.c_str());
+    }
+
+  private:
+    std::vector<std::string> paths_;
+};
+
 // A copy of the first bytes of file in dir.
 std::string cut_copy(const std::string &file, const fs::path &dir, std::size_t keep)
 {
@@ -97,6 +135,29 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
                   "usage: winbpf show verification FILE"},
              Case{{"show", "map"}, "MAP is required", "usage: winbpf show map ID|NAME"},
              Case{{"pin", "prog", "1", "/sys/fs/bpf/x"}, "prog", "usage: winbpf pin program|map ID PATH"},
+             // An unknown type is a usage error in show programs as in add program.
+             Case{{"show", "programs", "type=bogus"},
+                  "Program type is invalid. ('bogus'; winbpf knows process, bind, netevent_monitor, xdp",
+                  "usage: winbpf show programs"},
+             Case{{"add", "program", DROPPACKET_OBJECT, "type=xpd"},
+                  "Program type is invalid. ('xpd'; winbpf knows process, bind",
+                  "usage: winbpf add program FILE"},
+             Case{{"add", "program", DROPPACKET_OBJECT, "pinned=none", "pinpath=/sys/fs/bpf/x"},
+                  "pinpath=/sys/fs/bpf/x is given with pinned=none",
+                  "usage: winbpf add program FILE"},
+             Case{{"add", "program", DROPPACKET_OBJECT, "pinpath=pins/x"},
+                  "pinpath=pins/x is not an absolute path",
+                  "usage: winbpf add program FILE"},
+             // --watch: a readable range, whatever the value.
+             Case{{"show", "map", "m", "--watch", "0"},
+                  "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not '0'",
+                  "usage: winbpf show map ID|NAME"},
+             Case{{"show", "map", "m", "--watch", "-1"},
+                  "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not '-1'",
+                  "usage: winbpf show map ID|NAME"},
+             Case{{"show", "map", "m", "--watch", "abc"},
+                  "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not 'abc'",
+                  "usage: winbpf show map ID|NAME"},
          }) {
         auto result = winbpf_run(c.arguments);
         EXPECT_EQ(result.exit_code(), 2) << c.usage << "\n" << result.err;
@@ -105,25 +166,155 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
         EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 2) << "one line and the usage:\n"
                                                                              << result.err;
         EXPECT_EQ(result.out, "");
+        EXPECT_LT(result.err.size(), 400u) << result.err;
     }
     auto help = winbpf_run({"show", "--help"});
     EXPECT_EQ(help.exit_code(), 0);
     EXPECT_THAT(help.out, HasSubstr("program-types"));
+    auto top_help = winbpf_run({"--help"});
+    EXPECT_EQ(top_help.exit_code(), 0);
+    EXPECT_THAT(top_help.out, HasSubstr("show programs|maps|links|map, pin: CAP_SYS_ADMIN"));
+}
+
+TEST(CliUsage, VersionPrintsTheProjectVersion)
+{
+    auto version = winbpf_run({"--version"});
+    EXPECT_EQ(version.exit_code(), 0) << version.err;
+    EXPECT_EQ(version.out, "winbpf " WINBPF_VERSION "\n");
+    EXPECT_TRUE(std::regex_match(version.out, std::regex(R"(winbpf \d+\.\d+\.\d+\n)"))) << version.out;
+    EXPECT_EQ(version.err, "");
+}
+
+// A non-root user with exactly these capabilities (ambient, so winbpf starts with them), or nothing.
+winbpf::test::CommandResult winbpf_as_user(const std::vector<std::string> &arguments, const std::vector<int> &caps)
+{
+    std::vector<std::string> argv{cli};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    auto child = winbpf::test::Child::spawn_with_capabilities(argv, winbpf::test::Output::capture, 65534, caps);
+    winbpf::test::CommandResult result;
+    result.status = child.wait(std::chrono::seconds(60));
+    result.out = child.out();
+    result.err = child.err();
+    return result;
 }
 
 TEST(CliUsage, NonRootIsToldWhatItNeeds)
 {
     for (const std::vector<std::string> &arguments :
          {std::vector<std::string>{"show", "programs"}, {"show", "maps"}, {"add", "program", DROPPACKET_OBJECT}}) {
-        std::vector<std::string> argv{cli};
-        argv.insert(argv.end(), arguments.begin(), arguments.end());
-        auto child = winbpf::test::Child::spawn(argv, winbpf::test::Output::capture, 65534);
-        auto status = child.wait(std::chrono::seconds(30));
-        EXPECT_TRUE(winbpf::test::exited_with(status, 1)) << winbpf::test::describe_status(status);
-        EXPECT_THAT(child.err(), HasSubstr("winbpf: must run as root or with CAP_BPF, "));
-        EXPECT_THAT(child.err(), Not(HasSubstr("RLIMIT_MEMLOCK"))) << child.err();
-        EXPECT_THAT(child.err(), Not(HasSubstr("libbpf"))) << child.err();
+        auto result = winbpf_as_user(arguments, {});
+        EXPECT_EQ(result.exit_code(), 1) << result.err;
+        EXPECT_THAT(result.err, HasSubstr(" must run as root or with CAP_"));
+        EXPECT_THAT(result.err, Not(HasSubstr("RLIMIT_MEMLOCK"))) << result.err;
+        EXPECT_THAT(result.err, Not(HasSubstr("libbpf"))) << result.err;
     }
+}
+
+// Every verb as a non-root user with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON: it works, or it says before doing anything
+// exactly which capability it needs (and with that capability added, it works).
+TEST_F(Cli, EveryVerbAsALeastPrivilegedUser)
+{
+    const std::vector<int> bpf_caps{CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON};
+    std::vector<int> with_dac = bpf_caps, with_admin = bpf_caps;
+    with_dac.push_back(CAP_DAC_OVERRIDE);
+    with_admin.push_back(CAP_SYS_ADMIN);
+    with_admin.push_back(CAP_DAC_OVERRIDE);
+
+    // A program added by root (its pins are root's, 0600 in a 0700 directory).
+    winbpf::test::TestCgroup cgroup;
+    auto root_added = winbpf_run({"add", "program", BIND_MONITOR_OBJECT, "cgroup=" + cgroup.path().string()});
+    ASSERT_EQ(root_added.exit_code(), 0) << root_added.err;
+    const std::uint32_t root_id = loaded_id(root_added.out);
+    ASSERT_NE(root_id, 0u) << root_added.out;
+    std::uint32_t map_id = 0;
+    for (const auto &program : json_of({"show", "programs", "type=bind", "--json"}))
+        if (program["id"] == root_id)
+            map_id = program["linux_programs"][0]["map_ids"][0];
+    ASSERT_NE(map_id, 0u);
+
+    // What needs no capability, or those three: works.
+    for (const std::vector<std::string> &arguments : {
+             std::vector<std::string>{"show", "verification", DROPPACKET_OBJECT},
+             {"show", "verification", BIND_MONITOR_OBJECT},
+             {"show", "verification", loader_object("loader_test_monitor.o")},
+             {"show", "disassembly", DROPPACKET_OBJECT},
+             {"show", "compatibility", DROPPACKET_OBJECT},
+             {"show", "sections", DROPPACKET_OBJECT},
+             {"show", "program-types"},
+             {"--version"},
+         }) {
+        auto result = winbpf_as_user(arguments, bpf_caps);
+        EXPECT_EQ(result.exit_code(), 0) << testing::PrintToString(arguments) << "\n" << result.err;
+    }
+
+    // What the kernel allows only CAP_SYS_ADMIN: said exactly, nothing printed on stdout.
+    const std::string pin_path = "/sys/fs/bpf/winbpf-cli-user-" + std::to_string(::getpid());
+    const RemoveAtEnd cleanup({pin_path});
+    for (const std::vector<std::string> &arguments : {
+             std::vector<std::string>{"show", "programs"},
+             {"show", "maps"},
+             {"show", "links"},
+             {"show", "map", std::to_string(map_id)},
+             {"pin", "map", std::to_string(map_id), pin_path},
+         }) {
+        auto result = winbpf_as_user(arguments, bpf_caps);
+        EXPECT_EQ(result.exit_code(), 1) << testing::PrintToString(arguments) << "\n" << result.err;
+        EXPECT_THAT(result.err,
+                    HasSubstr("must run as root or with CAP_SYS_ADMIN (the kernel walks BPF objects and opens them by "
+                              "id only for CAP_SYS_ADMIN; missing: CAP_SYS_ADMIN, effective uid 65534)"));
+        EXPECT_EQ(result.out, "") << testing::PrintToString(arguments);
+    }
+    EXPECT_FALSE(fs::exists(pin_path));
+
+    // Root's pins: the verbs that read or write them say so, instead of an empty table or false warnings.
+    const std::string root_pin = "/sys/fs/bpf/winbpf/" + std::to_string(root_id);
+    for (const std::vector<std::string> &arguments : {
+             std::vector<std::string>{"show", "pins"},
+             {"delete", "program", std::to_string(root_id)},
+             {"add", "program", BIND_MONITOR_OBJECT, "cgroup=" + cgroup.path().string()},
+         }) {
+        auto result = winbpf_as_user(arguments, bpf_caps);
+        EXPECT_EQ(result.exit_code(), 1) << testing::PrintToString(arguments) << "\n" << result.err;
+        EXPECT_THAT(result.err, HasSubstr("Permission denied")) << testing::PrintToString(arguments);
+        EXPECT_THAT(result.err, HasSubstr("CAP_DAC_OVERRIDE")) << testing::PrintToString(arguments);
+        EXPECT_THAT(result.err, Not(HasSubstr("still loaded")));
+        EXPECT_EQ(result.out, "") << testing::PrintToString(arguments);
+    }
+    EXPECT_TRUE(fs::exists(root_pin)) << "a refused delete removed nothing";
+
+    // With CAP_DAC_OVERRIDE (bpffs is root's) add and delete work; with CAP_SYS_ADMIN the listings too.
+    auto added = winbpf_as_user({"add", "program", BIND_MONITOR_OBJECT, "cgroup=" + cgroup.path().string()}, with_dac);
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    const std::uint32_t user_id = loaded_id(added.out);
+    ASSERT_NE(user_id, 0u) << added.out;
+    for (const std::vector<std::string> &arguments : {
+             std::vector<std::string>{"show", "programs"},
+             {"show", "maps"},
+             {"show", "links"},
+             {"show", "pins"},
+             {"show", "map", std::to_string(map_id)},
+         }) {
+        auto result = winbpf_as_user(arguments, with_admin);
+        EXPECT_EQ(result.exit_code(), 0) << testing::PrintToString(arguments) << "\n" << result.err;
+    }
+    auto listed = winbpf_as_user({"show", "programs", "type=bind", "--json"}, with_admin);
+    ASSERT_EQ(listed.exit_code(), 0) << listed.err;
+    std::set<std::uint32_t> ids;
+    for (const auto &program : nlohmann::json::parse(listed.out))
+        ids.insert(program["id"].get<std::uint32_t>());
+    EXPECT_TRUE(ids.count(user_id) && ids.count(root_id)) << listed.out;
+    auto pinned = winbpf_as_user({"pin", "map", std::to_string(map_id), pin_path}, with_admin);
+    EXPECT_EQ(pinned.exit_code(), 0) << pinned.err;
+    auto unpinned = winbpf_as_user({"unpin", "map", std::to_string(map_id), pin_path}, with_dac);
+    EXPECT_EQ(unpinned.exit_code(), 0) << unpinned.err;
+    EXPECT_FALSE(fs::exists(pin_path));
+
+    auto deleted = winbpf_as_user({"delete", "program", std::to_string(user_id)}, with_dac);
+    EXPECT_EQ(deleted.exit_code(), 0) << deleted.err;
+    EXPECT_EQ(deleted.out, "Deleted ID " + std::to_string(user_id) + "\n");
+    EXPECT_EQ(deleted.err, "") << "no warning about what it cannot check";
+    EXPECT_TRUE(winbpf::test::wait_until_freed({user_id}, std::chrono::seconds(5)));
+    EXPECT_EQ(winbpf_run({"delete", "program", std::to_string(root_id)}).exit_code(), 0);
 }
 
 TEST(CliFiles, FileErrorsSpeakTheUsersLanguage)
@@ -200,6 +391,26 @@ TEST_F(Cli, ShowVerification)
     nlohmann::json report = nlohmann::json::parse(bad_json.out);
     EXPECT_EQ(report["result"], "failed");
     EXPECT_THAT(report["source_line"]["file"].get<std::string>(), HasSubstr("loader_test_reject.c"));
+
+    // One documented shape for both results: the same keys, of the same JSON types where both have a value.
+    std::set<std::string> good_keys, bad_keys;
+    for (const auto &[key, value] : json.items())
+        good_keys.insert(key);
+    for (const auto &[key, value] : report.items())
+        bad_keys.insert(key);
+    EXPECT_EQ(good_keys, (std::set<std::string>{"file", "result", "programs", "adaptations", "error", "source_line"}));
+    EXPECT_EQ(bad_keys, good_keys);
+    EXPECT_TRUE(json["error"].is_null());
+    EXPECT_TRUE(json["source_line"].is_null());
+    EXPECT_TRUE(report["error"].is_string());
+    EXPECT_THAT(report["error"].get<std::string>(), HasSubstr("read from stack"));
+    EXPECT_TRUE(report["programs"].is_array());
+    EXPECT_TRUE(report["adaptations"].is_array());
+    EXPECT_TRUE(report["source_line"]["line"].is_number_unsigned()) << report["source_line"].dump();
+    EXPECT_GT(report["source_line"]["line"].get<int>(), 0);
+    EXPECT_TRUE(std::regex_search(bad.out, std::regex("loader_test_reject\\.c:" +
+                                                      std::to_string(report["source_line"]["line"].get<int>()) + ": ")))
+        << "the text and JSON name the same line";
 }
 
 TEST_F(Cli, ShowDisassemblyAnnotatesTheHandlersSource)
@@ -317,9 +528,15 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
     EXPECT_EQ(by_name.out, map.out) << by_name.err;
     nlohmann::json entries = json_of({"show", "map", std::to_string(dropped_map), "--json"});
     ASSERT_EQ(entries["entries"].size(), 1u);
-    EXPECT_EQ(entries["entries"][0]["key"], "(uint32_t)0");
-    EXPECT_EQ(entries["entries"][0]["values"][0]["value"], "(uint64_t)3");
+    // JSON numbers by BTF type, the raw bytes and the text beside them.
+    EXPECT_TRUE(entries["entries"][0]["key"].is_number_unsigned()) << entries.dump();
+    EXPECT_EQ(entries["entries"][0]["key"], 0);
+    EXPECT_EQ(entries["entries"][0]["key_bytes"], "00 00 00 00");
+    EXPECT_EQ(entries["entries"][0]["key_text"], "(uint32_t)0");
+    EXPECT_TRUE(entries["entries"][0]["values"][0]["value"].is_number_unsigned()) << entries.dump();
+    EXPECT_EQ(entries["entries"][0]["values"][0]["value"], 3);
     EXPECT_EQ(entries["entries"][0]["values"][0]["bytes"], "03 00 00 00 00 00 00 00");
+    EXPECT_EQ(entries["entries"][0]["values"][0]["text"], "(uint64_t)3");
     // --watch refreshes: more drops show up in a later snapshot.
     auto watch = winbpf::test::Child::spawn({cli, "show", "map", std::to_string(dropped_map), "--watch", "0.2"},
                                             winbpf::test::Output::capture);
@@ -381,36 +598,162 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
     EXPECT_TRUE(winbpf::test::wait_until_freed({id}, std::chrono::seconds(5)));
 }
 
-// pinpath= (netsh's pinned=first): the program is also pinned there and stays loaded after delete program, detached,
-// until that pin goes.
-TEST_F(Cli, PinpathKeepsTheProgramPinned)
+// pinpath= (netsh's pinned=first) and pinned=all: the program is also pinned there, and delete program removes those
+// pins too: the program is gone, and a second delete says no program of that ID was added.
+TEST_F(Cli, DeleteRemovesThePinpathPins)
 {
     winbpf::test::VethPair pair;
     using Side = winbpf::test::VethPair;
     const std::string pin_path = "/sys/fs/bpf/winbpf-cli-pinpath-" + std::to_string(::getpid());
-    auto added = run({"/usr/bin/nsenter", "--net=" + pair.netns_path(Side::b), cli, "add", "program", DROPPACKET_OBJECT,
-                      "interface=" + pair.interface(Side::b), "pinpath=" + pin_path});
+    const std::string dir = pin_path + "-dir";
+    const RemoveAtEnd cleanup({pin_path, dir + "/DropPacket", dir});
+    const std::string net = "--net=" + pair.netns_path(Side::b);
+    auto added = run({"/usr/bin/nsenter", net, cli, "add", "program", DROPPACKET_OBJECT,
+                      "interface=" + pair.interface(Side::b), "pinpath=" + pin_path, "pinned=first"});
     ASSERT_EQ(added.exit_code(), 0) << added.err;
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(added.out, m, std::regex(R"(Loaded with ID (\d+))"))) << added.out;
-    const std::string id = m[1];
-    bool pinned = false;
-    for (const auto &pin : json_of({"show", "pins", "--json"}))
-        pinned = pinned ||
-                 (pin["path"] == pin_path && pin["kind"] == "program" && std::to_string(pin["id"].get<int>()) == id);
-    EXPECT_TRUE(pinned);
+    const std::uint32_t id = loaded_id(added.out);
+    ASSERT_NE(id, 0u) << added.out;
+    EXPECT_TRUE(pins_program(pin_path, id));
+    nlohmann::json programs = json_of({"show", "programs", "type=xdp", "--json"});
+    ASSERT_EQ(programs.size(), 1u) << programs.dump();
+    EXPECT_EQ(programs[0]["pins"], 2) << "its own pin and the one at pinpath (the record of it is no pin)";
 
-    auto deleted = winbpf_run({"delete", "program", id});
+    auto deleted = winbpf_run({"delete", "program", std::to_string(id)});
     EXPECT_EQ(deleted.exit_code(), 0) << deleted.err;
-    EXPECT_TRUE(winbpf::test::bpftool_program_ids().count(static_cast<std::uint32_t>(std::stoul(id))));
-    bool linked = false;
-    for (const auto &link : json_of({"show", "links", "--json"}))
-        linked = linked || std::to_string(link["program_id"].get<int>()) == id;
-    EXPECT_FALSE(linked) << "detached by delete program";
+    EXPECT_EQ(deleted.out, "Deleted ID " + std::to_string(id) + "\n");
+    EXPECT_FALSE(fs::exists(pin_path));
+    EXPECT_TRUE(json_of({"show", "programs", "type=xdp", "--json"}).empty());
+    EXPECT_TRUE(winbpf::test::wait_until_freed({id}, std::chrono::seconds(5)));
+    auto again = winbpf_run({"delete", "program", std::to_string(id)});
+    EXPECT_EQ(again.exit_code(), 1);
+    EXPECT_THAT(again.err, HasSubstr("no program with ID " + std::to_string(id) + " was added by winbpf"));
 
-    auto unpinned = winbpf_run({"unpin", "program", id, pin_path});
-    EXPECT_EQ(unpinned.exit_code(), 0) << unpinned.err;
-    EXPECT_TRUE(winbpf::test::wait_until_freed({static_cast<std::uint32_t>(std::stoul(id))}, std::chrono::seconds(5)));
+    // pinned=all: a file named after the handler in the existing directory pinpath; removed by delete.
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    auto all = run({"/usr/bin/nsenter", net, cli, "add", "program", DROPPACKET_OBJECT,
+                    "interface=" + pair.interface(Side::b), "pinpath=" + dir, "pinned=all"});
+    ASSERT_EQ(all.exit_code(), 0) << all.err;
+    const std::uint32_t all_id = loaded_id(all.out);
+    EXPECT_TRUE(pins_program(dir + "/DropPacket", all_id));
+    EXPECT_EQ(winbpf_run({"delete", "program", std::to_string(all_id)}).exit_code(), 0);
+    EXPECT_FALSE(fs::exists(dir + "/DropPacket"));
+    EXPECT_TRUE(winbpf::test::wait_until_freed({all_id}, std::chrono::seconds(5)));
+}
+
+// pinned=all needs pinpath to be an existing directory in bpffs, pinned=first a file path there: otherwise a clear
+// error before anything is loaded.
+TEST_F(Cli, PinpathErrorsSayWhatIsNeeded)
+{
+    winbpf::test::VethPair pair;
+    using Side = winbpf::test::VethPair;
+    const std::string missing = "/sys/fs/bpf/winbpf-cli-missing-" + std::to_string(::getpid());
+    winbpf::test::TempDir outside;
+    const std::string existing = missing + "-existing";
+    const RemoveAtEnd cleanup({existing + "/DropPacket", existing});
+    ASSERT_EQ(::mkdir(existing.c_str(), 0700), 0);
+    struct Case {
+        std::vector<std::string> parameters;
+        std::string message;
+    };
+    for (const Case &c : {
+             Case{{"pinned=all", "pinpath=" + missing},
+                  "pinpath=" + missing + ": no such directory '" + missing +
+                      "' (pinned=all pins each handler's program as a file named after the handler in the directory "
+                      "pinpath, in an existing directory of a bpf filesystem such as /sys/fs/bpf; create it first: "
+                      "mkdir -p " +
+                      missing + ")"},
+             Case{{"pinned=first", "pinpath=" + missing + "/pin"},
+                  "pinpath=" + missing + "/pin: no such directory '" + missing +
+                      "' (pinned=first pins the first handler's program at the file path pinpath"},
+             Case{{"pinned=all", "pinpath=" + outside.path().string()}, "' is not in a bpf filesystem"},
+             Case{{"pinned=first", "pinpath=" + existing},
+                  "pinpath=" + existing + ": '" + existing + "' exists already"},
+             Case{{"pinned=first", "pinpath=/sys/fs/bpf"}, "pinpath=/sys/fs/bpf: '/sys/fs' is not in a bpf filesystem"},
+         }) {
+        std::vector<std::string> argv{"/usr/bin/nsenter", "--net=" + pair.netns_path(Side::b),   cli, "add", "program",
+                                      DROPPACKET_OBJECT,  "interface=" + pair.interface(Side::b)};
+        argv.insert(argv.end(), c.parameters.begin(), c.parameters.end());
+        auto result = run(argv);
+        EXPECT_EQ(result.exit_code(), 1) << result.err;
+        EXPECT_THAT(result.err, HasSubstr(c.message));
+        EXPECT_EQ(result.out, "");
+        EXPECT_TRUE(json_of({"show", "programs", "type=xdp", "--json"}).empty()) << "nothing was loaded";
+    }
+    EXPECT_FALSE(fs::exists(missing));
+    EXPECT_TRUE(fs::is_empty(existing)) << "nothing pinned into it";
+}
+
+// A refused second XDP program on an interface: one message (winbpf's), and nothing of it left for any verb to show.
+TEST_F(Cli, RefusedSecondXdpProgramPrintsOneMessageAndLeavesNothing)
+{
+    winbpf::test::VethPair pair;
+    using Side = winbpf::test::VethPair;
+    const std::vector<std::string> add{"/usr/bin/nsenter", "--net=" + pair.netns_path(Side::b),   cli, "add", "program",
+                                       DROPPACKET_OBJECT,  "interface=" + pair.interface(Side::b)};
+    auto first = run(add);
+    ASSERT_EQ(first.exit_code(), 0) << first.err;
+    const std::uint32_t id = loaded_id(first.out);
+    ASSERT_NE(id, 0u);
+    std::uint32_t last_map = 0;
+    for (std::uint32_t map : winbpf::test::loaded_map_ids())
+        last_map = std::max(last_map, map);
+    for (int round = 0; round < 3; ++round) {
+        auto second = run(add);
+        EXPECT_EQ(second.exit_code(), 1);
+        EXPECT_EQ(second.out, "");
+        EXPECT_THAT(second.err, HasSubstr("Device or resource busy (another XDP program is attached there)"));
+        EXPECT_THAT(second.err, Not(HasSubstr("libbpf")));
+        EXPECT_EQ(std::count(second.err.begin(), second.err.end(), '\n'), 1) << "one message:\n" << second.err;
+        // Right after it: no row, link, pin or map of the refused program (DropPacket's maps are named so).
+        nlohmann::json programs = json_of({"show", "programs", "type=xdp", "--json"});
+        ASSERT_EQ(programs.size(), 1u) << programs.dump();
+        EXPECT_EQ(programs[0]["id"], id);
+        for (const auto &link : json_of({"show", "links", "--json"}))
+            EXPECT_TRUE(link["link_type"] != "xdp" || link["program_id"] == id ||
+                        link["target"] != "ifindex " + std::to_string(pair.ifindex(Side::b)))
+                << link.dump();
+        for (const auto &map : json_of({"show", "maps", "--json"}))
+            EXPECT_FALSE(map["id"].get<std::uint32_t>() > last_map &&
+                         (map["name"] == "dropped_packet_" || map["name"] == "interface_index"))
+                << "a map of the refused program is still there: " << map.dump();
+    }
+    EXPECT_EQ(winbpf_run({"delete", "program", std::to_string(id)}).exit_code(), 0);
+}
+
+// `ip netns exec` gives winbpf a private /sys without the system's bpffs: a program pinned there would vanish when the
+// command returns. winbpf says so and what to run instead, loads nothing, and no verb lists an empty bpffs as if it
+// were the system's; nsenter --net (the network namespace alone) works.
+TEST_F(Cli, IpNetnsExecIsRefusedWithWhatToRunInstead)
+{
+    winbpf::test::VethPair pair;
+    using Side = winbpf::test::VethPair;
+    const std::vector<std::string> netns_exec{"/usr/sbin/ip", "netns", "exec", pair.netns(Side::b), cli};
+    const std::string interface = "interface=" + pair.interface(Side::b);
+    for (const std::vector<std::string> &arguments : {
+             std::vector<std::string>{"add", "program", DROPPACKET_OBJECT, interface},
+             {"show", "pins"},
+             {"show", "programs"},
+             {"delete", "program", "1"},
+         }) {
+        std::vector<std::string> argv = netns_exec;
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        auto result = run(argv);
+        EXPECT_EQ(result.exit_code(), 1) << testing::PrintToString(arguments) << "\n" << result.err;
+        EXPECT_THAT(result.err, HasSubstr("runs in a mount namespace of its own whose /sys/fs/bpf has no bpf "
+                                          "filesystem (as `ip netns exec` gives a command"));
+        EXPECT_THAT(result.err, HasSubstr("nsenter --net=/run/netns/NAME winbpf ..."));
+        EXPECT_EQ(result.out, "") << testing::PrintToString(arguments);
+    }
+    EXPECT_TRUE(json_of({"show", "programs", "type=xdp", "--json"}).empty()) << "nothing was loaded";
+
+    auto added = run(
+        {"/usr/bin/nsenter", "--net=" + pair.netns_path(Side::b), cli, "add", "program", DROPPACKET_OBJECT, interface});
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    const std::uint32_t id = loaded_id(added.out);
+    ASSERT_NE(id, 0u) << added.out;
+    EXPECT_TRUE(fs::exists("/sys/fs/bpf/winbpf/" + std::to_string(id) + "/DropPacket__winbpf_xdp_xdp"));
+    EXPECT_EQ(winbpf_run({"delete", "program", std::to_string(id)}).exit_code(), 0);
+    EXPECT_TRUE(winbpf::test::wait_until_freed({id}, std::chrono::seconds(5)));
 }
 
 // bind_monitor's process_map: struct fields by name through btf_dump, and the UTF-16LE app id as text.
@@ -441,6 +784,18 @@ TEST_F(Cli, ShowMapShowsUtf16AppIdsAsText)
     const std::uint32_t process_map = maps["process_map"];
     ASSERT_NE(process_map, 0u);
 
+    // show links: the cgroup by its path, not its id.
+    std::size_t cgroup_links = 0;
+    for (const auto &link : json_of({"show", "links", "--json"}))
+        if (std::to_string(link["program_id"].get<std::uint32_t>()) == id) {
+            EXPECT_EQ(link["target"], "cgroup " + cgroup.path().string()) << link.dump();
+            ++cgroup_links;
+        }
+    EXPECT_EQ(cgroup_links, 1u);
+    auto links = winbpf_run({"show", "links"});
+    EXPECT_TRUE(std::regex_search(links.out, std::regex(" " + id + " +cgroup " + cgroup.path().string() + "\n")))
+        << links.out;
+
     // A ring buffer has no entries to list; a per-CPU array shows one value per CPU.
     auto ring = winbpf_run({"show", "map", std::to_string(maps["bind_ringbuf"])});
     EXPECT_EQ(ring.exit_code(), 0) << ring.err;
@@ -455,6 +810,18 @@ TEST_F(Cli, ShowMapShowsUtf16AppIdsAsText)
     EXPECT_THAT(shown.out, HasSubstr("(hash), key 8 bytes, value 72 bytes, max entries 16384\n1 entry\n"));
     EXPECT_THAT(shown.out, HasSubstr(".count = (uint32_t)1"));
     EXPECT_THAT(shown.out, HasSubstr(".name (UTF-16LE) \"winbpf_cli_tests\""));
+    // --json: the struct as an object by field name, arrays as arrays (the UTF-16LE name's bytes as numbers).
+    nlohmann::json typed = json_of({"show", "map", std::to_string(process_map), "--json"});
+    ASSERT_EQ(typed["entries"].size(), 1u) << typed.dump();
+    const nlohmann::json &value = typed["entries"][0]["values"][0]["value"];
+    ASSERT_TRUE(value.is_object()) << value.dump();
+    EXPECT_EQ(value["count"], 1);
+    ASSERT_TRUE(value["name"].is_array()) << value.dump();
+    EXPECT_EQ(value["name"][0], 'w');
+    EXPECT_EQ(value["name"][1], 0);
+    EXPECT_EQ(value["name"][2], 'i');
+    EXPECT_TRUE(typed["entries"][0]["key"].is_number_unsigned()) << typed["entries"][0]["key"].dump();
+    EXPECT_EQ(typed["entries"][0]["key"], static_cast<std::uint64_t>(::getpid())) << "the key is the process id";
     socket.close();
     auto deleted = winbpf_run({"delete", "program", id});
     EXPECT_EQ(deleted.exit_code(), 0) << deleted.err;
@@ -475,7 +842,6 @@ TEST_F(Cli, AddProgramParameterErrors)
              Case{{DROPPACKET_OBJECT, "interface=lo", "cgroup=/sys"},
                   "Cgroup parameter is not allowed for program types that don't support cgroups."},
              Case{{DROPPACKET_OBJECT, "interface=lo", "type=bind"}, "its programs are of type xdp, not bind"},
-             Case{{DROPPACKET_OBJECT, "interface=lo", "type=xpd"}, "Program type is invalid."},
              Case{{loader_object("loader_test_monitor.o"), "interface=lo"},
                   "Interface parameter is not allowed for program types that don't support interfaces."},
              Case{{loader_object("loader_test_linux_only.o")}, "no Windows hook program"},

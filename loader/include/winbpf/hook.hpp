@@ -47,6 +47,11 @@ struct HookType {
 /// Every hook winbpf maps, in hook table order.
 std::vector<HookType> hook_types();
 
+/// What a user should know about the programs of hook name on this system (its loader module's note, e.g. "Deny
+/// enforcement: sigkill (BPF LSM unavailable: ...)"), or empty (no note, or not a mapped hook). The module may probe
+/// the kernel for it (the process hook: probe_enforcement(), once per process).
+std::string hook_note(std::string_view hook);
+
 /// Rank of an entry among its handler's entries (0: the primary, whose kernel id names the handler); entries of hooks
 /// the loader does not know rank last.
 int entry_rank(const EntryName &entry);

@@ -20,8 +20,9 @@ struct PinnedObject {
     std::uint32_t program_id = 0; ///< Programs and links: id of the program (0 for maps).
 };
 
-/// Every pin below root (recursive, symlinks not followed), in path order. Paths bpf_obj_get cannot open are
-/// skipped. Throws Error when root cannot be read.
+/// Every pin below root (recursive, symlinks neither followed nor listed), in path order. Paths bpf_obj_get cannot
+/// open are skipped. Throws Error when root cannot be read, or naming the first directory or pin the process may not
+/// read (EACCES: a listing without it would be wrong).
 std::vector<PinnedObject> list_pins(const std::string &root = "/sys/fs/bpf");
 
 /// One BPF program of the running system (bpf_prog_get_next_id), as `winbpf show programs` prints it.
@@ -68,7 +69,10 @@ struct LinkInfo {
     std::uint32_t id = 0;
     std::string type; ///< libbpf's link type name: "tracing", "cgroup", "xdp", ...
     std::uint32_t program_id = 0;
-    std::string target; ///< Where it is attached: "cgroup 1234", "ifindex 3", "attach_type ..."
+    /// Where it is attached: "cgroup /sys/fs/cgroup/unified/x" (the cgroup's path in this mount namespace; "cgroup
+    /// <id>" when none has it), "ifindex 3", "tp_btf/sched_process_exec", "lsm/bprm_check_security", "raw_tp/NAME"
+    /// (tp_btf/ and raw_tp/ by the program's type), "netns <inode>"; empty for other link types.
+    std::string target;
 };
 
 /// All links currently present, by id.

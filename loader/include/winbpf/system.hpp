@@ -14,6 +14,16 @@ bool bpffs_mounted();
 /// Mounts bpffs at /sys/fs/bpf when nothing is mounted there. Throws Error when it cannot.
 void ensure_bpffs();
 
+/// True when this process is in the initial mount namespace: pid 1's, or when pid 1 cannot be inspected, the one
+/// with the inode the kernel gives the initial namespace (0xEFFFFFF8 from Linux 6.18, else 0xF0000000).
+bool in_initial_mount_namespace();
+
+/// Makes sure /sys/fs/bpf is a bpffs the rest of the system sees before anything is pinned or listed there: nothing
+/// when a bpffs is mounted there; in the initial mount namespace, with mount, ensure_bpffs(); in a mount namespace
+/// of the process's own without one (`ip netns exec` gives a command a private /sys: a bpffs mounted there would
+/// vanish with it), throws Error saying why and what to run instead.
+void use_system_bpffs(bool mount);
+
 /// How a CREATE handler's deny is enforced on this kernel (CONTRACT §3).
 enum class EnforcementMode { sigkill, lsm };
 

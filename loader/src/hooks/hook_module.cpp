@@ -65,9 +65,11 @@ bpf_link *attach_checked(bpf_program *program, std::string_view target, const st
     bpf_link *link = attach();
     if (!link) {
         int err = errno;
+        // A hint explains the error in the user's terms; libbpf's lines would only repeat the errno.
+        const std::string explained = hint ? hint(err) : std::string();
         throw Error("attaching program '" + std::string(bpf_program__name(program)) + "' (section " +
                         bpf_program__section_name(program) + ")" + std::string(target) + ": " + errno_text(err) +
-                        (hint ? hint(err) : std::string()) + "\n" + log.text(),
+                        (explained.empty() ? "\n" + log.text() : explained),
                     err);
     }
     return link;

@@ -83,7 +83,8 @@ int rank_in(std::span<const std::string_view> order, std::string_view event);
 
 /// Runs attach() (a bpf_program__attach* call for program) with libbpf's messages captured and returns its link. On
 /// failure throws Error(errno) "attaching program '<name>' (section <section>)<target>: <errno text><hint(errno)>"
-/// followed by libbpf's messages; target says where (" to cgroup '/sys/...'"), hint may add advice for an errno.
+/// followed by libbpf's messages; target says where (" to cgroup '/sys/...'"), hint may explain an errno (then the
+/// explanation replaces libbpf's messages: one message).
 bpf_link *attach_checked(bpf_program *program, std::string_view target, const std::function<bpf_link *()> &attach,
                          const std::function<std::string(int)> &hint = {});
 
