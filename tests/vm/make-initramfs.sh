@@ -15,23 +15,36 @@ cp "$out/pkg/boot/vmlinuz-$release" "$out/vmlinuz"
 config="$out/pkg/boot/config-$release"
 moddir="$out/pkg/lib/modules/$release/kernel"
 
-# Modules needed for virtio-9p, dependencies first, and veth (the xdp tests' interface pairs); a feature the kernel
-# has built in (=y) needs no module.
-declare -A option=([virtio_ring]=VIRTIO [virtio]=VIRTIO [virtio_pci_modern_dev]=VIRTIO_PCI_LIB
-    [virtio_pci_legacy_dev]=VIRTIO_PCI_LIB_LEGACY [virtio_pci]=VIRTIO_PCI [9pnet]=NET_9P
-    [9pnet_virtio]=NET_9P_VIRTIO [netfs]=NETFS_SUPPORT [fscache]=FSCACHE [9p]=9P_FS [veth]=VETH)
-: >"$out/root/modules.order"
-for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs \
-    fscache 9p veth; do
-    grep -q "^CONFIG_${option[$module]}=m" "$config" || continue
-    ko=$(find "$moddir" -name "$module.ko*" | head -n1)
-    [ -n "$ko" ] || { echo "make-initramfs: $module is a module in $config but not in the package" >&2; exit 1; }
-    case $ko in
-    *.xz) xz -dc "$ko" >"$out/root/modules/$module.ko" ;;
-    *.zst) zstd -dcq "$ko" >"$out/root/modules/$module.ko" ;;
-    *) cp "$ko" "$out/root/modules/$module.ko" ;;
+# The modules virtio-9p needs and veth (the xdp tests' interface pairs), each after the modules its own depends= field
+# names (the package has no modules.dep: depmod writes it at install); a module the kernel has built in
+# (modules.builtin) needs nothing.
+decompress() {
+    case $1 in
+    *.xz) xz -dc "$1" ;;
+    *.zst) zstd -dcq "$1" ;;
+    *) cat "$1" ;;
     esac
-    echo "$module" >>"$out/root/modules.order"
+}
+declare -A added=()
+add_module() {
+    local name=$1 ko dep
+    [ -z "${added[$name]:-}" ] || return 0
+    added[$name]=1
+    ko=$(find "$moddir" -name "$name.ko*" | head -n1)
+    if [ -z "$ko" ]; then
+        grep -q "/$name\.ko\$" "$moddir/../modules.builtin" && return 0
+        echo "make-initramfs: $name is neither a module of the package nor built in" >&2
+        exit 1
+    fi
+    decompress "$ko" >"$out/root/modules/$name.ko"
+    for dep in $(tr '\0' '\n' <"$out/root/modules/$name.ko" | sed -n 's/^depends=//p' | head -n1 | tr ',' ' '); do
+        add_module "$dep"
+    done
+    echo "$name" >>"$out/root/modules.order"
+}
+: >"$out/root/modules.order"
+for module in virtio_pci 9pnet_virtio 9p veth; do
+    add_module "$module"
 done
 cp "$busybox" "$out/root/bin/busybox"
 cp "$here/init" "$out/root/init"

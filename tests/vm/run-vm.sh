@@ -2,8 +2,9 @@
 # run-vm.sh KERNEL_DIR SUITE [TIMEOUT_SECONDS]
 # Boots the kernel of KERNEL_DIR (vmlinuz + initramfs.cpio.gz from make-initramfs.sh) in qemu (TCG, 2 vCPUs, no
 # network device) with the host's root filesystem shared read-only over 9p and a fresh writable scratch folder, runs
-# each NAME<TAB>COMMAND line of SUITE inside (tests/vm/guest.sh), prints every command's log and a summary, and exits
-# 0 only when every command exited 0. The VM is killed after TIMEOUT_SECONDS (default 840).
+# each NAME<TAB>COMMAND line of SUITE inside (tests/vm/guest.sh), prints every command's log, a summary and the deny
+# enforcement lines of the logs (the mode the loader chose, and the one expected), and exits 0 only when every command
+# exited 0. The VM is killed after TIMEOUT_SECONDS (default 840).
 set -euo pipefail
 kernel_dir=$1 suite=$2 limit=${3:-840}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +25,7 @@ set +e
 timeout -k 10 "$limit" "$qemu" -nodefaults -no-user-config -nographic -no-reboot \
     -machine pc,accel=$accel -cpu max -smp 2 -m 2048 \
     -kernel "$kernel_dir/vmlinuz" -initrd "$kernel_dir/initramfs.cpio.gz" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=4 winbpf.guest=$here/guest.sh" \
+    -append "console=ttyS0 panic=-1 no_timer_check quiet loglevel=4 winbpf.guest=$here/guest.sh" \
     -serial "file:$scratch/console.log" -monitor none \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$scratch",mount_tag=scratch,security_model=none,multidevs=remap
@@ -55,4 +56,9 @@ while read -r name rc seconds; do
     echo "   $name: exit $rc, ${seconds}s"
     [ "$rc" = 0 ] || status=1
 done <"$scratch/results" 2>/dev/null || true
+echo "== deny enforcement (command: line)"
+while IFS=$'\t' read -r name command; do
+    [ -r "$scratch/$name.log" ] || continue
+    grep -a "Deny enforcement" "$scratch/$name.log" | sed "s|^|   $name: |" || true
+done <"$suite"
 exit $status
