@@ -501,6 +501,35 @@ TEST_F(ProcessMonitorE2E, SubshellOfALongCommandLineIsCutAndMarked)
     monitor.expect_clean_stop();
 }
 
+// Issue 23: process_monitor's first line was its own probe child (a fork that checks what works without capabilities,
+// made after attaching): no event of the monitor's own making shows.
+TEST_F(ProcessMonitorE2E, ShowsNoProcessOfItsOwn)
+{
+    for (const bool json : {true, false}) {
+        SCOPED_TRACE(json ? "json" : "human");
+        Monitor monitor(json);
+        ASSERT_TRUE(monitor.wait_ready());
+        const std::string tag = marker("own");
+        const auto run = test::run({EXIT_CHILD_PATH, "0", tag}, event_timeout);
+        ASSERT_TRUE(test::exited_with(run.status, 0));
+        EXPECT_TRUE(monitor.read_until([&] {
+            if (json)
+                return !json_events(monitor.out(), "process_delete", run.pid).empty();
+            const auto at = monitor.out().find("Process destroyed: PID:" + std::to_string(run.pid) + ",");
+            return at != std::string::npos && monitor.out().find('\n', at) != std::string::npos;
+        })) << monitor.out();
+        monitor.expect_clean_stop();
+        // The monitor's processes run its image (no other process_monitor of this build runs meanwhile).
+        const std::string own_image = canonical(PROCESS_MONITOR_PATH);
+        if (json) {
+            for (const auto &line : monitor.json_lines())
+                EXPECT_NE(line["image_path"], own_image) << line;
+        } else {
+            EXPECT_EQ(monitor.out().find("Image:\"" + own_image + "\""), std::string::npos) << monitor.out();
+        }
+    }
+}
+
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutItsCapabilities)
 {
     Child monitor = Child::spawn({PROCESS_MONITOR_PATH}, test::Output::capture, 65534);
