@@ -21,6 +21,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,6 +175,9 @@ TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
 {
     const test::TempDir dir;
     const std::string recording = (dir.path() / "process.rec").string();
+    // An existing empty file of mode 0644: the recording (command lines) makes it owner-only (issue 23).
+    std::ofstream(recording).close();
+    ASSERT_EQ(chmod(recording.c_str(), 0644), 0);
     Monitor monitor(true, {"--record", recording});
     ASSERT_TRUE(monitor.wait_ready());
     const std::string hostile = "bad\xff-" + marker("replay");
@@ -183,6 +187,10 @@ TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
         << monitor.out();
     const auto received = monitor.expect_clean_stop();
     ASSERT_TRUE(received);
+    struct stat st {
+    };
+    ASSERT_EQ(stat(recording.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
 
     const auto replay = test::run({PROCESS_MONITOR_PATH, "--json", "--replay", recording}, event_timeout);
     ASSERT_TRUE(test::exited_with(replay.status, 0)) << test::describe_status(replay.status) << replay.err;
