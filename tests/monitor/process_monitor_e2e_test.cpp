@@ -538,6 +538,16 @@ TEST_F(ProcessMonitorE2E, ShowsNoProcessOfItsOwn)
     }
 }
 
+// Issue 23: `process_monitor >&-` says that stdout is closed, before it loads anything (it said "writing to stdout:
+// Invalid argument" after attaching: its BPF object had taken descriptor 1).
+TEST_F(ProcessMonitorE2E, ClosedStdoutIsSaidBeforeLoading)
+{
+    const auto result = test::run({"/bin/sh", "-c", "exec \"$0\" >&-", PROCESS_MONITOR_PATH}, exit_timeout);
+    EXPECT_EQ(result.exit_code(), 1) << test::describe_status(result.status);
+    EXPECT_EQ(result.err,
+              "process_monitor: stdout is closed: it writes its lines there (redirect it to a file or /dev/null)\n");
+}
+
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutItsCapabilities)
 {
     Child monitor = Child::spawn({PROCESS_MONITOR_PATH}, test::Output::capture, 65534);
