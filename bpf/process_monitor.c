@@ -6,8 +6,10 @@
 // Windows sample, strings never wait in a bounded LRU map: a CREATE record carries the image path, command line
 // and account strings itself, and a DELETE carries the strings the kernel still has at exit (image path and
 // accounts; Windows gives no command line on DELETE) unless the CREATE of the same process incarnation was
-// delivered (reported_processes), in which case userspace already has them. Userspace adds command lines of
-// processes that were running before it attached from /proc.
+// delivered (reported_processes), in which case userspace already has them. Such a DELETE also carries the argv the
+// process exits with (winbpf extension winbpf_process_get_command_line): a process that never exec'd runs its
+// parent's image with its parent's argv, and says so (winbpf_process_never_executed). Where the kernel has freed the
+// memory at exit, userspace adds command lines of processes that were running before it attached from /proc.
 // Records that do not fit in the ring buffer are counted by the shim (winbpf_lost) and reported by userspace.
 #include "bpf_helpers.h"
 #include "ebpf_ntos_hooks.h"
@@ -87,6 +89,8 @@ ProcessMonitor(process_md_t* ctx)
     event->creating_thread_id = (uint32_t)ctx->creating_thread_id;
     event->process_exit_code = ctx->process_exit_code;
     event->operation = ctx->operation;
+    if (winbpf_process_never_executed(ctx))
+        event->flags |= PROCESS_MONITOR_FLAG_NEVER_EXECUTED;
     // The SID follows the fixed part: all of it is copied (a constant size is a few inline stores), only
     // token_sid_size bytes of it are kept.
     uint32_t sid_size = ctx->token_sid_size > PROCESS_MONITOR_SID_MAX ? PROCESS_MONITOR_SID_MAX : ctx->token_sid_size;
@@ -113,16 +117,33 @@ ProcessMonitor(process_md_t* ctx)
         event->image_path_size = n;
         size += n;
 
-        uint64_t command = ctx->command_end - ctx->command_start;
-        if (command > PROCESS_MONITOR_COMMAND_MAX) {
-            command = PROCESS_MONITOR_COMMAND_MAX;
-            event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
-        }
-        if (winbpf_process_command_line_truncated(ctx)) // argv beyond the shim's 32 KiB
-            event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
-        if (memcpy_s(record + size, PROCESS_MONITOR_COMMAND_MAX, ctx->command_start, command) == 0) {
+        // A mark of argv beyond the shim's 32 KiB goes with a command line only (a DELETE's read may give none).
+        int truncated = winbpf_process_command_line_truncated(ctx);
+        if (ctx->operation == PROCESS_OPERATION_DELETE) {
+            // No command line in the context at exit: the argv the process exits with, read whole, then cut.
+            uint64_t command = string_size(
+                winbpf_process_get_command_line(ctx, record + size, PROCESS_MONITOR_COMMAND_MAX + 2),
+                PROCESS_MONITOR_COMMAND_MAX + 2);
+            if (command > 0 && truncated)
+                event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
+            if (command > PROCESS_MONITOR_COMMAND_MAX) {
+                command = PROCESS_MONITOR_COMMAND_MAX;
+                event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
+            }
             event->command_line_size = command;
             size += command;
+        } else {
+            if (truncated)
+                event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
+            uint64_t command = ctx->command_end - ctx->command_start;
+            if (command > PROCESS_MONITOR_COMMAND_MAX) {
+                command = PROCESS_MONITOR_COMMAND_MAX;
+                event->flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
+            }
+            if (memcpy_s(record + size, PROCESS_MONITOR_COMMAND_MAX, ctx->command_start, command) == 0) {
+                event->command_line_size = command;
+                size += command;
+            }
         }
     }
 

@@ -7,24 +7,27 @@
  * The strings are present only when
  * PROCESS_MONITOR_FLAG_STRINGS is set: a DELETE of a process whose CREATE record was delivered carries no strings
  * (userspace keeps them from the CREATE, keyed by process_id and creation_time). A DELETE that does carry
- * strings has image path and accounts but never a command line (as on Windows, the hook gives none at DELETE):
- * userspace takes the command line of processes that were running before it attached from /proc/PID/cmdline.
+ * strings has image path, accounts and the argv the process exits with (winbpf_process_get_command_line: for a process
+ * that never exec'd, its parent's); where the kernel has freed its memory at exit (6.1), no command line, and userspace
+ * takes the command line of processes that were running before it attached from /proc/PID/cmdline.
  */
 #pragma once
 
 #define PROCESS_MONITOR_FLAG_STRINGS 0x1           /* strings follow the fixed part */
 #define PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED 0x4 /* command_line holds only the start of a longer argv */
+#define PROCESS_MONITOR_FLAG_NEVER_EXECUTED 0x8    /* DELETE of a process that never exec'd (a fork of its parent) */
 
-#define PROCESS_MONITOR_SID_MAX 68        /* bytes of token_sid (TOKEN_SID_MAX_SIZE) */
-#define PROCESS_MONITOR_ACCOUNT_MAX 128   /* bytes of account_name and of account_domain */
-#define PROCESS_MONITOR_IMAGE_MAX 8192    /* bytes of image_path (the shim's longest path, 4096 UTF-8 bytes) */
+#define PROCESS_MONITOR_SID_MAX 68      /* bytes of token_sid (TOKEN_SID_MAX_SIZE) */
+#define PROCESS_MONITOR_ACCOUNT_MAX 128 /* bytes of account_name and of account_domain */
+#define PROCESS_MONITOR_IMAGE_MAX 8192  /* bytes of image_path (the shim's longest path, 4096 UTF-8 bytes) */
 /* Bytes of command_line: a whole argv of up to 32 KiB (32767 UTF-16 units: its last NUL is dropped); the largest even
  * uint16 size. Only an argv cut by the shim (flagged truncated anyway) can be longer, and loses one more unit here. */
 #define PROCESS_MONITOR_COMMAND_MAX 65534
-/* Largest record: fixed part, SID, both accounts, image path and command line at their maxima. */
+/* Largest record: fixed part, SID, both accounts, image path and command line at their maxima; plus 2 bytes of room
+ * in the scratch: a DELETE's command line is read whole (up to 65536 bytes), then cut to the maximum. */
 #define PROCESS_MONITOR_RECORD_MAX                                                                                     \
     (48 + PROCESS_MONITOR_SID_MAX + 2 * PROCESS_MONITOR_ACCOUNT_MAX + PROCESS_MONITOR_IMAGE_MAX +                      \
-     PROCESS_MONITOR_COMMAND_MAX)
+     PROCESS_MONITOR_COMMAND_MAX + 2)
 
 struct process_monitor_event {
     uint64_t timestamp;         /* FILETIME of the event: the exec (CREATE) or the exit (DELETE: the exit time) */

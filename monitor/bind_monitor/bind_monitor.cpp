@@ -85,11 +85,15 @@ RecordStatus decode_bind_event(std::span<const std::byte> bytes, BindMonitorEven
     return RecordStatus::ok();
 }
 
-void append_bind_address(const BindMonitorEvent &event, std::string &out)
+const std::uint8_t *bind_address_bytes(const BindMonitorEvent &event) noexcept
 {
     // IPv4 address at offset 4 of a SOCKADDR_IN, IPv6 at offset 8 of a SOCKADDR_IN6 (both network order).
-    const unsigned family = event.family();
-    append_ip_address(family, event.fixed.socket_address + (family == 6 ? 8 : 4), out);
+    return event.fixed.socket_address + (event.family() == 6 ? 8 : 4);
+}
+
+void append_bind_address(const BindMonitorEvent &event, std::string &out)
+{
+    append_ip_address(event.family(), bind_address_bytes(event), out);
 }
 
 BindMonitorFormatter::BindMonitorFormatter(OutputFormat format, std::int64_t realtime_minus_boottime_ns)
@@ -110,9 +114,7 @@ void BindMonitorFormatter::append_human(std::string &out)
     else
         append_decimal(f.protocol, out);
     out += ", Address:";
-    append_bind_address(event_, out);
-    out += ", Port:";
-    append_decimal(event_.port(), out);
+    append_ip_endpoint(event_.family(), bind_address_bytes(event_), event_.port(), out);
     out += ", Action:";
     out += action_names[f.action];
     out += ", BindCount:";

@@ -43,12 +43,16 @@ struct BindMonitorEvent {
 /// bytes, which must outlive it.
 RecordStatus decode_bind_event(std::span<const std::byte> bytes, BindMonitorEvent &out) noexcept;
 
+/// The event's address in network order: 4 bytes (family 4) or 16 (family 6) inside its socket_address.
+const std::uint8_t *bind_address_bytes(const BindMonitorEvent &event) noexcept;
+
 /// Appends the text form of the event's address ("127.0.0.1", "::1").
 void append_bind_address(const BindMonitorEvent &event, std::string &out);
 
 /// Turns records into lines, one per event, appended to a caller-owned buffer:
-///   Bind: PID:<pid>, AppId:"<app id>", Protocol:<tcp|udp|n>, Address:<addr>, Port:<port>, Action:<action>,
+///   Bind: PID:<pid>, AppId:"<app id>", Protocol:<tcp|udp|n>, Address:<addr>:<port>, Action:<action>,
 ///   BindCount:<n>, Time:<time>
+/// (address and port as every tool writes them, IPv6 in brackets: "127.0.0.1:8080", "[::1]:8080")
 /// ("Post-bind:" / "Unbind:" for the other operations; the app id terminal-escaped, '"' as \"), or JSON objects with
 /// keys in this order: type ("bind", "post_bind", "unbind"), timestamp, process_id, app_id, family (4 or 6),
 /// address, port, protocol ("tcp", "udp", else the number), action ("permit", "deny", "redirect"), bind_count.

@@ -4,12 +4,49 @@
 #include "winbpf/error.hpp"
 
 #include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+#ifndef WINBPF_VERSION
+#error WINBPF_VERSION must be defined (monitor/common/CMakeLists.txt: the version of the project)
+#endif
 
 namespace winbpf::monitor
 {
+namespace
+{
+
+/// Checks stdout before anything opens a file: when it is closed, the next descriptor opened (a recording, a BPF
+/// object) would take its number and receive the lines. Then puts /dev/null on a closed stdin or stderr, so that no
+/// descriptor takes their numbers either. Prints "<tool>: stdout is ..." and returns false when stdout is closed or
+/// not open for writing.
+bool standard_streams_usable(const std::string &tool)
+{
+    const int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+    if (flags < 0) {
+        std::fprintf(stderr, "%s: stdout is closed: it writes its lines there (redirect it to a file or /dev/null)\n",
+                     tool.c_str());
+        return false;
+    }
+    if ((flags & O_ACCMODE) == O_RDONLY) {
+        std::fprintf(stderr, "%s: stdout is open for reading only: it writes its lines there\n", tool.c_str());
+        return false;
+    }
+    // In this order, each open gets the lowest free number: the closed one.
+    if (::fcntl(STDIN_FILENO, F_GETFD) < 0)
+        static_cast<void>(::open("/dev/null", O_RDONLY));
+    if (::fcntl(STDERR_FILENO, F_GETFD) < 0)
+        static_cast<void>(::open("/dev/null", O_WRONLY));
+    return true;
+}
+
+} // namespace
 
 std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv)
 {
+    if (!standard_streams_usable(app.get_name()))
+        return 1;
+    app.set_version_flag("--version", app.get_name() + " " + WINBPF_VERSION, "Print the version and exit");
     app.add_flag("--json", options.json, "Print one JSON object per line instead of text");
     app.add_option("--drain-ms", options.drain_ms, "Longest delay in ms between an event and its line (drain interval)")
         ->check(CLI::Range(10u, 10000u));
@@ -21,7 +58,7 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {
-        return app.exit(error) == 0 ? 0 : 1; // --help: 0; a usage error: 1 like every other failure
+        return app.exit(error) == 0 ? 0 : 1; // --help, --version: 0; a usage error: 1 like every other failure
     }
     options.realtime_minus_boottime_ns = monitor::realtime_minus_boottime_ns();
     if (options.replay.empty())

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Command line options every monitor takes (--json, --drain-ms, --record, --replay) and the parse step of its main().
+// Command line options every monitor takes (--version, --json, --drain-ms, --record, --replay) and the parse step of
+// its main().
 #pragma once
 
 #include "common/format.hpp"
@@ -35,9 +36,11 @@ struct CommonOptions {
     void configure(SessionConfig &config) const;
 };
 
-/// Adds --json, --drain-ms, --record and --replay to app (whose own options are already added; its name is the
-/// tool's) and parses argv into them; with --replay, reads the recording. Returns the exit status main() should
-/// return when it must not run: 0 after --help, 1 for a usage error (printed by CLI11) or a recording that cannot be
+/// Adds --version ("<tool> <project version>" on stdout), --json, --drain-ms, --record and --replay to app (whose own
+/// options are already added; its name is the tool's) and parses argv into them; with --replay, reads the recording.
+/// Call it first in main(): it also checks that stdout is open for writing ("<tool>: stdout is closed ..." otherwise)
+/// and puts /dev/null on a closed stdin or stderr. Returns the exit status main() should return when it must not run:
+/// 0 after --help or --version, 1 for a closed stdout, a usage error (printed by CLI11) or a recording that cannot be
 /// read or was made by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
 std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv);
 

@@ -99,6 +99,21 @@ void append_ip_address(unsigned family, const std::uint8_t *address, std::string
         out += text;
 }
 
+void append_ip_endpoint(unsigned family, const std::uint8_t *address, std::optional<std::uint16_t> port,
+                        std::string &out)
+{
+    if (family == 6)
+        out += '[';
+    append_ip_address(family, address, out);
+    if (family == 6)
+        out += ']';
+    out += ':';
+    if (port)
+        append_decimal(*port, out);
+    else
+        out += '?';
+}
+
 void append_decimal(std::uint64_t value, std::string &out)
 {
     char buffer[24];

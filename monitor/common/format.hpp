@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ const char *ip_protocol_name(std::uint8_t protocol) noexcept;
 /// Appends the text form ("127.0.0.1", "::1") of an IPv4 (family 4: 4 bytes at address) or IPv6 (family 6: 16
 /// bytes) address in network order.
 void append_ip_address(unsigned family, const std::uint8_t *address, std::string &out);
+
+/// Appends an address and port as every tool writes them: "127.0.0.1:80", IPv6 in brackets "[::1]:80"; an unknown
+/// port as "?" ("[::1]:?").
+void append_ip_endpoint(unsigned family, const std::uint8_t *address, std::optional<std::uint16_t> port,
+                        std::string &out);
 
 // FILETIME: 100 ns ticks since 1601-01-01 UTC.
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace winbpf::monitor
@@ -53,6 +54,38 @@ std::string read_file(const std::string &path)
     }
 }
 
+/// Opens path for a new recording: created with mode 0600, or an existing regular file that is empty or a recording,
+/// truncated and set to mode 0600 (a recording holds command lines). Refuses a symbolic link (O_NOFOLLOW) and any
+/// other existing file, which stays untouched. Other file types (a FIFO, /dev/null) are written as they are.
+UniqueFd open_for_recording(const std::string &path)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd && errno == EACCES) // write-only FIFOs and devices: nothing to check in them
+        fd = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) {
+        if (errno == ELOOP)
+            fail(path, "is a symbolic link: not following it (name the file itself)", ELOOP);
+        fail(path, std::strerror(errno), errno);
+    }
+    struct stat st {
+    };
+    if (::fstat(fd.get(), &st) != 0)
+        fail(path, std::strerror(errno), errno);
+    if (!S_ISREG(st.st_mode))
+        return fd;
+    if (st.st_size > 0) {
+        char magic[8] = {};
+        if (::pread(fd.get(), magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic) ||
+            std::string_view(magic, sizeof magic) != recording_magic)
+            fail(path, "exists and is not a winbpf recording: not overwriting it", EEXIST);
+    }
+    if ((st.st_mode & 07777) != 0600 && ::fchmod(fd.get(), 0600) != 0)
+        fail(path, std::string("setting mode 0600: ") + std::strerror(errno), errno);
+    if (::ftruncate(fd.get(), 0) != 0)
+        fail(path, std::strerror(errno), errno);
+    return fd;
+}
+
 } // namespace
 
 Recording read_recording(const std::string &path)
@@ -95,10 +128,8 @@ Recording read_recording(const std::string &path)
 
 RecordingWriter::RecordingWriter(const std::string &path, std::string_view tool,
                                  std::int64_t realtime_minus_boottime_ns)
-    : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)), writer_(fd_.get())
+    : path_(path), fd_(open_for_recording(path)), writer_(fd_.get())
 {
-    if (!fd_)
-        fail(path_, std::strerror(errno), errno);
     buffer_.reserve(2 * write_threshold);
     buffer_.append(recording_magic);
     put_le(buffer_, recording_version, 4);

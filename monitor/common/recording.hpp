@@ -46,7 +46,10 @@ Recording read_recording(const std::string &path);
 class RecordingWriter
 {
   public:
-    /// Creates (or truncates) path, mode 0600, and writes the header. Throws winbpf::Error naming path.
+    /// Creates path with mode 0600, or truncates an existing recording (or empty file) and sets its mode to 0600, and
+    /// writes the header; a FIFO or device is written as it is. Throws winbpf::Error naming path, leaving the file
+    /// untouched, when path is a symbolic link ("... is a symbolic link: not following it ...") or an existing
+    /// regular file that is not a recording ("... exists and is not a winbpf recording: not overwriting it").
     RecordingWriter(const std::string &path, std::string_view tool, std::int64_t realtime_minus_boottime_ns);
 
     /// Appends one record (at most 4 GiB - 1 bytes, as every ring buffer record is) to the buffer; writes the buffer

@@ -136,16 +136,18 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         return 0;
     });
 
+    // What is left once attached (ring buffer polls, map lookups on fds held, detaching by closing them) needs no
+    // capability where the kernel checks them only at load and attach (6.5+); older ones check CAP_BPF on every
+    // bpf() call, which a child without capabilities finds out. Asked before attaching: the monitor sees no process
+    // of its own (the child would be the first event of process_monitor).
+    const bool capability_free = works_without_capabilities([&object] {
+        static_cast<void>(object.lost_events()); // throws when the kernel refuses
+        return true;
+    });
     std::optional<Attachment> attachment(config.attach(object));
     if (config.after_attach)
         config.after_attach();
-    // Attached: what is left (ring buffer polls, map lookups on fds held, detaching by closing them) needs no
-    // capability where the kernel checks them only at load and attach (6.5+); older ones check CAP_BPF on every
-    // bpf() call, which a child without capabilities finds out.
-    if (works_without_capabilities([&object] {
-            static_cast<void>(object.lost_events()); // throws when the kernel refuses
-            return true;
-        })) {
+    if (capability_free) {
         drop_capabilities();
     } else {
         drop_capabilities({CAP_BPF});

@@ -51,7 +51,8 @@ struct SessionConfig {
     RecordHandler handle_record;
     /// Default: every program of the object's hooks (winbpf::Attachment(object)).
     Attacher attach = [](const Object &object) { return Attachment(object); };
-    /// Optional; runs once attached, before "Press Ctrl-C to stop" (e.g. to learn what ran before the attach).
+    /// Optional; runs once attached, before "Press Ctrl-C to stop" (e.g. to learn what ran before the attach). Must
+    /// start no process: the monitor would report it.
     std::function<void()> after_attach;
     /// Capabilities the monitor needs to load and attach its programs, and holds only until then (documented in its
     /// README). The session refuses to start without them, drops every other one at start and all of them once
@@ -69,7 +70,8 @@ struct SessionConfig {
     const Recording *replay = nullptr;
 };
 
-/// Runs a monitor until SIGINT/SIGTERM or until stdout is closed; returns the process exit status.
+/// Runs a monitor until SIGINT/SIGTERM or until stdout is closed; returns the process exit status. Starts no process
+/// once attached (a monitor does not report its own helpers).
 /// Needs config.capabilities in its effective set, root or not ("<tool>: needs CAP_BPF, ... (missing: ...)" and 1
 /// otherwise), and keeps only those (limit_capabilities). Loads and attaches the object, runs after_attach, then drops
 /// every capability and sets no_new_privs (drop_capabilities; CapEff 0: ring buffer reads and map lookups on the fds

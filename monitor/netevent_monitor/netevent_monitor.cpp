@@ -118,19 +118,14 @@ void append_endpoint(const PacketFacts &facts, const std::array<std::uint8_t, 16
                      const std::optional<std::uint16_t> &port, std::string &out)
 {
     if (facts.family == 0) {
-        out += '?';
-    } else if (facts.family == 6) {
-        out += '[';
-        append_ip_address(6, address.data(), out);
-        out += ']';
-    } else {
-        append_ip_address(4, address.data(), out);
+        out += "?:";
+        if (port)
+            append_decimal(*port, out);
+        else
+            out += '?';
+        return;
     }
-    out += ':';
-    if (port)
-        append_decimal(*port, out);
-    else
-        out += '?';
+    append_ip_endpoint(facts.family == 6 ? 6 : 4, address.data(), port, out);
 }
 
 /// Names of the simulator's drop reasons (upstream's drop_reason enum), which a simulated DROP carries.

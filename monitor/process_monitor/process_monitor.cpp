@@ -166,7 +166,7 @@ const ProcessStrings &ProcessTable::on_delete(const ProcessMonitorEvent &event)
         for (auto [mine, theirs] : fields)
             if (mine->empty())
                 mine->swap(*theirs);
-        if (event.command_line.empty()) // a DELETE carries no command line: the CREATE's flag goes with it
+        if (event.command_line.empty()) // none read at exit: the command line and flag of the entry
             scratch_.command_line_truncated = known.command_line_truncated;
         return scratch_;
     }
@@ -238,6 +238,7 @@ void ProcessMonitorFormatter::append_json(const ProcessStrings &strings, std::st
     if (!created) {
         times_.append_json_field("exit_time", event_.exit_time(), out);
         append_json_number_field("process_exit_code", f.process_exit_code, out);
+        append_json_bool_field("never_executed", event_.never_executed(), out);
     }
     out += "}\n";
 }

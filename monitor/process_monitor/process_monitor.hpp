@@ -41,6 +41,9 @@ struct ProcessMonitorEvent {
     bool has_strings() const noexcept { return (fixed.flags & PROCESS_MONITOR_FLAG_STRINGS) != 0; }
     /// FILETIME of the exit (DELETE records carry it as their timestamp).
     std::uint64_t exit_time() const noexcept { return fixed.timestamp; }
+    /// A DELETE of a process that never exec'd: a fork of its parent, running its parent's image and argv
+    /// (PROCESS_MONITOR_FLAG_NEVER_EXECUTED).
+    bool never_executed() const noexcept { return (fixed.flags & PROCESS_MONITOR_FLAG_NEVER_EXECUTED) != 0; }
 };
 
 /// Why a record could not be decoded.
@@ -95,8 +98,9 @@ class ProcessTable
     const ProcessStrings &on_create(const ProcessMonitorEvent &event);
 
     /// Strings for a DELETE: its own when it carries strings, else those of the CREATE seen for the same
-    /// (process_id, creation_time), else empty. A string the DELETE lacks (the BPF side sends no command line at
-    /// exit) is taken from the matching entry too. Drops the process's entry. Valid until the next call.
+    /// (process_id, creation_time), else empty. A string the DELETE lacks (no command line where the kernel freed the
+    /// process's memory before its exit event) is taken from the matching entry too. Drops the process's entry. Valid
+    /// until the next call.
     const ProcessStrings &on_delete(const ProcessMonitorEvent &event);
 
     /// Remembers the command line of a process that was running before the monitor attached (its CREATE was never
@@ -149,9 +153,10 @@ void cmdline_to_command_line(std::string &cmdline);
 /// quote. Or JSON objects with keys in this order: type ("process_create" or "process_delete"), timestamp,
 /// process_id, parent_process_id, creating_process_id, creating_thread_id, creation_time, image_path,
 /// [image_path_bytes], image_path_truncated, command_line, [command_line_bytes], command_line_truncated, token_sid,
-/// account_name, [account_name_bytes], account_domain, [account_domain_bytes], and for a delete exit_time and
-/// process_exit_code. A *_bytes key (base64 of the exact bytes) is present only when its string is not valid UTF-8
-/// (append_json_string_field). Times are ISO-8601 UTC µs. One formatter per thread.
+/// account_name, [account_name_bytes], account_domain, [account_domain_bytes], and for a delete exit_time,
+/// process_exit_code and never_executed (true for a process that never exec'd: its image and command line are its
+/// parent's, which it ran). A *_bytes key (base64 of the exact bytes) is present only when its string is not valid
+/// UTF-8 (append_json_string_field). Times are ISO-8601 UTC µs. One formatter per thread.
 class ProcessMonitorFormatter
 {
   public:

@@ -61,10 +61,11 @@ TEST(BindMonitorFormatter, JsonLine)
                   "\n");
 }
 
+// Issue 23: the address and port as every tool writes them, IPv6 in brackets ("Address:::1" was ambiguous).
 TEST(BindMonitorFormatter, HumanLine)
 {
     EXPECT_EQ(format_line(OutputFormat::human, {}),
-              std::string(R"(Bind: PID:4321, AppId:"python3", Protocol:tcp, Address:127.0.0.1, Port:0, )"
+              std::string(R"(Bind: PID:4321, AppId:"python3", Protocol:tcp, Address:127.0.0.1:0, )"
                           R"(Action:permit, BindCount:0, Time:)") +
                   spec_time + "\n");
     BindRecordSpec spec;
@@ -75,9 +76,14 @@ TEST(BindMonitorFormatter, HumanLine)
     spec.port = 8080;
     spec.protocol = 17;
     EXPECT_EQ(format_line(OutputFormat::human, spec),
-              std::string(R"(Unbind: PID:4321, AppId:"python3", Protocol:udp, Address:::1, Port:8080, )"
+              std::string(R"(Unbind: PID:4321, AppId:"python3", Protocol:udp, Address:[::1]:8080, )"
                           R"(Action:permit, BindCount:0, Time:)") +
                   spec_time + "\n");
+    spec.address = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+    spec.port = 65535;
+    EXPECT_NE(format_line(OutputFormat::human, spec).find(", Address:[2001:db8::42]:65535, Action:"),
+              std::string::npos);
+    EXPECT_EQ(json_of(spec)["address"], "2001:db8::42") << "JSON keeps the address and the port apart";
 }
 
 TEST(BindMonitorFormatter, EachOperation)
@@ -145,12 +151,12 @@ TEST(BindMonitorFormatter, HostileAppIdInHumanLineCannotForgeFields)
     spec.app_id = hostile;
     EXPECT_EQ(format_line(OutputFormat::human, spec),
               std::string(R"(Bind: PID:4321, AppId:"evil \x1b[2J \u009b )") + "\xEF\xBF\xBD" +
-                  R"( \xff \\ \" \n x", Protocol:tcp, Address:127.0.0.1, Port:0, Action:permit, BindCount:0, Time:)" +
+                  R"( \xff \\ \" \n x", Protocol:tcp, Address:127.0.0.1:0, Action:permit, BindCount:0, Time:)" +
                   spec_time + "\n");
 
-    spec.app_id = u"x\", Protocol:udp, Address:10.0.0.1, Port:1, Action:deny\\";
+    spec.app_id = u"x\", Protocol:udp, Address:10.0.0.1:1, Action:deny\\";
     const std::string line = format_line(OutputFormat::human, spec);
-    EXPECT_NE(line.find(R"(AppId:"x\", Protocol:udp, Address:10.0.0.1, Port:1, Action:deny\\", Protocol:tcp, )"),
+    EXPECT_NE(line.find(R"(AppId:"x\", Protocol:udp, Address:10.0.0.1:1, Action:deny\\", Protocol:tcp, )"),
               std::string::npos)
         << line;
 }

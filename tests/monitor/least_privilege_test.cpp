@@ -63,7 +63,7 @@ std::vector<MonitorCase> monitors()
          [] {
              test::Socket socket(test::Family::v4, test::Protocol::tcp);
              EXPECT_EQ(socket.bind(0), 0);
-             return "Port:" + std::to_string(socket.local_port());
+             return "Address:127.0.0.1:" + std::to_string(socket.local_port()) + ", ";
          }},
         {"netevent_monitor",
          NETEVENT_MONITOR_PATH,

@@ -6,15 +6,22 @@
 #include "support/monitor_process.hpp"
 #include "support/temp_dir.hpp"
 
+#include "winbpf/unique_fd.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +47,17 @@ std::string canonical(const char *path)
 {
     char resolved[PATH_MAX];
     return realpath(path, resolved) ? resolved : path;
+}
+
+/// This process's argv joined by single spaces, as process_monitor shows command lines (/proc/self/cmdline).
+std::string own_command_line()
+{
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    while (!text.empty() && text.back() == '\0')
+        text.pop_back();
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    return text;
 }
 
 /// A unique marker argument, so the test finds its own processes.
@@ -157,6 +175,9 @@ TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
 {
     const test::TempDir dir;
     const std::string recording = (dir.path() / "process.rec").string();
+    // An existing empty file of mode 0644: the recording (command lines) makes it owner-only (issue 23).
+    std::ofstream(recording).close();
+    ASSERT_EQ(chmod(recording.c_str(), 0644), 0);
     Monitor monitor(true, {"--record", recording});
     ASSERT_TRUE(monitor.wait_ready());
     const std::string hostile = "bad\xff-" + marker("replay");
@@ -166,6 +187,10 @@ TEST_F(ProcessMonitorE2E, RecordingReplaysToTheSameLines)
         << monitor.out();
     const auto received = monitor.expect_clean_stop();
     ASSERT_TRUE(received);
+    struct stat st {
+    };
+    ASSERT_EQ(stat(recording.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
 
     const auto replay = test::run({PROCESS_MONITOR_PATH, "--json", "--replay", recording}, event_timeout);
     ASSERT_TRUE(test::exited_with(replay.status, 0)) << test::describe_status(replay.status) << replay.err;
@@ -383,9 +408,11 @@ TEST_F(ProcessMonitorE2E, ReusedPidNeverInheritsAnOldProcesssStrings)
         EXPECT_EQ(event["command_line"], std::string(EXIT_CHILD_PATH) + " 0 " + exec_tag);
         EXPECT_EQ(event["image_path"], exit_child);
     }
-    // 3. The fork of this test that never exec'd: this test's image, and no command line of its predecessors.
+    // 3. The fork of this test that never exec'd: this test's image and argv (what it ran), none of its predecessors'.
     EXPECT_EQ(deletes[2]["image_path"], canonical("/proc/self/exe"));
-    EXPECT_EQ(deletes[2]["command_line"], "");
+    EXPECT_EQ(deletes[2]["command_line"], own_command_line());
+    for (std::size_t i = 0; i < deletes.size(); ++i)
+        EXPECT_EQ(deletes[i]["never_executed"], i == 2) << deletes[i];
     // 4. The shell: its own strings.
     for (const auto &event : {creates[1], deletes[3]}) {
         EXPECT_EQ(event["command_line"], "/bin/sh -c exit 3 " + sh_tag);
@@ -395,6 +422,130 @@ TEST_F(ProcessMonitorE2E, ReusedPidNeverInheritsAnOldProcesssStrings)
     for (std::size_t i = 1; i < deletes.size(); ++i)
         EXPECT_NE(deletes[i]["creation_time"], deletes[i - 1]["creation_time"]);
     monitor.expect_clean_stop();
+}
+
+// Issue 23: a child that forks without exec exits running its parent's image with its parent's argv; its DELETE shows
+// them (it showed an empty command line) and says in the JSON that it never exec'd. So does its own fork.
+TEST_F(ProcessMonitorE2E, ForkWithoutExecShowsTheImageAndArgvItRan)
+{
+    Monitor monitor(true);
+    ASSERT_TRUE(monitor.wait_ready());
+    int pipe_fds[2];
+    ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+    UniqueFd from_child(pipe_fds[0]), to_parent(pipe_fds[1]);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) { // no exec; a grandchild that does not exec either, then exit 5 (it tells the grandchild's pid)
+        const pid_t grandchild = fork();
+        if (grandchild == 0)
+            _exit(6);
+        if (grandchild > 0)
+            waitpid(grandchild, nullptr, 0);
+        const int id = grandchild;
+        _exit(write(to_parent.get(), &id, sizeof id) == sizeof id ? 5 : 1);
+    }
+    to_parent.reset();
+    int grandchild = 0;
+    const bool got_grandchild = read(from_child.get(), &grandchild, sizeof grandchild) == sizeof grandchild;
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(test::exited_with(status, 5)) << test::describe_status(status);
+    ASSERT_TRUE(got_grandchild);
+    const auto exec_run = test::run({EXIT_CHILD_PATH, "0", marker("exec")}, event_timeout);
+    ASSERT_TRUE(test::exited_with(exec_run.status, 0));
+
+    EXPECT_TRUE(monitor.read_until([&] {
+        return !json_events(monitor.out(), "process_delete", child).empty() &&
+               !json_events(monitor.out(), "process_delete", grandchild).empty() &&
+               !json_events(monitor.out(), "process_delete", exec_run.pid).empty();
+    })) << monitor.out();
+    const std::string image = canonical("/proc/self/exe");
+    const std::string command = own_command_line();
+    for (const auto &[pid, code] : {std::pair{pid_t{child}, 5}, std::pair{pid_t{grandchild}, 6}}) {
+        const auto deletes = json_events(monitor.out(), "process_delete", pid);
+        ASSERT_EQ(deletes.size(), 1u) << pid;
+        EXPECT_EQ(deletes[0]["image_path"], image);
+        EXPECT_EQ(deletes[0]["command_line"], command);
+        EXPECT_EQ(deletes[0]["command_line_truncated"], false);
+        EXPECT_EQ(deletes[0]["never_executed"], true);
+        EXPECT_EQ(deletes[0]["process_exit_code"], code);
+        EXPECT_TRUE(json_events(monitor.out(), "process_create", pid).empty()) << "no exec, no CREATE";
+    }
+    const auto exec_delete = json_events(monitor.out(), "process_delete", exec_run.pid);
+    ASSERT_EQ(exec_delete.size(), 1u);
+    EXPECT_EQ(exec_delete[0]["never_executed"], false);
+    monitor.expect_clean_stop();
+}
+
+// Issue 23: a shell's subshell is a fork that never execs; with an argv over the 32 KiB cap, its DELETE shows the start
+// of the shell's argv, marked as cut, and never_executed.
+TEST_F(ProcessMonitorE2E, SubshellOfALongCommandLineIsCutAndMarked)
+{
+    Monitor monitor(true);
+    ASSERT_TRUE(monitor.wait_ready());
+    std::vector<std::string> argv{"/bin/sh", "-c", "(exit 3); exit 0", marker("subshell")};
+    for (int i = 0; i < 3; ++i)
+        argv.push_back(std::string(128 * 1024 - 1, static_cast<char>('a' + i)));
+    const auto shell = test::run(argv, event_timeout);
+    ASSERT_TRUE(test::exited_with(shell.status, 0)) << test::describe_status(shell.status);
+    const auto subshell = [&] {
+        return monitor.json_lines([&](const nlohmann::json &line) {
+            return line["type"] == "process_delete" && line["parent_process_id"] == shell.pid;
+        });
+    };
+    EXPECT_TRUE(monitor.read_until([&] { return !subshell().empty(); })) << monitor.err();
+    ASSERT_EQ(subshell().size(), 1u);
+    const nlohmann::json line = subshell().front();
+    EXPECT_EQ(line["process_exit_code"], 3);
+    EXPECT_EQ(line["never_executed"], true);
+    EXPECT_EQ(line["image_path"], canonical("/bin/sh"));
+    EXPECT_EQ(line["command_line_truncated"], true);
+    const std::string command = line["command_line"];
+    EXPECT_GE(command.size(), 32766u);
+    std::string joined;
+    for (const std::string &arg : argv)
+        joined += (joined.empty() ? "" : " ") + arg;
+    EXPECT_EQ(joined.rfind(command, 0), 0u) << "the start of the shell's argv";
+    monitor.expect_clean_stop();
+}
+
+// Issue 23: process_monitor's first line was its own probe child (a fork that checks what works without capabilities,
+// made after attaching): no event of the monitor's own making shows.
+TEST_F(ProcessMonitorE2E, ShowsNoProcessOfItsOwn)
+{
+    for (const bool json : {true, false}) {
+        SCOPED_TRACE(json ? "json" : "human");
+        Monitor monitor(json);
+        ASSERT_TRUE(monitor.wait_ready());
+        const std::string tag = marker("own");
+        const auto run = test::run({EXIT_CHILD_PATH, "0", tag}, event_timeout);
+        ASSERT_TRUE(test::exited_with(run.status, 0));
+        EXPECT_TRUE(monitor.read_until([&] {
+            if (json)
+                return !json_events(monitor.out(), "process_delete", run.pid).empty();
+            const auto at = monitor.out().find("Process destroyed: PID:" + std::to_string(run.pid) + ",");
+            return at != std::string::npos && monitor.out().find('\n', at) != std::string::npos;
+        })) << monitor.out();
+        monitor.expect_clean_stop();
+        // The monitor's processes run its image (no other process_monitor of this build runs meanwhile).
+        const std::string own_image = canonical(PROCESS_MONITOR_PATH);
+        if (json) {
+            for (const auto &line : monitor.json_lines())
+                EXPECT_NE(line["image_path"], own_image) << line;
+        } else {
+            EXPECT_EQ(monitor.out().find("Image:\"" + own_image + "\""), std::string::npos) << monitor.out();
+        }
+    }
+}
+
+// Issue 23: `process_monitor >&-` says that stdout is closed, before it loads anything (it said "writing to stdout:
+// Invalid argument" after attaching: its BPF object had taken descriptor 1).
+TEST_F(ProcessMonitorE2E, ClosedStdoutIsSaidBeforeLoading)
+{
+    const auto result = test::run({"/bin/sh", "-c", "exec \"$0\" >&-", PROCESS_MONITOR_PATH}, exit_timeout);
+    EXPECT_EQ(result.exit_code(), 1) << test::describe_status(result.status);
+    EXPECT_EQ(result.err,
+              "process_monitor: stdout is closed: it writes its lines there (redirect it to a file or /dev/null)\n");
 }
 
 TEST_F(ProcessMonitorE2E, RefusesToRunWithoutItsCapabilities)

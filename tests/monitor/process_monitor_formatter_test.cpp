@@ -169,7 +169,37 @@ TEST(JsonFormat, HostileStringsGiveValidJsonLines)
     EXPECT_EQ(del["exit_time"], "2026-11-21T22:11:11.123456Z");
     EXPECT_EQ(del["timestamp"], "2026-11-21T22:11:11.123456Z");
     EXPECT_EQ(del["process_exit_code"], 137);
-    EXPECT_EQ(del.size(), 19u) << "with the bytes of the three strings that are not valid UTF-8";
+    EXPECT_EQ(del["never_executed"], false);
+    EXPECT_EQ(del.size(), 20u) << "with the bytes of the three strings that are not valid UTF-8";
+}
+
+// Issue 23: a process that forked without exec exits with its parent's image and argv, which its DELETE carries, and
+// the JSON says that it never exec'd; an exec'd process's DELETE says false, a create line has no such key.
+TEST(JsonFormat, DeleteSaysWhetherTheProcessNeverExecuted)
+{
+    ProcessMonitorFormatter formatter(OutputFormat::json);
+    std::string out;
+    RecordSpec fork_only = delete_of(RecordSpec{}, true);
+    fork_only.process_id = 4243;
+    fork_only.image_path = u"/usr/bin/bash";
+    fork_only.command_line = u"bash -c sleep 1 & wait";
+    fork_only.never_executed = true;
+    ASSERT_EQ(formatter.format(build_record(fork_only), out), DecodeStatus::ok);
+    auto line = nlohmann::json::parse(out);
+    EXPECT_EQ(line["type"], "process_delete");
+    EXPECT_EQ(line["image_path"], "/usr/bin/bash");
+    EXPECT_EQ(line["command_line"], "bash -c sleep 1 & wait");
+    EXPECT_EQ(line["never_executed"], true);
+
+    out.clear();
+    const RecordSpec exec;
+    ASSERT_EQ(formatter.format(build_record(exec), out), DecodeStatus::ok);
+    EXPECT_FALSE(nlohmann::json::parse(out).contains("never_executed"));
+    out.clear();
+    ASSERT_EQ(formatter.format(build_record(delete_of(exec)), out), DecodeStatus::ok);
+    line = nlohmann::json::parse(out);
+    EXPECT_EQ(line["command_line"], "true");
+    EXPECT_EQ(line["never_executed"], false);
 }
 
 TEST(JsonFormat, LinesAreWhatNlohmannWrites)

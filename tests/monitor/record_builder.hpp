@@ -39,6 +39,7 @@ struct RecordSpec {
     std::u16string image_path = u"/usr/bin/true";
     std::u16string command_line = u"true";
     bool command_line_truncated = false; ///< PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED
+    bool never_executed = false;         ///< PROCESS_MONITOR_FLAG_NEVER_EXECUTED
 };
 
 /// Serializes spec: fixed part, the 16-byte SID S-1-22-1-<uid>, then (when spec.strings) the four UTF-16LE strings.
@@ -56,6 +57,8 @@ inline std::vector<std::byte> build_record(const RecordSpec &spec)
     fixed.token_sid_size = 16;
     if (spec.command_line_truncated)
         fixed.flags |= PROCESS_MONITOR_FLAG_COMMAND_TRUNCATED;
+    if (spec.never_executed)
+        fixed.flags |= PROCESS_MONITOR_FLAG_NEVER_EXECUTED;
     const std::uint8_t sid[16] = {1,
                                   2,
                                   0,

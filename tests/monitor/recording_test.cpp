@@ -118,6 +118,7 @@ TEST(Recording, WhatIsNotARecordingIsRefusedByName)
     EXPECT_EQ(error_of([&] { read_recording(path.string()); }),
               "recording " + path.string() + ": not a winbpf recording (no \"WINBPFRC\" header)");
 
+    std::filesystem::remove(path); // --record overwrites recordings only
     record(path, "bind_monitor", {});
     std::string bytes = read_all(path);
     bytes[8] = 2; // version 2
@@ -139,6 +140,69 @@ TEST(Recording, WriteErrorsNameTheFile)
               "recording /nonexistent-winbpf/r.rec: No such file or directory");
     EXPECT_EQ(error_of([] { RecordingWriter("/dev/full", "bind_monitor", 0); }),
               "recording /dev/full: No space left on device");
+}
+
+/// Mode bits (07777) of path, or -1.
+int mode_of(const std::filesystem::path &path)
+{
+    struct stat st {
+    };
+    return lstat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
+}
+
+// Issue 23: a recording holds command lines: owner only, whatever the umask or the mode of a file it replaces.
+TEST(Recording, IsOwnerOnlyWhateverTheUmaskOrTheOldMode)
+{
+    winbpf::test::TempDir dir;
+    const auto path = dir.path() / "r.rec";
+    const mode_t old_umask = umask(0);
+    record(path, "bind_monitor", {bytes_of("first")});
+    umask(old_umask);
+    EXPECT_EQ(mode_of(path), 0600);
+
+    ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+    record(path, "bind_monitor", {bytes_of("second")});
+    EXPECT_EQ(mode_of(path), 0600) << "the mode of an existing recording is fixed";
+    EXPECT_EQ(read_recording(path.string()).records, std::vector<std::vector<std::byte>>{bytes_of("second")});
+
+    const auto empty = dir.path() / "empty.rec";
+    write_all(empty, "");
+    ASSERT_EQ(chmod(empty.c_str(), 0666), 0);
+    record(empty, "bind_monitor", {bytes_of("x")});
+    EXPECT_EQ(mode_of(empty), 0600) << "an empty file becomes a recording too";
+}
+
+TEST(Recording, ASymbolicLinkIsNotFollowed)
+{
+    winbpf::test::TempDir dir;
+    const auto target = dir.path() / "target.rec";
+    record(target, "bind_monitor", {bytes_of("kept")});
+    ASSERT_EQ(chmod(target.c_str(), 0644), 0);
+    const std::string before = read_all(target);
+    const auto link = dir.path() / "link.rec";
+    std::filesystem::create_symlink(target, link);
+    EXPECT_EQ(error_of([&] { RecordingWriter(link.string(), "bind_monitor", 0); }),
+              "recording " + link.string() + ": is a symbolic link: not following it (name the file itself)");
+    EXPECT_EQ(read_all(target), before);
+    EXPECT_EQ(mode_of(target), 0644) << "the link's target is left alone";
+
+    const auto dangling = dir.path() / "dangling.rec";
+    std::filesystem::create_symlink(dir.path() / "nothing", dangling);
+    EXPECT_NE(error_of([&] { RecordingWriter(dangling.string(), "bind_monitor", 0); }).find("symbolic link"),
+              std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "nothing")) << "nothing created through the link";
+}
+
+TEST(Recording, AFileThatIsNotARecordingIsNotOverwritten)
+{
+    winbpf::test::TempDir dir;
+    const auto path = dir.path() / "notes.txt";
+    write_all(path, "#!/bin/sh\necho hello\n");
+    ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+    EXPECT_EQ(error_of([&] { RecordingWriter(path.string(), "bind_monitor", 0); }),
+              "recording " + path.string() + ": exists and is not a winbpf recording: not overwriting it");
+    EXPECT_EQ(read_all(path), "#!/bin/sh\necho hello\n");
+    EXPECT_EQ(mode_of(path), 0644);
 }
 
 // --replay of the built monitors: no BPF, no privilege.
