@@ -449,13 +449,20 @@ TEST(CliTypes, ShowProgramTypes)
     EXPECT_TRUE(std::regex_search(
         result.out, std::regex(R"(\nprocess\s+process\s+process_md_t\s+22ea7b37-1043-4d0d-b60d-cafa1c7b638e)")));
     EXPECT_THAT(result.out, HasSubstr("bind4: cgroup/bind4 - BIND (IPv4)"));
+    EXPECT_THAT(result.out, HasSubstr("sections: cgroup/connect4 cgroup/connect6 cgroup/connect_authorization4"));
     nlohmann::json json = json_of({"show", "program-types", "--json"});
     std::set<std::string> names;
     for (const auto &type : json) {
         names.insert(type["name"]);
         EXPECT_FALSE(type["linux_hooks"].empty()) << type.dump();
+        if (type["name"] == "sock_addr") {
+            EXPECT_EQ(type["sections"].size(), 10u) << type.dump();
+            EXPECT_EQ(type["context"], "bpf_sock_addr_t");
+        } else {
+            EXPECT_EQ(type["sections"], nlohmann::json::array({type["name"]})) << type.dump();
+        }
     }
-    EXPECT_EQ(names, (std::set<std::string>{"process", "bind", "netevent_monitor", "xdp"}));
+    EXPECT_EQ(names, (std::set<std::string>{"process", "bind", "netevent_monitor", "xdp", "sock_addr"}));
 }
 
 TEST_F(Cli, ShowCompatibility)
