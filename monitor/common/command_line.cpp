@@ -18,6 +18,21 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     app.add_option("--replay", options.replay,
                    "Print the lines of a recording made with --record instead of attaching (needs no privilege)")
         ->excludes(record);
+    app.add_option("--output", options.outputs.sinks,
+                   "Where the lines go, repeatable: stdout (the default) or file:PATH (JSON lines, mode 0600, rotated "
+                   "by size; SIGUSR1 reopens it); any output but stdout implies --json")
+        ->check([](const std::string &sink) -> std::string {
+            if (sink == "stdout" || (sink.starts_with("file:") && sink.size() > 5))
+                return {};
+            return "unknown output '" + sink + "': use stdout or file:PATH";
+        });
+    app.add_option("--output-max-size", options.outputs.max_size_mb,
+                   "Size in MB (10^6 bytes) at which a file output is rotated (default 10)")
+        ->check(CLI::Range(0.001, 1e6));
+    app.add_option("--output-max-files", options.outputs.max_files,
+                   "Rotated files kept beside a file output's current one: PATH.1 .. PATH.N (default 5)")
+        ->check(CLI::Range(0u, 1000u));
+    app.add_flag("--output-gzip", options.outputs.gzip, "gzip-compress the rotated files of a file output (PATH.N.gz)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {
@@ -48,6 +63,8 @@ void CommonOptions::configure(SessionConfig &config) const
     config.record_path = record;
     config.recording_clock_offset_ns = realtime_minus_boottime_ns;
     config.replay = recording ? &*recording : nullptr;
+    config.outputs = outputs;
+    config.json = format() == OutputFormat::json;
 }
 
 } // namespace winbpf::monitor
