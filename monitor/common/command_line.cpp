@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "common/command_line.hpp"
 
+#include "common/metrics.hpp"
+
 #include "winbpf/error.hpp"
 
 #include <cstdio>
@@ -33,6 +35,17 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
                    "Rotated files kept beside a file output's current one: PATH.1 .. PATH.N (default 5)")
         ->check(CLI::Range(0u, 1000u));
     app.add_flag("--output-gzip", options.outputs.gzip, "gzip-compress the rotated files of a file output (PATH.N.gz)");
+    app.add_option("--metrics", options.metrics,
+                   "Serve Prometheus metrics on [ADDRESS:]PORT (PORT alone: 127.0.0.1; [::1]:PORT for IPv6), at "
+                   "/metrics")
+        ->check([](const std::string &value) -> std::string {
+            try {
+                static_cast<void>(metrics_listen_address(value));
+                return {};
+            } catch (const winbpf::Error &error) {
+                return error.what();
+            }
+        });
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {
@@ -64,6 +77,7 @@ void CommonOptions::configure(SessionConfig &config) const
     config.recording_clock_offset_ns = realtime_minus_boottime_ns;
     config.replay = recording ? &*recording : nullptr;
     config.outputs = outputs;
+    config.metrics_address = metrics;
     config.json = format() == OutputFormat::json;
 }
 

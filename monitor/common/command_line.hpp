@@ -24,6 +24,7 @@ struct CommonOptions {
     unsigned drain_ms = 250; ///< --drain-ms, 10..10000
     std::string record;      ///< --record FILE: also write the session's records to FILE
     std::string replay;      ///< --replay FILE: format a recording instead of attaching
+    std::string metrics;     ///< --metrics [ADDRESS:]PORT: serve Prometheus metrics (off when empty)
     OutputOptions outputs;   ///< --output SINK (repeatable), --output-max-size, --output-max-files, --output-gzip
     /// The recording of --replay, read by parse_command_line.
     std::optional<Recording> recording;
@@ -34,8 +35,8 @@ struct CommonOptions {
 
     /// JSON with --json or with an output other than stdout (files carry JSON lines), else human lines.
     OutputFormat format() const { return json || outputs.wants_json() ? OutputFormat::json : OutputFormat::human; }
-    /// Sets config's poll_timeout, record_path, recording_clock_offset_ns, outputs, json and replay (pointing into this
-    /// object, which must outlive the session).
+    /// Sets config's poll_timeout, record_path, recording_clock_offset_ns, outputs, metrics_address, json and replay
+    /// (pointing into this object, which must outlive the session).
     void configure(SessionConfig &config) const;
 };
 

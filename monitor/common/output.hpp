@@ -83,6 +83,8 @@ class Sink
     const std::vector<std::pair<const char *, std::uint64_t>> &losses() const { return losses_; }
     /// Events taken but not yet delivered (a buffering output); 0 for stdout and files, which write synchronously.
     virtual std::uint64_t buffered() const { return 0; }
+    /// Every reason this kind of output can lose events for (the metrics show each from 0 on).
+    virtual std::vector<const char *> loss_reasons() const { return {"write_error"}; }
 
   protected:
     /// Counts events lost for reason (static text).
@@ -134,6 +136,7 @@ class FileSink final : public Sink
 
     /// Files rotated so far.
     std::uint64_t rotations() const { return rotations_; }
+    std::vector<const char *> loss_reasons() const override { return {"open_error", "write_error"}; }
 
   private:
     bool open();

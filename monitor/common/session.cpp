@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "common/session.hpp"
 
+#include "common/metrics.hpp"
 #include "common/output.hpp"
 #include "common/privileges.hpp"
 
 #include "winbpf/ring_buffer.hpp"
+
+#include <bpf/libbpf.h>
 
 #include <cerrno>
 #include <csignal>
@@ -176,10 +179,15 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
             recorder->flush();
         outputs.write_events(out);
     };
+    std::optional<Metrics> metrics; // started once capabilities are dropped: its threads inherit them
     RingBufferConsumer consumer(object.map(config.ring_buffer_map), [&](std::span<const std::byte> record) {
         if (recorder)
             recorder->append(record);
-        losses.count(config.handle_record(record, out));
+        const std::size_t start = out.size();
+        const RecordStatus status = config.handle_record(record, out);
+        losses.count(status);
+        if (metrics && status.is_ok())
+            metrics->count_event(event_type(std::string_view(out).substr(start)));
         if (out.size() >= flush_threshold)
             outputs.write_events(
                 out); // no throw inside libbpf's callback: a recording's write error surfaces in flush()
@@ -201,12 +209,20 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         drop_capabilities({CAP_BPF});
         std::fprintf(stderr, "%s: keeping CAP_BPF: this kernel checks it on every bpf() call\n", config.tool.c_str());
     }
+    if (!config.metrics_address.empty()) {
+        metrics.emplace(metrics_listen_address(config.metrics_address), config.tool,
+                        bpf_map__max_entries(object.map(config.ring_buffer_map)));
+        std::fprintf(stderr, "%s: metrics on %s\n", config.tool.c_str(), metrics->url().c_str());
+    }
+    const SessionCounts counts{&losses, &outputs, object.raw()};
     std::fputs("Press Ctrl-C to stop\n", stderr);
 
     while (!stop.requested() && !outputs.closed()) {
         consumer.poll(config.poll_timeout);
         flush();
         losses.check();
+        if (metrics)
+            metrics->sync(counts);
         if (stop.take_reopen())
             outputs.reopen();
     }
@@ -217,6 +233,8 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         flush();
     }
     losses.check();
+    if (metrics)
+        metrics->sync(counts);
     std::fprintf(stderr, "%s: received %llu, lost %llu\n", config.tool.c_str(),
                  static_cast<unsigned long long>(losses.received()), static_cast<unsigned long long>(losses.total()));
     print_output_summary(config, outputs);

@@ -67,6 +67,8 @@ struct SessionConfig {
     std::int64_t recording_clock_offset_ns = 0;
     /// Where the lines go (--output): stdout alone by default (Outputs).
     OutputOptions outputs;
+    /// Non-empty: serve Prometheus metrics on this --metrics value (metrics_listen_address) once attached (Metrics).
+    std::string metrics_address;
     /// The lines are JSON: every output also carries the loss records (append_loss_record) in band.
     bool json = false;
     /// Non-null: replay this recording instead of loading and attaching (needs no capability); must be of this tool.
