@@ -2,6 +2,7 @@
 #include "common/output.hpp"
 
 #include "common/format.hpp"
+#include "common/nats_output.hpp"
 
 #include "winbpf/error.hpp"
 
@@ -393,8 +394,10 @@ Outputs::Outputs(const OutputOptions &options, const std::string &tool)
         } else if (sink.starts_with(file_prefix) && sink.size() > file_prefix.size()) {
             sinks_.push_back(std::make_unique<FileSink>(sink.substr(file_prefix.size()), tool, max_size,
                                                         options.max_files, options.gzip));
+        } else if (is_nats_sink(sink)) {
+            sinks_.push_back(std::make_unique<NatsSink>(sink, tool, options));
         } else {
-            throw Error("output " + sink + ": unknown kind: use stdout or file:PATH");
+            throw Error("output " + sink + ": unknown kind: use stdout, file:PATH or nats://HOST:PORT/SUBJECT");
         }
     }
     if (sinks_.empty()) {
@@ -421,6 +424,24 @@ void Outputs::reopen()
 {
     for (const auto &sink : sinks_)
         sink->reopen();
+}
+
+void Outputs::start()
+{
+    for (const auto &sink : sinks_)
+        sink->start();
+}
+
+void Outputs::poll()
+{
+    for (const auto &sink : sinks_)
+        sink->poll();
+}
+
+void Outputs::finish(std::chrono::milliseconds timeout)
+{
+    for (const auto &sink : sinks_)
+        sink->finish(timeout);
 }
 
 bool Outputs::closed() const

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Where a monitor's lines go (--output): stdout, or JSON lines in a size-rotated file; the in-band stream records
-// (stream start, loss) and each output's delivered and lost counts.
+// Where a monitor's lines go (--output): stdout, JSON lines in a size-rotated file, or a NATS JetStream stream; the
+// in-band stream records (stream start, loss) and each output's delivered and lost counts.
 #pragma once
 
 #include "common/loss_reporter.hpp"
@@ -24,7 +24,8 @@ inline constexpr unsigned schema_version = 1;
 
 /// What --output and the options beside it ask for.
 struct OutputOptions {
-    /// --output, repeatable: "stdout" or "file:PATH". Empty: stdout alone.
+    /// --output, repeatable: "stdout", "file:PATH" or "nats://HOST:PORT/SUBJECT" (nats_output.hpp). Empty: stdout
+    /// alone.
     std::vector<std::string> sinks;
     /// --output-max-size in MB (10^6 bytes; fractions allowed): a file output is rotated before a batch would take it
     /// past this size.
@@ -34,6 +35,14 @@ struct OutputOptions {
     unsigned max_files = 5;
     /// --output-gzip: rotated files are gzip-compressed (PATH.1.gz ...); the current file stays plain text.
     bool gzip = false;
+    /// --output-buffer: events a buffering output (NATS) holds at most, queued or not yet acknowledged.
+    std::uint64_t buffer_events = 100'000;
+    /// --nats-stream: name of the JetStream stream created when none captures the subject.
+    std::string nats_stream = "WINBPF";
+    /// --nats-creds: a NATS credentials file (JWT and NKey seed).
+    std::string nats_creds;
+    /// --nats-tls-ca, --nats-tls-cert, --nats-tls-key: CA to trust, client certificate and key (PEM files).
+    std::string nats_tls_ca, nats_tls_cert, nats_tls_key;
 
     /// True when an output other than stdout is asked for (those carry JSON lines: --json is implied).
     bool wants_json() const;
@@ -66,6 +75,13 @@ class Sink
     virtual void write_record(std::string_view line) = 0;
     /// Reopens the destination (SIGUSR1: after logrotate renamed a file). Default: nothing to do.
     virtual void reopen() {}
+    /// Called once the session is attached and holds no capability (threads it starts inherit none); may throw
+    /// winbpf::Error to stop the session (a server that cannot be reached). Default: nothing to do.
+    virtual void start() {}
+    /// Called once per drain on the session's thread: takes counts of work done on other threads. Default: nothing.
+    virtual void poll() {}
+    /// Called before the session's summary: delivers what is buffered within timeout, counts the rest as lost.
+    virtual void finish(std::chrono::milliseconds timeout) { static_cast<void>(timeout); }
     /// True when the destination is gone for good (stdout closed): the session stops.
     virtual bool closed() const { return false; }
 
@@ -166,7 +182,8 @@ class Outputs
 {
   public:
     /// Opens the sinks of options (stdout when none); tool: for stream records and messages. Throws winbpf::Error for
-    /// a sink that names no known kind ("output X: unknown kind: use stdout or file:PATH").
+    /// a sink that names no known kind ("output X: unknown kind: use stdout, file:PATH or
+    /// nats://HOST:PORT/SUBJECT") or a bad NATS URL.
     Outputs(const OutputOptions &options, const std::string &tool);
 
     /// Writes lines (complete lines, one event each) to every output and clears them.
@@ -175,6 +192,10 @@ class Outputs
     void write_record(std::string_view line);
     /// Reopens every output (SIGUSR1).
     void reopen();
+    /// Sink::start, poll and finish of every output.
+    void start();
+    void poll();
+    void finish(std::chrono::milliseconds timeout);
     /// True when one of them is gone for good (stdout closed).
     bool closed() const;
 

@@ -23,6 +23,9 @@ namespace winbpf::monitor
 namespace
 {
 
+/// How long a stopping session waits for a buffering output (NATS) to deliver what it holds.
+constexpr std::chrono::seconds output_finish_timeout{10};
+
 volatile std::sig_atomic_t stop_flag = 0;
 volatile std::sig_atomic_t reopen_flag = 0;
 
@@ -209,6 +212,7 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         drop_capabilities({CAP_BPF});
         std::fprintf(stderr, "%s: keeping CAP_BPF: this kernel checks it on every bpf() call\n", config.tool.c_str());
     }
+    outputs.start(); // NATS connects here: its threads hold no capability
     if (!config.metrics_address.empty()) {
         metrics.emplace(metrics_listen_address(config.metrics_address), config.tool,
                         bpf_map__max_entries(object.map(config.ring_buffer_map)));
@@ -221,6 +225,7 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         consumer.poll(config.poll_timeout);
         flush();
         losses.check();
+        outputs.poll();
         if (metrics)
             metrics->sync(counts);
         if (stop.take_reopen())
@@ -233,6 +238,7 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         flush();
     }
     losses.check();
+    outputs.finish(output_finish_timeout);
     if (metrics)
         metrics->sync(counts);
     std::fprintf(stderr, "%s: received %llu, lost %llu\n", config.tool.c_str(),
