@@ -8,6 +8,7 @@
 #include "winbpf/ring_buffer.hpp"
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 
 #include <cerrno>
 #include <csignal>
@@ -137,6 +138,7 @@ void print_output_summary(const SessionConfig &config, const Outputs &outputs)
 int run_replay(const SessionConfig &config, const Recording &recording)
 {
     Outputs outputs(config.outputs, config.tool);
+    outputs.start();
     std::string out;
     out.reserve(2 * flush_threshold);
     LossReporter losses(
@@ -146,11 +148,13 @@ int run_replay(const SessionConfig &config, const Recording &recording)
         losses.count(config.handle_record(record, out));
         if (out.size() >= flush_threshold) {
             outputs.write_events(out);
+            outputs.poll();
             losses.check();
         }
     }
     outputs.write_events(out);
     losses.check();
+    outputs.finish(output_finish_timeout);
     std::fprintf(stderr, "%s: replayed %llu records, lost %llu\n", config.tool.c_str(),
                  static_cast<unsigned long long>(losses.received()), static_cast<unsigned long long>(losses.total()));
     if (!recording.damage.empty()) {
@@ -220,6 +224,7 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
     }
     const SessionCounts counts{&losses, &outputs, object.raw()};
     std::fputs("Press Ctrl-C to stop\n", stderr);
+    sd_notify(0, "READY=1\nSTATUS=attached"); // systemd Type=notify (nothing outside systemd: no NOTIFY_SOCKET)
 
     while (!stop.requested() && !outputs.closed()) {
         consumer.poll(config.poll_timeout);
@@ -232,6 +237,7 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
             outputs.reopen();
     }
 
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping: detaching, delivering what is buffered");
     attachment.reset(); // detach, then take what the programs wrote before
     if (!outputs.closed()) {
         consumer.poll(std::chrono::milliseconds(0));

@@ -78,7 +78,8 @@ struct SessionConfig {
 /// Runs a monitor until SIGINT/SIGTERM or until stdout is closed; returns the process exit status. The lines go to
 /// config.outputs (Outputs: stdout and/or files; SIGUSR1 reopens them); with config.json each loss also goes in band
 /// as a loss record, and each output other than stdout ends with "<tool>: output NAME: delivered D, lost L" on
-/// stderr.
+/// stderr. Under systemd (NOTIFY_SOCKET) it says READY=1 once attached and STOPPING=1 when it begins to stop
+/// (sd_notify).
 /// Needs config.capabilities in its effective set, root or not ("<tool>: needs CAP_BPF, ... (missing: ...)" and 1
 /// otherwise), and keeps only those (limit_capabilities). Loads and attaches the object, runs after_attach, then drops
 /// every capability and sets no_new_privs (drop_capabilities; CapEff 0: ring buffer reads and map lookups on the fds
