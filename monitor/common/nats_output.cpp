@@ -69,8 +69,10 @@ void on_ack(jsCtx *, natsMsg *message, jsPubAck *ack, jsPubAckErr *error, void *
     static_cast<NatsSink *>(closure)->acknowledged(seq, ack != nullptr, std::move(data));
 }
 
-void on_disconnected(natsConnection *, void *closure)
+void on_disconnected(natsConnection *connection, void *closure)
 {
+    if (natsConnection_IsClosed(connection))
+        return; // the monitor closed it: stopping
     const auto *name = static_cast<const std::string *>(closure);
     std::fprintf(stderr, "%s: disconnected: buffering (up to --output-buffer events) and reconnecting\n",
                  name->c_str());

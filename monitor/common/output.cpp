@@ -159,25 +159,12 @@ void Sink::count_loss(const char *reason, std::uint64_t events)
 
 // ---- stdout
 
-bool StdoutSink::write_all(std::string_view bytes)
-{
-    std::size_t done = 0;
-    while (error_ == 0 && done < bytes.size()) {
-        const ssize_t n = ::write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);
-        if (n >= 0)
-            done += static_cast<std::size_t>(n);
-        else if (errno != EINTR)
-            error_ = errno;
-    }
-    return done == bytes.size();
-}
-
 void StdoutSink::write_events(std::string_view lines)
 {
     if (lines.empty())
         return;
     const std::uint64_t events = count_lines(lines);
-    if (write_all(lines)) {
+    if (writer_.write(lines)) {
         delivered_ += events;
     } else {
         ++errors_;
@@ -187,7 +174,7 @@ void StdoutSink::write_events(std::string_view lines)
 
 void StdoutSink::write_record(std::string_view line)
 {
-    write_all(line);
+    writer_.write(line);
 }
 
 // ---- file

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/loss_reporter.hpp"
+#include "common/output_writer.hpp"
 
 #include "winbpf/unique_fd.hpp"
 
@@ -124,13 +125,12 @@ class StdoutSink final : public Sink
     StdoutSink() : Sink("stdout") {}
     void write_events(std::string_view lines) override;
     void write_record(std::string_view line) override;
-    bool closed() const override { return error_ != 0; }
+    bool closed() const override { return writer_.error() != 0; }
     /// errno of the failed write, 0 while none failed.
-    int error() const { return error_; }
+    int error() const { return writer_.error(); }
 
   private:
-    bool write_all(std::string_view bytes);
-    int error_ = 0;
+    OutputWriter writer_{STDOUT_FILENO};
 };
 
 /// JSON lines appended to a file created with mode 0600 (an existing regular file is made 0600 too). Before a batch

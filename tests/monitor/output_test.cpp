@@ -281,7 +281,8 @@ TEST(Outputs, UnknownKindIsAClearError)
         Outputs outputs(options, "output_test");
         FAIL() << "accepted";
     } catch (const std::exception &error) {
-        EXPECT_STREQ(error.what(), "output syslog:local0: unknown kind: use stdout or file:PATH");
+        EXPECT_STREQ(error.what(),
+                     "output syslog:local0: unknown kind: use stdout, file:PATH or nats://HOST:PORT/SUBJECT");
     }
     options.sinks = {"stdout"};
     EXPECT_FALSE(options.wants_json());
