@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "common/command_line.hpp"
 
+#include "common/metrics.hpp"
+#include "common/nats_output.hpp"
+
 #include "winbpf/error.hpp"
 
 #include <cstdio>
@@ -55,6 +58,55 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     app.add_option("--replay", options.replay,
                    "Print the lines of a recording made with --record instead of attaching (needs no privilege)")
         ->excludes(record);
+    app.add_option("--output", options.outputs.sinks,
+                   "Where the lines go, repeatable: stdout (the default) or file:PATH (JSON lines, mode 0600, rotated "
+                   "by size; SIGUSR1 reopens it); any output but stdout implies --json")
+        ->check([](const std::string &sink) -> std::string {
+            if (sink == "stdout" || (sink.starts_with("file:") && sink.size() > 5))
+                return {};
+            if (is_nats_sink(sink)) {
+                try {
+                    static_cast<void>(parse_nats_target(sink));
+                    return {};
+                } catch (const winbpf::Error &error) {
+                    return error.what();
+                }
+            }
+            return "unknown output '" + sink + "': use stdout, file:PATH or nats://HOST:PORT/SUBJECT";
+        });
+    app.add_option("--output-max-size", options.outputs.max_size_mb,
+                   "Size in MB (10^6 bytes) at which a file output is rotated (default 10)")
+        ->check(CLI::Range(0.001, 1e6));
+    app.add_option("--output-max-files", options.outputs.max_files,
+                   "Rotated files kept beside a file output's current one: PATH.1 .. PATH.N (default 5)")
+        ->check(CLI::Range(0u, 1000u));
+    app.add_option("--output-buffer", options.outputs.buffer_events,
+                   "Events a NATS output holds at most while the server is away or slow (default 100000); more are "
+                   "dropped and counted")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+    app.add_option("--nats-stream", options.outputs.nats_stream,
+                   "JetStream stream created (file storage) when none captures the subject (default WINBPF)");
+    app.add_option("--nats-creds", options.outputs.nats_creds, "NATS credentials file (user JWT and NKey seed)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--nats-tls-ca", options.outputs.nats_tls_ca, "CA certificates to trust for the NATS server (PEM)")
+        ->check(CLI::ExistingFile);
+    auto *key = app.add_option("--nats-tls-key", options.outputs.nats_tls_key, "Client key for NATS TLS (PEM)")
+                    ->check(CLI::ExistingFile);
+    app.add_option("--nats-tls-cert", options.outputs.nats_tls_cert, "Client certificate for NATS TLS (PEM)")
+        ->check(CLI::ExistingFile)
+        ->needs(key);
+    app.add_flag("--output-gzip", options.outputs.gzip, "gzip-compress the rotated files of a file output (PATH.N.gz)");
+    app.add_option("--metrics", options.metrics,
+                   "Serve Prometheus metrics on [ADDRESS:]PORT (PORT alone: 127.0.0.1; [::1]:PORT for IPv6), at "
+                   "/metrics")
+        ->check([](const std::string &value) -> std::string {
+            try {
+                static_cast<void>(metrics_listen_address(value));
+                return {};
+            } catch (const winbpf::Error &error) {
+                return error.what();
+            }
+        });
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {
@@ -85,6 +137,9 @@ void CommonOptions::configure(SessionConfig &config) const
     config.record_path = record;
     config.recording_clock_offset_ns = realtime_minus_boottime_ns;
     config.replay = recording ? &*recording : nullptr;
+    config.outputs = outputs;
+    config.metrics_address = metrics;
+    config.json = format() == OutputFormat::json;
 }
 
 } // namespace winbpf::monitor

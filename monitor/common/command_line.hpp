@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Command line options every monitor takes (--version, --json, --drain-ms, --record, --replay) and the parse step of
-// its main().
+// Command line options every monitor takes (--version, --json, --drain-ms, --record, --replay, --output...) and the
+// parse step of its main().
 #pragma once
 
 #include "common/format.hpp"
+#include "common/output.hpp"
 #include "common/recording.hpp"
 #include "common/session.hpp"
 
@@ -23,6 +24,8 @@ struct CommonOptions {
     unsigned drain_ms = 250; ///< --drain-ms, 10..10000
     std::string record;      ///< --record FILE: also write the session's records to FILE
     std::string replay;      ///< --replay FILE: format a recording instead of attaching
+    std::string metrics;     ///< --metrics [ADDRESS:]PORT: serve Prometheus metrics (off when empty)
+    OutputOptions outputs;   ///< --output SINK (repeatable), --output-max-size, --output-max-files, --output-gzip
     /// The recording of --replay, read by parse_command_line.
     std::optional<Recording> recording;
     /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns of the session, set by parse_command_line: the recording's with --replay,
@@ -30,18 +33,19 @@ struct CommonOptions {
     /// the same times to the microsecond).
     std::int64_t realtime_minus_boottime_ns = 0;
 
-    OutputFormat format() const noexcept { return json ? OutputFormat::json : OutputFormat::human; }
-    /// Sets config's poll_timeout, record_path, recording_clock_offset_ns and replay (pointing into this object, which
-    /// must outlive the session).
+    /// JSON with --json or with an output other than stdout (files carry JSON lines), else human lines.
+    OutputFormat format() const { return json || outputs.wants_json() ? OutputFormat::json : OutputFormat::human; }
+    /// Sets config's poll_timeout, record_path, recording_clock_offset_ns, outputs, metrics_address, json and replay
+    /// (pointing into this object, which must outlive the session).
     void configure(SessionConfig &config) const;
 };
 
-/// Adds --version ("<tool> <project version>" on stdout), --json, --drain-ms, --record and --replay to app (whose own
-/// options are already added; its name is the tool's) and parses argv into them; with --replay, reads the recording.
-/// Call it first in main(): it also checks that stdout is open for writing ("<tool>: stdout is closed ..." otherwise)
-/// and puts /dev/null on a closed stdin or stderr. Returns the exit status main() should return when it must not run:
-/// 0 after --help or --version, 1 for a closed stdout, a usage error (printed by CLI11) or a recording that cannot be
-/// read or was made by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
+/// Adds --version ("<tool> <project version>" on stdout), --json, --drain-ms, --record, --replay and the output options
+/// to app (whose own options are already added; its name is the tool's) and parses argv into them; with --replay, reads
+/// the recording. Call it first in main(): it also checks that stdout is open for writing ("<tool>: stdout is closed
+/// ..." otherwise) and puts /dev/null on a closed stdin or stderr. Returns the exit status main() should return when it
+/// must not run: 0 after --help or --version, 1 for a closed stdout, a usage error (printed by CLI11) or a recording
+/// that cannot be read or was made by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
 std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv);
 
 } // namespace winbpf::monitor

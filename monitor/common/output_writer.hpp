@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 
 namespace winbpf::monitor
@@ -18,15 +19,22 @@ class OutputWriter
     /// Writes all of buffer (EINTR retried) and clears it. After a failure (errno in error()) nothing more is written.
     void flush(std::string &buffer) noexcept
     {
+        write(buffer);
+        buffer.clear();
+    }
+
+    /// Writes all of bytes (EINTR retried); false when they were not all written (now or at an earlier failure).
+    bool write(std::string_view bytes) noexcept
+    {
         std::size_t done = 0;
-        while (error_ == 0 && done < buffer.size()) {
-            const ssize_t n = ::write(fd_, buffer.data() + done, buffer.size() - done);
+        while (error_ == 0 && done < bytes.size()) {
+            const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
             if (n >= 0)
                 done += static_cast<std::size_t>(n);
             else if (errno != EINTR)
                 error_ = errno;
         }
-        buffer.clear();
+        return done == bytes.size();
     }
 
     /// errno of the failed write, 0 while none failed.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/loss_reporter.hpp"
+#include "common/output.hpp"
 #include "common/recording.hpp"
 
 #include "winbpf/attachment.hpp"
@@ -66,12 +67,21 @@ struct SessionConfig {
     std::string record_path;
     /// CLOCK_REALTIME - CLOCK_BOOTTIME in ns written into the recording: the one the handler formats times with.
     std::int64_t recording_clock_offset_ns = 0;
+    /// Where the lines go (--output): stdout alone by default (Outputs).
+    OutputOptions outputs;
+    /// Non-empty: serve Prometheus metrics on this --metrics value (metrics_listen_address) once attached (Metrics).
+    std::string metrics_address;
+    /// The lines are JSON: every output also carries the loss records (append_loss_record) in band.
+    bool json = false;
     /// Non-null: replay this recording instead of loading and attaching (needs no capability); must be of this tool.
     const Recording *replay = nullptr;
 };
 
 /// Runs a monitor until SIGINT/SIGTERM or until stdout is closed; returns the process exit status. Starts no process
-/// once attached (a monitor does not report its own helpers).
+/// once attached (a monitor does not report its own helpers). The lines go to config.outputs (Outputs: stdout and/or
+/// files; SIGUSR1 reopens them); with config.json each loss also goes in band as a loss record, and each output other
+/// than stdout ends with "<tool>: output NAME: delivered D, lost L" on stderr. Under systemd (NOTIFY_SOCKET) it says
+/// READY=1 once attached and STOPPING=1 when it begins to stop (sd_notify).
 /// Needs config.capabilities in its effective set, root or not ("<tool>: needs CAP_BPF, ... (missing: ...)" and 1
 /// otherwise), and keeps only those (limit_capabilities). Loads and attaches the object, runs after_attach, then drops
 /// every capability and sets no_new_privs (drop_capabilities; CapEff 0: ring buffer reads and map lookups on the fds

@@ -264,7 +264,13 @@ TEST(Replay, AMalformedRecordIsCountedLost)
     record(path, "bind_monitor", {bind_record(BindOperation::bind, 0), bytes_of("short")});
     const auto result = winbpf::test::run({BIND_MONITOR_PATH, "--json", "--replay", path.string()}, 30s);
     EXPECT_EQ(result.exit_code(), 0) << result.err;
-    EXPECT_EQ(lines_of(result.out), 1u) << result.out;
+    // The event's line, then the loss in band (docs/fleet.md "Loss"): a JSON stream says it is incomplete.
+    EXPECT_EQ(lines_of(result.out), 2u) << result.out;
+    EXPECT_NE(result.out.find(R"({"type":"loss","schema_version":1,"tool":"bind_monitor")"), std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find(R"("stage":"consumer","reason":"malformed_record","count":1,"total":1})"),
+              std::string::npos)
+        << result.out;
     EXPECT_NE(result.err.find("bind_monitor: lost 1 events (total 1): malformed record"), std::string::npos)
         << result.err;
     EXPECT_NE(result.err.find("bind_monitor: replayed 2 records, lost 1\n"), std::string::npos) << result.err;

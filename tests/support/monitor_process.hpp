@@ -40,6 +40,8 @@ class MonitorProcess
     bool read_until(const std::function<bool()> &done, std::chrono::milliseconds timeout = monitor_event_timeout);
     /// json_lines of stdout so far.
     std::vector<nlohmann::json> json_lines(const std::function<bool(const nlohmann::json &)> &match = {}) const;
+    /// Sends signal (e.g. SIGUSR1: reopen the outputs).
+    void signal(int signal) const { child_.signal(signal); }
     /// SIGINT, then waits for the exit; the wait status, or nullopt on timeout.
     std::optional<int> stop(std::chrono::milliseconds timeout = monitor_exit_timeout);
     /// stop(timeout), then expects exit 0 and "<tool>: received N, lost 0" on stderr (tool: argv[0]'s file name) with
