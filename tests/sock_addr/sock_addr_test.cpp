@@ -554,8 +554,9 @@ TEST_F(SockAddrTest, ListenRejectIsEnforcedOrCounted)
     std::cout << "listen enforcement: " << (lsm ? "lsm" : "none (counted)") << " (" << probed.detail << ")\n";
     // The VM suite states the mode each kernel must get (tests/deny_enforcement.cmake): a kernel whose BPF LSM should
     // load but did not fails here instead of passing in observe mode.
-    if (const char *expected = std::getenv("WINBPF_EXPECT_DENY_ENFORCEMENT"))
+    if (const char *expected = std::getenv("WINBPF_EXPECT_DENY_ENFORCEMENT")) {
         ASSERT_STREQ(winbpf::enforcement_name(probed.mode), expected) << "listen enforcement: " << probed.detail;
+    }
     std::uint64_t rejects = 0;
     for (Mode mode : {Mode::v4, Mode::v6, Mode::mapped}) {
         UniqueFd listener = open_socket(client_family(mode), Protocol::tcp);
