@@ -176,6 +176,7 @@ struct winbpf_sock_addr_ctx {
     __u32 iftype;                /* its IfType (0: unknown) */
     __u32 redirect_context_size; /* bytes bpf_sock_addr_set_redirect_context kept in the scratch's bounce region */
 };
+_Static_assert(__builtin_offsetof(struct winbpf_sock_addr_ctx, hidden) == 0, "winbpf_context_start fills it there");
 #define WINBPF_SOCK_ADDR_CTX(ctx)                                                                                      \
     ((struct winbpf_sock_addr_ctx *)((char *)(ctx) - __builtin_offsetof(struct winbpf_sock_addr_ctx, md)))
 

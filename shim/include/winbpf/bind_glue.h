@@ -99,16 +99,9 @@ static __always_inline struct winbpf_scratch *winbpf_bind_prepare(struct winbpf_
                                                                   void *tail_calls, bind_operation_t operation,
                                                                   __u32 protocol)
 {
-    struct winbpf_scratch *s = winbpf_scratch_get();
-    if (!s) {
-        winbpf_count_lost();
+    struct winbpf_scratch *s = winbpf_context_start(w, sizeof(*w), linux_ctx, tail_calls);
+    if (!s)
         return NULL;
-    }
-    __builtin_memset(w, 0, sizeof(*w));
-    w->hidden.linux_ctx = linux_ctx;
-    w->hidden.task = bpf_get_current_task_btf();
-    w->hidden.scratch = s;
-    w->hidden.tail_calls = tail_calls;
     w->md.operation = operation;
     w->md.protocol = protocol;
     return s;

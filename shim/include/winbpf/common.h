@@ -141,6 +141,29 @@ struct winbpf_hidden {
 
 #define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))
 
+static __always_inline struct winbpf_scratch *winbpf_scratch_get(void);
+static __always_inline void winbpf_count_lost(void);
+
+/* Starts an entry program's Windows context: zeroes the size bytes at wrapper (the hidden part and the context
+ * after it), then fills the hidden part for the current task. Returns this CPU's scratch, or NULL when it is missing
+ * (the caller skips the event, which is counted as lost). */
+static __always_inline struct winbpf_scratch *winbpf_context_start(void *wrapper, __u64 size, void *linux_ctx,
+                                                                   void *tail_calls)
+{
+    struct winbpf_scratch *s = winbpf_scratch_get();
+    if (!s) {
+        winbpf_count_lost();
+        return NULL;
+    }
+    __builtin_memset(wrapper, 0, size);
+    struct winbpf_hidden *hidden = (struct winbpf_hidden *)wrapper;
+    hidden->linux_ctx = linux_ctx;
+    hidden->task = bpf_get_current_task_btf();
+    hidden->scratch = s;
+    hidden->tail_calls = tail_calls;
+    return s;
+}
+
 /*
  * bpf_rdonly_cast (kernel 6.2+): read-only typed view of a kernel pointer held as an integer, so fields are read
  * with direct loads instead of one bpf_probe_read_kernel call each. Weak: on older kernels libbpf leaves the call

@@ -114,16 +114,9 @@ static __always_inline void winbpf_sock_addr_set_interface(struct winbpf_sock_ad
 static __always_inline struct winbpf_scratch *winbpf_sock_addr_prepare(struct winbpf_sock_addr_ctx *w, void *linux_ctx,
                                                                        __u32 at)
 {
-    struct winbpf_scratch *s = winbpf_scratch_get();
-    if (!s) {
-        winbpf_count_lost();
-        return NULL;
-    }
-    __builtin_memset(w, 0, sizeof(*w));
-    w->hidden.linux_ctx = linux_ctx;
-    w->hidden.task = bpf_get_current_task_btf();
-    w->hidden.scratch = s;
-    w->at = at;
+    struct winbpf_scratch *s = winbpf_context_start(w, sizeof(*w), linux_ctx, NULL);
+    if (s)
+        w->at = at;
     return s;
 }
 
