@@ -196,13 +196,17 @@ TEST(NeteventMonitorMalformed, ShortFlowRecordIsShownRawAndCounted)
     const auto json = winbpf::test::run({NETEVENT_MONITOR_PATH, "--json", "--replay", path}, 30s);
     ASSERT_TRUE(winbpf::test::exited_with(json.status, 0)) << winbpf::test::describe_status(json.status) << json.err;
     const std::vector<nlohmann::json> lines = winbpf::test::json_lines(json.out);
-    ASSERT_EQ(lines.size(), 3u) << json.out;
+    // The three records, then the consumer's loss in band (a --json stream carries every loss as a loss record).
+    ASSERT_EQ(lines.size(), 4u) << json.out;
     EXPECT_EQ(lines[0]["sim_counter"], 1);
     EXPECT_EQ(lines[1], nlohmann::json({{"type", "malformed"},
                                         {"error", "flow record too short"},
                                         {"record_length", short_flow.size()},
                                         {"record", record_hex}}));
     EXPECT_EQ(lines[2]["sim_counter"], 2);
+    EXPECT_EQ(lines[3]["type"], "loss") << lines[3];
+    EXPECT_EQ(lines[3]["stage"], "consumer") << lines[3];
+    EXPECT_EQ(lines[3]["count"], 1) << lines[3];
     EXPECT_NE(json.err.find(loss), std::string::npos) << json.err;
     EXPECT_NE(json.err.find(summary), std::string::npos) << json.err;
 
