@@ -104,11 +104,19 @@ static __always_inline const struct winbpf_owner *winbpf_owner_override(void)
 }
 
 /* bpf_get_current_pid_tgid(): the current task's tgid << 32 | pid, or the socket owner's where the hook runs outside
- * the process (winbpf_owner_override). */
+ * the process (winbpf_owner_override). Read from the task (bpf_get_current_task_btf), not with the helper: before
+ * 6.10 Linux refuses bpf_get_current_pid_tgid to cgroup_skb programs (sock_addr's recv_accept), and a handler is
+ * verified as a whole in each entry program it is inlined into. */
+static __always_inline __u64 winbpf_current_task_pid_tgid(void)
+{
+    __u64 task = (__u64)bpf_get_current_task_btf();
+    return ((__u64)winbpf_kread(task, struct task_struct, tgid) << 32) |
+           (__u32)winbpf_kread(task, struct task_struct, pid);
+}
 static __always_inline __u64 winbpf_get_current_pid_tgid(void)
 {
     const struct winbpf_owner *owner = winbpf_owner_override();
-    return owner ? owner->pid_tgid : (bpf_get_current_pid_tgid)();
+    return owner ? owner->pid_tgid : winbpf_current_task_pid_tgid();
 }
 #define bpf_get_current_pid_tgid() winbpf_get_current_pid_tgid()
 

@@ -77,7 +77,7 @@ struct winbpf_sock_addr_socket {
 /* Owner of a socket (the process that created it), recorded at cgroup/sock_create. */
 static __always_inline void winbpf_sock_addr_record_owner(struct winbpf_owner *owner)
 {
-    owner->pid_tgid = (bpf_get_current_pid_tgid)();
+    owner->pid_tgid = winbpf_current_task_pid_tgid();
     owner->logon_id = winbpf_current_task_logon_id();
     owner->process_start_key = winbpf_current_task_process_start_key();
     owner->thread_create_time = winbpf_current_task_thread_create_time();
