@@ -270,6 +270,11 @@ void NatsSink::poll()
 std::uint64_t NatsSink::buffered() const
 {
     std::lock_guard lock(mutex_);
+    return buffered_locked();
+}
+
+std::uint64_t NatsSink::buffered_locked() const
+{
     std::uint64_t events = 0;
     for (const Item &item : queue_)
         events += item.event;
@@ -359,14 +364,7 @@ void NatsSink::finish(std::chrono::milliseconds timeout)
         publisher_.join();
     }
     std::lock_guard lock(mutex_);
-    const std::uint64_t left = [&] {
-        std::uint64_t events = 0;
-        for (const Item &item : queue_)
-            events += item.event;
-        for (const auto &[seq, event] : flight_)
-            events += event;
-        return events;
-    }();
+    const std::uint64_t left = buffered_locked();
     if (left > 0)
         count_loss("shutdown", left);
     queue_.clear();

@@ -65,6 +65,8 @@ class NatsSink final : public Sink
     void acknowledged(std::uint64_t seq, bool ok, std::string data);
 
   private:
+    /// Events queued or published and not yet acknowledged; mutex_ held.
+    std::uint64_t buffered_locked() const;
     struct Item {
         std::string data;
         std::uint64_t seq = 0;
