@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 namespace winbpf::cli
 {
@@ -105,10 +106,30 @@ struct SourceLine {
     std::string text;
 };
 
-// The last "; <source> @ <file>:<line>" line of a verifier log: where the verifier stopped.
+// Whether a file named in a verifier log (its base name) holds the user's code: not the generated glue
+// (<object>.glue.c) nor a header of the shim, libbpf or vmlinux.h (WINBPF_NOT_USER_SOURCES, from the build).
+bool is_user_source(const std::string &file)
+{
+    if (file.ends_with(".glue.c"))
+        return false;
+    const std::string_view names = WINBPF_NOT_USER_SOURCES;
+    for (std::size_t start = 0; start <= names.size();) {
+        std::size_t end = names.find(',', start);
+        if (end == std::string_view::npos)
+            end = names.size();
+        if (names.substr(start, end - start) == file)
+            return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+// Where the verifier stopped, in the user's terms: of the log's "; <source> @ <file>:<line>" lines, the last one in
+// the user's source with a line number (an instruction with none says "<file>:0"; the shim's and the glue's lines lead
+// back to the user's call of them). Without any, the last line with a number, else the last line.
 std::optional<SourceLine> failing_source_line(const std::string &log)
 {
-    std::optional<SourceLine> found;
+    std::optional<SourceLine> last, numbered, user;
     std::istringstream lines(log);
     std::string line;
     while (std::getline(lines, line)) {
@@ -121,9 +142,14 @@ std::optional<SourceLine> failing_source_line(const std::string &log)
         const std::string number = line.substr(colon + 1);
         if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos)
             continue;
-        found = SourceLine{line.substr(at + 3, colon - at - 3), std::stoul(number), line.substr(2, at - 2)};
+        last = SourceLine{line.substr(at + 3, colon - at - 3), std::stoul(number), line.substr(2, at - 2)};
+        if (last->line == 0)
+            continue;
+        numbered = last;
+        if (is_user_source(last->file))
+            user = last;
     }
-    return found;
+    return user ? user : numbered ? numbered : last;
 }
 
 bpf_prog_info program_info(int fd, const std::string &name)

@@ -21,5 +21,14 @@ std::string errno_text(int error)
     return std::strerror(error);
 }
 
+std::string libbpf_error_text(int error)
+{
+    if (error < 0)
+        error = -error;
+    const char *name = strerrorname_np(error);
+    return std::string("libbpf's error ") +
+           (name ? std::string(name) + " (-" + std::to_string(error) + ")" : std::to_string(-error));
+}
+
 } // namespace detail
 } // namespace winbpf

@@ -32,6 +32,11 @@ using BtfPtr = std::unique_ptr<btf, BtfFree>;
 /// "No such file or directory" for a positive errno value.
 std::string errno_text(int error);
 
+/// An error code libbpf returned about a BPF object, said as libbpf's and not the file's: "libbpf's error ENOENT
+/// (-2)" (the symbolic name, or the number alone when it has none). libbpf reports an unresolved extern, a missing BTF
+/// or a bad section with codes such as ENOENT that would read as if the file were missing.
+std::string libbpf_error_text(int error);
+
 /// While alive, libbpf's messages on this thread (warnings and info, not debug) are collected instead of printed.
 /// The previous print callback is restored on destruction.
 class LogCapture

@@ -118,7 +118,9 @@ Object Object::open_file(const std::string &path)
     state->object = bpf_object__open_file(path.c_str(), nullptr);
     if (!state->object) {
         int err = errno;
-        throw Error("libbpf cannot open '" + path + "': " + detail::errno_text(err) + "\n" + log.text(), err);
+        throw Error("libbpf cannot open '" + path + "' as a BPF object (" + detail::libbpf_error_text(err) +
+                        ": the file was read; libbpf's messages follow)\n" + log.text(),
+                    err);
     }
     inspect_programs(state->object, state->name, state->hooks);
     state->adaptations = adapt_maps(state->object, state->name);
@@ -136,7 +138,9 @@ Object Object::open_memory(std::span<const std::byte> elf, const std::string &na
     state->object = bpf_object__open_mem(elf.data(), elf.size(), &opts);
     if (!state->object) {
         int err = errno;
-        throw Error("libbpf cannot open '" + name + "': " + detail::errno_text(err) + "\n" + log.text(), err);
+        throw Error("libbpf cannot open '" + name + "' as a BPF object (" + detail::libbpf_error_text(err) +
+                        "; libbpf's messages follow)\n" + log.text(),
+                    err);
     }
     inspect_programs(state->object, state->name, state->hooks);
     state->adaptations = adapt_maps(state->object, state->name);

@@ -197,7 +197,9 @@ void Object::load()
                                 detail::errno_text(err) + "\n-- verifier log of " + failure->program + " --\n" +
                                 failure->log,
                             err);
-            throw Error(s.name + ": load failed: " + detail::errno_text(err) + "\n" + log.text(), err);
+            throw Error(s.name + ": load failed (" + detail::libbpf_error_text(err) + "; libbpf's messages follow)\n" +
+                            log.text(),
+                        err);
         }
     }
     s.loaded = true;

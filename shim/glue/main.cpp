@@ -15,6 +15,7 @@
 #include "hook_table.hpp"
 #include "legacy_maps.hpp"
 #include "pass1_object.hpp"
+#include "unresolved.hpp"
 
 #include <bpf/libbpf.h>
 
@@ -112,6 +113,9 @@ std::string generate(const std::string &pass1, const std::string &source)
     for (int counter : legacy_maps)
         out << "#define WINBPF_LEGACY_MAP_SEC_" << counter << " 1\n";
     out << "#include \"" << source << "\"\n";
+    // What follows is winbpf's, kept free of warnings under -Wall -Wextra (tests/compat/headers_test.cpp), except the
+    // entry programs' parameters: their signatures are the kernel's (tracepoint and LSM arguments not all read).
+    out << "#pragma clang diagnostic ignored \"-Wunused-parameter\"\n";
     std::set<std::string_view> done;
     for (const auto &h : handlers) {
         if (done.insert(h.hook.hook).second) {
@@ -129,6 +133,15 @@ std::string generate(const std::string &pass1, const std::string &source)
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && std::string(argv[1]) == "--check-symbols") {
+        try {
+            winbpf::glue::check_unresolved_symbols(argv[2]);
+        } catch (const std::exception &e) {
+            std::cerr << "winbpf: " << argv[2] << ": " << e.what() << "\n";
+            return 1;
+        }
+        return 0;
+    }
     if (argc == 3 && std::string(argv[1]) == "--legacy-maps") {
         try {
             winbpf::glue::convert_legacy_maps(argv[2]);
@@ -139,7 +152,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc != 4) {
-        std::cerr << "usage: winbpf-glue PASS1_OBJECT SOURCE OUTPUT\n       winbpf-glue --legacy-maps OBJECT\n";
+        std::cerr << "usage: winbpf-glue PASS1_OBJECT SOURCE OUTPUT\n       winbpf-glue --legacy-maps OBJECT\n"
+                     "       winbpf-glue --check-symbols OBJECT\n";
         return 2;
     }
     try {

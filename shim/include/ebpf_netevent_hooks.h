@@ -52,5 +52,6 @@ typedef int netevent_event_hook_t(netevent_event_md_t *context);
 static __always_inline long winbpf_tail_call_netevent_monitor(struct _netevent_event_md *ctx, void *prog_array,
                                                               __u32 index)
 {
+    (void)prog_array; /* the hidden context names this event's program array */
     return winbpf_tail_call_hidden(ctx, index);
 }

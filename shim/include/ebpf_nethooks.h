@@ -69,6 +69,7 @@ typedef bind_action_t bind_hook_t(bind_md_t *context);
  * set_tail_call), at the same event (winbpf/general_helpers.h). */
 static __always_inline long winbpf_tail_call_bind(struct _bind_md *ctx, void *prog_array, __u32 index)
 {
+    (void)prog_array; /* the hidden context names this event's program array */
     return winbpf_tail_call_hidden(ctx, index);
 }
 

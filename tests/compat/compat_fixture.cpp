@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <sstream>
 #include <stdexcept>
 
 namespace compat_test
@@ -29,6 +30,29 @@ std::string source_path(const std::string &name)
 std::string test_child_path()
 {
     return WINBPF_TEST_CHILD;
+}
+
+std::unique_ptr<Compiled> compile(const std::string &source, const std::string &extra_cflags)
+{
+    using namespace std::chrono_literals;
+    auto compiled = std::make_unique<Compiled>();
+    compiled->object = compiled->dir.path() / (std::filesystem::path(source).stem().string() + ".o");
+    compiled->result =
+        run({MAKE_PROGRAM, "--no-print-directory", "-f", std::string(WINBPF_SOURCE_DIR) + "/Makefile.bpf",
+             "SRC=" + source_path(source), "OUT=" + compiled->object.string(), "BUILD=" + std::string(WINBPF_BUILD_DIR),
+             "CLANG=" + std::string(CLANG_BPF), "EXTRA_CFLAGS=" + extra_cflags},
+            120s);
+    return compiled;
+}
+
+std::vector<std::string> lines_with(const std::string &text, const std::string &needle)
+{
+    std::vector<std::string> found;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find(needle) != std::string::npos)
+            found.push_back(line);
+    return found;
 }
 
 std::vector<std::uint8_t> lookup(bpf_map *map, const void *key)

@@ -5,6 +5,7 @@
 
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/temp_dir.hpp"
 #include "winbpf/object.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +31,17 @@ std::string object_path(const std::string &name);
 std::string source_path(const std::string &name);
 /// Path of winbpf_test_child.
 std::string test_child_path();
+
+/// A program compiled by the test with Makefile.bpf into a temporary directory (removed with it).
+struct Compiled {
+    winbpf::test::TempDir dir;
+    std::filesystem::path object;       ///< dir/<source's stem>.o (absent when the build failed)
+    winbpf::test::CommandResult result; ///< make's status, stdout and stderr
+};
+/// Makefile.bpf on tests/compat/bpf/<source> (a path relative to it) with EXTRA_CFLAGS=extra_cflags; 2 minutes at most.
+std::unique_ptr<Compiled> compile(const std::string &source, const std::string &extra_cflags = "");
+/// Lines of text that contain needle.
+std::vector<std::string> lines_with(const std::string &text, const std::string &needle);
 
 /// bpf_map_lookup_elem on a loaded map with the key's bytes; the value has the map's value size (times the possible
 /// CPUs for per-CPU maps). Throws winbpf::Error naming the map.

@@ -25,36 +25,6 @@ using namespace winbpf::test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-/// Makefile.bpf on tests/compat/bpf/<source> into a temporary directory.
-struct Compiled {
-    TempDir dir;
-    fs::path object;
-    CommandResult result;
-};
-
-std::unique_ptr<Compiled> compile(const std::string &source, const std::string &extra_cflags = "")
-{
-    auto compiled = std::make_unique<Compiled>();
-    compiled->object = compiled->dir.path() / (fs::path(source).stem().string() + ".o");
-    compiled->result =
-        run({MAKE_PROGRAM, "--no-print-directory", "-f", std::string(WINBPF_SOURCE_DIR) + "/Makefile.bpf",
-             "SRC=" + source_path(source), "OUT=" + compiled->object.string(), "BUILD=" + std::string(WINBPF_BUILD_DIR),
-             "CLANG=" + std::string(CLANG_BPF), "EXTRA_CFLAGS=" + extra_cflags},
-            120s);
-    return compiled;
-}
-
-/// Lines of text that contain needle.
-std::vector<std::string> lines_with(const std::string &text, const std::string &needle)
-{
-    std::vector<std::string> found;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);)
-        if (line.find(needle) != std::string::npos)
-            found.push_back(line);
-    return found;
-}
-
 class SourceTest : public CompatTest
 {
 };

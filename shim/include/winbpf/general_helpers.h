@@ -23,8 +23,8 @@ WINBPF_HOOKS(WINBPF_DECLARE_CONTEXT, WINBPF_NO_CONTEXT)
         _Generic(winbpf_ctx_, WINBPF_HOOKS(WINBPF_LINUX_CTX_CASE, WINBPF_NO_CONTEXT) default : (void *)winbpf_ctx_);   \
     })
 
-/* Flag of bpf_perf_event_output: write to the current CPU's buffer. */
-#define EBPF_MAP_FLAG_CURRENT_CPU BPF_F_CURRENT_CPU
+/* Flags of bpf_perf_event_output (EBPF_MAP_FLAG_CURRENT_CPU, ...): ebpf_structs.h. */
+#include "ebpf_structs.h"
 
 /* bpf_perf_event_output(ctx, map, flags, data, size): Windows argument order, same as Linux. */
 #define bpf_perf_event_output(ctx, map, flags, data, size)                                                             \
@@ -74,14 +74,65 @@ static __always_inline void *winbpf_ringbuf_reserve(void *ringbuf, __u64 size, _
 #define bpf_ringbuf_reserve(map, size, flags) winbpf_ringbuf_reserve((map), (size), (flags))
 
 /*
- * eBPF for Windows' fixed-arity printk helpers (what its bpf_printk expands to): the format, its size in bytes with
- * the NUL, and 0 to 3 numeric arguments. Linux's bpf_trace_printk takes the same. bpf_printk itself is libbpf's (up to
- * 3 arguments go to bpf_trace_printk). Output: /sys/kernel/tracing/trace_pipe.
+ * bpf_printk(fmt, ...) and eBPF for Windows' fixed-arity printk helpers it expands to: bpf_trace_printk2 (format only)
+ * to bpf_trace_printk5 (3 numeric arguments), each given the format and its size in bytes with the NUL. They return
+ * the number of bytes written (Linux's bpf_trace_printk: the formatted text without its NUL), or -1, as on Windows,
+ * when the format is not one Windows prints: each conversion must be %d, %i, %u, %x or %X, optionally with an l or
+ * ll before it (no width, flags or other conversions such as %p or %s), %% prints a %, and the number of conversions
+ * must equal the number of arguments. The check reads the format's bytes (on the stack) before the call; more than 3
+ * arguments do not compile, as on Windows. Output: /sys/kernel/tracing/trace_pipe.
+ *
+ * bpf_printk and the EBPF_* macros below are token for token eBPF for Windows' own, so a program that defines them
+ * again with that text compiles without a redefinition warning.
  */
-#define bpf_trace_printk2(fmt, fmt_size) bpf_trace_printk((fmt), (fmt_size))
-#define bpf_trace_printk3(fmt, fmt_size, arg3) bpf_trace_printk((fmt), (fmt_size), (arg3))
-#define bpf_trace_printk4(fmt, fmt_size, arg3, arg4) bpf_trace_printk((fmt), (fmt_size), (arg3), (arg4))
-#define bpf_trace_printk5(fmt, fmt_size, arg3, arg4, arg5) bpf_trace_printk((fmt), (fmt_size), (arg3), (arg4), (arg5))
+static __always_inline long winbpf_printk_conversions(const char *fmt, __u32 fmt_size)
+{
+    long conversions = 0;
+    for (__u32 i = 0; i + 1 < fmt_size && i < 1024; i++) {
+        if (fmt[i] != '%')
+            continue;
+        i++;
+        if (i + 1 >= fmt_size)
+            return -1; /* a % at the end */
+        if (fmt[i] == '%')
+            continue;
+        if (fmt[i] == 'l') {
+            i++;
+            if (i + 1 < fmt_size && fmt[i] == 'l')
+                i++;
+        }
+        if (i + 1 >= fmt_size)
+            return -1;
+        char conversion = fmt[i];
+        if (conversion != 'd' && conversion != 'i' && conversion != 'u' && conversion != 'x' && conversion != 'X')
+            return -1;
+        conversions++;
+    }
+    return conversions;
+}
+
+#define WINBPF_PRINTK(fmt, fmt_size, count, ...)                                                                       \
+    (winbpf_printk_conversions((fmt), (fmt_size)) == (count) ? (bpf_trace_printk)((fmt), (fmt_size), ##__VA_ARGS__)    \
+                                                             : -1L)
+#define bpf_trace_printk2(fmt, fmt_size) WINBPF_PRINTK((fmt), (fmt_size), 0)
+#define bpf_trace_printk3(fmt, fmt_size, arg3) WINBPF_PRINTK((fmt), (fmt_size), 1, (__u64)(arg3))
+#define bpf_trace_printk4(fmt, fmt_size, arg3, arg4) WINBPF_PRINTK((fmt), (fmt_size), 2, (__u64)(arg3), (__u64)(arg4))
+#define bpf_trace_printk5(fmt, fmt_size, arg3, arg4, arg5)                                                             \
+    WINBPF_PRINTK((fmt), (fmt_size), 3, (__u64)(arg3), (__u64)(arg4), (__u64)(arg5))
+
+// clang-format off
+#define EBPF_CONCATENATE(X, Y) X##Y
+#define EBPF_MAKE_HELPER_NAME(PREFIX, ARG_COUNT) EBPF_CONCATENATE(PREFIX, ARG_COUNT)
+#define EBPF_GET_NTH_ARG(_1, _2, _3, _4, _5, N, ...) N
+#define EBPF_COUNT_VA_ARGS(...) EBPF_GET_NTH_ARG(__VA_ARGS__, 5, 4, 3, 2, 1)
+#define EBPF_VA_ARGS_HELPER(PREFIX, ...) EBPF_MAKE_HELPER_NAME(PREFIX, EBPF_COUNT_VA_ARGS(__VA_ARGS__))(__VA_ARGS__)
+#undef bpf_printk
+#define bpf_printk(fmt, ...) \
+    ({ \
+        char ____fmt[] = fmt; \
+        EBPF_VA_ARGS_HELPER(bpf_trace_printk, ____fmt, sizeof(____fmt), ##__VA_ARGS__); \
+    })
+// clang-format on
 
 /* Milliseconds since boot, excluding suspend (CLOCK_MONOTONIC). */
 static __always_inline __u64 bpf_ktime_get_ms(void)
@@ -221,12 +272,13 @@ static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 ind
 }
 
 /* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the
- * others a call is a compile-time error naming bpf_tail_call. */
+ * others a call is a compile-time error naming bpf_tail_call. Marked unused: a declaration no program calls is
+ * no -Wunused-function warning. */
 #define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                     \
-    __attribute__((                                                                                                    \
-        error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "               \
-              "cannot share a program array (see its header); call the other handler as a function"))) static long     \
-        winbpf_tail_call_##name(struct context *ctx, void *prog_array, __u32 index);
+    __attribute__((unused, error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux "     \
+                                 "programs cannot share a program array (see its header); call the other handler as "  \
+                                 "a function"))) static long winbpf_tail_call_##name(struct context *ctx,              \
+                                                                                     void *prog_array, __u32 index);
 WINBPF_HOOKS(WINBPF_DECLARE_TAIL_CALL, WINBPF_NO_CONTEXT)
 
 /* A Linux program's tail call (its context is the Linux one). */

@@ -101,7 +101,8 @@ static __always_inline long winbpf_map_update_elem(void *map, const void *key, c
  * --legacy-maps` rewrites their BTF into BTF map definitions (type, key_size, value_size, max_entries, map_flags; for
  * ARRAY_OF_MAPS and HASH_OF_MAPS the inner map template: the map whose id equals inner_id when inner_id is set, else
  * the inner_map_idx-th legacy map of the object in definition order). pinning, id and inner_id are Windows' fields;
- * pinning is not applied (pin with `winbpf add program ... pinned=`). Map types use Linux's numbering (vmlinux.h).
+ * pinning is not applied (pin with `winbpf add program ... pinned=`); it takes Windows' PIN_* or libbpf's LIBBPF_PIN_*
+ * names. Map types use Linux's numbering (vmlinux.h).
  * The layout is winbpf's: the fields of eBPF for Windows' ebpf_map_definition_in_file_t, padded to 48 bytes.
  */
 typedef enum _ebpf_pin_type {
@@ -117,7 +118,7 @@ typedef struct _ebpf_map_definition_in_file {
     __u32 value_size;
     __u32 max_entries;
     __u32 inner_map_idx;
-    ebpf_pin_type_t pinning;
+    __u32 pinning; /* ebpf_pin_type_t or enum libbpf_pin_type (LIBBPF_PIN_BY_NAME, as eBPF for Windows names it) */
     __u32 id;
     __u32 inner_id;
     __u32 map_flags;

@@ -240,7 +240,7 @@ static __always_inline void winbpf_process_prepare_exit(struct winbpf_process_ct
         winbpf__process_fork, struct task_struct *parent, struct task_struct *child)                                   \
     {                                                                                                                  \
         __u32 tgid = child->tgid;                                                                                      \
-        if (child->pid != tgid)                                                                                        \
+        if ((__u32)child->pid != tgid)                                                                                 \
             return 0; /* a new thread, not a new process */                                                            \
         __u32 slot = tgid % WINBPF_FORKS_SLOTS;                                                                        \
         struct winbpf_fork_origin *origin = bpf_map_lookup_elem(&winbpf_forks, &slot);                                 \

@@ -102,6 +102,7 @@ static __always_inline int winbpf_copy_name_direct(__u8 *text, __u32 pos, const 
  */
 static long winbpf_path_step(__u64 index, void *vctx)
 {
+    (void)index; /* bpf_loop's callback signature */
     struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;
     struct winbpf_loop_state *w = &s->loop;
     const __u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
@@ -160,7 +161,8 @@ static __always_inline struct file *winbpf_task_exe(struct task_struct *task)
 }
 
 /*
- * Image path of the executable exe into s->text as UTF-16LE (winbpf_text_result); returns the byte length, 0 if unknown.
+ * Image path of the executable exe into s->text as UTF-16LE (winbpf_text_result); returns the byte length, 0 if
+ * unknown.
  *
  * The text is what d_path() gives `readlink /proc/PID/exe` for mm->exe_file (fs/d_path.c), read by a process whose
  * root is the root of the mount tree:
@@ -238,6 +240,7 @@ struct winbpf_image_path_ctx {
  * branch multiplying the states of the handler code after it (it halves the verified instructions of the entries). */
 static long winbpf_image_path_once(__u64 index, void *vctx)
 {
+    (void)index; /* bpf_loop's callback signature */
     struct winbpf_image_path_ctx *c = vctx;
     c->s->loop.result = winbpf_build_image_path(c->s, c->exe);
     return 1;

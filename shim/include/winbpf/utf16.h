@@ -16,6 +16,7 @@
 #define WINBPF_DEFINE_UTF16_STEP(step_name, region, mask, nul_to_space)                                                \
     static long step_name(__u64 index, void *vctx)                                                                     \
     {                                                                                                                  \
+        (void)index; /* bpf_loop's callback signature */                                                               \
         struct winbpf_scratch *s = ((struct winbpf_loop_ctx *)vctx)->s;                                                \
         struct winbpf_loop_state *c = &s->loop;                                                                        \
         __u32 in = c->in, end = c->in_end, out = c->out;                                                               \
