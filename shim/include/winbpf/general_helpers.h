@@ -79,37 +79,40 @@ static __always_inline void *winbpf_ringbuf_reserve(void *ringbuf, __u64 size, _
  * the number of bytes written (Linux's bpf_trace_printk: the formatted text without its NUL), or -1, as on Windows,
  * when the format is not one Windows prints: each conversion must be %d, %i, %u, %x or %X, optionally with an l or
  * ll before it (no width, flags or other conversions such as %p or %s), %% prints a %, and the number of conversions
- * must equal the number of arguments. The check reads the format's bytes (on the stack) before the call; more than 3
- * arguments do not compile, as on Windows. Output: /sys/kernel/tracing/trace_pipe.
+ * must equal the number of arguments. The check is folded at compile time for a format whose size is a constant (what
+ * bpf_printk passes); more than 3 arguments do not compile, as on Windows. Output: /sys/kernel/tracing/trace_pipe.
  *
  * bpf_printk and the EBPF_* macros below are token for token eBPF for Windows' own, so a program that defines them
  * again with that text compiles without a redefinition warning.
  */
-static __always_inline long winbpf_printk_conversions(const char *fmt, __u32 fmt_size)
-{
-    long conversions = 0;
-    for (__u32 i = 0; i + 1 < fmt_size && i < 1024; i++) {
-        if (fmt[i] != '%')
-            continue;
-        i++;
-        if (i + 1 >= fmt_size)
-            return -1; /* a % at the end */
-        if (fmt[i] == '%')
-            continue;
-        if (fmt[i] == 'l') {
-            i++;
-            if (i + 1 < fmt_size && fmt[i] == 'l')
-                i++;
-        }
-        if (i + 1 >= fmt_size)
-            return -1;
-        char conversion = fmt[i];
-        if (conversion != 'd' && conversion != 'i' && conversion != 'u' && conversion != 'x' && conversion != 'X')
-            return -1;
-        conversions++;
-    }
-    return conversions;
-}
+/* Conversions of the format fmt of fmt_size bytes (with its NUL), or -1 when it is not a format Windows prints. A
+ * macro, so that its loop has a constant trip count where bpf_printk uses it (sizeof of the format): clang unrolls it
+ * and folds the steps over the format's known bytes to a constant, and the verifier sees no loop and no check. One step
+ * per byte, no early exit. States: 0 text, 1 after %, 2 after %l, 3 after %ll, 4 refused. */
+#define winbpf_printk_conversions(fmt, fmt_size)                                                                       \
+    ({                                                                                                                 \
+        const char *winbpf_fmt_ = (fmt);                                                                               \
+        long winbpf_conversions_ = 0;                                                                                  \
+        int winbpf_state_ = 0;                                                                                         \
+        _Pragma("unroll") for (__u32 winbpf_i_ = 0; winbpf_i_ + 1 < (fmt_size); winbpf_i_++)                           \
+        {                                                                                                              \
+            const char c_ = winbpf_fmt_[winbpf_i_];                                                                    \
+            if (winbpf_state_ == 0) {                                                                                  \
+                if (c_ == '%')                                                                                         \
+                    winbpf_state_ = 1;                                                                                 \
+            } else if (winbpf_state_ == 1 && c_ == '%') {                                                              \
+                winbpf_state_ = 0;                                                                                     \
+            } else if ((winbpf_state_ == 1 || winbpf_state_ == 2) && c_ == 'l') {                                      \
+                winbpf_state_++;                                                                                       \
+            } else if (winbpf_state_ != 4 && (c_ == 'd' || c_ == 'i' || c_ == 'u' || c_ == 'x' || c_ == 'X')) {        \
+                winbpf_conversions_++;                                                                                 \
+                winbpf_state_ = 0;                                                                                     \
+            } else {                                                                                                   \
+                winbpf_state_ = 4;                                                                                     \
+            }                                                                                                          \
+        }                                                                                                              \
+        winbpf_state_ == 0 ? winbpf_conversions_ : -1L; /* -1 also for a % at the end */                               \
+    })
 
 #define WINBPF_PRINTK(fmt, fmt_size, count, ...)                                                                       \
     (winbpf_printk_conversions((fmt), (fmt_size)) == (count) ? (bpf_trace_printk)((fmt), (fmt_size), ##__VA_ARGS__)    \
