@@ -68,6 +68,11 @@ std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_l
 /// malformed type information (.BTF, .BTF.ext: see loader/src/elf_check.cpp).
 void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name);
 
+/// Sets SHF_EXECINSTR again on the optional entry program sections ("?<section>", PROGBITS) that Makefile.bpf hid from
+/// plain libbpf (`winbpf-glue --hide-optional`), in elf (a whole 64-bit ELF object that passed check_bpf_elf).
+/// Returns how many it changed; 0 for objects without any.
+std::size_t show_optional_programs(std::span<std::byte> elf);
+
 /// Bytes that follow a BTF type record's struct btf_type for its info word (kind and vlen): 0 for kinds without
 /// extra data, vlen entries for members, enum values, parameters and section variables; nullopt for a kind this
 /// libbpf does not know.

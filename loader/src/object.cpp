@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <elf.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <unistd.h>
 
 namespace winbpf
@@ -115,7 +116,16 @@ Object Object::open_file(const std::string &path)
     state->name = path;
     state->elf = std::move(elf);
     detail::LogCapture log;
-    state->object = bpf_object__open_file(path.c_str(), nullptr);
+    if (detail::show_optional_programs(state->elf) > 0) {
+        // libbpf opens the copy with the optional programs visible again, under the name open_file would give it (the
+        // file name up to its first '.': the prefix of the object's internal maps).
+        const std::string file = std::filesystem::path(path).filename().string();
+        const std::string object_name = file.substr(0, file.find('.'));
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = object_name.c_str());
+        state->object = bpf_object__open_mem(state->elf.data(), state->elf.size(), &opts);
+    } else {
+        state->object = bpf_object__open_file(path.c_str(), nullptr);
+    }
     if (!state->object) {
         int err = errno;
         throw Error("libbpf cannot open '" + path + "' as a BPF object (" + detail::libbpf_error_text(err) +
@@ -133,6 +143,7 @@ Object Object::open_memory(std::span<const std::byte> elf, const std::string &na
     auto state = std::make_unique<Object::State>();
     state->name = name;
     state->elf.assign(elf.begin(), elf.end());
+    detail::show_optional_programs(state->elf);
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
     detail::LogCapture log;
     state->object = bpf_object__open_mem(elf.data(), elf.size(), &opts);

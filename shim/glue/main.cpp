@@ -14,6 +14,7 @@
 // maps into BTF map definitions libbpf loads (legacy_maps.cpp). No change for an object without them.
 #include "hook_table.hpp"
 #include "legacy_maps.hpp"
+#include "optional_programs.hpp"
 #include "pass1_object.hpp"
 #include "unresolved.hpp"
 
@@ -133,6 +134,15 @@ std::string generate(const std::string &pass1, const std::string &source)
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && std::string(argv[1]) == "--hide-optional") {
+        try {
+            winbpf::glue::hide_optional_programs(argv[2]);
+        } catch (const std::exception &e) {
+            std::cerr << "winbpf: " << argv[2] << ": " << e.what() << "\n";
+            return 1;
+        }
+        return 0;
+    }
     if (argc == 3 && std::string(argv[1]) == "--check-symbols") {
         try {
             winbpf::glue::check_unresolved_symbols(argv[2]);
@@ -153,7 +163,7 @@ int main(int argc, char **argv)
     }
     if (argc != 4) {
         std::cerr << "usage: winbpf-glue PASS1_OBJECT SOURCE OUTPUT\n       winbpf-glue --legacy-maps OBJECT\n"
-                     "       winbpf-glue --check-symbols OBJECT\n";
+                     "       winbpf-glue --check-symbols OBJECT\n       winbpf-glue --hide-optional OBJECT\n";
         return 2;
     }
     try {

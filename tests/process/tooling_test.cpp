@@ -5,6 +5,7 @@
 #include "support/bpftool.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/pin_dir.hpp"
 #include "support/temp_dir.hpp"
 
 #include <filesystem>
@@ -20,34 +21,15 @@ namespace
 
 namespace fs = std::filesystem;
 
-/// A bpffs directory for pins, removed (unpinning everything in it) on destruction.
-class PinDir
-{
-  public:
-    PinDir() : path_("/sys/fs/bpf/winbpf_process_test_" + std::to_string(getpid())) { fs::remove_all(path_); }
-    PinDir(const PinDir &) = delete;
-    PinDir &operator=(const PinDir &) = delete;
-    ~PinDir()
-    {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path &path() const noexcept { return path_; }
-
-  private:
-    fs::path path_;
-};
-
 class ToolingTest : public KernelTest
 {
 };
 
 TEST_F(ToolingTest, BpftoolLoadsRecorderObject)
 {
-    // `bpftool prog load` loads every program whose autoload is on (the lsm entry's "?lsm/" section is off by default)
-    // and pins the first. (`prog loadall` pins every program, and Debian 12's bpftool 7.1 / libbpf 1.1 fails on the
-    // lsm entry it did not load.)
-    PinDir pins;
+    // `bpftool prog load` loads every program and pins the first (the optional lsm entry is hidden from plain libbpf;
+    // `prog loadall` of every hook's objects: tests/compat/bpftool_test.cpp).
+    PinDir pins("winbpf_process_test");
     fs::create_directories(pins.path());
     const fs::path pin = pins.path() / "first";
     const CommandResult result = run({bpftool_path(), "prog", "load", bpf_object_path("process_recorder"), pin}, 60s);
