@@ -52,7 +52,7 @@ TEST_F(BenchOutputsTest, EachSinkIsAModeWithItsCost)
     // Every event reached the sink: the monitor delivered all it received to the file and to NATS (acknowledged).
     EXPECT_EQ(run.err.find("PROBLEM"), std::string::npos) << run.err;
     EXPECT_EQ(output_dirs(), before) << "the bench left its outputs' directory";
-    EXPECT_NE(winbpf::test::run({"/usr/bin/pgrep", "-f", "-sd /tmp/winbpf_bench_outputs[.]"}).status.value_or(0), 0)
+    EXPECT_NE(winbpf::test::run({"/usr/bin/pgrep", "-f", "nats-server.*winbpf_bench_outputs[.]"}).status.value_or(0), 0)
         << "nats-server still runs";
 }
 
