@@ -333,30 +333,6 @@ void print_added_time_lines(const Summaries &summaries, std::string_view tool_na
     std::fputc('\n', out);
 }
 
-void print_added_time_verdict(const Summaries &summaries, std::string_view tool, std::string_view unit_name,
-                              double target_us, std::FILE *out)
-{
-    const ModeSummary *monitor = summaries.find(tool);
-    if (!monitor || !monitor->added_us)
-        return;
-    const std::string unit(unit_name);
-    const Spread &added = *monitor->added_us;
-    const char *verdict = added.median <= target_us ? "PASS" : "FAIL";
-    std::fprintf(out, "target: %s's added time per %s <= %.2f us %s (median %.3f us)\n", std::string(tool).c_str(),
-                 unit.c_str(), target_us, verdict, added.median);
-    if (!added.median_ci)
-        std::fputs("added time: too few rounds for a confidence interval; use --rounds 6 or more\n", out);
-    else if (added.median_ci->first <= target_us && added.median_ci->second > target_us)
-        std::fprintf(out,
-                     "added time: the 95%% confidence interval of the median (%.3f-%.3f us) contains the target "
-                     "%.2f us, so this run cannot decide it; more --rounds or -n narrow the interval\n",
-                     added.median_ci->first, added.median_ci->second, target_us);
-    else
-        std::fprintf(out, "added time: the 95%% confidence interval of the median (%.3f-%.3f us) is %s the target\n",
-                     added.median_ci->first, added.median_ci->second,
-                     added.median_ci->second <= target_us ? "below" : "above");
-}
-
 void print_peer_lines(const Summaries &summaries, std::string_view tool, const PeerTool &peer, std::string_view unit,
                       std::FILE *out)
 {
@@ -383,6 +359,60 @@ void print_peer_lines(const Summaries &summaries, std::string_view tool, const P
                  std::string(tool).c_str(), name.c_str(), monitor->bpf_us->median - ref->bpf_us->median, per.c_str(),
                  monitor->bpf_us->median / ref->bpf_us->median, monitor->added_us->median - ref->added_us->median,
                  per.c_str());
+}
+
+namespace
+{
+
+/// "the run decides it" or "the run cannot decide it" for a figure whose best and worst cases (from the two tools'
+/// confidence intervals) are low and high, against a target met at or below target.
+const char *decided(std::optional<std::pair<double, double>> bounds, double target)
+{
+    if (!bounds)
+        return "too few rounds for a confidence interval";
+    if (bounds->second <= target)
+        return "the run decides it: even the worst case of the 95% CIs is within";
+    if (bounds->first > target)
+        return "the run decides it: even the best case of the 95% CIs is beyond";
+    return "the run cannot decide it: the 95% CIs straddle the target";
+}
+
+} // namespace
+
+void print_relative_verdict(const Summaries &summaries, std::string_view tool_name, std::string_view reference_name,
+                            std::string_view unit_name, const RelativeTargets &targets, std::FILE *out)
+{
+    const ModeSummary *tool = summaries.find(tool_name);
+    const ModeSummary *reference = summaries.find(reference_name);
+    if (!tool || !reference)
+        return;
+    const std::string name(tool_name), ref(reference_name), unit(unit_name);
+    if (tool->bpf_us && reference->bpf_us) {
+        const Spread &a = *tool->bpf_us, &b = *reference->bpf_us;
+        const double gap = a.median - b.median;
+        std::optional<std::pair<double, double>> bounds;
+        if (a.median_ci && b.median_ci)
+            bounds = std::pair{a.median_ci->first - b.median_ci->second, a.median_ci->second - b.median_ci->first};
+        std::fprintf(out, "target: %s's BPF time per %s within %.2f us of %s's %s (%+.3f us: %.3f vs %.3f us; %s)\n",
+                     name.c_str(), unit.c_str(), targets.max_bpf_gap_us, ref.c_str(),
+                     gap <= targets.max_bpf_gap_us ? "PASS" : "FAIL", gap, a.median, b.median,
+                     decided(bounds, targets.max_bpf_gap_us));
+    }
+    if (tool->tool_us && reference->tool_us && reference->tool_us->median > 0) {
+        const Spread &a = *tool->tool_us, &b = *reference->tool_us;
+        const double ratio = a.median / b.median;
+        std::optional<std::pair<double, double>> bounds;
+        if (a.median_ci && b.median_ci && b.median_ci->first > 0)
+            bounds = std::pair{a.median_ci->first / b.median_ci->second, a.median_ci->second / b.median_ci->first};
+        std::fprintf(out, "target: %s's tool CPU per %s within %.2fx of %s's %s (%.2fx: %.3f vs %.3f us; %s)\n",
+                     name.c_str(), unit.c_str(), targets.max_tool_ratio, ref.c_str(),
+                     ratio <= targets.max_tool_ratio ? "PASS" : "FAIL", ratio, a.median, b.median,
+                     decided(bounds, targets.max_tool_ratio));
+    }
+    const auto lost = [](const ModeSummary *s) { return s->lost ? std::to_string(*s->lost) : std::string("unknown"); };
+    const bool none_lost = tool->lost && reference->lost && *tool->lost == 0 && *reference->lost == 0;
+    std::fprintf(out, "target: 0 events lost %s (%s: %s, %s: %s over all measurements)\n", none_lost ? "PASS" : "FAIL",
+                 name.c_str(), lost(tool).c_str(), ref.c_str(), lost(reference).c_str());
 }
 
 } // namespace winbpf::bench

@@ -100,10 +100,18 @@ void print_added_time_lines(const Summaries &summaries, std::string_view tool, s
 void print_peer_lines(const Summaries &summaries, std::string_view tool, const PeerTool &peer, std::string_view unit,
                       std::FILE *out);
 
-/// Prints "target: <tool>'s added time per <unit> <= <target> us PASS|FAIL (median ...)" and whether the 95% CI of
-/// the median lies below the target, above it, or contains it (the run cannot decide). Nothing without the tool's
-/// figures.
-void print_added_time_verdict(const Summaries &summaries, std::string_view tool, std::string_view unit,
-                              double target_us, std::FILE *out);
+/// The relative targets of a monitor against its hand-written reference, measured in the same run.
+struct RelativeTargets {
+    double max_bpf_gap_us = 0.1; ///< BPF run time per operation: monitor - reference <= this
+    double max_tool_ratio = 1.2; ///< tool CPU per operation: monitor / reference <= this
+};
+
+/// Prints "target: <tool>'s BPF time per <unit> within 0.10 us of <reference>'s PASS|FAIL (+X us: A vs B)" and
+/// "target: <tool>'s tool CPU per <unit> within 1.20x of <reference>'s PASS|FAIL (R x: A vs B us)", each with whether
+/// the run decides it: the difference (quotient) of the two medians' 95% confidence intervals' far ends lies wholly
+/// on one side of the target, or the run cannot decide it. Then "target: 0 events lost" over every measurement of
+/// both. Nothing for a figure either tool lacks.
+void print_relative_verdict(const Summaries &summaries, std::string_view tool, std::string_view reference,
+                            std::string_view unit, const RelativeTargets &targets, std::FILE *out);
 
 } // namespace winbpf::bench

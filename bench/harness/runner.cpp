@@ -91,6 +91,10 @@ std::vector<ToolSpec> with_bpf_stats_variants(std::vector<ToolSpec> tools)
 {
     std::vector<ToolSpec> modes;
     for (ToolSpec &tool : tools) {
+        if (!tool.bpf_stats_twin) {
+            modes.push_back(std::move(tool));
+            continue;
+        }
         ToolSpec accounted = tool;
         accounted.name += bpf_stats_suffix;
         accounted.bpf_stats = true;

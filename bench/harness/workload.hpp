@@ -31,6 +31,9 @@ struct ToolSpec {
     /// ways, adding this variant (name + bpf_stats_suffix) itself: the kernel's accounting costs about 0.05-0.1 us
     /// per program run, so a tool's added time comes from its plain measurements and its BPF figures from these.
     bool bpf_stats = false;
+    /// false: the harness measures the tool only with bpf_stats off (a variant of another tool whose programs are the
+    /// same, e.g. the monitor with another output, whose BPF figures are that tool's).
+    bool bpf_stats_twin = true;
 };
 
 /// What the harness appends to a tool's name for its measurements with bpf_stats on.

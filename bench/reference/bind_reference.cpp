@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // bind_reference --cgroup PATH [--limit N]: loads bind_reference.bpf.c (embedded skeleton), attaches it to the
-// cgroup-v2 directory PATH, prints one line per bind, post-bind and unbind until SIGINT or SIGTERM, then
-// "bind_reference: received N, lost M" on stderr. A plain libbpf tool, winbpf_bench bind's reference for bind_monitor
-// (bench/README.md); not a winbpf monitor.
+// cgroup-v2 directory PATH, prints one JSON line per bind, post-bind and unbind (bind_monitor --json's) until SIGINT or
+// SIGTERM, then "bind_reference: received N, lost M" on stderr. A plain libbpf tool, winbpf_bench bind's reference for
+// bind_monitor (bench/README.md); not a winbpf monitor.
 #include <bpf/libbpf.h>
+
+#include <netinet/in.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -16,29 +18,47 @@
 
 #include "bind_reference.h"
 #include "bind_reference.skel.h"
+#include "reference_json.hpp"
 #include "reference_session.hpp"
 
 namespace
 {
 
-/// Appends "<boottime ns> <op> pid=<n> name=<name> port=<n> count=<n>[ denied]" for one record.
+/// Times of the records, formatted as the monitors format them.
+reference::json::BoottimeClock boottime_clock;
+
+/// Appends the JSON line bind_monitor --json writes for the same event: type, timestamp, process_id, app_id (the
+/// executable's file name), family, address, port, protocol, action, bind_count.
 int on_record(void *context, void *data, std::size_t size)
 {
+    namespace json = reference::json;
     auto &lines = *static_cast<reference::Lines *>(context);
     ++lines.received;
     bind_reference_event event{};
     std::memcpy(&event, data, size < sizeof event ? size : sizeof event);
     static constexpr const char *operations[] = {"bind", "post_bind", "unbind"};
-    char line[128];
-    const int n = std::snprintf(
-        line, sizeof line,
-        "%llu %s pid=%llu port=%u count=%u%s name=", static_cast<unsigned long long>(event.timestamp_ns),
-        operations[event.operation < 3 ? event.operation : 0], static_cast<unsigned long long>(event.process_id),
-        event.port, event.bind_count, event.denied ? " denied" : "");
-    lines.out.append(line, static_cast<std::size_t>(n));
-    lines.out.append(reinterpret_cast<const char *>(event.name),
-                     event.name_size < sizeof event.name ? event.name_size : sizeof event.name);
-    lines.out.push_back('\n');
+    std::string &out = lines.out;
+    json::key("type", out, true);
+    json::string(operations[event.operation < 3 ? event.operation : 0], out);
+    boottime_clock.field("timestamp", event.timestamp_ns, out);
+    json::number_field("process_id", event.process_id, out);
+    json::string_field("app_id",
+                       {reinterpret_cast<const char *>(event.name),
+                        event.name_size < sizeof event.name ? event.name_size : sizeof event.name},
+                       out);
+    json::number_field("family", 4, out);
+    json::key("address", out);
+    json::address(4, event.address, out);
+    json::number_field("port", event.port, out);
+    if (event.protocol == IPPROTO_TCP)
+        json::string_field("protocol", "tcp", out);
+    else if (event.protocol == IPPROTO_UDP)
+        json::string_field("protocol", "udp", out);
+    else
+        json::number_field("protocol", event.protocol, out);
+    json::string_field("action", event.denied ? "deny" : "permit", out);
+    json::number_field("bind_count", event.bind_count, out);
+    out += "}\n";
     return 0;
 }
 

@@ -10,8 +10,9 @@ __u64 lost = 0;
 
 /* Writes size bytes of data as one record of ring (of ring_size bytes) the way winbpf's shim writes a Windows program's
  * records (shim/include/winbpf/general_helpers.h): without a wake-up, except a forced one when the ring is a quarter
- * full, checked once every REFERENCE_CHECK_EVERY bytes written on this CPU (*unchecked: this CPU's count). */
-static __always_inline void reference_output(void *ring, __u64 ring_size, void *data, __u64 size, __u64 *unchecked)
+ * full, checked once every REFERENCE_CHECK_EVERY bytes written on this CPU (*unchecked: this CPU's count). Returns 1
+ * when written, 0 when the record did not fit (counted in lost). */
+static __always_inline int reference_output(void *ring, __u64 ring_size, void *data, __u64 size, __u64 *unchecked)
 {
     __u64 flags = BPF_RB_NO_WAKEUP;
     *unchecked += size;
@@ -20,6 +21,9 @@ static __always_inline void reference_output(void *ring, __u64 ring_size, void *
         if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + size >= ring_size / 4)
             flags = BPF_RB_FORCE_WAKEUP;
     }
-    if (bpf_ringbuf_output(ring, data, size, flags))
+    if (bpf_ringbuf_output(ring, data, size, flags)) {
         __sync_fetch_and_add(&lost, 1);
+        return 0;
+    }
+    return 1;
 }
