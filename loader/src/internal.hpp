@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
+#include "winbpf/hook.hpp"
 
 struct bpf_map;
 struct bpf_object;
@@ -57,6 +58,7 @@ struct VerifierFailure {
 /// Finds "prog 'X': BPF program load failed" and the "-- BEGIN PROG LOAD LOG --" block in captured libbpf output.
 std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_log);
 
+
 /// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, are cut off before the end of
 /// a section the headers describe (a truncated file), or are damaged where libbpf 1.1 would read without checking:
 /// names outside their string tables, symbols and relocations naming missing sections, symbols or places, and
@@ -72,6 +74,19 @@ std::optional<std::size_t> btf_record_extra(std::uint32_t info);
 /// PERF_EVENT_ARRAY sized in bytes, 8-byte array keys, per-CPU values over 32 KiB; loader/src/map_adaptations.cpp) so
 /// that they keep Windows' meaning. Returns one sentence per change. Throws Error naming the object and map.
 std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name, __u32 possible_cpus);
+
+/// A slot of one of the object's own program arrays that holds an entry program of a handler after load (libbpf
+/// filled it from a `.values = {[i] = &handler}` initialiser; shim/glue/prog_arrays.cpp).
+struct TailSlot {
+    std::string map;
+    std::uint32_t index;
+    int program_fd;
+};
+
+/// The filled slots of the object's program arrays (not the shim's WINBPF_TAIL_MAP_PREFIX ones) whose program is an
+/// entry of one of hooks. Throws Error naming the map when it cannot be read.
+std::vector<TailSlot> initialised_tail_slots(bpf_object *object, const std::string &object_name,
+                                             const std::vector<HookProgram> &hooks);
 
 /// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.
 void write_config(bpf_map *config, const std::string &object_name);

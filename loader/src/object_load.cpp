@@ -210,6 +210,10 @@ void Object::load()
         detail::write_config(config, s.name);
     for (const detail::HookModule *module : s.modules())
         module->after_load(s.object, s.name);
+    // Program arrays initialised in the source with handlers: libbpf put each handler's entry program in the slot;
+    // its hook's per-event arrays get the handler's entries too, as set_tail_call does.
+    for (const detail::TailSlot &slot : detail::initialised_tail_slots(s.object, s.name, s.hooks))
+        set_tail_call(slot.map, slot.index, slot.program_fd);
 }
 
 } // namespace winbpf

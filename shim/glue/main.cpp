@@ -11,10 +11,12 @@
 // winbpf-glue --legacy-maps OBJECT
 //
 // Last step of Makefile.bpf: rewrites, in place, the BTF of the pass-2 object's legacy SEC("maps") struct bpf_map_def
-// maps into BTF map definitions libbpf loads (legacy_maps.cpp). No change for an object without them.
+// maps into BTF map definitions libbpf loads (legacy_maps.cpp), and makes the slots of program arrays initialised with
+// hook handlers name the handlers' entry programs (prog_arrays.cpp). No change for an object without them.
 #include "hook_table.hpp"
 #include "legacy_maps.hpp"
 #include "pass1_object.hpp"
+#include "prog_arrays.hpp"
 
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -154,6 +156,7 @@ int main(int argc, char **argv)
     if (argc == 3 && std::string(argv[1]) == "--legacy-maps") {
         try {
             winbpf::glue::convert_legacy_maps(argv[2]);
+            winbpf::glue::point_prog_array_slots_at_entries(argv[2]);
         } catch (const std::exception &e) {
             std::cerr << "winbpf: " << argv[2] << ": " << e.what() << "\n";
             return 1;
