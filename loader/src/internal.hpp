@@ -75,6 +75,15 @@ std::optional<std::size_t> btf_record_extra(std::uint32_t info);
 /// that they keep Windows' meaning. Returns one sentence per change. Throws Error naming the object and map.
 std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name, __u32 possible_cpus);
 
+/// Names of the functions winbpf-glue gave static linkage in the object's BTF (WINBPF_VERIFIED_WITH_CALLER_TAG;
+/// shim/glue/functions.cpp): the user's global functions, verified with their callers as on Windows.
+std::vector<std::string> functions_given_static_linkage(bpf_object *object);
+
+/// After load: one sentence for each of functions (functions_given_static_linkage at open) that a loaded program
+/// calls (its func_info): the kernel verified it as part of each program that calls it, as eBPF for Windows does,
+/// instead of alone with maybe-NULL pointer arguments.
+std::vector<std::string> functions_verified_with_callers(bpf_object *object, const std::vector<std::string> &functions);
+
 /// A slot of one of the object's own program arrays that holds an entry program of a handler after load (libbpf
 /// filled it from a `.values = {[i] = &handler}` initialiser; shim/glue/prog_arrays.cpp).
 struct TailSlot {

@@ -214,6 +214,8 @@ void Object::load()
     // its hook's per-event arrays get the handler's entries too, as set_tail_call does.
     for (const detail::TailSlot &slot : detail::initialised_tail_slots(s.object, s.name, s.hooks))
         set_tail_call(slot.map, slot.index, slot.program_fd);
+    for (std::string &sentence : detail::functions_verified_with_callers(s.object, s.global_functions))
+        s.adaptations.push_back(std::move(sentence));
 }
 
 } // namespace winbpf

@@ -12,7 +12,10 @@
 //
 // Last step of Makefile.bpf: rewrites, in place, the BTF of the pass-2 object's legacy SEC("maps") struct bpf_map_def
 // maps into BTF map definitions libbpf loads (legacy_maps.cpp), and makes the slots of program arrays initialised with
-// hook handlers name the handlers' entry programs (prog_arrays.cpp). No change for an object without them.
+// hook handlers name the handlers' entry programs (prog_arrays.cpp), and gives the global functions of .text static
+// linkage in the BTF so that the kernel verifies them with their callers (functions.cpp). No change for an object
+// without them.
+#include "functions.hpp"
 #include "hook_table.hpp"
 #include "legacy_maps.hpp"
 #include "pass1_object.hpp"
@@ -157,6 +160,7 @@ int main(int argc, char **argv)
         try {
             winbpf::glue::convert_legacy_maps(argv[2]);
             winbpf::glue::point_prog_array_slots_at_entries(argv[2]);
+            winbpf::glue::verify_functions_with_callers(argv[2]);
         } catch (const std::exception &e) {
             std::cerr << "winbpf: " << argv[2] << ": " << e.what() << "\n";
             return 1;
