@@ -58,6 +58,11 @@ struct VerifierFailure {
 /// Finds "prog 'X': BPF program load failed" and the "-- BEGIN PROG LOAD LOG --" block in captured libbpf output.
 std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_log);
 
+/// What to say after a verifier log (one program's) that hit a limit of Linux's verifier eBPF for Windows' does not
+/// have, with the source line where it stopped (its last "; <text> @ <file>:<line>" line) and the portable rewrite;
+/// empty for other logs. Today: "The sequence of N jumps is too complex" (BPF_COMPLEXITY_LIMIT_JMP_SEQ, 8192 pending
+/// branches), which a loop that branches on data in each of its many iterations reaches.
+std::string verifier_limit_note(const std::string &verifier_log);
 
 /// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, are cut off before the end of
 /// a section the headers describe (a truncated file), or are damaged where libbpf 1.1 would read without checking:

@@ -192,11 +192,13 @@ void Object::load()
             // Loaded without statistics: report the first failure as it was.
         }
         if (err != 0) {
-            if (auto failure = detail::find_verifier_failure(log.text()))
+            if (auto failure = detail::find_verifier_failure(log.text())) {
+                const std::string note = detail::verifier_limit_note(failure->log);
                 throw Error(s.name + ": the kernel rejected " + describe_program(s.hooks, failure->program) + ": " +
                                 detail::errno_text(err) + "\n-- verifier log of " + failure->program + " --\n" +
-                                failure->log,
+                                failure->log + (note.empty() ? "" : "\n" + note),
                             err);
+            }
             throw Error(s.name + ": load failed: " + detail::errno_text(err) + "\n" + log.text(), err);
         }
     }
