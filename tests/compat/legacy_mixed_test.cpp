@@ -44,13 +44,21 @@ TEST_F(LegacyMixedTest, LegacyAndBtfMapsWithEightByteKeysAndASpreadLegacyArrayLo
     const std::uint16_t port = free_port(Family::v4, Protocol::tcp);
 
     cgroup.enter();
-    int result = -1;
+    int result = -1, again = -1;
     {
         Socket socket(Family::v4, Protocol::tcp);
         result = socket.bind(port);
     }
+    { // the port again: LegacyHashLookup finds the entry LegacyMixed made, whichever ran first the first time
+        Socket socket(Family::v4, Protocol::tcp);
+        again = socket.bind(port);
+    }
     cgroup.leave();
     ASSERT_EQ(result, 0);
+    ASSERT_EQ(again, 0);
+    const std::uint32_t two = 2;
+    EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("legacy_config"), &two)), pid)
+        << "a handler with only an 8-byte key on its stack looked the legacy HASH up";
 
     const std::uint64_t port_key = port;
     EXPECT_EQ(value_as<std::uint64_t>(lookup(object.map("legacy_by_port"), &port_key)), pid)

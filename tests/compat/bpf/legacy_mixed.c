@@ -2,7 +2,8 @@
 // Windows-style bind program with old-style SEC("maps") maps next to BTF maps, the access of each decided when it is
 // built: a legacy HASH with 8-byte keys, a legacy per-CPU array whose 65,520-byte value the loader spreads over an
 // ARRAY, a legacy ARRAY pinned by name (PIN_OBJECT_NS, 1), and a BTF HASH with 8-byte keys. On a BIND of the test's process it stores the
-// port under the process id and the process id under the port, and marks its CPU's big value.
+// port under the process id and the process id under the port, and marks its CPU's big value; LegacyHashLookup
+// finds the process again by the port.
 #include "bpf_helpers.h"
 #include "ebpf_nethooks.h"
 
@@ -50,6 +51,22 @@ LegacyMixed(bind_md_t* ctx)
         big[LEGACY_BIG_VALUE - 1] = 0x5a;
         uint64_t cpu_plus_one = bpf_get_smp_processor_id() + 1;
         bpf_map_update_elem(&legacy_config, &one, &cpu_plus_one, BPF_ANY);
+    }
+    return BIND_PERMIT;
+}
+
+// Only an 8-byte key on its stack: the shape that failed when every legacy map's access had a run-time spread branch
+// ("invalid read from stack R2 off=-4 size=8"). Finds the process legacy_by_port has for the port and stores it in
+// legacy_config[2].
+SEC("bind")
+bind_action_t
+LegacyHashLookup(bind_md_t* ctx)
+{
+    uint64_t port = bpf_ntohs(*(uint16_t*)&ctx->socket_address[2]);
+    uint64_t* pid = bpf_map_lookup_elem(&legacy_by_port, &port);
+    if (pid && *pid == ctx->process_id) {
+        uint32_t two = 2;
+        bpf_map_update_elem(&legacy_config, &two, pid, BPF_ANY);
     }
     return BIND_PERMIT;
 }
