@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
+#include "winbpf/hook.hpp"
 
 struct bpf_map;
 struct bpf_object;
@@ -62,6 +63,12 @@ struct VerifierFailure {
 /// Finds "prog 'X': BPF program load failed" and the "-- BEGIN PROG LOAD LOG --" block in captured libbpf output.
 std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_log);
 
+/// What to say after a verifier log (one program's) that hit a limit of Linux's verifier eBPF for Windows' does not
+/// have, with the source line where it stopped (its last "; <text> @ <file>:<line>" line) and the portable rewrite;
+/// empty for other logs. Today: "The sequence of N jumps is too complex" (BPF_COMPLEXITY_LIMIT_JMP_SEQ, 8192 pending
+/// branches), which a loop that branches on data in each of its many iterations reaches.
+std::string verifier_limit_note(const std::string &verifier_log);
+
 /// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, are cut off before the end of
 /// a section the headers describe (a truncated file), or are damaged where libbpf 1.1 would read without checking:
 /// names outside their string tables, symbols and relocations naming missing sections, symbols or places, and
@@ -82,6 +89,28 @@ std::optional<std::size_t> btf_record_extra(std::uint32_t info);
 /// PERF_EVENT_ARRAY sized in bytes, 8-byte array keys, per-CPU values over 32 KiB; loader/src/map_adaptations.cpp) so
 /// that they keep Windows' meaning. Returns one sentence per change. Throws Error naming the object and map.
 std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name, __u32 possible_cpus);
+
+/// Names of the functions winbpf-glue gave static linkage in the object's BTF (WINBPF_VERIFIED_WITH_CALLER_TAG;
+/// shim/glue/functions.cpp): the user's global functions, verified with their callers as on Windows.
+std::vector<std::string> functions_given_static_linkage(bpf_object *object);
+
+/// After load: one sentence for each of functions (functions_given_static_linkage at open) that a loaded program
+/// calls (its func_info): the kernel verified it as part of each program that calls it, as eBPF for Windows does,
+/// instead of alone with maybe-NULL pointer arguments.
+std::vector<std::string> functions_verified_with_callers(bpf_object *object, const std::vector<std::string> &functions);
+
+/// A slot of one of the object's own program arrays that holds an entry program of a handler after load (libbpf
+/// filled it from a `.values = {[i] = &handler}` initialiser; shim/glue/prog_arrays.cpp).
+struct TailSlot {
+    std::string map;
+    std::uint32_t index;
+    int program_fd;
+};
+
+/// The filled slots of the object's program arrays (not the shim's WINBPF_TAIL_MAP_PREFIX ones) whose program is an
+/// entry of one of hooks. Throws Error naming the map when it cannot be read.
+std::vector<TailSlot> initialised_tail_slots(bpf_object *object, const std::string &object_name,
+                                             const std::vector<HookProgram> &hooks);
 
 /// Writes struct winbpf_config (clock offset, valid = 1) into the loaded config map.
 void write_config(bpf_map *config, const std::string &object_name);

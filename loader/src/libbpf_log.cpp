@@ -97,4 +97,36 @@ std::optional<VerifierFailure> find_verifier_failure(const std::string &log)
     return failure;
 }
 
+std::string verifier_limit_note(const std::string &log)
+{
+    static constexpr std::string_view jumps = "The sequence of ";
+    static constexpr std::string_view too_complex = " jumps is too complex";
+    const auto at = log.rfind(too_complex);
+    const auto from = at == std::string::npos ? std::string::npos : log.rfind(jumps, at);
+    if (from == std::string::npos)
+        return {};
+    const std::string count = log.substr(from + jumps.size(), at - from - jumps.size());
+    // The last source line the verifier printed before it stopped: the branch it was following.
+    std::string where = "the loop where the verifier stopped (no source line in the log: compile with -g)";
+    std::size_t line_start = 0;
+    while (line_start < at) {
+        const std::size_t line_end = log.find('\n', line_start);
+        const std::string_view line(log.data() + line_start,
+                                    (line_end == std::string::npos ? log.size() : line_end) - line_start);
+        const auto separator = line.rfind(" @ ");
+        if (line.starts_with("; ") && separator != std::string_view::npos)
+            where = "the loop at " + std::string(line.substr(separator + 3)) + " (`" +
+                    std::string(line.substr(2, separator - 2)) + "`)";
+        if (line_end == std::string::npos)
+            break;
+        line_start = line_end + 1;
+    }
+    return "winbpf: Linux's verifier refuses this program although eBPF for Windows' accepts it: it walks every "
+           "iteration of a loop and keeps at most 8192 branches pending (BPF_COMPLEXITY_LIMIT_JMP_SEQ; this program "
+           "made " +
+           count + "), and " + where +
+           " branches on data in each of its iterations. Rewrite the loop's body as the callback of "
+           "bpf_loop(iterations, callback, &context, 0) (Linux 5.17+): the verifier checks the callback once.";
+}
+
 } // namespace winbpf::detail

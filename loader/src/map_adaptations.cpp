@@ -8,6 +8,8 @@
 #include <bpf/libbpf.h>
 
 #include <array>
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -67,14 +69,56 @@ std::string definition_name(const MapFacts &f)
     return {};
 }
 
+/// The BTF id of the variable that defines map f in the object's ".maps" section, or 0.
+__u32 definition_variable(const MapFacts &f)
+{
+    if (!f.types)
+        return 0;
+    for (__u32 id = 1; id < btf__type_cnt(f.types); ++id) {
+        const btf_type *section = btf__type_by_id(f.types, id);
+        if (!btf_is_datasec(section) || std::string_view(btf__name_by_offset(f.types, section->name_off)) != ".maps")
+            continue;
+        const btf_var_secinfo *info = btf_var_secinfos(section);
+        for (__u16 i = 0; i < btf_vlen(section); ++i)
+            if (f.name == btf__name_by_offset(f.types, btf__type_by_id(f.types, info[i].type)->name_off))
+                return info[i].type;
+    }
+    return 0;
+}
+
+/// Windows' pinning of a legacy map: the value of its WINBPF_LEGACY_PINNING_TAG decl tag (winbpf-glue), 0 without.
+unsigned long legacy_pinning(const MapFacts &f)
+{
+    const __u32 variable = definition_variable(f);
+    if (!f.types || variable == 0)
+        return 0;
+    const std::string_view prefix = WINBPF_LEGACY_PINNING_TAG;
+    for (__u32 id = 1; id < btf__type_cnt(f.types); ++id) {
+        const btf_type *tag = btf__type_by_id(f.types, id);
+        if (!btf_is_decl_tag(tag) || tag->type != variable)
+            continue;
+        const std::string_view text = btf__name_by_offset(f.types, tag->name_off);
+        if (text.starts_with(prefix))
+            return std::strtoul(std::string(text.substr(prefix.size())).c_str(), nullptr, 10);
+    }
+    return 0;
+}
+
 // Legacy SEC("maps") struct bpf_map_def maps (libbpf 1.x refuses them): winbpf-glue gave them BTF map definitions at
-// compile time (shim/glue/legacy_maps.cpp); the loader reports it.
+// compile time (shim/glue/legacy_maps.cpp); the loader reports it. A pinning eBPF for Windows refuses (other than
+// PIN_NONE and LIBBPF_PIN_BY_NAME) is refused here too.
 bool legacy_apply(const MapFacts &f)
 {
     return definition_name(f) == WINBPF_LEGACY_MAP_DEF;
 }
 std::string legacy_adapt(const MapFacts &f)
 {
+    const unsigned long pinning = legacy_pinning(f);
+    if (pinning > 1)
+        throw Error(f.object_name + ": map '" + f.name + "': legacy SEC(\"maps\") pinning " + std::to_string(pinning) +
+                        " is not supported: eBPF for Windows accepts PIN_NONE (0) and LIBBPF_PIN_BY_NAME (1) and "
+                        "refuses the object (EINVAL); nothing was loaded",
+                    EINVAL);
     // The number the object declares, which may lie outside enum bpf_map_type (a damaged object).
     const unsigned type = bpf_map__type(f.map);
     const bool in_map = type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
@@ -82,7 +126,8 @@ std::string legacy_adapt(const MapFacts &f)
            "': legacy SEC(\"maps\") struct bpf_map_def turned into a BTF map definition by winbpf-glue (type, key and "
            "value sizes, max_entries" +
            (in_map ? std::string(", and the inner map template named by inner_id or inner_map_idx") : "") +
-           "; pinning is not applied)";
+           (pinning == 1 ? "; pinning LIBBPF_PIN_BY_NAME is not applied: pin with winbpf add program pinned=)"
+                         : "; pinning is not applied)");
 }
 
 // A PERF_EVENT_ARRAY declared with type and size only (Windows): Linux wants a 4-byte CPU index and perf event fd.
@@ -136,7 +181,8 @@ std::string array_key64_adapt(const MapFacts &f)
 
 // Windows allows per-CPU values of any size (64 KiB scratch buffers); Linux's limit is 32 KiB. The map becomes an
 // ARRAY with one element per entry and CPU; the shim's bpf_map_lookup_elem / bpf_map_update_elem (map_helpers.h)
-// select the current CPU's element, so each CPU still has its own value.
+// select the current CPU's element, so each CPU still has its own value. winbpf-glue applies the same test to legacy
+// definitions at compile time (shim/glue/main.cpp legacy_map_spread): the shim's access is chosen per map there.
 bool big_per_cpu_apply(const MapFacts &f)
 {
     return bpf_map__type(f.map) == BPF_MAP_TYPE_PERCPU_ARRAY &&
@@ -150,9 +196,6 @@ std::string big_per_cpu_adapt(const MapFacts &f)
     if (total > UINT32_MAX)
         fail(f, "spread " + std::to_string(entries) + " per-CPU entries over " + cpus + " CPUs", E2BIG);
     check(f, bpf_map__set_type(f.map, BPF_MAP_TYPE_ARRAY), "change its type to ARRAY");
-    // BPF_F_INNER_MAP marks the array for the shim where the declared type is not known at compile time (legacy
-    // definitions); on an ARRAY it only turns off the verifier's inlined lookup.
-    check(f, bpf_map__set_map_flags(f.map, bpf_map__map_flags(f.map) | BPF_F_INNER_MAP), "mark it");
     check(f, bpf_map__set_max_entries(f.map, static_cast<__u32>(total)), "resize it");
     return "map '" + f.name + "': PERCPU_ARRAY value of " + std::to_string(bpf_map__value_size(f.map)) +
            " bytes is over Linux's 32 KiB per-CPU limit: created as an ARRAY of " + std::to_string(entries) + " x " +

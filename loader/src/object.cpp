@@ -134,6 +134,7 @@ Object Object::open_file(const std::string &path)
     }
     inspect_programs(state->object, state->name, state->hooks);
     state->adaptations = adapt_maps(state->object, state->name);
+    state->global_functions = detail::functions_given_static_linkage(state->object);
     return Object(std::move(state));
 }
 
@@ -155,6 +156,7 @@ Object Object::open_memory(std::span<const std::byte> elf, const std::string &na
     }
     inspect_programs(state->object, state->name, state->hooks);
     state->adaptations = adapt_maps(state->object, state->name);
+    state->global_functions = detail::functions_given_static_linkage(state->object);
     return Object(std::move(state));
 }
 

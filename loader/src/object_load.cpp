@@ -192,11 +192,13 @@ void Object::load()
             // Loaded without statistics: report the first failure as it was.
         }
         if (err != 0) {
-            if (auto failure = detail::find_verifier_failure(log.text()))
+            if (auto failure = detail::find_verifier_failure(log.text())) {
+                const std::string note = detail::verifier_limit_note(failure->log);
                 throw Error(s.name + ": the kernel rejected " + describe_program(s.hooks, failure->program) + ": " +
                                 detail::errno_text(err) + "\n-- verifier log of " + failure->program + " --\n" +
-                                failure->log,
+                                failure->log + (note.empty() ? "" : "\n" + note),
                             err);
+            }
             throw Error(s.name + ": load failed (" + detail::libbpf_error_text(err) + "; libbpf's messages follow)\n" +
                             log.text(),
                         err);
@@ -212,6 +214,12 @@ void Object::load()
         detail::write_config(config, s.name);
     for (const detail::HookModule *module : s.modules())
         module->after_load(s.object, s.name);
+    // Program arrays initialised in the source with handlers: libbpf put each handler's entry program in the slot;
+    // its hook's per-event arrays get the handler's entries too, as set_tail_call does.
+    for (const detail::TailSlot &slot : detail::initialised_tail_slots(s.object, s.name, s.hooks))
+        set_tail_call(slot.map, slot.index, slot.program_fd);
+    for (std::string &sentence : detail::functions_verified_with_callers(s.object, s.global_functions))
+        s.adaptations.push_back(std::move(sentence));
 }
 
 } // namespace winbpf

@@ -25,6 +25,7 @@ struct Object::State {
     std::vector<std::byte> elf;                    ///< The object's bytes until load() succeeds (to load it again
                                                    ///< without statistics for the full log of a rejection).
     std::vector<ProgramVerification> verification; ///< Filled by load().
+    std::vector<std::string> global_functions;     ///< detail::functions_given_static_linkage at open.
 
     /// The modules of the hooks the object has handlers for, each once, in handler order.
     std::vector<const detail::HookModule *> modules() const;

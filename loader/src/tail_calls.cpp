@@ -8,9 +8,52 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <map>
+#include <string_view>
 
 namespace winbpf
 {
+
+namespace detail
+{
+
+std::vector<TailSlot> initialised_tail_slots(bpf_object *object, const std::string &object_name,
+                                             const std::vector<HookProgram> &hooks)
+{
+    std::map<__u32, int> entries; // program id -> fd of each loaded entry program
+    for (const HookProgram &hook : hooks)
+        for (bpf_program *entry : hook.entries) {
+            bpf_prog_info info{};
+            __u32 size = sizeof(info);
+            const int fd = bpf_program__fd(entry);
+            if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &size) == 0)
+                entries[info.id] = fd;
+        }
+    std::vector<TailSlot> slots;
+    bpf_map *map;
+    bpf_object__for_each_map(map, object)
+    {
+        const std::string_view name = bpf_map__name(map);
+        if (bpf_map__type(map) != BPF_MAP_TYPE_PROG_ARRAY || name.starts_with(WINBPF_TAIL_MAP_PREFIX))
+            continue;
+        for (__u32 index = 0; index < bpf_map__max_entries(map) && index < WINBPF_TAIL_SLOTS; ++index) {
+            __u32 id = 0;
+            if (bpf_map_lookup_elem(bpf_map__fd(map), &index, &id) != 0) {
+                const int err = errno;
+                if (err == ENOENT)
+                    continue; // an empty slot
+                throw Error(object_name + ": cannot read slot " + std::to_string(index) + " of map '" +
+                                std::string(name) + "': " + errno_text(err),
+                            err);
+            }
+            if (const auto entry = entries.find(id); entry != entries.end())
+                slots.push_back({std::string(name), index, entry->second});
+        }
+    }
+    return slots;
+}
+
+} // namespace detail
 
 void Object::set_tail_call(std::string_view prog_array, std::uint32_t index, int program_fd)
 {

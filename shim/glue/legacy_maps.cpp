@@ -3,7 +3,8 @@
 //
 // Pass 2 places them in ".maps" with their initialised Windows struct (winbpf/map_helpers.h). libbpf reads a map
 // definition from the BTF type of its variable, so the variable's type is replaced by a struct of `int (*name)[value]`
-// members (what __uint(name, value) declares) built from the initialised values; the section data is left as it is.
+// members (what __uint(name, value) declares) built from the initialised values; the section data is left as it is. A
+// pinning other than PIN_NONE is kept as a BTF decl tag on the variable (WINBPF_LEGACY_PINNING_TAG) for the loader.
 #include "legacy_maps.hpp"
 
 #include "elf_file.hpp"
@@ -200,6 +201,11 @@ void convert_legacy_maps(const std::string &path)
             members.emplace_back("values", values);
         }
         new_types[map.var_id] = add_struct(types.get(), WINBPF_LEGACY_MAP_DEF, members);
+        if (map.def.pinning != 0) {
+            const std::string tag = WINBPF_LEGACY_PINNING_TAG + std::to_string(map.def.pinning);
+            if (btf__add_decl_tag(types.get(), tag.c_str(), static_cast<int>(map.var_id), -1) < 0)
+                throw failure("map '" + map.name + "': cannot record its pinning");
+        }
     }
     for (const auto &[var_id, def_id] : new_types)
         const_cast<btf_type *>(btf__type_by_id(types.get(), var_id))->type = static_cast<__u32>(def_id);

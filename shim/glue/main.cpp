@@ -11,16 +11,24 @@
 // winbpf-glue --legacy-maps OBJECT
 //
 // Last step of Makefile.bpf: rewrites, in place, the BTF of the pass-2 object's legacy SEC("maps") struct bpf_map_def
-// maps into BTF map definitions libbpf loads (legacy_maps.cpp). No change for an object without them.
+// maps into BTF map definitions libbpf loads (legacy_maps.cpp), and makes the slots of program arrays initialised with
+// hook handlers name the handlers' entry programs (prog_arrays.cpp), and gives the global functions of .text static
+// linkage in the BTF so that the kernel verifies them with their callers (functions.cpp). No change for an object
+// without them.
+#include "functions.hpp"
 #include "hook_table.hpp"
 #include "legacy_maps.hpp"
 #include "optional_programs.hpp"
 #include "pass1_object.hpp"
 #include "unresolved.hpp"
+#include "prog_arrays.hpp"
 
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -36,6 +44,20 @@ struct Handler {
     std::string name;
     int counter;
 };
+
+// Whether a legacy SEC("maps") definition (its initial bytes, laid out as winbpf/map_helpers.h's
+// ebpf_map_definition_in_file_t) is a PERCPU_ARRAY whose value is over Linux's 32 KiB per-CPU limit: the loader spreads
+// it over an ARRAY (loader/src/map_adaptations.cpp, the same test), and the shim's map helpers must know at compile
+// time.
+bool legacy_map_spread(const std::vector<unsigned char> &definition)
+{
+    if (definition.size() < 12)
+        return false;
+    std::uint32_t type = 0, value_size = 0;
+    std::memcpy(&type, definition.data(), sizeof type);
+    std::memcpy(&value_size, definition.data() + 8, sizeof value_size);
+    return type == BPF_MAP_TYPE_PERCPU_ARRAY && (static_cast<std::uint64_t>(value_size) + 7) / 8 * 8 > 32768;
+}
 
 // The licenses the kernel treats as GPL-compatible (license_is_gpl_compatible).
 bool gpl_compatible(const std::string &license)
@@ -70,7 +92,8 @@ std::string generate(const std::string &pass1, const std::string &source)
     const std::vector<winbpf::glue::SecSymbol> symbols = winbpf::glue::read_sec_symbols(pass1);
     const std::optional<std::string> license = winbpf::glue::read_license(pass1);
     std::vector<Handler> handlers;
-    std::set<int> legacy_maps; // SEC("maps") uses: Windows' legacy struct bpf_map_def maps
+    std::set<int> legacy_maps;        // SEC("maps") uses: Windows' legacy struct bpf_map_def maps
+    std::set<int> legacy_spread_maps; // those the loader spreads (legacy_map_spread)
     bool has_license = false;
     int linux_programs = 0; // native Linux programs (libbpf sections)
     for (const auto &sym : symbols) {
@@ -78,6 +101,8 @@ std::string generate(const std::string &pass1, const std::string &source)
         if (!sym.is_function) {
             if (sym.section == "maps")
                 legacy_maps.insert(sym.counter);
+            if (sym.section == "maps" && legacy_map_spread(sym.data))
+                legacy_spread_maps.insert(sym.counter);
             continue;
         }
         if (auto hook = winbpf::glue::hook_for_section(sym.section)) {
@@ -113,6 +138,8 @@ std::string generate(const std::string &pass1, const std::string &source)
         out << "#define WINBPF_HOOK_SEC_" << h.counter << " 1\n";
     for (int counter : legacy_maps)
         out << "#define WINBPF_LEGACY_MAP_SEC_" << counter << " 1\n";
+    for (int counter : legacy_spread_maps)
+        out << "#define WINBPF_LEGACY_SPREAD_SEC_" << counter << " 1\n";
     out << "#include \"" << source << "\"\n";
     // What follows is winbpf's, kept free of warnings under -Wall -Wextra (tests/compat/headers_test.cpp), except the
     // entry programs' parameters: their signatures are the kernel's (tracepoint and LSM arguments not all read).
@@ -155,6 +182,8 @@ int main(int argc, char **argv)
     if (argc == 3 && std::string(argv[1]) == "--legacy-maps") {
         try {
             winbpf::glue::convert_legacy_maps(argv[2]);
+            winbpf::glue::point_prog_array_slots_at_entries(argv[2]);
+            winbpf::glue::verify_functions_with_callers(argv[2]);
         } catch (const std::exception &e) {
             std::cerr << "winbpf: " << argv[2] << ": " << e.what() << "\n";
             return 1;

@@ -127,7 +127,14 @@ std::vector<SecSymbol> read_sec_symbols(const std::string &path)
         const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name);
         if (!name || !*name)
             continue;
-        out.push_back({found->second.first, found->second.second, name, type == STT_FUNC});
+        SecSymbol symbol{found->second.first, found->second.second, name, type == STT_FUNC, {}};
+        if (type == STT_OBJECT) {
+            Elf_Data *bytes = elf_getdata(elf_getscn(elf.get(), sym.st_shndx), nullptr);
+            if (bytes && bytes->d_buf && sym.st_value <= bytes->d_size && sym.st_size <= bytes->d_size - sym.st_value)
+                symbol.data.assign(static_cast<const unsigned char *>(bytes->d_buf) + sym.st_value,
+                                   static_cast<const unsigned char *>(bytes->d_buf) + sym.st_value + sym.st_size);
+        }
+        out.push_back(std::move(symbol));
     }
     // Sections with no named symbol (e.g. a license string kept only by section) still count as SEC() uses.
     for (const auto &[index, sec] : marked) {
@@ -135,7 +142,7 @@ std::vector<SecSymbol> read_sec_symbols(const std::string &path)
         for (const auto &s : out)
             seen = seen || (s.counter == sec.second);
         if (!seen)
-            out.push_back({sec.first, sec.second, "", false});
+            out.push_back({sec.first, sec.second, "", false, {}});
     }
     return out;
 }

@@ -10,10 +10,11 @@ namespace winbpf::glue
 
 /// A symbol placed by SEC() in the pass-1 object (section "<name>?winbpf_sec=<counter>").
 struct SecSymbol {
-    std::string section; ///< The SEC() name as written, e.g. "process" or ".maps".
-    int counter;         ///< The __COUNTER__ value of that SEC() use.
-    std::string symbol;  ///< Function or variable name.
-    bool is_function;    ///< STT_FUNC.
+    std::string section;             ///< The SEC() name as written, e.g. "process" or ".maps".
+    int counter;                     ///< The __COUNTER__ value of that SEC() use.
+    std::string symbol;              ///< Function or variable name.
+    bool is_function;                ///< STT_FUNC.
+    std::vector<unsigned char> data; ///< A variable's initial bytes (st_size from its section; empty for functions).
 };
 
 /// Reads every SEC() symbol of a pass-1 object (ELF, EM_BPF). Throws std::runtime_error on a malformed file.

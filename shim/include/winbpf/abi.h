@@ -41,6 +41,16 @@
  * bpf_map_def (the loader reports such maps among its adaptations). */
 #define WINBPF_LEGACY_MAP_DEF "winbpf_legacy_map_def"
 
+/* BTF decl tag that `winbpf-glue --legacy-maps` puts on the variable of a legacy map whose pinning is not PIN_NONE:
+ * this prefix and the value in decimal ("winbpf_legacy_pinning:7"). The loader refuses values eBPF for Windows
+ * refuses (other than PIN_NONE 0 and LIBBPF_PIN_BY_NAME 1). */
+#define WINBPF_LEGACY_PINNING_TAG "winbpf_legacy_pinning:"
+
+/* BTF decl tag that `winbpf-glue --legacy-maps` puts on each global function of .text it gave static linkage, so that
+ * the kernel verifies it as part of its callers, as eBPF for Windows does (`show compatibility` lists the called ones).
+ */
+#define WINBPF_VERIFIED_WITH_CALLER_TAG "winbpf_verified_with_caller"
+
 /* Compile-time default of the scratch map size; the loader sets it to the number of possible CPUs. */
 #define WINBPF_SCRATCH_DEFAULT_CPUS 128
 /* Largest account name, in UTF-16 code units. */

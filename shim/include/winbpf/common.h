@@ -88,8 +88,20 @@ struct winbpf_owner {
     __u32 valid;              /* non-zero: the helpers report this owner */
 };
 
+/*
+ * A tail call in flight (bpf_tail_call of a hook handler, winbpf/general_helpers.h): the caller writes the Linux
+ * context it passes and the chain's depth after the call; the entry program it reaches takes them
+ * (winbpf_tail_depth_take) and clears them. A tail call runs on the CPU of its caller, with the same Linux context.
+ */
+struct winbpf_tail_pending {
+    __u64 linux_ctx; /* the Linux context of the call in flight; 0: none */
+    __u32 depth;     /* tail calls made in the chain once the call succeeds */
+    __u32 reserved;
+};
+
 struct winbpf_scratch {
     struct winbpf_loop_state loop;
+    struct winbpf_tail_pending tail; /* a tail call in flight on this CPU */
     __u64 ringbuf_unchecked;   /* bytes this CPU wrote with wake-up batching since it last checked a ring's fill */
     struct winbpf_owner owner; /* the socket owner the helpers report during a handler run outside its process */
     __u8 cmd[WINBPF_CMD_REGION + WINBPF_SLACK];
@@ -137,12 +149,22 @@ struct winbpf_hidden {
     void *tail_calls;               /* program array of this entry's event for bpf_tail_call (hooks that have one) */
     __u64 argv_size;                /* process CREATE: bytes of the new image's argv (arg_end - arg_start); the
                                        command line holds at most WINBPF_ARGV_MAX of them. 0 otherwise */
+    __u64 tail_depth;               /* tail calls that led to this entry program's run (0: the hook ran it) */
 };
 
 #define WINBPF_HIDDEN(ctx) ((struct winbpf_hidden *)((char *)(ctx) - sizeof(struct winbpf_hidden)))
 
 static __always_inline struct winbpf_scratch *winbpf_scratch_get(void);
 static __always_inline void winbpf_count_lost(void);
+
+/* The depth of the tail call chain that reached an entry program with linux_ctx: the depth its caller wrote when it
+ * made the call (s->tail), else 0 (the hook ran the entry). Clears the call in flight. */
+static __always_inline __u64 winbpf_tail_depth_take(struct winbpf_scratch *s, void *linux_ctx)
+{
+    __u64 depth = s->tail.linux_ctx == (__u64)linux_ctx ? s->tail.depth : 0;
+    s->tail.linux_ctx = 0;
+    return depth;
+}
 
 /* Starts an entry program's Windows context: zeroes the size bytes at wrapper (the hidden part and the context
  * after it), then fills the hidden part for the current task. Returns this CPU's scratch, or NULL when it is missing
@@ -161,6 +183,7 @@ static __always_inline struct winbpf_scratch *winbpf_context_start(void *wrapper
     hidden->task = bpf_get_current_task_btf();
     hidden->scratch = s;
     hidden->tail_calls = tail_calls;
+    hidden->tail_depth = winbpf_tail_depth_take(s, linux_ctx);
     return s;
 }
 

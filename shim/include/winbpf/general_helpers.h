@@ -262,16 +262,31 @@ static __always_inline __u64 bpf_get_current_thread_create_time(void)
  * the call continues in the same event's entry of the handler at index, which builds its own Windows context from the
  * Linux one. The loader fills those arrays (winbpf::Object::set_tail_call, by the program fd of a handler) along with
  * the program's own array, which the call names but which is not used otherwise: one program array per hook.
- * As on Windows, a call to an empty slot returns (negative) and the handler goes on.
+ * As on Windows, a call that fails returns and the handler goes on; its return value is eBPF for Windows':
+ * -EBPF_INVALID_ARGUMENT (-6) for an empty slot, -EBPF_NO_MORE_TAIL_CALLS (-27) once the chain has made
+ * WINBPF_TAIL_CALL_LIMIT calls (Windows' MAX_TAIL_CALL_CNT 33 counts the first program: the 33rd call fails). Linux
+ * leaves R0 unreadable after a failed bpf_tail_call and allows 33 calls; each handler's call is one Linux tail call
+ * (entry program to entry program), so the shim counts the chain's depth itself (struct winbpf_tail_pending).
  * Hooks whose events cannot share such arrays refuse bpf_tail_call at compile time (winbpf_tail_call_<hook>, declared
  * with an error attribute in the hook's header). Other pointers (Linux programs) get the Linux helper.
  */
+#define WINBPF_TAIL_CALL_LIMIT 32      /* successful tail calls of one chain: MAX_TAIL_CALL_CNT - 1 (Windows) */
+#define WINBPF_EBPF_INVALID_ARGUMENT 6 /* ebpf_result_t values of eBPF for Windows */
+#define WINBPF_EBPF_NO_MORE_TAIL_CALLS 27
 static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 index)
 {
     struct winbpf_hidden *hidden = WINBPF_HIDDEN(windows_ctx);
-    if (!hidden->tail_calls)
-        return -EINVAL;
-    return (bpf_tail_call)(hidden->linux_ctx, hidden->tail_calls, index);
+    struct winbpf_scratch *s = hidden->scratch;
+    if (!hidden->tail_calls || !s)
+        return -WINBPF_EBPF_INVALID_ARGUMENT;
+    if (hidden->tail_depth >= WINBPF_TAIL_CALL_LIMIT)
+        return -WINBPF_EBPF_NO_MORE_TAIL_CALLS;
+    s->tail.linux_ctx = (__u64)hidden->linux_ctx;
+    s->tail.depth = hidden->tail_depth + 1;
+    (bpf_tail_call)(hidden->linux_ctx, hidden->tail_calls, index);
+    /* Returned: the slot is empty (R0 is not read: Linux leaves it undefined). */
+    s->tail.linux_ctx = 0;
+    return -WINBPF_EBPF_INVALID_ARGUMENT;
 }
 
 /* One per row of winbpf/hooks.h. A hook that supports tail calls defines it (always inline) in its header; in the

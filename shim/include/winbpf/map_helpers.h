@@ -5,9 +5,12 @@
  * A BPF_MAP_TYPE_PERCPU_ARRAY whose value is larger than Linux allows for per-CPU values (32 KiB; Windows programs
  * use 64 KiB scratch buffers) is created by the loader as a BPF_MAP_TYPE_ARRAY of max_entries x possible-CPUs
  * values: entry k of CPU c is element k * CPUs + c. bpf_map_lookup_elem and bpf_map_update_elem (array elements
- * cannot be deleted) on a map declared PERCPU_ARRAY check, at run time, whether the map they got is such an array (the
- * kernel's struct bpf_map: map_type; for legacy definitions also the loader's BPF_F_INNER_MAP mark) and then use the
- * current CPU's element, so the program keeps Windows' per-CPU meaning. Maps of any other declared type, and map
+ * cannot be deleted) then use the current CPU's element, so the program keeps Windows' per-CPU meaning. Which maps
+ * may be spread is decided per map when the program is compiled, never by a branch the verifier explores for every
+ * map: a map declared with __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY) checks at run time whether the loader spread it
+ * (the kernel's struct bpf_map: map_type; the verifier explores that branch for such maps only), and a legacy
+ * struct bpf_map_def that winbpf-glue found to be a PERCPU_ARRAY with a value over 32 KiB is declared volatile by
+ * SEC("maps") (winbpf/sec.h), which selects the spread access here; every other map, legacy ones included, and map
  * pointers of type void * (e.g. inner maps, which user space creates), use the helpers unchanged.
  *
  * Keys are read as Windows reads them: an 8-byte array key selects element (uint32_t)key (its low 32 bits), which is
@@ -27,17 +30,20 @@ struct winbpf_untyped_map {
 /* The map definition behind a map argument, or a winbpf_untyped_map pointer when its type says nothing. */
 #define WINBPF_MAP_REF(map)                                                                                            \
     _Generic((map), void *: (struct winbpf_untyped_map *)0, const void *: (struct winbpf_untyped_map *)0,           \
-             struct _ebpf_map_definition_in_file *: (struct winbpf_untyped_map *)0, default: (map))
+             struct _ebpf_map_definition_in_file *: (struct winbpf_untyped_map *)0,                                  \
+             volatile struct _ebpf_map_definition_in_file *: (struct winbpf_untyped_map *)0, default: (map))
 
 /* How a map argument may be a spread PERCPU_ARRAY (compile time): WINBPF_SPREAD_DECLARED when it was declared with
- * __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY), WINBPF_SPREAD_MARKED for a legacy struct bpf_map_def (its type is a value:
- * the loader's BPF_F_INNER_MAP mark tells at run time), else WINBPF_SPREAD_NEVER. */
+ * __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY) (the loader spreads it when its value is over 32 KiB: checked at run time),
+ * WINBPF_SPREAD_ALWAYS for a legacy struct bpf_map_def winbpf-glue marked volatile (always spread), else
+ * WINBPF_SPREAD_NEVER (other legacy definitions included). */
 #define WINBPF_SPREAD_NEVER 0
 #define WINBPF_SPREAD_DECLARED 1
-#define WINBPF_SPREAD_MARKED 2
+#define WINBPF_SPREAD_ALWAYS 2
 #define WINBPF_DECLARED_PERCPU_ARRAY(map)                                                                              \
-    _Generic((map), struct _ebpf_map_definition_in_file *                                                              \
-             : WINBPF_SPREAD_MARKED, default                                                                           \
+    _Generic((map), volatile struct _ebpf_map_definition_in_file *                                                     \
+             : WINBPF_SPREAD_ALWAYS, struct _ebpf_map_definition_in_file *                                             \
+             : WINBPF_SPREAD_NEVER, default                                                                            \
              : _Generic(WINBPF_MAP_REF(map)->type, int(*)[BPF_MAP_TYPE_PERCPU_ARRAY]                                   \
                         : WINBPF_SPREAD_DECLARED, default                                                              \
                         : WINBPF_SPREAD_NEVER))
@@ -50,7 +56,7 @@ struct winbpf_untyped_map {
 static __always_inline int winbpf_spread_percpu_index(void *map, const void *key, __u32 *index, int spread)
 {
     const struct bpf_map *m = map;
-    if (m->map_type != BPF_MAP_TYPE_ARRAY || (spread == WINBPF_SPREAD_MARKED && !(m->map_flags & BPF_F_INNER_MAP)))
+    if (spread == WINBPF_SPREAD_DECLARED && m->map_type != BPF_MAP_TYPE_ARRAY)
         return 0;
     __u32 cpus = ((const struct bpf_map *)&winbpf_scratch)->max_entries;
     __u32 k = *(const __u32 *)key;
@@ -102,7 +108,8 @@ static __always_inline long winbpf_map_update_elem(void *map, const void *key, c
  * ARRAY_OF_MAPS and HASH_OF_MAPS the inner map template: the map whose id equals inner_id when inner_id is set, else
  * the inner_map_idx-th legacy map of the object in definition order). pinning, id and inner_id are Windows' fields;
  * pinning is not applied (pin with `winbpf add program ... pinned=`); it takes Windows' PIN_* or libbpf's LIBBPF_PIN_*
- * names. Map types use Linux's numbering (vmlinux.h).
+ * names, and a value other than PIN_NONE (0) and LIBBPF_PIN_BY_NAME (1) makes the loader refuse the object, as eBPF
+ * for Windows does. Map types use Linux's numbering (vmlinux.h).
  * The layout is winbpf's: the fields of eBPF for Windows' ebpf_map_definition_in_file_t, padded to 48 bytes.
  */
 typedef enum _ebpf_pin_type {

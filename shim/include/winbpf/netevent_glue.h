@@ -69,6 +69,7 @@ static __always_inline void winbpf_netevent_headers(struct winbpf_scratch *s, __
         __builtin_memset(&w, 0, sizeof(w));                                                                            \
         w.hidden.linux_ctx = entry_ctx;                                                                                \
         w.hidden.tail_calls = tail_array;                                                                              \
+        w.hidden.tail_depth = winbpf_tail_depth_take(s, entry_ctx);                                                    \
         w.hidden.task = bpf_get_current_task_btf();                                                                    \
         w.hidden.scratch = s;                                                                                          \
         w.md.data_meta = s->text;                                                                                      \

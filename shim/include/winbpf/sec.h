@@ -10,7 +10,9 @@
  * includes the user's source. SEC uses marked that way make the handler an always-inline function in .text
  * (it becomes part of the Linux entry programs of its hook). SEC("maps") uses the glue marked with
  * WINBPF_LEGACY_MAP_SEC_<N> (Windows' legacy struct bpf_map_def maps) go to ".maps", where `winbpf-glue --legacy-maps`
- * turns their BTF into BTF map definitions after pass 2. Every other SEC is the usual section attribute.
+ * turns their BTF into BTF map definitions after pass 2; the ones the glue also marked WINBPF_LEGACY_SPREAD_SEC_<N> (a
+ * PERCPU_ARRAY the loader spreads, winbpf/map_helpers.h) are declared volatile, which selects their spread access at
+ * compile time. Every other SEC is the usual section attribute.
  *
  * Without WINBPF_PASS, SEC is libbpf's.
  */
@@ -36,10 +38,13 @@
 #define WINBPF_IF_(c, then_, else_) WINBPF_IF_##c(then_, else_)
 #define WINBPF_IF(c, then_, else_) WINBPF_IF_(c, then_, else_)
 #define WINBPF_IS_LEGACY_MAP(n) WINBPF_IS_ONE_(WINBPF_LEGACY_MAP_SEC_##n)
+#define WINBPF_IS_LEGACY_SPREAD(n) WINBPF_IS_ONE_(WINBPF_LEGACY_SPREAD_SEC_##n)
+#define WINBPF_LEGACY_MAP_ATTRS(n)                                                                                     \
+    __attribute__((section(".maps"), used)) WINBPF_IF(WINBPF_IS_LEGACY_SPREAD(n), (volatile), ())
 #define WINBPF_SEC_PICK_(n, name)                                                                                      \
-    WINBPF_IF(WINBPF_IS_HOOK(n), (__attribute__((always_inline))),                                                     \
-              (WINBPF_IF(WINBPF_IS_LEGACY_MAP(n), (__attribute__((section(".maps"), used))),                           \
-                         (__attribute__((section(name), used))))))
+    WINBPF_IF(                                                                                                         \
+        WINBPF_IS_HOOK(n), (__attribute__((always_inline))),                                                           \
+        (WINBPF_IF(WINBPF_IS_LEGACY_MAP(n), (WINBPF_LEGACY_MAP_ATTRS(n)), (__attribute__((section(name), used))))))
 #define WINBPF_SEC_PICK(n, name) WINBPF_SEC_PICK_(n, name)
 #undef SEC
 #define SEC(name) WINBPF_SEC_PICK(__COUNTER__, name)
