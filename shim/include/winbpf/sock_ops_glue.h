@@ -4,7 +4,8 @@
  * bpf_sock_ops_t for each TCP and UDP flow, call a Windows handler and enforce its verdict. All of them are attached
  * to one cgroup-v2 directory.
  *
- *   WINBPF_SOCK_OPS_OBJECT_GLUE()  once per object: the flow id counter (winbpf_sock_ops_next_flow_id); the socket
+ *   WINBPF_SOCK_OPS_OBJECT_GLUE()  once per object: the flow id counter (winbpf_sock_ops_next_flow_id) and the count
+ *     of blocked TCP connections (winbpf_sock_ops_tcp_blocked); the socket
  *     owners come from winbpf/socket_owner.h (support program winbpf__sock_addr_owner at cgroup/sock_create).
  *   WINBPF_SOCK_OPS_ENTRY(handler)  per handler, with its own flow state:
  *     <handler>__winbpf_sockops_tcp      sockops              TCP ESTABLISHED (Linux ops 4, 5) and DELETED (state
@@ -25,7 +26,8 @@ WINBPF_REQUIRE_GPL("sockops", "bpf_get_current_task_btf for the socket owner's p
 #include "ebpf_nethooks.h"
 #include "winbpf/socket_owner.h"
 
-#define WINBPF_SOCK_OPS_UDP_FLOWS_MAX 16384 /* UDP flows (socket, remote endpoint) per handler, least recently used out */
+/* UDP flows (socket, remote endpoint) kept per handler, least recently used out. */
+#define WINBPF_SOCK_OPS_UDP_FLOWS_MAX 16384
 /* Linux's numbers (ebpf_nethooks.h gives the Windows names Windows' numbers). */
 #define WINBPF_LINUX_SOCK_OPS_ACTIVE_ESTABLISHED 4
 #define WINBPF_LINUX_SOCK_OPS_PASSIVE_ESTABLISHED 5
@@ -70,7 +72,29 @@ struct winbpf_sock_ops_udp_socket {
         __uint(max_entries, 1);                                                                                        \
         __type(key, __u32);                                                                                            \
         __type(value, __u64);                                                                                          \
-    } winbpf_sock_ops_next_flow_id SEC(".maps");
+    } winbpf_sock_ops_next_flow_id SEC(".maps");                                                                       \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, __u64);                                                                                          \
+    } winbpf_sock_ops_tcp_blocked SEC(".maps");
+
+/* TCP connections blocked since the load (winbpf_sock_ops_tcp_blocked): while none is, the cgroup_skb entries let
+ * TCP packets through without looking their socket up. */
+#define winbpf_sock_ops_tcp_blocked_any()                                                                              \
+    ({                                                                                                                 \
+        __u32 zero_ = 0;                                                                                               \
+        __u64 *blocked_ = bpf_map_lookup_elem(&winbpf_sock_ops_tcp_blocked, &zero_);                                   \
+        blocked_ &&*blocked_;                                                                                          \
+    })
+#define winbpf_sock_ops_tcp_blocked_count()                                                                            \
+    do {                                                                                                               \
+        __u32 zero_ = 0;                                                                                               \
+        __u64 *blocked_ = bpf_map_lookup_elem(&winbpf_sock_ops_tcp_blocked, &zero_);                                   \
+        if (blocked_)                                                                                                  \
+            __sync_fetch_and_add(blocked_, 1);                                                                         \
+    } while (0)
 
 /* A new flow id: non-zero, unique in the object. */
 #define winbpf_sock_ops_new_flow_id()                                                                                  \
@@ -159,8 +183,9 @@ static __always_inline __u32 winbpf_sock_ops_tcp_ifindex(struct bpf_sock *sk)
     ({                                                                                                                 \
         __u32 op_ = (ops)->op;                                                                                         \
         struct bpf_sock *sk_ = (ops)->sk;                                                                              \
-        if (sk_ && (op_ == WINBPF_LINUX_SOCK_OPS_ACTIVE_ESTABLISHED || op_ == WINBPF_LINUX_SOCK_OPS_PASSIVE_ESTABLISHED) \
-            && ((ops)->family == WINBPF_LINUX_AF_INET || (ops)->family == WINBPF_LINUX_AF_INET6)) {                    \
+        if (sk_ &&                                                                                                     \
+            (op_ == WINBPF_LINUX_SOCK_OPS_ACTIVE_ESTABLISHED || op_ == WINBPF_LINUX_SOCK_OPS_PASSIVE_ESTABLISHED) &&   \
+            ((ops)->family == WINBPF_LINUX_AF_INET || (ops)->family == WINBPF_LINUX_AF_INET6)) {                       \
             struct winbpf_sock_ops_flow *flow_ = bpf_sk_storage_get((flows), sk_, 0, BPF_SK_STORAGE_GET_F_CREATE);     \
             if (!flow_) {                                                                                              \
                 winbpf_count_lost();                                                                                   \
@@ -182,6 +207,7 @@ static __always_inline __u32 winbpf_sock_ops_tcp_ifindex(struct bpf_sock *sk)
                                                     ops);                                                              \
                 if (verdict_ != 0) {                                                                                   \
                     flow_->blocked = 1;                                                                                \
+                    winbpf_sock_ops_tcp_blocked_count();                                                               \
                     int one_ = 1, idle_ = 1, timeout_ = 1;                                                             \
                     bpf_setsockopt((ops), WINBPF_SOL_TCP, WINBPF_TCP_USER_TIMEOUT, &timeout_, sizeof(timeout_));       \
                     bpf_setsockopt((ops), WINBPF_SOL_TCP, WINBPF_TCP_KEEPIDLE, &idle_, sizeof(idle_));                 \
@@ -260,8 +286,10 @@ static __always_inline void winbpf_sock_ops_parse(struct __sk_buff *skb, int egr
         struct bpf_sock *sk_ = (skb)->sk;                                                                              \
         struct bpf_sock *full_ = sk_ ? bpf_sk_fullsock(sk_) : NULL;                                                    \
         if (full_ && full_->protocol == WINBPF_IPPROTO_TCP) {                                                          \
-            struct winbpf_sock_ops_flow *flow_ = bpf_sk_storage_get((tcp_flows), full_, 0, 0);                         \
-            pass_ = !(flow_ && flow_->blocked);                                                                        \
+            if (winbpf_sock_ops_tcp_blocked_any()) {                                                                   \
+                struct winbpf_sock_ops_flow *flow_ = bpf_sk_storage_get((tcp_flows), full_, 0, 0);                     \
+                pass_ = !(flow_ && flow_->blocked);                                                                    \
+            }                                                                                                          \
         } else if (full_ && full_->protocol == WINBPF_IPPROTO_UDP_) {                                                  \
             struct winbpf_sock_ops_packet p_;                                                                          \
             winbpf_sock_ops_parse(skb, egress, &p_);                                                                   \
@@ -289,7 +317,7 @@ static __always_inline void winbpf_sock_ops_parse(struct __sk_buff *skb, int egr
             if (!socket_ || !s_) {                                                                                     \
                 winbpf_count_lost();                                                                                   \
             } else {                                                                                                   \
-                /* Built in the scratch's bounce region: the stack holds the handler's context. */                    \
+                /* Built in the scratch's bounce region: the stack holds the handler's context. */                     \
                 struct winbpf_sock_ops_flow *flow_ = (struct winbpf_sock_ops_flow *)s_->bounce;                        \
                 __builtin_memset(flow_, 0, sizeof(*flow_));                                                            \
                 flow_->md.family = (p)->family;                                                                        \
@@ -310,10 +338,9 @@ static __always_inline void winbpf_sock_ops_parse(struct __sk_buff *skb, int egr
                     socket_->first = key_;                                                                             \
                 struct winbpf_sock_ops_flow *kept_ = bpf_map_lookup_elem((udp_flows), &key_);                          \
                 if (kept_) {                                                                                           \
-                    int verdict_ = winbpf_sock_ops_call(handler, kept_,                                                \
-                                                        (egress) ? BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB                  \
-                                                                 : BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB,                \
-                                                        skb);                                                          \
+                    int verdict_ = winbpf_sock_ops_call(                                                               \
+                        handler, kept_,                                                                                \
+                        (egress) ? BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB : BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB, skb);     \
                     kept_->blocked = verdict_ != 0;                                                                    \
                     allow_ = !kept_->blocked;                                                                          \
                 } else {                                                                                               \
@@ -400,6 +427,5 @@ struct winbpf_sock_ops_release_walk {
     __attribute__((section("cgroup/sock_release"), used)) int handler##__winbpf_sockops_release(struct bpf_sock *sk)   \
     {                                                                                                                  \
         return WINBPF_SOCK_OPS_RELEASE(handler, sk, &handler##__winbpf_sockops_udp_flows,                              \
-                                       &handler##__winbpf_sockops_udp_sockets,                                         \
-                                       handler##__winbpf_sockops_release_one);                                         \
+                                       &handler##__winbpf_sockops_udp_sockets, handler##__winbpf_sockops_release_one); \
     }
