@@ -249,7 +249,7 @@ static __always_inline __u64 winbpf_sock_addr_socket_cookie(bpf_sock_addr_t *ctx
  *   protocol        IPPROTO_TCP (6) or IPPROTO_UDP (17)
  *   compartment_id  the network namespace: 1 in the initial one, else its cookie (CONTRACT §8)
  *   interface_luid  NET_LUID of the interface the flow uses (loopback: IF_TYPE_SOFTWARE_LOOPBACK << 48, another one
- *                   (IfType 6 << 48) | (ifindex << 24)); TCP: the interface its packets arrive on
+ *                   (IfType 6 << 48) | (ifindex << 24)): the device of the flow's route (UDP: of the packet)
  * Helpers: bpf_sock_ops_get_flow_id(ctx) (non-zero, unique per flow, the same at ESTABLISHED and DELETED);
  * bpf_get_current_pid_tgid() and the other identity helpers report the process that created the socket (for an
  * accepted connection, the listener's creator), also when the kernel runs the event outside that process.

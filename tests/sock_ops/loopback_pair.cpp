@@ -25,7 +25,7 @@ UniqueFd open_socket(int family, Protocol protocol)
 }
 
 /// Loopback address of family at port (host number); mapped: ::ffff:127.0.0.1.
-sockaddr_storage loopback(int family, std::uint16_t port, bool mapped = false)
+sockaddr_storage loopback(int family, std::uint16_t port, bool mapped)
 {
     sockaddr_storage address{};
     if (family == AF_INET) {

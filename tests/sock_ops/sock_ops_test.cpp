@@ -98,6 +98,20 @@ std::array<std::uint8_t, 64> context_of(const sock_ops_test_event &event)
     return bytes;
 }
 
+/// A context as hex, 8 bytes per group (what a failure shows).
+std::string hex(const std::array<std::uint8_t, 64> &bytes)
+{
+    std::string text;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        static constexpr char digits[] = "0123456789abcdef";
+        if (i > 0 && i % 8 == 0)
+            text += ' ';
+        text += digits[bytes[i] >> 4];
+        text += digits[bytes[i] & 15];
+    }
+    return text;
+}
+
 std::uint32_t op_of(const sock_ops_test_event &event)
 {
     std::uint32_t op;
@@ -231,8 +245,8 @@ TEST_P(SockOpsCase, EstablishedAndDeletedContexts)
     for (const auto &event : events)
         (local_port_of(event) == pair->client_port ? client : server) = &event;
     ASSERT_TRUE(client && server);
-    EXPECT_EQ(context_of(*client), active);
-    EXPECT_EQ(context_of(*server), passive);
+    EXPECT_EQ(hex(context_of(*client)), hex(active));
+    EXPECT_EQ(hex(context_of(*server)), hex(passive));
     for (const auto *event : {client, server}) {
         EXPECT_EQ(event->pid_tgid >> 32, static_cast<std::uint64_t>(getpid())) << "the socket owner's pid";
         EXPECT_NE(event->flow_id, 0u);
@@ -253,7 +267,7 @@ TEST_P(SockOpsCase, EstablishedAndDeletedContexts)
         const bool is_client = local_port_of(event) == pair->client_port;
         auto expected = is_client ? active : passive;
         expected[0] = kDeleted;
-        EXPECT_EQ(context_of(event), expected) << (is_client ? "client" : "server");
+        EXPECT_EQ(hex(context_of(event)), hex(expected)) << (is_client ? "client" : "server");
         EXPECT_EQ(event.flow_id, (is_client ? client_established : server_established).flow_id);
         EXPECT_EQ(event.pid_tgid >> 32, static_cast<std::uint64_t>(getpid()));
     }

@@ -164,13 +164,18 @@ static __always_inline int winbpf_sock_ops_is_mapped(const __u32 *ip6)
         }                                                                                                              \
     } while (0)
 
-/* The interface a TCP socket's packets arrive on (sk_rx_dst_ifindex, set before the ESTABLISHED callbacks), or 0. */
+/* The interface of a TCP connection: its route's device (sk_dst_cache, set at connect and for an accepted socket),
+ * else the one its packets arrive on (sk_rx_dst_ifindex); 0 when neither is known. */
 static __always_inline __u32 winbpf_sock_ops_tcp_ifindex(struct bpf_sock *sk)
 {
     struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-    if (!tp || !bpf_core_field_exists(tp->inet_conn.icsk_inet.sk.sk_rx_dst_ifindex))
+    if (!tp)
         return 0;
-    return tp->inet_conn.icsk_inet.sk.sk_rx_dst_ifindex;
+    struct sock *ks = (struct sock *)tp;
+    __u32 ifindex = BPF_CORE_READ(ks, sk_dst_cache, dev, ifindex);
+    if (!ifindex && bpf_core_field_exists(ks->sk_rx_dst_ifindex))
+        ifindex = BPF_CORE_READ(ks, sk_rx_dst_ifindex);
+    return ifindex;
 }
 
 /*
