@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <iterator>
 
@@ -44,16 +45,22 @@ const std::string &AppIds::of(std::uint64_t process_id)
         return found->second;
     if (names_.size() >= 4096)
         names_.clear();
-    std::string name;
-    char target[4096];
-    const std::string link = "/proc/" + std::to_string(process_id) + "/exe";
-    if (const ssize_t size = ::readlink(link.c_str(), target, sizeof(target)); size > 0) {
-        std::string_view path(target, static_cast<std::size_t>(size));
+    const std::string proc = "/proc/" + std::to_string(process_id);
+    std::string path;
+    char buffer[4096];
+    if (const ssize_t size = ::readlink((proc + "/exe").c_str(), buffer, sizeof(buffer)); size > 0) {
+        path.assign(buffer, static_cast<std::size_t>(size));
         if (path.ends_with(" (deleted)"))
-            path.remove_suffix(10);
-        name = path.substr(path.rfind('/') + 1);
+            path.resize(path.size() - 10);
+    } else if (std::FILE *cmdline = std::fopen((proc + "/cmdline").c_str(), "re")) {
+        // Once attached the monitor holds no capability: another user's or a more privileged process's exe link is
+        // not readable, its command line is. argv[0] up to its NUL.
+        const std::size_t size = std::fread(buffer, 1, sizeof(buffer) - 1, cmdline);
+        std::fclose(cmdline);
+        buffer[size] = '\0';
+        path = buffer;
     }
-    return names_.emplace(process_id, std::move(name)).first->second;
+    return names_.emplace(process_id, path.substr(path.rfind('/') + 1)).first->second;
 }
 
 ConnectionMonitorFormatter::ConnectionMonitorFormatter(OutputFormat format, std::int64_t realtime_minus_boottime_ns)

@@ -23,9 +23,11 @@ namespace winbpf::monitor
 /// Malformed (with the reason): "record too short", "size mismatch", "unknown type", "unknown address family".
 RecordStatus decode_connection_event(std::span<const std::byte> bytes, connection_monitor_event &out) noexcept;
 
-/// Executable file names of processes (the name /proc/PID/exe links to after its last '/'), read once per process id
-/// and kept (at most 4096 processes, then forgotten all at once): a close often comes after its process has exited.
-/// Empty when the process is gone before its first event or the link cannot be read.
+/// Executable file names of processes: the name /proc/PID/exe links to after its last '/', or where that link is not
+/// readable (the monitor holds no capability once attached: a process with capabilities it lacks hides its link) the
+/// file name of its argv[0] (/proc/PID/cmdline). Read once per process id and kept (at most 4096 processes, then
+/// forgotten all at once): a close often comes after its process has exited. Empty when the process is gone before
+/// its first event.
 class AppIds
 {
   public:
