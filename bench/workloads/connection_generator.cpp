@@ -2,7 +2,9 @@
 // connection_generator: the TCP connection workload of winbpf_bench (connections; reusable by any bench of the connect
 // path), in a process of its own (which the bench puts in its own cgroup). It listens on 127.0.0.1:0 (or [::1]:0),
 // then runs CONNECTIONS cycles of socket + connect + accept + close (client, then server side) and prints
-// "<done> <failures> <elapsed ns>" on stdout. Loopback only.
+// "<done> <failures> <elapsed ns>" on stdout. Loopback only. The client closes with SO_LINGER 0 (a reset, as a
+// client that gives up does): tens of thousands of connections a second would otherwise fill the ephemeral ports with
+// TIME_WAIT sockets and later connects would fail.
 //
 // Usage: connection_generator CONNECTIONS [4|6]. Exit 0 when the counts were printed, 2 on bad arguments, 1 when the
 // listener cannot be set up.
@@ -64,6 +66,8 @@ int main(int argc, char **argv)
         winbpf::UniqueFd accepted(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
         if (!accepted)
             ++failures;
+        const linger reset{1, 0};
+        setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         client.reset();
         accepted.reset();
         ++done;
