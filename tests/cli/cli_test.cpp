@@ -465,8 +465,9 @@ TEST(CliTypes, ShowProgramTypes)
         } else {
             EXPECT_EQ(type["sections"], nlohmann::json::array({type["name"]})) << type.dump();
         }
-        if (type["name"] == "sockops")
+        if (type["name"] == "sockops") {
             EXPECT_EQ(type["context"], "bpf_sock_ops_t");
+        }
     }
     EXPECT_EQ(names, (std::set<std::string>{"process", "bind", "netevent_monitor", "xdp", "sock_addr", "sockops"}));
 }
