@@ -4,6 +4,8 @@
 // hook and one value), wake-ups batched as winbpf batches them, and does nothing else. Two sets, the tool attaches one:
 // - bind: cgroup/bind4, cgroup/post_bind4 and cgroup/sock_release (of any socket), the three hooks any tool needs that
 //   reports BIND, POST_BIND and UNBIND, and that allow every bind;
+// - connections: sockops, writing a record at each ESTABLISHED callback and at the state callback to TCP_CLOSE (which
+//   it asks for), the least a tool reporting each TCP connection's start and end costs;
 // - drop: tp_btf/kfree_skb for real drop reasons only: what the netevent issue calls "a bare tp_btf program that emits
 //   a ring buffer record".
 #include "vmlinux.h"
@@ -73,4 +75,16 @@ int BPF_PROG(hook_floor_drop, struct sk_buff *skb, void *location, enum skb_drop
     if (reason > SKB_DROP_REASON_NOT_SPECIFIED)
         report(HOOK_FLOOR_KFREE_SKB, reason);
     return 0;
+}
+
+SEC("sockops")
+int hook_floor_sockops(struct bpf_sock_ops *ops)
+{
+    if (ops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB || ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB) {
+        bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+        report(HOOK_FLOOR_SOCKOPS, ops->op);
+    } else if (ops->op == BPF_SOCK_OPS_STATE_CB && ops->args[1] == BPF_TCP_CLOSE) {
+        report(HOOK_FLOOR_SOCKOPS, ops->op);
+    }
+    return 1;
 }

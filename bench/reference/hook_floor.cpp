@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// hook_floor bind --cgroup PATH | hook_floor drop: loads hook_floor.bpf.c (embedded skeleton) and attaches one set of
-// its programs, the least a tool that reports each event of those hooks can cost (a 16-byte record per event, one line
-// each on stdout): bind attaches the cgroup/bind4, post_bind4 and sock_release programs to the cgroup-v2 directory
-// PATH, drop the tp_btf/kfree_skb program (real drops only). Runs until SIGINT or SIGTERM, then prints "hook_floor:
-// received N, lost M" on stderr. A plain libbpf tool, winbpf_bench's floor beside bind_monitor and netevent_monitor
-// (bench/README.md); not a winbpf monitor.
+// hook_floor bind --cgroup PATH | hook_floor connections --cgroup PATH | hook_floor drop: loads hook_floor.bpf.c
+// (embedded skeleton) and attaches one set of its programs, the least a tool that reports each event of those hooks can
+// cost (a 16-byte record per event, one line each on stdout): bind attaches the cgroup/bind4, post_bind4 and
+// sock_release programs to the cgroup-v2 directory PATH, connections the sockops program to PATH, drop the
+// tp_btf/kfree_skb program (real drops only). Runs until SIGINT or SIGTERM, then prints "hook_floor: received N, lost
+// M" on stderr. A plain libbpf tool, winbpf_bench's floor beside bind_monitor and netevent_monitor (bench/README.md);
+// not a winbpf monitor.
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -30,17 +31,18 @@ int on_record(void *context, void *data, std::size_t size)
     ++lines.received;
     hook_floor_event event{};
     std::memcpy(&event, data, size < sizeof event ? size : sizeof event);
-    static constexpr const char *hooks[] = {"kfree_skb reason=", "bind4 port=", "post_bind4 port=", "sock_release "};
+    static constexpr const char *hooks[] = {"kfree_skb reason=", "bind4 port=", "post_bind4 port=", "sock_release ",
+                                            "sockops op="};
     char line[64];
     const int n = std::snprintf(line, sizeof line, "%llu %s%u\n", static_cast<unsigned long long>(event.timestamp_ns),
-                                hooks[event.hook < 4 ? event.hook : 0], event.value);
+                                hooks[event.hook < 5 ? event.hook : 0], event.value);
     lines.out.append(line, static_cast<std::size_t>(n));
     return 0;
 }
 
 int usage()
 {
-    std::fputs("usage: hook_floor bind --cgroup PATH | hook_floor drop\n", stderr);
+    std::fputs("usage: hook_floor bind|connections --cgroup PATH | hook_floor drop\n", stderr);
     return 1;
 }
 
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
         return usage();
     const std::string_view set = argv[1];
     std::string cgroup;
-    if (set == "bind") {
+    if (set == "bind" || set == "connections") {
         if (argc != 4 || std::string_view(argv[2]) != "--cgroup")
             return usage();
         cgroup = argv[3];
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
     // Load only the set asked for: the other set's hooks need not exist for this one to be measured.
     for (bpf_program *program : bind_programs)
         bpf_program__set_autoload(program, set == "bind");
+    bpf_program__set_autoload(skel->progs.hook_floor_sockops, set == "connections");
     bpf_program__set_autoload(skel->progs.hook_floor_drop, set == "drop");
     if (int err = hook_floor_bpf__load(skel.get()); err != 0) {
         std::fprintf(stderr, "hook_floor: loading hook_floor.bpf.o: %s\n", std::strerror(-err));
@@ -78,6 +81,9 @@ int main(int argc, char **argv)
     std::vector<reference::Link> links;
     if (set == "bind") {
         if (!reference::attach_to_cgroup("hook_floor", bind_programs, cgroup, links))
+            return 1;
+    } else if (set == "connections") {
+        if (!reference::attach_to_cgroup("hook_floor", {skel->progs.hook_floor_sockops}, cgroup, links))
             return 1;
     } else {
         if (!reference::attach("hook_floor", skel->progs.hook_floor_drop, links))

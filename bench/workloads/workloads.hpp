@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The workloads winbpf_bench runs: one file each (exec.cpp, bind.cpp, drop.cpp) plus its generator program.
+// The workloads winbpf_bench runs: one file each (exec.cpp, bind.cpp, drop.cpp, connections.cpp) plus its generator
+// program.
 #pragma once
 
 #include "workload.hpp"
@@ -16,5 +17,8 @@ std::unique_ptr<Workload> make_bind_workload();
 /// UDP datagrams to a closed port on 127.0.0.1, dropped by the kernel (datagram_generator), bare and with
 /// netevent_monitor --capture drop.
 std::unique_ptr<Workload> make_drop_workload();
+/// loopback TCP connect + accept + close in a cgroup of the bench's own (connection_generator), bare and with
+/// connection_monitor.
+std::unique_ptr<Workload> make_connections_workload();
 
 } // namespace winbpf::bench

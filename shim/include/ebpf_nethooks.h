@@ -226,3 +226,87 @@ static __always_inline __u64 winbpf_sock_addr_socket_cookie(bpf_sock_addr_t *ctx
     winbpf_sock_addr_get_network_context((ctx), (bpf_sock_addr_network_context_t *)(out), (size))
 #define bpf_get_socket_cookie(ctx)                                                                                     \
     _Generic((ctx), bpf_sock_addr_t * : winbpf_sock_addr_socket_cookie, default : (bpf_get_socket_cookie))(ctx)
+
+/*
+ * The eBPF-for-Windows sockops hook (BPF_PROG_TYPE_SOCK_OPS, CONTRACT §9), on Linux. A SEC("sockops") handler whose
+ * parameter is a bpf_sock_ops_t * is a Windows program (one taking Linux's struct bpf_sock_ops * stays a native
+ * libbpf program). It attaches to one cgroup-v2 directory (`winbpf add program FILE cgroup=PATH`; default: the
+ * cgroup-v2 root) and sees the flows of the sockets its processes create, from the attach on:
+ *
+ *   TCP  ACTIVE_ESTABLISHED when a connect() completes (the SYN-ACK arrives), PASSIVE_ESTABLISHED when a connection to
+ *        a listener completes (its last handshake ACK arrives, before accept()), CONNECTION_DELETED once when the
+ *        connection is closed (Linux: sockops ACTIVE/PASSIVE_ESTABLISHED_CB, and the state callback to TCP_CLOSE).
+ *   UDP  ACTIVE when a socket sends its first datagram to a remote endpoint, PASSIVE when it receives the first one
+ *        from a remote endpoint it has not sent to (Linux: cgroup_skb/egress and ingress), CONNECTION_DELETED for
+ *        each of its flows when the socket is released (cgroup/sock_release). One event per flow, not per datagram.
+ *   A connection between two sockets of this machine gives both sides' events. DELETED has the same context (tuple,
+ *   family, flow id, process) as the flow's ESTABLISHED event. Flows established before the attach give no event.
+ *
+ * Context (Windows layout, 64 bytes; addresses in network order, ports as the network-order u16 in the low 16 bits):
+ *   op              BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB (0), PASSIVE_ESTABLISHED_CB (1), CONNECTION_DELETED_CB (2)
+ *                   (Windows' numbers; these names are Windows' in a program that includes this header)
+ *   family          AF_INET (2) or AF_INET6 (23); IPv4-mapped flows of dual-stack sockets are AF_INET with *_ip4
+ *   local_*, remote_*   this socket's endpoint and its peer's
+ *   protocol        IPPROTO_TCP (6) or IPPROTO_UDP (17)
+ *   compartment_id  the network namespace: 1 in the initial one, else its cookie (CONTRACT §8)
+ *   interface_luid  NET_LUID of the interface the flow uses (loopback: IF_TYPE_SOFTWARE_LOOPBACK << 48, another one
+ *                   (IfType 6 << 48) | (ifindex << 24)): the device of the flow's route (UDP: of the packet)
+ * Helpers: bpf_sock_ops_get_flow_id(ctx) (non-zero, unique per flow, the same at ESTABLISHED and DELETED);
+ * bpf_get_current_pid_tgid() and the other identity helpers report the process that created the socket (for an
+ * accepted connection, the listener's creator), also when the kernel runs the event outside that process.
+ *
+ * Return value: 0 lets the flow through; any other value blocks it (ESTABLISHED events; DELETED ignores it). Linux
+ * cannot refuse a flow at that point, so winbpf drops every later packet of a blocked flow (cgroup_skb): a blocked
+ * UDP datagram's sendto()/send() fails with EPERM, blocked inbound datagrams never reach recv(); a blocked TCP
+ * connection's connect() or accept() has already succeeded, and the socket then fails with ETIMEDOUT (winbpf sets
+ * TCP_USER_TIMEOUT and keepalive on it: the next send() or a waiting recv() fails within about 2 s). A blocked
+ * flow gets no CONNECTION_DELETED.
+ */
+#define BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB 0
+#define BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB 1
+#define BPF_SOCK_OPS_CONNECTION_DELETED_CB 2
+typedef uint32_t bpf_sock_op_type_t; /* Windows: an enum; its names clash with Linux's, so they are macros here */
+
+typedef struct _bpf_sock_ops {
+    bpf_sock_op_type_t op; ///< ACTIVE_ESTABLISHED (0), PASSIVE_ESTABLISHED (1) or CONNECTION_DELETED (2).
+    uint32_t family;       ///< AF_INET (2) or AF_INET6 (23).
+    union {
+        uint32_t local_ip4;
+        uint32_t local_ip6[4];
+    };
+    uint32_t local_port; ///< Network-order port in the low 16 bits.
+    union {
+        uint32_t remote_ip4;
+        uint32_t remote_ip6[4];
+    };
+    uint32_t remote_port;    ///< Network-order port in the low 16 bits.
+    uint8_t protocol;        ///< IPPROTO_TCP or IPPROTO_UDP.
+    uint32_t compartment_id; ///< Network namespace (1: the initial one).
+    uint64_t interface_luid; ///< NET_LUID (see above).
+} bpf_sock_ops_t;
+_Static_assert(sizeof(bpf_sock_ops_t) == 64, "bpf_sock_ops_t is 64 bytes");
+_Static_assert(__builtin_offsetof(bpf_sock_ops_t, local_port) == 24, "local_port at 24");
+_Static_assert(__builtin_offsetof(bpf_sock_ops_t, remote_ip4) == 28, "remote_ip4 at 28");
+_Static_assert(__builtin_offsetof(bpf_sock_ops_t, remote_port) == 44, "remote_port at 44");
+_Static_assert(__builtin_offsetof(bpf_sock_ops_t, protocol) == 48, "protocol at 48");
+_Static_assert(__builtin_offsetof(bpf_sock_ops_t, compartment_id) == 52, "compartment_id at 52");
+_Static_assert(__builtin_offsetof(bpf_sock_ops_t, interface_luid) == 56, "interface_luid at 56");
+
+typedef int sock_ops_hook_t(bpf_sock_ops_t *context);
+
+/* What the entry program keeps around a bpf_sock_ops_t for the helpers (on its stack). */
+struct winbpf_sock_ops_ctx {
+    struct winbpf_hidden hidden;
+    bpf_sock_ops_t md;
+    __u64 flow_id;
+};
+_Static_assert(__builtin_offsetof(struct winbpf_sock_ops_ctx, hidden) == 0, "winbpf_context_start fills it there");
+#define WINBPF_SOCK_OPS_CTX(ctx)                                                                                       \
+    ((struct winbpf_sock_ops_ctx *)((char *)(ctx) - __builtin_offsetof(struct winbpf_sock_ops_ctx, md)))
+
+/* bpf_sock_ops_get_flow_id(ctx): the flow's id (non-zero; the same for its ESTABLISHED and DELETED events). */
+static __always_inline uint64_t winbpf_sock_ops_get_flow_id(bpf_sock_ops_t *ctx)
+{
+    return WINBPF_SOCK_OPS_CTX(ctx)->flow_id;
+}
+#define bpf_sock_ops_get_flow_id(ctx) winbpf_sock_ops_get_flow_id(ctx)

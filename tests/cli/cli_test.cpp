@@ -449,6 +449,10 @@ TEST(CliTypes, ShowProgramTypes)
     EXPECT_TRUE(std::regex_search(
         result.out, std::regex(R"(\nprocess\s+process\s+process_md_t\s+22ea7b37-1043-4d0d-b60d-cafa1c7b638e)")));
     EXPECT_THAT(result.out, HasSubstr("bind4: cgroup/bind4 - BIND (IPv4)"));
+    EXPECT_TRUE(std::regex_search(
+        result.out, std::regex(R"(\nsockops\s+sockops\s+bpf_sock_ops_t\s+43fb224d-68f8-46d6-aa3f-c856518cbb32\s+)"
+                               R"(837d02cd-3251-4632-8d94-60d3b45769f2\n)")))
+        << result.out;
     EXPECT_THAT(result.out, HasSubstr("sections: cgroup/connect4 cgroup/connect6 cgroup/connect_authorization4"));
     nlohmann::json json = json_of({"show", "program-types", "--json"});
     std::set<std::string> names;
@@ -461,8 +465,11 @@ TEST(CliTypes, ShowProgramTypes)
         } else {
             EXPECT_EQ(type["sections"], nlohmann::json::array({type["name"]})) << type.dump();
         }
+        if (type["name"] == "sockops") {
+            EXPECT_EQ(type["context"], "bpf_sock_ops_t");
+        }
     }
-    EXPECT_EQ(names, (std::set<std::string>{"process", "bind", "netevent_monitor", "xdp", "sock_addr"}));
+    EXPECT_EQ(names, (std::set<std::string>{"process", "bind", "netevent_monitor", "xdp", "sock_addr", "sockops"}));
 }
 
 TEST_F(Cli, ShowCompatibility)

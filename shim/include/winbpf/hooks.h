@@ -41,7 +41,8 @@
                 WINBPF_NETEVENT_ENTRY)                                                                                 \
     WINBPF_HOOK(xdp, xdp_md_, "winbpf/xdp_glue.h", WINBPF_XDP_OBJECT_GLUE, WINBPF_XDP_ENTRY)                           \
     WINBPF_HOOK(sock_addr, _bpf_sock_addr, "winbpf/sock_addr_glue.h", WINBPF_SOCK_ADDR_OBJECT_GLUE,                    \
-                WINBPF_SOCK_ADDR_NO_ENTRY)
+                WINBPF_SOCK_ADDR_NO_ENTRY)                                                                             \
+    WINBPF_HOOK(sockops, _bpf_sock_ops, "winbpf/sock_ops_glue.h", WINBPF_SOCK_OPS_OBJECT_GLUE, WINBPF_SOCK_OPS_ENTRY)
 
 #define WINBPF_HOOK_SECTIONS(WINBPF_SECTION)                                                                           \
     WINBPF_SECTION(sock_addr, "cgroup/connect4", connect4, WINBPF_SOCK_ADDR_CONNECT4_ENTRY)                            \

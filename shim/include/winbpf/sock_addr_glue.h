@@ -28,6 +28,7 @@ WINBPF_REQUIRE_GPL("sock_addr", "bpf_get_current_task_btf for the socket owner's
 
 #include "ebpf_nethooks.h"
 #include "ipifcons.h"
+#include "winbpf/socket_owner.h"
 
 #define WINBPF_SOCK_ADDR_FLOWS_MAX 65536     /* UDP (socket, remote endpoint) verdicts kept, least recently used out */
 #define WINBPF_SOCK_ADDR_REDIRECTS_MAX 16384 /* redirect contexts of connections not yet accepted */
@@ -65,36 +66,6 @@ struct winbpf_redirect_context {
     __u32 size;
     __u8 data[WINBPF_REDIRECT_CONTEXT_MAX];
 };
-
-/* What cgroup/sock_create records of a socket for recv_accept, which runs in softirq context: its owner (the process
- * that created it) and its network namespace (cgroup_skb programs get bpf_get_netns_cookie only on recent kernels). */
-struct winbpf_sock_addr_socket {
-    struct winbpf_owner owner;
-    __u32 compartment_id; /* winbpf_compartment of its network namespace */
-    __u32 reserved;
-};
-
-/* Owner of a socket (the process that created it), recorded at cgroup/sock_create. */
-static __always_inline void winbpf_sock_addr_record_owner(struct winbpf_owner *owner)
-{
-    owner->pid_tgid = winbpf_current_task_pid_tgid();
-    owner->logon_id = winbpf_current_task_logon_id();
-    owner->process_start_key = winbpf_current_task_process_start_key();
-    owner->thread_create_time = winbpf_current_task_thread_create_time();
-    owner->is_admin = winbpf_current_task_is_admin();
-    owner->valid = 1;
-}
-
-/* compartment_id of a network namespace cookie: 1 for the initial namespace (Windows' default compartment), else the
- * cookie. init: the initial namespace's cookie. */
-static __always_inline __u32 winbpf_compartment(__u64 cookie, __u64 init)
-{
-    return cookie == init ? 1 : (__u32)cookie;
-}
-
-/* The initial network namespace's cookie where bpf_get_netns_cookie(NULL) is not available (listen programs):
- * winbpf_init_netns, written by the owner program at the first socket created after the attach (0 before: a listen's
- * compartment_id is then the raw cookie). */
 
 /* NET_LUID of an interface: Windows' loopback LUID (IfType 24, index 0) for loopback, else
  * (IfType << 48) | (ifindex << 24); 0 for an unknown interface. */
@@ -421,12 +392,6 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         __type(value, struct winbpf_sock_addr_flow);                                                                   \
     } winbpf_sock_addr_flows SEC(".maps");                                                                             \
     struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
-        __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
-        __type(key, int);                                                                                              \
-        __type(value, struct winbpf_sock_addr_socket);                                                                 \
-    } winbpf_sock_addr_owners SEC(".maps");                                                                            \
-    struct {                                                                                                           \
         __uint(type, BPF_MAP_TYPE_LRU_HASH);                                                                           \
         __uint(max_entries, WINBPF_SOCK_ADDR_REDIRECTS_MAX);                                                           \
         __type(key, __u64);                                                                                            \
@@ -450,28 +415,6 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         __type(key, __u32);                                                                                            \
         __type(value, __u64);                                                                                          \
     } winbpf_listen_unenforced SEC(".maps");                                                                           \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
-        __uint(max_entries, 1);                                                                                        \
-        __type(key, __u32);                                                                                            \
-        __type(value, __u64);                                                                                          \
-    } winbpf_init_netns SEC(".maps");                                                                                  \
-    __attribute__((section("cgroup/sock_create"), used)) int winbpf__sock_addr_owner(struct bpf_sock *sk)              \
-    {                                                                                                                  \
-        struct winbpf_sock_addr_socket *socket =                                                                       \
-            bpf_sk_storage_get(&winbpf_sock_addr_owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);                          \
-        if (socket) {                                                                                                  \
-            winbpf_sock_addr_record_owner(&socket->owner);                                                             \
-            __u64 init_cookie = bpf_get_netns_cookie(NULL);                                                            \
-            socket->compartment_id = winbpf_compartment(bpf_get_netns_cookie(sk), init_cookie);                        \
-            __u32 zero = 0;                                                                                            \
-            __u64 *known = bpf_map_lookup_elem(&winbpf_init_netns, &zero);                                             \
-            if (known && *known != init_cookie)                                                                        \
-                *known = init_cookie;                                                                                  \
-        } else                                                                                                         \
-            winbpf_count_lost();                                                                                       \
-        return 1;                                                                                                      \
-    }                                                                                                                  \
     __attribute__((section("sockops"), used)) int winbpf__sock_addr_redirect(struct bpf_sock_ops *ops)                 \
     {                                                                                                                  \
         if (ops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)                                                                    \

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+#include "loopback_pair.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace sock_ops_test
+{
+
+UniqueFd open_socket(int family, Protocol protocol)
+{
+    UniqueFd fd(::socket(family, (protocol == Protocol::tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
+    if (!fd)
+        throw std::system_error(errno, std::generic_category(), "socket");
+    if (family == AF_INET6) {
+        int off = 0; // dual-stack: IPv4-mapped destinations work
+        if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) != 0)
+            throw std::system_error(errno, std::generic_category(), "IPV6_V6ONLY");
+    }
+    return fd;
+}
+
+/// Loopback address of family at port (host number); mapped: ::ffff:127.0.0.1.
+sockaddr_storage loopback(int family, std::uint16_t port, bool mapped)
+{
+    sockaddr_storage address{};
+    if (family == AF_INET) {
+        auto &in = reinterpret_cast<sockaddr_in &>(address);
+        in.sin_family = AF_INET;
+        in.sin_port = htons(port);
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        auto &in6 = reinterpret_cast<sockaddr_in6 &>(address);
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons(port);
+        if (mapped)
+            inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
+        else
+            in6.sin6_addr = in6addr_loopback;
+    }
+    return address;
+}
+
+socklen_t length(const sockaddr_storage &address)
+{
+    return address.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+}
+
+std::uint16_t port_of(int fd)
+{
+    sockaddr_storage address{};
+    socklen_t size = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
+        throw std::system_error(errno, std::generic_category(), "getsockname");
+    return ntohs(address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in &>(address).sin_port
+                                              : reinterpret_cast<sockaddr_in6 &>(address).sin6_port);
+}
+
+Pair::Pair(Mode m, Protocol p) : mode(m), protocol(p)
+{
+    const int server_family = mode == Mode::v6 ? AF_INET6 : AF_INET;
+    const int client_family = mode == Mode::v4 ? AF_INET : AF_INET6;
+    server = open_socket(server_family, protocol);
+    sockaddr_storage at = loopback(server_family, 0);
+    if (::bind(server.get(), reinterpret_cast<sockaddr *>(&at), length(at)) != 0)
+        throw std::system_error(errno, std::generic_category(), "bind server");
+    if (protocol == Protocol::tcp && ::listen(server.get(), 16) != 0)
+        throw std::system_error(errno, std::generic_category(), "listen");
+    server_port = port_of(server.get());
+    client = open_socket(client_family, protocol);
+    sockaddr_storage from = loopback(client_family, 0, mode == Mode::mapped);
+    if (::bind(client.get(), reinterpret_cast<sockaddr *>(&from), length(from)) != 0)
+        throw std::system_error(errno, std::generic_category(), "bind client");
+    client_port = port_of(client.get());
+}
+
+sockaddr_storage Pair::server_address() const
+{
+    return loopback(mode == Mode::v4 ? AF_INET : AF_INET6, server_port, mode == Mode::mapped);
+}
+
+int Pair::exchange()
+{
+    const sockaddr_storage to = server_address();
+    if (protocol == Protocol::udp) {
+        if (::sendto(client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), length(to)) < 0)
+            return errno;
+        pollfd p{server.get(), POLLIN, 0};
+        char buffer[16];
+        return ::poll(&p, 1, 1000) == 1 && ::recv(server.get(), buffer, sizeof(buffer), 0) == 4 ? 0 : ETIMEDOUT;
+    }
+    if (::connect(client.get(), reinterpret_cast<const sockaddr *>(&to), length(to)) != 0)
+        return errno;
+    pollfd p{server.get(), POLLIN, 0};
+    if (::poll(&p, 1, 1000) != 1)
+        return ETIMEDOUT;
+    accepted = UniqueFd(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    return accepted ? 0 : errno;
+}
+
+} // namespace sock_ops_test
