@@ -74,6 +74,39 @@ struct winbpf_sock_addr_socket {
     __u32 reserved;
 };
 
+/* What the loader writes for an object (winbpf_sa_conf[0]): self, the object's identity in chains (the id
+ * of this map, unique while the object is loaded; 0 under a plain bpftool load), and compartment_id, the only
+ * compartment (network namespace, winbpf_compartment numbering) whose calls the object's handlers see (0: all; the
+ * attach option compartment_id=N). */
+struct winbpf_sock_addr_config {
+    __u32 self;
+    __u32 compartment_id;
+};
+
+/*
+ * Chains: Linux runs every program attached to a cgroup hook, in attach order, and fails the call when one returns 0.
+ * Windows stops at the first REJECT or redirect. winbpf's entries keep per-call state so that an earlier program's
+ * decision stands and later handlers do not run:
+ *   - a REJECT: the kernel's own state, bpf_get_retval() (-EPERM once a program of the call returned 0); later
+ *     entries see it and return without running their handler.
+ *   - a redirect at connect: winbpf_sa_chain, socket storage shared by every loaded sock_addr object (the loader
+ *     reuses the one map of that name), one slot per Linux hook (connect4, connect6, sendmsg4, sendmsg6). A slot lists
+ *     the entries that ran in the current call on the socket and whether one of them redirected. The kernel runs one
+ *     call of a socket at a time (the hooks hold the socket lock), and every attached entry runs once per call, so an
+ *     entry that finds itself already listed starts a new call: it clears the slot. A connect entry that finds the
+ *     slot redirected returns 1 without running its handler; connect_authorization entries run on the redirected
+ *     destination.
+ */
+#define WINBPF_SOCK_ADDR_CHAIN_MAX 16 /* entries of one Linux hook per call that the chain tells apart */
+struct winbpf_sock_addr_chain {
+    __u64 ran[WINBPF_SOCK_ADDR_CHAIN_MAX]; /* entries that ran in this call: (self << 32) | entry line */
+    __u32 count;
+    __u32 redirected; /* 1: an entry of this call redirected it */
+};
+struct winbpf_sock_addr_chains {
+    struct winbpf_sock_addr_chain slot[4]; /* connect4, connect6, sendmsg4, sendmsg6 */
+};
+
 /* Owner of a socket (the process that created it), recorded at cgroup/sock_create. */
 static __always_inline void winbpf_sock_addr_record_owner(struct winbpf_owner *owner)
 {
@@ -198,6 +231,55 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
     return ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == bpf_htonl(1);
 }
 
+/* The object's config (winbpf_sa_conf[0], a map of the object glue: macros below), or NULL. */
+#define winbpf_sock_addr_config_get()                                                                                  \
+    ({                                                                                                                 \
+        __u32 zero_ = 0;                                                                                               \
+        (struct winbpf_sock_addr_config *)bpf_map_lookup_elem(&winbpf_sa_conf, &zero_);                                \
+    })
+
+/* Whether the object's handlers see a call in compartment (compartment_id=N at attach; 0: every compartment). */
+#define winbpf_sock_addr_in_scope(compartment)                                                                         \
+    ({                                                                                                                 \
+        struct winbpf_sock_addr_config *config_ = winbpf_sock_addr_config_get();                                       \
+        !config_ || config_->compartment_id == 0 || config_->compartment_id == (compartment);                          \
+    })
+
+/* Enters entry handler_id into the chain slot of the current call on sk (a new call when it already ran in the
+ * slot's); evaluates to the slot, or NULL when the socket has no storage (the entry then runs as if first). */
+#define winbpf_sock_addr_chain_enter(sk, slot_index, handler_id)                                                       \
+    ({                                                                                                                 \
+        struct winbpf_sock_addr_chain *chain_ = NULL;                                                                  \
+        struct winbpf_sock_addr_chains *chains_ =                                                                      \
+            (sk) ? bpf_sk_storage_get(&winbpf_sa_chain, (sk), 0, BPF_SK_STORAGE_GET_F_CREATE) : NULL;                  \
+        if (chains_) {                                                                                                 \
+            struct winbpf_sock_addr_config *self_ = winbpf_sock_addr_config_get();                                     \
+            chain_ = &chains_->slot[(slot_index)&3];                                                                   \
+            winbpf_sock_addr_chain_add(chain_, ((__u64)(self_ ? self_->self : 0) << 32) | (handler_id));               \
+        }                                                                                                              \
+        chain_;                                                                                                        \
+    })
+
+/* Adds entry me to chain, first clearing it when me already ran in it (a new call) or it is full. */
+static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_chain *chain, __u64 me)
+{
+    int again = 0;
+    for (__u32 i = 0; i < WINBPF_SOCK_ADDR_CHAIN_MAX; ++i)
+        if (i < chain->count && chain->ran[i] == me)
+            again = 1;
+    __u32 n = chain->count;
+    if (again || n >= WINBPF_SOCK_ADDR_CHAIN_MAX) {
+        n = 0;
+        chain->redirected = 0;
+    }
+    if (n < WINBPF_SOCK_ADDR_CHAIN_MAX)
+        chain->ran[n] = me;
+    chain->count = n + 1;
+}
+
+/* The chain slot of a sock_addr entry: its Linux hook (connect or sendmsg, of the section's family). */
+#define WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg) (((sendmsg) ? 2 : 0) + ((mode) == WINBPF_SOCK_ADDR_V4 ? 0 : 1))
+
 /*
  * connect, connect_authorization and bind on a Linux bpf_sock_addr (cgroup/connect*, cgroup/sendmsg*, cgroup/bind*):
  * builds the context, runs handler and applies the verdict. At connect an allowed context whose user_* the handler
@@ -210,9 +292,20 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
     ({                                                                                                                 \
         int verdict_ = 1;                                                                                              \
         __u32 user_[4];                                                                                                \
-        if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode)) {                                                            \
+        struct winbpf_sock_addr_chain *chain_ =                                                                        \
+            (at) == WINBPF_SOCK_ADDR_AT_BIND                                                                           \
+                ? NULL                                                                                                 \
+                : winbpf_sock_addr_chain_enter((ctx)->sk, WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg), handler_id);     \
+        if (bpf_get_retval() != 0) {                                                                                   \
+            /* an earlier program rejected the call: its block stands, this handler does not run */                    \
+        } else if ((at) == WINBPF_SOCK_ADDR_AT_CONNECT && chain_ && chain_->redirected) {                              \
+            /* an earlier program redirected the call: the redirect stands, this handler does not run */               \
+        } else if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode) &&                                                     \
+                   winbpf_sock_addr_in_scope(                                                                          \
+                       winbpf_compartment(bpf_get_netns_cookie(ctx), bpf_get_netns_cookie(NULL)))) {                   \
             struct winbpf_sock_addr_flow_key key_ = {};                                                                \
             struct winbpf_sock_addr_flow *cached_ = NULL;                                                              \
+            int moved_ = 0;                                                                                            \
             if (sendmsg) {                                                                                             \
                 key_.cookie = (bpf_get_socket_cookie)(ctx);                                                            \
                 key_.entry = (handler_id);                                                                             \
@@ -222,11 +315,14 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
             }                                                                                                          \
             if (cached_) {                                                                                             \
                 verdict_ = !!cached_->allow;                                                                           \
+                moved_ = cached_->redirected;                                                                          \
                 if (cached_->redirected)                                                                               \
                     winbpf_sock_addr_write_user(ctx, mode, cached_->ip, cached_->port);                                \
             } else {                                                                                                   \
-                verdict_ = winbpf_sock_addr_call(handler, ctx, at, mode, user_, sendmsg ? &key_ : NULL);               \
+                verdict_ = winbpf_sock_addr_call(handler, ctx, at, mode, user_, sendmsg ? &key_ : NULL, moved_);       \
             }                                                                                                          \
+            if (moved_ && chain_)                                                                                      \
+                chain_->redirected = 1;                                                                                \
         }                                                                                                              \
         verdict_;                                                                                                      \
     })
@@ -256,8 +352,8 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
 }
 
 /* Runs handler once on a bpf_sock_addr (see WINBPF_SOCK_ADDR_RUN); key: where a UDP sendmsg keeps its verdict, or
- * NULL. */
-#define winbpf_sock_addr_call(handler, ctx, at, mode, user, key)                                                       \
+ * NULL; moved (an int variable) becomes 1 when the handler redirected the call. */
+#define winbpf_sock_addr_call(handler, ctx, at, mode, user, key, moved)                                                \
     ({                                                                                                                 \
         int allow_ = 1;                                                                                                \
         struct winbpf_sock_addr_ctx w_;                                                                                \
@@ -282,6 +378,7 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
             struct winbpf_sock_addr_flow flow_ = {.allow = allow_};                                                    \
             if (allow_ && (at) == WINBPF_SOCK_ADDR_AT_CONNECT && winbpf_sock_addr_moved(&seen_, &w_.md)) {             \
                 flow_.redirected = 1;                                                                                  \
+                (moved) = 1;                                                                                           \
                 flow_.port = w_.md.user_port;                                                                          \
                 __builtin_memcpy(flow_.ip, w_.md.user_ip6, 16);                                                        \
                 winbpf_sock_addr_write_user(ctx, mode, flow_.ip, flow_.port);                                          \
@@ -403,7 +500,9 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
                     s_->owner = socket_->owner;                                                                        \
                     w_.md.compartment_id = socket_->compartment_id;                                                    \
                 }                                                                                                      \
-                allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                                     \
+                /* out of the attach's compartment (a socket without a record: compartment unknown, 0): passes */      \
+                if (winbpf_sock_addr_in_scope(w_.md.compartment_id))                                                   \
+                    allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                                 \
                 s_->owner.valid = 0;                                                                                   \
                 struct winbpf_sock_addr_flow flow_ = {.allow = allow_};                                                \
                 if ((in)->protocol == WINBPF_IPPROTO_UDP)                                                              \
@@ -456,6 +555,18 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         __type(key, __u32);                                                                                            \
         __type(value, __u64);                                                                                          \
     } winbpf_init_netns SEC(".maps");                                                                                  \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, struct winbpf_sock_addr_config);                                                                 \
+    } winbpf_sa_conf SEC(".maps");                                                                                     \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
+        __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
+        __type(key, int);                                                                                              \
+        __type(value, struct winbpf_sock_addr_chains);                                                                 \
+    } winbpf_sa_chain SEC(".maps");                                                                                    \
     __attribute__((section("cgroup/sock_create"), used)) int winbpf__sock_addr_owner(struct bpf_sock *sk)              \
     {                                                                                                                  \
         struct winbpf_sock_addr_socket *socket =                                                                       \
@@ -601,7 +712,8 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
                         winbpf_compartment(BPF_CORE_READ(sk_, __sk_common.skc_net.net, net_cookie),                    \
                                            init_cookie_ && *init_cookie_ ? *init_cookie_ : (__u64)-1);                 \
                     w_.cookie = BPF_CORE_READ(sk_, __sk_common.skc_cookie.counter); /* 0 until first asked for */      \
-                    allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                                 \
+                    if (winbpf_sock_addr_in_scope(w_.md.compartment_id))                                               \
+                        allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                             \
                 }                                                                                                      \
             }                                                                                                          \
         }                                                                                                              \
