@@ -399,8 +399,8 @@ TEST_F(SockAddrTest, UdpRunsOncePerFlow)
 }
 
 // Redirect: a connect handler that changes user_* sends the connection (TCP) or datagram (UDP) to the new endpoint, a
-// local proxy, which reads the redirect context the handler set with winbpf::redirect_context. The audit of that
-// connect holds the caller's pid, logon id, admin state, local port and socket cookie.
+// local proxy, which reads the redirect context the handler set with winbpf::redirect_context (UDP: by the datagram's
+// source). The audit of that connect holds the caller's pid, logon id, admin state, local port and socket cookie.
 TEST_F(SockAddrTest, ConnectRedirectsToProxy)
 {
     ASSERT_NO_THROW(load_policy());
@@ -452,6 +452,28 @@ TEST_F(SockAddrTest, ConnectRedirectsToProxy)
     EXPECT_EQ(receive(udp_proxy.fd.get()), "ping");
     EXPECT_EQ(receive(udp_proxy.fd.get()), "ping") << "the second datagram follows the flow's redirect";
     EXPECT_FALSE(receive(udp_target.fd.get(), 100).has_value());
+
+    // The UDP proxy reads the redirect context by the datagram's source (recvfrom), here the client's socket.
+    ASSERT_EQ(send_to(udp_client.get(), Mode::v4, udp_target.port), 0);
+    pollfd ready{udp_proxy.fd.get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&ready, 1, 500), 1);
+    sockaddr_storage from{};
+    socklen_t from_size = sizeof(from);
+    char datagram[16];
+    ASSERT_GT(
+        ::recvfrom(udp_proxy.fd.get(), datagram, sizeof(datagram), 0, reinterpret_cast<sockaddr *>(&from), &from_size),
+        0);
+    EXPECT_EQ(ntohs(reinterpret_cast<sockaddr_in &>(from).sin_port), local_port(udp_client.get()));
+    std::optional<std::vector<std::byte>> udp_kept;
+    ASSERT_NO_THROW(udp_kept =
+                        winbpf::redirect_context(udp_proxy.fd.get(), reinterpret_cast<sockaddr *>(&from), from_size));
+    ASSERT_TRUE(udp_kept.has_value()) << "no redirect context for the proxy's UDP peer";
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(udp_kept->data()), udp_kept->size()), context);
+    sockaddr_in stranger = reinterpret_cast<sockaddr_in &>(from);
+    stranger.sin_port = htons(static_cast<std::uint16_t>(ntohs(stranger.sin_port) ^ 1));
+    EXPECT_FALSE(winbpf::redirect_context(udp_proxy.fd.get(), reinterpret_cast<sockaddr *>(&stranger), sizeof(stranger))
+                     .has_value())
+        << "a peer that was not redirected";
 }
 
 // The helpers' process identity at connect matches what /proc says of this process and thread (units as documented

@@ -5,8 +5,8 @@
 //            connect6_sendmsg; connect_authorization4/6 likewise; recv_accept4, recv_accept6; bind4, bind4_mapped,
 //            bind6
 //   support  winbpf__sock_addr_owner (cgroup/sock_create: the owner of each socket, for recv_accept and listen) and
-//            winbpf__sock_addr_redirect (sockops: redirect contexts by connection tuple, for connect objects); the
-//            other one is not loaded
+//            winbpf__sock_addr_redirect (sockops: redirect contexts by connection tuple, for connect objects) with
+//            winbpf__sock_addr_redirect_udp (cgroup_skb/egress: the same for UDP datagrams); the others are not loaded
 //   attach   every program to one cgroup-v2 directory: AttachOptions::cgroup, or the root of the cgroup-v2 hierarchy
 //            (bpf_link: several programs attach side by side and all run); listen's LSM or tracepoint program by
 //            its section, scoped to that cgroup through the winbpf_listen cgroup array; AttachOptions::compartment_id
@@ -35,6 +35,7 @@ namespace
 
 constexpr const char *kOwnerProgram = "winbpf__sock_addr_owner";
 constexpr const char *kRedirectProgram = "winbpf__sock_addr_redirect";
+constexpr const char *kRedirectUdpProgram = "winbpf__sock_addr_redirect_udp";
 constexpr const char *kChainMap = "winbpf_sa_chain";
 constexpr const char *kConfigMap = "winbpf_sa_conf";
 
@@ -92,7 +93,9 @@ class SockAddrHook final : public HookModule
                 {std::string("support: ") + kOwnerProgram, "cgroup/sock_create",
                  "the process that created each socket (recv_accept's helpers report it)"},
                 {std::string("support: ") + kRedirectProgram, "sockops",
-                 "redirect contexts by connection tuple (TCP_CONNECT), for winbpf::redirect_context"}};
+                 "redirect contexts by connection tuple (TCP_CONNECT), for winbpf::redirect_context"},
+                {std::string("support: ") + kRedirectUdpProgram, "cgroup_skb/egress",
+                 "redirect contexts of UDP sockets by datagram tuple, for winbpf::redirect_context(fd, peer)"}};
     }
 
     std::vector<std::string_view> helpers() const override
@@ -116,7 +119,8 @@ class SockAddrHook final : public HookModule
                     set_autoload(entry, object_name, event.ends_with("_observe") ? !lsm : lsm);
                 }
             }
-        for (auto [name, on] : {std::pair(kOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect)})
+        for (auto [name, on] : {std::pair(kOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect),
+                                std::pair(kRedirectUdpProgram, connect)})
             if (bpf_program *program = bpf_object__find_program_by_name(object, name))
                 set_autoload(program, object_name, on);
         if (bpf_map *chain = bpf_object__find_map_by_name(object, kChainMap))
@@ -140,7 +144,7 @@ class SockAddrHook final : public HookModule
     std::vector<bpf_program *> support_programs(bpf_object *object) const override
     {
         std::vector<bpf_program *> programs;
-        for (const char *name : {kOwnerProgram, kRedirectProgram})
+        for (const char *name : {kOwnerProgram, kRedirectProgram, kRedirectUdpProgram})
             if (bpf_program *program = bpf_object__find_program_by_name(object, name))
                 if (bpf_program__autoload(program))
                     programs.push_back(program);

@@ -7,12 +7,12 @@
  *     owners of sockets (winbpf_sock_addr_owners, socket storage written by the support program
  *     winbpf__sock_addr_owner at cgroup/sock_create), and the redirect contexts of redirected connections
  *     (winbpf_sock_addr_redirects, moved by the support program winbpf__sock_addr_redirect at sockops TCP_CONNECT to
- *     the connection's tuple, where winbpf::redirect_context finds it).
- *   Per handler, by its section (entries <handler>__winbpf_sock_addr_<event>):
- *     cgroup/connect4   connect4 (cgroup/connect4), connect4_sendmsg (cgroup/sendmsg4), connect4_mapped
- *                       (cgroup/connect6, IPv4-mapped destinations), connect4_sendmsg_mapped (cgroup/sendmsg6, mapped)
- *     cgroup/connect6   connect6 (cgroup/connect6), connect6_sendmsg (cgroup/sendmsg6), both not mapped
- *     cgroup/connect_authorization4/6   the same Linux hooks as connect4/6: connect_authorization4, ..._sendmsg, ...
+ *     the connection's tuple, where winbpf::redirect_context finds it; UDP: copied there by
+ * winbpf__sock_addr_redirect_udp at cgroup_skb/egress, under each datagram's tuple). Per handler, by its section
+ * (entries <handler>__winbpf_sock_addr_<event>): cgroup/connect4   connect4 (cgroup/connect4), connect4_sendmsg
+ * (cgroup/sendmsg4), connect4_mapped (cgroup/connect6, IPv4-mapped destinations), connect4_sendmsg_mapped
+ * (cgroup/sendmsg6, mapped) cgroup/connect6   connect6 (cgroup/connect6), connect6_sendmsg (cgroup/sendmsg6), both not
+ * mapped cgroup/connect_authorization4/6   the same Linux hooks as connect4/6: connect_authorization4, ..._sendmsg, ...
  *     cgroup/recv_accept4  recv_accept4 (cgroup_skb/ingress: IPv4 packets); recv_accept6 likewise for IPv6
  *     cgroup/bind4      bind4 (cgroup/bind4), bind4_mapped (cgroup/bind6, mapped); cgroup/bind6: bind6
  *     cgroup/listen4    listen4 (?lsm/socket_listen, enforced: where BPF LSM loads) or listen4_observe
@@ -459,7 +459,7 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
 #define WINBPF_SOCK_ADDR_RECV_ACCEPT(handler, skb, mode, handler_id)                                                   \
     ({                                                                                                                 \
         int pass_ = 1;                                                                                                 \
-        struct winbpf_inbound in_;                                                                                     \
+        struct winbpf_inbound in_ = {};                                                                                \
         winbpf_sock_addr_parse(skb, mode, &in_);                                                                       \
         struct bpf_sock *sk_ = (skb)->sk;                                                                              \
         int new_connection_ = in_.protocol == WINBPF_IPPROTO_TCP &&                                                    \
@@ -581,6 +581,26 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
                 *known = init_cookie;                                                                                  \
         } else                                                                                                         \
             winbpf_count_lost();                                                                                       \
+        return 1;                                                                                                      \
+    }                                                                                                                  \
+    __attribute__((section("cgroup_skb/egress"), used)) int winbpf__sock_addr_redirect_udp(struct __sk_buff *skb)      \
+    {                                                                                                                  \
+        __u64 cookie = (bpf_get_socket_cookie)(skb);                                                                   \
+        struct winbpf_redirect_context *rc = bpf_map_lookup_elem(&winbpf_sock_addr_redirects, &cookie);                \
+        if (!rc)                                                                                                       \
+            return 1;                                                                                                  \
+        struct winbpf_inbound out = {};                                                                                \
+        const int v4 = skb->protocol == bpf_htons(WINBPF_LINUX_ETH_P_IP);                                              \
+        winbpf_sock_addr_parse(skb, v4 ? WINBPF_SOCK_ADDR_V4 : WINBPF_SOCK_ADDR_V6, &out);                             \
+        if (out.protocol != WINBPF_IPPROTO_UDP)                                                                        \
+            return 1;                                                                                                  \
+        struct winbpf_redirect_key key = {};                                                                           \
+        key.family = v4 ? WINBPF_LINUX_AF_INET : WINBPF_LINUX_AF_INET6;                                                \
+        key.local_port = bpf_ntohs((__u16)out.sport);                                                                  \
+        key.remote_port = bpf_ntohs((__u16)out.dport);                                                                 \
+        __builtin_memcpy(key.local_ip, out.src, 16);                                                                   \
+        __builtin_memcpy(key.remote_ip, out.dst, 16);                                                                  \
+        bpf_map_update_elem(&winbpf_redirect, &key, rc, BPF_ANY);                                                      \
         return 1;                                                                                                      \
     }                                                                                                                  \
     __attribute__((section("sockops"), used)) int winbpf__sock_addr_redirect(struct bpf_sock_ops *ops)                 \
