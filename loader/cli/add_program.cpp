@@ -148,11 +148,13 @@ std::vector<std::uint32_t> load_attach_pin(Object &object, const AttachOptions &
 
 void add_program(const std::string &file, const std::vector<std::string> &parameters)
 {
-    auto values = parse_parameters(parameters, {"type", "pinpath", "pinned", "interface", "cgroup", "capture"});
+    auto values =
+        parse_parameters(parameters, {"type", "pinpath", "pinned", "interface", "cgroup", "capture", "compartment_id"});
     AttachOptions options;
     options.cgroup = values["cgroup"];
     options.capture = values["capture"];
     options.interface = values["interface"];
+    options.compartment_id = values["compartment_id"];
     std::string pinned = values.count("pinned") ? values["pinned"] : values.count("pinpath") ? "first" : "none";
     if (pinned != "none" && pinned != "first" && pinned != "all")
         throw UsageError("pinned=" + pinned + " is invalid (expected none, first or all)");

@@ -82,7 +82,8 @@ int main(int argc, char **argv)
     add->require_subcommand(1);
     auto *add_program = verb(add, "program", "Load, attach and pin the hook programs of an object file",
                              "winbpf add program FILE [type=TYPE] [pinpath=PATH] [pinned=none|first|all] "
-                             "[interface=IFNAME|IFINDEX] [cgroup=PATH] [capture=all|flow|drop|none]");
+                             "[interface=IFNAME|IFINDEX] [cgroup=PATH] [capture=all|flow|drop|none] "
+                             "[compartment_id=N|NETNS_PATH]");
     add_program->add_option("FILE", file, "Object built with Makefile.bpf")->required();
     add_program->add_option("PARAMETERS", parameters, "name=value parameters (netsh style)");
 

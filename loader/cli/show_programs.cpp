@@ -29,6 +29,7 @@ struct WindowsProgram {
     std::size_t pins = 0, links = 0;
     bool jited = true;
     std::string type, name;
+    std::string attach_type; ///< Windows attach type for hooks of several ("connect4"), else empty.
 };
 
 bool is_support_program(const ProgramInfo &p)
@@ -43,7 +44,7 @@ std::vector<WindowsProgram> group(const std::vector<ProgramInfo> &programs)
     for (const ProgramInfo &p : programs) {
         if (p.entry.handler.empty()) {
             if (!is_support_program(p))
-                others.push_back(WindowsProgram{&p, {&p}, p.pins, p.links, p.jited, p.type, p.display_name});
+                others.push_back(WindowsProgram{&p, {&p}, p.pins, p.links, p.jited, p.type, p.display_name, {}});
             continue;
         }
         WindowsProgram &w = handlers[{p.entry.hook, p.entry.handler, p.btf_id}];
@@ -60,6 +61,7 @@ std::vector<WindowsProgram> group(const std::vector<ProgramInfo> &programs)
             return std::pair(entry_rank(a->entry), a->id) < std::pair(entry_rank(b->entry), b->id);
         });
         w.primary = w.linux_programs.front();
+        w.attach_type = entry_attach_type(w.primary->entry);
         for (const ProgramInfo &p : programs)
             if (is_support_program(p) && p.btf_id == std::get<2>(key))
                 w.linux_programs.push_back(&p);
@@ -70,7 +72,7 @@ std::vector<WindowsProgram> group(const std::vector<ProgramInfo> &programs)
         if (is_support_program(p) && std::none_of(rows.begin(), rows.end(), [&](const WindowsProgram &w) {
                 return std::find(w.linux_programs.begin(), w.linux_programs.end(), &p) != w.linux_programs.end();
             }))
-            others.push_back(WindowsProgram{&p, {&p}, p.pins, p.links, p.jited, p.type, p.display_name});
+            others.push_back(WindowsProgram{&p, {&p}, p.pins, p.links, p.jited, p.type, p.display_name, {}});
     rows.insert(rows.end(), others.begin(), others.end());
     std::sort(rows.begin(), rows.end(), [](auto &a, auto &b) { return a.primary->id < b.primary->id; });
     return rows;
@@ -102,14 +104,20 @@ nlohmann::json to_json(const ProgramInfo &p)
             {"map_ids", p.map_ids}};
 }
 
-// The hook's note for rows of a winbpf hook (hook_note(), asked once per hook), else empty.
-const std::string &note_of(const std::string &type)
+// The hook's note for rows of a winbpf hook and attach type (hook_note(), asked once per pair), else empty.
+const std::string &note_of(const WindowsProgram &w)
 {
-    static std::map<std::string, std::string> notes;
-    auto found = notes.find(type);
+    static std::map<std::pair<std::string, std::string>, std::string> notes;
+    auto found = notes.find({w.type, w.attach_type});
     if (found == notes.end())
-        found = notes.emplace(type, hook_note(type)).first;
+        found = notes.emplace(std::pair(w.type, w.attach_type), hook_note(w.type, w.attach_type)).first;
     return found->second;
+}
+
+// The Type cell: the hook, with the attach type for hooks of several ("sock_addr (connect4)").
+std::string type_of(const WindowsProgram &w)
+{
+    return w.attach_type.empty() ? w.type : w.type + " (" + w.attach_type + ")";
 }
 
 } // namespace
@@ -135,15 +143,17 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
             nlohmann::json linux_programs = nlohmann::json::array();
             for (const ProgramInfo *p : w.linux_programs)
                 linux_programs.push_back(to_json(*p));
-            out.push_back({{"id", w.primary->id},
-                           {"pins", w.pins},
-                           {"links", w.links},
-                           {"mode", w.jited ? "JIT" : "INTERPRET"},
-                           {"type", w.type},
-                           {"name", w.name},
-                           {"note", level == "verbose" && !note_of(w.type).empty() ? nlohmann::json(note_of(w.type))
-                                                                                   : nlohmann::json(nullptr)},
-                           {"linux_programs", linux_programs}});
+            out.push_back(
+                {{"id", w.primary->id},
+                 {"pins", w.pins},
+                 {"links", w.links},
+                 {"mode", w.jited ? "JIT" : "INTERPRET"},
+                 {"type", w.type},
+                 {"attach_type", w.attach_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.attach_type)},
+                 {"name", w.name},
+                 {"note",
+                  level == "verbose" && !note_of(w).empty() ? nlohmann::json(note_of(w)) : nlohmann::json(nullptr)},
+                 {"linux_programs", linux_programs}});
         }
         std::cout << out.dump(2) << "\n";
         return;
@@ -151,10 +161,10 @@ void show_programs(const std::vector<std::string> &parameters, bool json)
     Table table({{"ID", true}, {"Pins", true}, {"Links", true}, {"Mode"}, {"Type"}, {"Name"}});
     for (const WindowsProgram &w : rows) {
         table.add({std::to_string(w.primary->id), std::to_string(w.pins), std::to_string(w.links),
-                   w.jited ? "JIT" : "INTERPRET", w.type, w.name});
+                   w.jited ? "JIT" : "INTERPRET", type_of(w), w.name});
         if (level != "verbose")
             continue;
-        if (const std::string note = note_of(w.type); !note.empty())
+        if (const std::string note = note_of(w); !note.empty())
             table.add_detail(note);
         for (const ProgramInfo *p : w.linux_programs) {
             const std::optional<std::uint64_t> us = verification_us(*p);

@@ -51,7 +51,8 @@ void check_options(const Object &object, const AttachOptions &options)
 {
     const OptionUse uses[] = {{"cgroup", "cgroups", !options.cgroup.empty()},
                               {"capture", "capture types", !options.capture.empty()},
-                              {"interface", "interfaces", !options.interface.empty()}};
+                              {"interface", "interfaces", !options.interface.empty()},
+                              {"compartment_id", "compartments", !options.compartment_id.empty()}};
     for (const OptionUse &use : uses) {
         if (!use.set)
             continue;

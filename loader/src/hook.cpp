@@ -25,10 +25,20 @@ bool is_event_name(std::string_view event)
 }
 } // namespace
 
-std::string hook_note(std::string_view hook)
+std::string hook_note(std::string_view hook, std::string_view attach_type)
 {
     const detail::HookModule *module = detail::find_hook_module(hook);
-    return module ? module->attach_note() : std::string();
+    if (!module)
+        return std::string();
+    std::string note = module->attach_note();
+    const std::string of_type = attach_type.empty() ? std::string() : module->attach_type_note(attach_type);
+    return note.empty() ? of_type : of_type.empty() ? note : note + "; " + of_type;
+}
+
+std::string entry_attach_type(const EntryName &entry)
+{
+    const detail::HookModule *module = detail::find_hook_module(entry.hook);
+    return module ? module->attach_type(entry.event) : std::string();
 }
 
 EntryName parse_entry_name(std::string_view name)

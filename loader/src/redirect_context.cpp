@@ -74,7 +74,26 @@ std::vector<winbpf_redirect_key> candidate_keys(const sockaddr_storage &peer, co
     return keys;
 }
 
+// The context filed under one of the keys of (peer, local) in any loaded winbpf_redirect map, or nullopt.
+std::optional<std::vector<std::byte>> find_context(const sockaddr_storage &peer, const sockaddr_storage &local);
+
 } // namespace
+
+std::optional<std::vector<std::byte>> redirect_context(int fd, const sockaddr *peer, socklen_t peer_size)
+{
+    sockaddr_storage from{}, local{};
+    socklen_t local_size = sizeof(local);
+    if (!peer || peer_size > sizeof(from) || (peer->sa_family != AF_INET && peer->sa_family != AF_INET6))
+        throw Error("redirect context: the peer address is not an IPv4 or IPv6 address", EINVAL);
+    std::memcpy(&from, peer, peer_size);
+    if (getsockname(fd, reinterpret_cast<sockaddr *>(&local), &local_size) != 0) {
+        int err = errno;
+        throw Error("redirect context: socket " + std::to_string(fd) + ": " + detail::errno_text(err), err);
+    }
+    if (local.ss_family != AF_INET && local.ss_family != AF_INET6)
+        throw Error("redirect context: socket " + std::to_string(fd) + " is not an IPv4 or IPv6 socket", EINVAL);
+    return find_context(from, local);
+}
 
 std::optional<std::vector<std::byte>> redirect_context(int accepted_fd)
 {
@@ -90,6 +109,14 @@ std::optional<std::vector<std::byte>> redirect_context(int accepted_fd)
     if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)
         throw Error("redirect context: socket " + std::to_string(accepted_fd) + " is not an IPv4 or IPv6 socket",
                     EINVAL);
+    return find_context(peer, local);
+}
+
+namespace
+{
+
+std::optional<std::vector<std::byte>> find_context(const sockaddr_storage &peer, const sockaddr_storage &local)
+{
     const std::vector<winbpf_redirect_key> keys = candidate_keys(peer, local);
     __u32 id = 0;
     while (bpf_map_get_next_id(id, &id) == 0) {
@@ -116,5 +143,7 @@ std::optional<std::vector<std::byte>> redirect_context(int accepted_fd)
     }
     return std::nullopt;
 }
+
+} // namespace
 
 } // namespace winbpf

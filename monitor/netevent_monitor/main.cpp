@@ -42,7 +42,8 @@ int main(int argc, char **argv)
         return formatter.format(record, out);
     };
     config.attach = [&capture](const winbpf::Object &object) {
-        return winbpf::Attachment(object, winbpf::AttachOptions{.cgroup = {}, .capture = capture, .interface = {}});
+        return winbpf::Attachment(
+            object, winbpf::AttachOptions{.cgroup = {}, .capture = capture, .interface = {}, .compartment_id = {}});
     };
     options.configure(config);
     return run_session(config);

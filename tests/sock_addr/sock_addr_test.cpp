@@ -5,7 +5,9 @@
 #include "sock_addr_policy.h"
 
 #include "support/cgroup.hpp"
+#include "support/child.hpp"
 #include "support/kernel_test.hpp"
+#include "support/netns.hpp"
 #include "support/socket.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
@@ -25,14 +27,17 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -227,10 +232,11 @@ std::uint32_t recv_accept_index(Mode mode)
 struct Loaded {
     winbpf::Object object;
     std::optional<winbpf::Attachment> attachment;
-    Loaded(const std::string &name, const std::string &cgroup) : object(winbpf::Object::open_file(object_path(name)))
+    Loaded(const std::string &name, const std::string &cgroup, const std::string &compartment_id = {})
+        : object(winbpf::Object::open_file(object_path(name)))
     {
         object.load();
-        attachment.emplace(object, winbpf::AttachOptions{.cgroup = cgroup});
+        attachment.emplace(object, winbpf::AttachOptions{.cgroup = cgroup, .compartment_id = compartment_id});
     }
     int map(const char *name) const { return bpf_map__fd(object.map(name)); }
     template <typename Key, typename Value> void put(const char *map_name, const Key &key, const Value &value) const
@@ -393,8 +399,8 @@ TEST_F(SockAddrTest, UdpRunsOncePerFlow)
 }
 
 // Redirect: a connect handler that changes user_* sends the connection (TCP) or datagram (UDP) to the new endpoint, a
-// local proxy, which reads the redirect context the handler set with winbpf::redirect_context. The audit of that
-// connect holds the caller's pid, logon id, admin state, local port and socket cookie.
+// local proxy, which reads the redirect context the handler set with winbpf::redirect_context (UDP: by the datagram's
+// source). The audit of that connect holds the caller's pid, logon id, admin state, local port and socket cookie.
 TEST_F(SockAddrTest, ConnectRedirectsToProxy)
 {
     ASSERT_NO_THROW(load_policy());
@@ -446,6 +452,28 @@ TEST_F(SockAddrTest, ConnectRedirectsToProxy)
     EXPECT_EQ(receive(udp_proxy.fd.get()), "ping");
     EXPECT_EQ(receive(udp_proxy.fd.get()), "ping") << "the second datagram follows the flow's redirect";
     EXPECT_FALSE(receive(udp_target.fd.get(), 100).has_value());
+
+    // The UDP proxy reads the redirect context by the datagram's source (recvfrom), here the client's socket.
+    ASSERT_EQ(send_to(udp_client.get(), Mode::v4, udp_target.port), 0);
+    pollfd ready{udp_proxy.fd.get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&ready, 1, 500), 1);
+    sockaddr_storage from{};
+    socklen_t from_size = sizeof(from);
+    char datagram[16];
+    ASSERT_GT(
+        ::recvfrom(udp_proxy.fd.get(), datagram, sizeof(datagram), 0, reinterpret_cast<sockaddr *>(&from), &from_size),
+        0);
+    EXPECT_EQ(ntohs(reinterpret_cast<sockaddr_in &>(from).sin_port), local_port(udp_client.get()));
+    std::optional<std::vector<std::byte>> udp_kept;
+    ASSERT_NO_THROW(udp_kept =
+                        winbpf::redirect_context(udp_proxy.fd.get(), reinterpret_cast<sockaddr *>(&from), from_size));
+    ASSERT_TRUE(udp_kept.has_value()) << "no redirect context for the proxy's UDP peer";
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(udp_kept->data()), udp_kept->size()), context);
+    sockaddr_in stranger = reinterpret_cast<sockaddr_in &>(from);
+    stranger.sin_port = htons(static_cast<std::uint16_t>(ntohs(stranger.sin_port) ^ 1));
+    EXPECT_FALSE(winbpf::redirect_context(udp_proxy.fd.get(), reinterpret_cast<sockaddr *>(&stranger), sizeof(stranger))
+                     .has_value())
+        << "a peer that was not redirected";
 }
 
 // The helpers' process identity at connect matches what /proc says of this process and thread (units as documented
@@ -528,19 +556,193 @@ TEST_F(SockAddrTest, ConnectAuthorizationIsReadOnly)
     EXPECT_EQ(authorization->calls("authorization_calls", SOCK_ADDR_TEST_AUTHORIZATION6), 2u);
 }
 
-// Several programs on one hook all run, and a REJECT of any of them blocks (egress and ingress programs together).
-TEST_F(SockAddrTest, EgressAndIngressTogether)
+// Egress (connect) and ingress (recv_accept) programs together: the most restrictive verdict wins. reject/reject,
+// hard/reject and soft/reject block (a connect REJECT fails the call with EPERM; a recv_accept REJECT drops the SYN or
+// datagram); soft/soft lets the connection or datagram through.
+TEST_P(SockAddrCase, EgressIngressMatrix)
+{
+    const auto [mode, protocol] = GetParam();
+    ASSERT_NO_THROW(load_policy());
+    Server server(mode, protocol);
+    struct Row {
+        std::uint32_t egress, ingress;
+    };
+    for (const Row row : {Row{kReject, kReject}, Row{kHard, kReject}, Row{kSoft, kReject}, Row{kSoft, kSoft}}) {
+        const std::string what = "egress " + std::to_string(row.egress) + ", ingress " + std::to_string(row.ingress);
+        UniqueFd client = open_socket(client_family(mode), protocol);
+        ASSERT_EQ(bind_to(client.get(), client_family(mode), 0, mode == Mode::mapped), 0);
+        policy->put("policy_map", key_of(mode, server.port, protocol), row.egress);
+        policy->put("policy_map", key_of(mode, local_port(client.get()), protocol), row.ingress);
+        const bool allowed = row.egress != kReject && row.ingress != kReject;
+        if (protocol == Protocol::tcp) {
+            EXPECT_EQ(connect_to(client.get(), mode, server.port, 700), row.egress == kReject ? EPERM
+                                                                        : allowed             ? 0
+                                                                                              : ETIMEDOUT)
+                << what;
+            EXPECT_EQ(static_cast<bool>(accept_within(server.fd.get(), allowed ? 500 : 100)), allowed) << what;
+        } else {
+            EXPECT_EQ(send_to(client.get(), mode, server.port), row.egress == kReject ? EPERM : 0) << what;
+            EXPECT_EQ(receive(server.fd.get(), allowed ? 500 : 200).has_value(), allowed) << what;
+        }
+    }
+    EXPECT_EQ(policy->calls("calls_map", connect_index(mode)), 4u);
+    EXPECT_EQ(policy->calls("calls_map", recv_accept_index(mode)), 3u) << "the packets connect let through";
+}
+
+// Three copies of one program on the same hooks and cgroup (three loads of one object, attached in order): all allow
+// and all run; once the first redirects, a later one's block is ignored and its handler does not run; an earlier
+// block wins over a later redirect, and later handlers do not run; detaching the first restores the others' verdicts.
+TEST_F(SockAddrTest, ThreeCopiesChain)
+{
+    std::vector<std::unique_ptr<Loaded>> copies;
+    for (int i = 0; i < 3; ++i)
+        ASSERT_NO_THROW(copies.push_back(std::make_unique<Loaded>("sock_addr_policy", cgroup->path().string())));
+    auto connect_calls = [&](std::size_t copy) { return copies[copy]->calls("calls_map", SOCK_ADDR_TEST_CONNECT4); };
+    Server target(Mode::v4, Protocol::tcp), proxy(Mode::v4, Protocol::tcp);
+
+    // All allow: every copy runs, the connection reaches the target.
+    UniqueFd first = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(first.get(), Mode::v4, target.port), 0);
+    EXPECT_TRUE(accept_within(target.fd.get()));
+    for (std::size_t copy = 0; copy < 3; ++copy)
+        EXPECT_EQ(connect_calls(copy), 1u) << "copy " << copy;
+
+    // The first copy redirects to the proxy, the second rejects: the redirect stands, copies 2 and 3 do not run.
+    sock_addr_test_redirect redirect{};
+    redirect.ip[0] = htonl(INADDR_LOOPBACK);
+    redirect.port = htons(proxy.port);
+    copies[0]->put("redirect_map", key_of(Mode::v4, target.port, Protocol::tcp), redirect);
+    copies[1]->put("policy_map", key_of(Mode::v4, target.port, Protocol::tcp), kReject);
+    UniqueFd redirected = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(redirected.get(), Mode::v4, target.port), 0) << "a later block overrode the redirect";
+    EXPECT_TRUE(accept_within(proxy.fd.get())) << "the proxy got no connection";
+    EXPECT_FALSE(accept_within(target.fd.get(), 100));
+    EXPECT_EQ(connect_calls(0), 2u);
+    EXPECT_EQ(connect_calls(1), 1u) << "the second copy ran after the first one's redirect";
+    EXPECT_EQ(connect_calls(2), 1u) << "the third copy ran after the first one's redirect";
+
+    // One UDP socket connects twice: to an endpoint the first copy redirects (the others do not run), then to another
+    // (a new call on the same socket: every copy runs again, the redirect of the earlier call is not this one's).
+    Server udp_target(Mode::v4, Protocol::udp), udp_proxy(Mode::v4, Protocol::udp), udp_other(Mode::v4, Protocol::udp);
+    sock_addr_test_redirect udp_redirect = redirect;
+    udp_redirect.port = htons(udp_proxy.port);
+    copies[0]->put("redirect_map", key_of(Mode::v4, udp_target.port, Protocol::udp), udp_redirect);
+    UniqueFd udp = open_socket(AF_INET, Protocol::udp);
+    EXPECT_EQ(connect_to(udp.get(), Mode::v4, udp_target.port), 0);
+    ASSERT_EQ(::send(udp.get(), "ping", 4, 0), 4);
+    EXPECT_EQ(receive(udp_proxy.fd.get()), "ping");
+    EXPECT_EQ(connect_calls(0), 3u);
+    EXPECT_EQ(connect_calls(1), 1u) << "the second copy ran after the first one's redirect";
+    EXPECT_EQ(connect_to(udp.get(), Mode::v4, udp_other.port), 0);
+    ASSERT_EQ(::send(udp.get(), "ping", 4, 0), 4);
+    EXPECT_EQ(receive(udp_other.fd.get()), "ping") << "the earlier call's redirect applied to a new one";
+    EXPECT_EQ(connect_calls(0), 4u);
+    EXPECT_EQ(connect_calls(1), 2u) << "a new call on the socket did not run the second copy";
+    EXPECT_EQ(connect_calls(2), 2u);
+
+    // An earlier block wins over a later redirect: the first copy rejects, the second would redirect.
+    Server other(Mode::v4, Protocol::tcp);
+    copies[0]->put("policy_map", key_of(Mode::v4, other.port, Protocol::tcp), kReject);
+    copies[1]->put("redirect_map", key_of(Mode::v4, other.port, Protocol::tcp), redirect);
+    UniqueFd blocked = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(blocked.get(), Mode::v4, other.port), EPERM);
+    EXPECT_FALSE(accept_within(proxy.fd.get(), 100)) << "the later redirect took the blocked connection";
+    EXPECT_EQ(connect_calls(0), 5u);
+    EXPECT_EQ(connect_calls(1), 2u) << "the second copy ran after the first one's REJECT";
+    EXPECT_EQ(connect_calls(2), 2u);
+
+    // Detaching the first copy restores the others: the second's block applies, and the third does not run after it.
+    copies[0].reset();
+    UniqueFd after = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(after.get(), Mode::v4, target.port), EPERM) << "the second copy's block";
+    EXPECT_EQ(connect_calls(1), 3u);
+    EXPECT_EQ(connect_calls(2), 2u);
+    // Without the block both remaining copies run and the connection reaches the target.
+    const sock_addr_test_key unblock = key_of(Mode::v4, target.port, Protocol::tcp);
+    ASSERT_EQ(bpf_map_delete_elem(copies[1]->map("policy_map"), &unblock), 0);
+    UniqueFd last = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(last.get(), Mode::v4, target.port), 0);
+    EXPECT_TRUE(accept_within(target.fd.get()));
+    EXPECT_EQ(connect_calls(1), 4u);
+    EXPECT_EQ(connect_calls(2), 3u);
+}
+
+// connect and connect_authorization together: a connect program's HARD and an authorization program that moves the
+// port and returns SOFT: the connection still goes to the original port (the write is discarded, SOFT does not undo
+// HARD); after a connect redirect, connect_authorization sees the redirected destination and the connection goes
+// there; its REJECT blocks the redirected connection.
+TEST_F(SockAddrTest, ConnectAuthorizationAfterConnect)
 {
     ASSERT_NO_THROW(load_policy());
     ASSERT_NO_THROW(load_authorization());
-    Server server(Mode::v4, Protocol::tcp);
+    Server target(Mode::v4, Protocol::tcp), proxy(Mode::v4, Protocol::tcp);
+    policy->put("policy_map", key_of(Mode::v4, target.port, Protocol::tcp), kHard);
     UniqueFd client = open_socket(AF_INET, Protocol::tcp);
-    ASSERT_EQ(bind_to(client.get(), AF_INET, 0), 0);
-    policy->put("policy_map", key_of(Mode::v4, local_port(client.get()), Protocol::tcp),
-                kReject); // ingress rejects the client
-    EXPECT_EQ(connect_to(client.get(), Mode::v4, server.port, 700), ETIMEDOUT);
-    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+    EXPECT_EQ(connect_to(client.get(), Mode::v4, target.port), 0);
+    EXPECT_TRUE(accept_within(target.fd.get())) << "the connection went elsewhere";
     EXPECT_EQ(authorization->calls("authorization_calls", SOCK_ADDR_TEST_AUTHORIZATION4), 1u);
+    EXPECT_EQ(ntohs(authorization->audit("authorization_audit", SOCK_ADDR_TEST_AUTHORIZATION4).user_port), target.port);
+
+    sock_addr_test_redirect redirect{};
+    redirect.ip[0] = htonl(INADDR_LOOPBACK);
+    redirect.port = htons(proxy.port);
+    policy->put("redirect_map", key_of(Mode::v4, target.port, Protocol::tcp), redirect);
+    UniqueFd redirected = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(redirected.get(), Mode::v4, target.port), 0);
+    EXPECT_TRUE(accept_within(proxy.fd.get())) << "the proxy got no connection";
+    EXPECT_EQ(authorization->calls("authorization_calls", SOCK_ADDR_TEST_AUTHORIZATION4), 2u);
+    EXPECT_EQ(ntohs(authorization->audit("authorization_audit", SOCK_ADDR_TEST_AUTHORIZATION4).user_port), proxy.port)
+        << "connect_authorization sees the redirected destination";
+
+    authorization->put("authorization_policy", key_of(Mode::v4, proxy.port, Protocol::tcp), std::uint32_t{1});
+    UniqueFd blocked = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(blocked.get(), Mode::v4, target.port), EPERM);
+    EXPECT_FALSE(accept_within(proxy.fd.get(), 100));
+}
+
+// compartment_id: a connect inside a network namespace of the test's own reports that namespace's compartment id
+// (winbpf::compartment_id of its path, not 1); a program attached with compartment_id=<that namespace> runs for calls
+// there only.
+TEST_F(SockAddrTest, CompartmentOfNamespace)
+{
+    winbpf::test::VethPair pair;
+    const std::string netns = pair.netns_path(winbpf::test::VethPair::a);
+    std::uint32_t compartment = 0;
+    try {
+        compartment = winbpf::compartment_id(netns);
+    } catch (const std::exception &e) {
+        FAIL() << "compartment_id(" << netns << "): " << e.what();
+    }
+    EXPECT_NE(compartment, 1u);
+    EXPECT_EQ(winbpf::compartment_id("/proc/self/ns/net"), 1u) << "the test runs in the initial namespace";
+    EXPECT_THROW(winbpf::compartment_id("/proc/self/ns/mnt"), winbpf::Error) << "not a network namespace";
+
+    ASSERT_NO_THROW(load_policy());
+    std::optional<Loaded> scoped;
+    ASSERT_NO_THROW(scoped.emplace("sock_addr_policy", cgroup->path().string(), netns));
+    {
+        winbpf::test::NetnsScope inside(netns);
+        Server server(Mode::v4, Protocol::tcp);
+        scoped->put("policy_map", key_of(Mode::v4, server.port, Protocol::tcp), kReject);
+        UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+        EXPECT_EQ(connect_to(client.get(), Mode::v4, server.port), EPERM) << "the scoped program's block";
+        EXPECT_EQ(policy->audit("audit_map", SOCK_ADDR_TEST_CONNECT4).compartment_id, compartment);
+        EXPECT_EQ(scoped->audit("audit_map", SOCK_ADDR_TEST_CONNECT4).compartment_id, compartment);
+    }
+    EXPECT_EQ(scoped->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+    Server outside(Mode::v4, Protocol::tcp);
+    scoped->put("policy_map", key_of(Mode::v4, outside.port, Protocol::tcp), kReject);
+    UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(client.get(), Mode::v4, outside.port), 0) << "the scoped program ran outside its namespace";
+    EXPECT_TRUE(accept_within(outside.fd.get()));
+    EXPECT_EQ(scoped->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+    EXPECT_EQ(policy->audit("audit_map", SOCK_ADDR_TEST_CONNECT4).compartment_id, 1u);
+
+    // A compartment number that is not one is refused before anything attaches.
+    winbpf::Object bad = winbpf::Object::open_file(object_path("sock_addr_policy"));
+    bad.load();
+    const winbpf::AttachOptions zero{.cgroup = cgroup->path().string(), .compartment_id = "zero"};
+    EXPECT_THROW(winbpf::Attachment(bad, zero), winbpf::Error);
 }
 
 // listen: the handler runs for listen() of sockets in the cgroup with the listening endpoint as msg_src and user.
@@ -591,6 +793,59 @@ TEST_F(SockAddrTest, ListenRejectIsEnforcedOrCounted)
     ASSERT_EQ(::listen(outside.get(), 4), 0);
     EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_LISTEN4), 2u) << "a listen outside the cgroup ran the handler";
     cgroup->enter();
+}
+
+// `winbpf show programs`: each handler of a loaded object is a row of type sock_addr with its Windows attach type
+// (table: "sock_addr (connect4)"; JSON: attach_type); at level=verbose a listen handler's row says how its REJECT is
+// enforced ("Deny enforcement: none (...)" on a kernel without BPF LSM), the connect handler's says nothing of it.
+TEST_F(SockAddrTest, ShowProgramsShowsAttachTypes)
+{
+    ASSERT_NO_THROW(load_policy());
+    std::set<std::uint32_t> ours;
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, policy->object.raw())
+    {
+        if (bpf_program__fd(program) < 0)
+            continue;
+        bpf_prog_info info{};
+        __u32 size = sizeof(info);
+        ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &size), 0);
+        ours.insert(info.id);
+    }
+    const winbpf::test::CommandResult shown =
+        winbpf::test::run({WINBPF_CLI_PATH, "show", "programs", "--json", "type=sock_addr", "level=verbose"});
+    ASSERT_EQ(shown.exit_code(), 0) << shown.err;
+    const nlohmann::json rows = nlohmann::json::parse(shown.out);
+    const bool lsm = winbpf::probe_enforcement().mode == winbpf::EnforcementMode::lsm;
+    std::map<std::string, std::string> attach_types;
+    for (const nlohmann::json &row : rows) {
+        if (!ours.count(row["id"].get<std::uint32_t>()))
+            continue;
+        EXPECT_EQ(row["type"], "sock_addr");
+        const std::string name = row["name"];
+        attach_types[name] = row["attach_type"];
+        if (name.starts_with("authorize_listen")) {
+            ASSERT_TRUE(row["note"].is_string()) << name;
+            EXPECT_TRUE(
+                row["note"].get<std::string>().starts_with(lsm ? "Deny enforcement: lsm" : "Deny enforcement: none"))
+                << row["note"];
+        } else {
+            EXPECT_TRUE(row["note"].is_null()) << name << ": " << row["note"];
+        }
+    }
+    EXPECT_EQ(attach_types, (std::map<std::string, std::string>{{"authorize_bind4", "bind4"},
+                                                                {"authorize_bind6", "bind6"},
+                                                                {"authorize_connect4", "connect4"},
+                                                                {"authorize_connect6", "connect6"},
+                                                                {"authorize_listen4", "listen4"},
+                                                                {"authorize_listen6", "listen6"},
+                                                                {"authorize_recv_accept4", "recv_accept4"},
+                                                                {"authorize_recv_accept6", "recv_accept6"}}));
+    const winbpf::test::CommandResult table =
+        winbpf::test::run({WINBPF_CLI_PATH, "show", "programs", "type=sock_addr"});
+    ASSERT_EQ(table.exit_code(), 0) << table.err;
+    EXPECT_NE(table.out.find("sock_addr (connect4)"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("sock_addr (recv_accept6)"), std::string::npos) << table.out;
 }
 
 // A native Linux program (struct bpf_sock_addr *) in cgroup/connect4 stays a plain libbpf program beside a Windows

@@ -48,6 +48,10 @@ struct AttachOptions {
     /// xdp: the interface the programs get the received packets of, by name ("eth0") or Linux ifindex ("2"), in the
     /// caller's network namespace. Required by xdp; an unknown interface is "Interface parameter is invalid.".
     std::string interface;
+    /// sock_addr: the one compartment (network namespace) whose calls the handlers see: a number as the programs see
+    /// it in compartment_id (1: the initial namespace), or a network namespace path (/run/netns/NAME,
+    /// /proc/PID/ns/net; winbpf::compartment_id gives its number). Empty: every compartment.
+    std::string compartment_id;
 };
 
 /// Every entry program of a loaded object's hooks plus its support programs, attached; detached on destruction.

@@ -50,7 +50,13 @@ std::vector<HookType> hook_types();
 /// What a user should know about the programs of hook name on this system (its loader module's note, e.g. "Deny
 /// enforcement: sigkill (BPF LSM unavailable: ...)"), or empty (no note, or not a mapped hook). The module may probe
 /// the kernel for it (the process hook: probe_enforcement(), once per process).
-std::string hook_note(std::string_view hook);
+/// attach_type (entry_attach_type) adds what holds for programs of that attach type only (sock_addr's listen4: "Deny
+/// enforcement: none (...)" where a REJECT is not enforced).
+std::string hook_note(std::string_view hook, std::string_view attach_type = {});
+
+/// The Windows attach type of a winbpf entry: its handler's section without "cgroup/" for hooks of several attach
+/// types ("connect4" for the sock_addr event "connect4_sendmsg"), else empty (the hook's name says it).
+std::string entry_attach_type(const EntryName &entry);
 
 /// Rank of an entry among its handler's entries (0: the primary, whose kernel id names the handler); entries of hooks
 /// the loader does not know rank last.

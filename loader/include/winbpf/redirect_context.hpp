@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <sys/socket.h>
 #include <vector>
 
 namespace winbpf
@@ -17,5 +18,12 @@ namespace winbpf
 /// the map's least recently used entries make room (16384 connections per object). Needs CAP_BPF (or root) to read
 /// the maps. Throws winbpf::Error when accepted_fd is not a connected TCP socket or the maps cannot be listed.
 std::optional<std::vector<std::byte>> redirect_context(int accepted_fd);
+
+/// The same for UDP: the bytes a connect handler set for the datagrams that a client sent from peer (the source
+/// address recvfrom(2) gave) to the proxy's socket fd (bound to a specific address, not a wildcard: the key is the
+/// datagram's destination, which must equal getsockname(fd)), or nullopt. Filed when the client's first datagram
+/// after the redirect leaves its socket. Throws winbpf::Error when fd is not a bound IPv4 or IPv6 socket or the maps
+/// cannot be listed.
+std::optional<std::vector<std::byte>> redirect_context(int fd, const sockaddr *peer, socklen_t peer_size);
 
 } // namespace winbpf

@@ -3,6 +3,7 @@
 
 #include "winbpf/unique_fd.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace winbpf
@@ -54,5 +55,12 @@ std::string cgroup2_mount();
 /// cgroup v2 is mounted, when path is missing or is not a directory of the cgroup-v2 hierarchy (e.g. a cgroup-v1
 /// directory or an ordinary one).
 UniqueFd open_cgroup2(const std::string &path);
+
+/// Windows compartment id of the network namespace at netns_path (e.g. /run/netns/NAME of `ip netns`, or
+/// /proc/PID/ns/net), as sock_addr programs see it in compartment_id and as the attach option compartment_id=N takes
+/// it: 1 for the initial network namespace, else the low 32 bits of the namespace's cookie (SO_NETNS_COOKIE
+/// of a socket created there; the calling thread enters the namespace for that). Throws Error when the path is not a
+/// network namespace or cannot be entered (CAP_SYS_ADMIN).
+std::uint32_t compartment_id(const std::string &netns_path);
 
 } // namespace winbpf

@@ -41,6 +41,16 @@ std::string HookModule::attach_note() const
     return {};
 }
 
+std::string HookModule::attach_type(std::string_view) const
+{
+    return {};
+}
+
+std::string HookModule::attach_type_note(std::string_view) const
+{
+    return {};
+}
+
 int HookModule::event_rank(std::string_view event) const
 {
     const std::vector<LinuxHook> hooks = linux_hooks();

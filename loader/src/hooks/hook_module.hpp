@@ -67,6 +67,14 @@ class HookModule
     /// What a user should know once this hook's programs are attached (e.g. "Deny enforcement: sigkill (...)"),
     /// or empty.
     virtual std::string attach_note() const;
+
+    /// The Windows attach type of an entry event, for hooks of several attach types (sock_addr: "connect4" for
+    /// "connect4_sendmsg"); default empty.
+    virtual std::string attach_type(std::string_view event) const;
+
+    /// What a user should know about this hook's programs of one attach type only (as attach_note()), or empty
+    /// (the default).
+    virtual std::string attach_type_note(std::string_view attach_type) const;
 };
 
 /// The module of hook name (a row of winbpf/hooks.h), or nullptr when the loader has none (a planned hook).

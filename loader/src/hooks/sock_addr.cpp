@@ -5,11 +5,15 @@
 //            connect6_sendmsg; connect_authorization4/6 likewise; recv_accept4, recv_accept6; bind4, bind4_mapped,
 //            bind6
 //   support  winbpf__sock_addr_owner (cgroup/sock_create: the owner of each socket, for recv_accept and listen) and
-//            winbpf__sock_addr_redirect (sockops: redirect contexts by connection tuple, for connect objects); the
-//            other one is not loaded
+//            winbpf__sock_addr_redirect (sockops: redirect contexts by connection tuple, for connect objects) with
+//            winbpf__sock_addr_redirect_udp (cgroup_skb/egress: the same for UDP datagrams); the others are not loaded
 //   attach   every program to one cgroup-v2 directory: AttachOptions::cgroup, or the root of the cgroup-v2 hierarchy
 //            (bpf_link: several programs attach side by side and all run); listen's LSM or tracepoint program by
-//            its section, scoped to that cgroup through the winbpf_listen cgroup array
+//            its section, scoped to that cgroup through the winbpf_listen cgroup array; AttachOptions::compartment_id
+//            into winbpf_sa_conf
+//   chains   winbpf_sa_chain (socket storage of the per-call chain state, sock_addr_glue.h) is one map for every
+//            loaded object: before load, an existing map of that name is reused; after load, winbpf_sa_conf's self
+//            is the id of that map (the object's identity in chains)
 #include "hooks/hook_module.hpp"
 #include "internal.hpp"
 #include "winbpf/error.hpp"
@@ -19,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <utility>
 
@@ -30,13 +35,22 @@ namespace
 
 constexpr const char *kOwnerProgram = "winbpf__sock_addr_owner";
 constexpr const char *kRedirectProgram = "winbpf__sock_addr_redirect";
+constexpr const char *kRedirectUdpProgram = "winbpf__sock_addr_redirect_udp";
+constexpr const char *kChainMap = "winbpf_sa_chain";
+constexpr const char *kConfigMap = "winbpf_sa_conf";
+
+// winbpf_sa_conf's value (struct winbpf_sock_addr_config of sock_addr_glue.h).
+struct Config {
+    std::uint32_t self = 0;
+    std::uint32_t compartment_id = 0;
+};
 
 class SockAddrHook final : public HookModule
 {
   public:
     std::string_view name() const override { return "sock_addr"; }
 
-    std::vector<std::string_view> attach_options() const override { return {"cgroup"}; }
+    std::vector<std::string_view> attach_options() const override { return {"cgroup", "compartment_id"}; }
 
     std::pair<std::string_view, std::string_view> windows_type_guids() const override
     {
@@ -79,7 +93,9 @@ class SockAddrHook final : public HookModule
                 {std::string("support: ") + kOwnerProgram, "cgroup/sock_create",
                  "the process that created each socket (recv_accept's helpers report it)"},
                 {std::string("support: ") + kRedirectProgram, "sockops",
-                 "redirect contexts by connection tuple (TCP_CONNECT), for winbpf::redirect_context"}};
+                 "redirect contexts by connection tuple (TCP_CONNECT), for winbpf::redirect_context"},
+                {std::string("support: ") + kRedirectUdpProgram, "cgroup_skb/egress",
+                 "redirect contexts of UDP sockets by datagram tuple, for winbpf::redirect_context(fd, peer)"}};
     }
 
     std::vector<std::string_view> helpers() const override
@@ -103,15 +119,32 @@ class SockAddrHook final : public HookModule
                     set_autoload(entry, object_name, event.ends_with("_observe") ? !lsm : lsm);
                 }
             }
-        for (auto [name, on] : {std::pair(kOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect)})
+        for (auto [name, on] : {std::pair(kOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect),
+                                std::pair(kRedirectUdpProgram, connect)})
             if (bpf_program *program = bpf_object__find_program_by_name(object, name))
                 set_autoload(program, object_name, on);
+        if (bpf_map *chain = bpf_object__find_map_by_name(object, kChainMap))
+            share_chain_map(chain, object_name);
+    }
+
+    void after_load(bpf_object *object, const std::string &object_name) const override
+    {
+        bpf_map *config = bpf_object__find_map_by_name(object, kConfigMap);
+        if (!config)
+            return;
+        bpf_map_info info{};
+        __u32 size = sizeof(info);
+        if (bpf_obj_get_info_by_fd(bpf_map__fd(config), &info, &size) != 0) {
+            int err = errno;
+            throw Error(object_name + ": reading the id of map " + kConfigMap + ": " + errno_text(err), err);
+        }
+        write_config(bpf_map__fd(config), Config{info.id, 0}, object_name + ": map " + kConfigMap);
     }
 
     std::vector<bpf_program *> support_programs(bpf_object *object) const override
     {
         std::vector<bpf_program *> programs;
-        for (const char *name : {kOwnerProgram, kRedirectProgram})
+        for (const char *name : {kOwnerProgram, kRedirectProgram, kRedirectUdpProgram})
             if (bpf_program *program = bpf_object__find_program_by_name(object, name))
                 if (bpf_program__autoload(program))
                     programs.push_back(program);
@@ -122,6 +155,12 @@ class SockAddrHook final : public HookModule
     {
         const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
         UniqueFd cgroup = open_cgroup2(path);
+        if (UniqueFd config = program_map(program, BPF_MAP_TYPE_ARRAY, kConfigMap)) {
+            Config value = read_config(config.get(), program);
+            value.compartment_id = compartment(options.compartment_id);
+            write_config(config.get(), value,
+                         std::string("program '") + bpf_program__name(program) + "': map " + kConfigMap);
+        }
         const std::string_view section = bpf_program__section_name(program);
         if (section.starts_with("lsm/") || section.starts_with("tp/")) {
             // listen: a global hook, scoped to the cgroup by the program (winbpf_listen holds the cgroup).
@@ -130,6 +169,27 @@ class SockAddrHook final : public HookModule
         }
         return attach_checked(program, " to cgroup '" + path + "'",
                               [&] { return bpf_program__attach_cgroup(program, cgroup.get()); });
+    }
+
+    std::string attach_type(std::string_view event) const override
+    {
+        // Entry events are the attach type, or it with the Linux variant's suffix (connect4_sendmsg_mapped).
+        for (std::string_view suffix : {"_sendmsg_mapped", "_sendmsg", "_mapped", "_observe"})
+            if (event.ends_with(suffix))
+                return std::string(event.substr(0, event.size() - suffix.size()));
+        return std::string(event);
+    }
+
+    std::string attach_type_note(std::string_view attach_type) const override
+    {
+        if (!attach_type.starts_with("listen"))
+            return {};
+        const Enforcement &chosen = listen_enforcement();
+        if (chosen.mode == EnforcementMode::lsm)
+            return "Deny enforcement: lsm (a REJECT makes listen() fail with EPERM)";
+        return "Deny enforcement: none (listen() is not refused: the handler runs and each REJECT is counted in map "
+               "winbpf_listen_unenforced; BPF LSM programs do not load here: " +
+               chosen.detail + ")";
     }
 
   private:
@@ -150,8 +210,74 @@ class SockAddrHook final : public HookModule
         return probed;
     }
 
-    // Writes the cgroup into the winbpf_listen cgroup array among the maps of the loaded listen program.
-    static void scope_listen(bpf_program *program, int cgroup_fd, const std::string &path)
+    // The compartment_id attach option: a number, or a network namespace path (its compartment id); 0 when empty.
+    static std::uint32_t compartment(const std::string &option)
+    {
+        if (option.empty())
+            return 0;
+        if (option.starts_with("/"))
+            return compartment_id(option);
+        std::uint32_t value = 0;
+        auto [end, ec] = std::from_chars(option.data(), option.data() + option.size(), value);
+        if (ec != std::errc() || end != option.data() + option.size() || value == 0)
+            throw Error("compartment_id=" + option +
+                            " is invalid (expected a compartment number from 1 to 4294967295, 1 being the initial "
+                            "network namespace, or a network namespace path such as /run/netns/NAME)",
+                        EINVAL);
+        return value;
+    }
+
+    static Config read_config(int fd, bpf_program *program)
+    {
+        const __u32 zero = 0;
+        Config value;
+        if (bpf_map_lookup_elem(fd, &zero, &value) != 0) {
+            int err = errno;
+            throw Error(std::string("program '") + bpf_program__name(program) + "': reading map " + kConfigMap + ": " +
+                            errno_text(err),
+                        err);
+        }
+        return value;
+    }
+
+    static void write_config(int fd, const Config &value, const std::string &what)
+    {
+        const __u32 zero = 0;
+        if (bpf_map_update_elem(fd, &zero, &value, BPF_ANY) != 0) {
+            int err = errno;
+            throw Error(what + ": writing it: " + errno_text(err), err);
+        }
+    }
+
+    // Makes chain, the object's winbpf_sa_chain, the one already loaded by another object (the first found by id),
+    // so that the programs of every object on a hook share the per-call chain state. None found: the object creates
+    // it. Without the privilege to walk map ids (CAP_SYS_ADMIN), the object keeps its own (chains then span only its
+    // programs).
+    static void share_chain_map(bpf_map *chain, const std::string &object_name)
+    {
+        __u32 id = 0;
+        while (bpf_map_get_next_id(id, &id) == 0) {
+            UniqueFd fd(bpf_map_get_fd_by_id(id));
+            if (!fd)
+                continue;
+            bpf_map_info info{};
+            __u32 size = sizeof(info);
+            if (bpf_obj_get_info_by_fd(fd.get(), &info, &size) != 0 || info.type != BPF_MAP_TYPE_SK_STORAGE ||
+                std::string_view(info.name) != kChainMap || info.value_size != bpf_map__value_size(chain) ||
+                info.key_size != bpf_map__key_size(chain))
+                continue;
+            if (bpf_map__reuse_fd(chain, fd.get()) != 0) {
+                int err = errno;
+                throw Error(object_name + ": sharing map " + kChainMap + " (id " + std::to_string(id) +
+                                ") with the sock_addr programs already loaded: " + errno_text(err),
+                            err);
+            }
+            return;
+        }
+    }
+
+    // The map named name of type among the maps of a loaded program, or an empty fd.
+    static UniqueFd program_map(bpf_program *program, bpf_map_type type, std::string_view name)
     {
         bpf_prog_info info{};
         __u32 ids[64];
@@ -167,20 +293,27 @@ class SockAddrHook final : public HookModule
             UniqueFd map(bpf_map_get_fd_by_id(ids[i]));
             bpf_map_info map_info{};
             __u32 map_size = sizeof(map_info);
-            if (!map || bpf_obj_get_info_by_fd(map.get(), &map_info, &map_size) != 0 ||
-                map_info.type != BPF_MAP_TYPE_CGROUP_ARRAY || std::string_view(map_info.name) != "winbpf_listen")
-                continue;
-            const __u32 zero = 0;
-            const __u32 fd = static_cast<__u32>(cgroup_fd);
-            if (bpf_map_update_elem(map.get(), &zero, &fd, BPF_ANY) != 0) {
-                int err = errno;
-                throw Error(std::string("program '") + bpf_program__name(program) + "': writing cgroup '" + path +
-                                "' into map winbpf_listen: " + errno_text(err),
-                            err);
-            }
-            return;
+            if (map && bpf_obj_get_info_by_fd(map.get(), &map_info, &map_size) == 0 && map_info.type == type &&
+                std::string_view(map_info.name) == name)
+                return map;
         }
-        throw Error(std::string("program '") + bpf_program__name(program) + "' uses no winbpf_listen map", ENOENT);
+        return UniqueFd();
+    }
+
+    // Writes the cgroup into the winbpf_listen cgroup array among the maps of the loaded listen program.
+    static void scope_listen(bpf_program *program, int cgroup_fd, const std::string &path)
+    {
+        UniqueFd map = program_map(program, BPF_MAP_TYPE_CGROUP_ARRAY, "winbpf_listen");
+        if (!map)
+            throw Error(std::string("program '") + bpf_program__name(program) + "' uses no winbpf_listen map", ENOENT);
+        const __u32 zero = 0;
+        const __u32 fd = static_cast<__u32>(cgroup_fd);
+        if (bpf_map_update_elem(map.get(), &zero, &fd, BPF_ANY) != 0) {
+            int err = errno;
+            throw Error(std::string("program '") + bpf_program__name(program) + "': writing cgroup '" + path +
+                            "' into map winbpf_listen: " + errno_text(err),
+                        err);
+        }
     }
 };
 

@@ -7,12 +7,12 @@
  *     owners of sockets (winbpf_sock_addr_owners, socket storage written by the support program
  *     winbpf__sock_addr_owner at cgroup/sock_create), and the redirect contexts of redirected connections
  *     (winbpf_sock_addr_redirects, moved by the support program winbpf__sock_addr_redirect at sockops TCP_CONNECT to
- *     the connection's tuple, where winbpf::redirect_context finds it).
- *   Per handler, by its section (entries <handler>__winbpf_sock_addr_<event>):
- *     cgroup/connect4   connect4 (cgroup/connect4), connect4_sendmsg (cgroup/sendmsg4), connect4_mapped
- *                       (cgroup/connect6, IPv4-mapped destinations), connect4_sendmsg_mapped (cgroup/sendmsg6, mapped)
- *     cgroup/connect6   connect6 (cgroup/connect6), connect6_sendmsg (cgroup/sendmsg6), both not mapped
- *     cgroup/connect_authorization4/6   the same Linux hooks as connect4/6: connect_authorization4, ..._sendmsg, ...
+ *     the connection's tuple, where winbpf::redirect_context finds it; UDP: copied there by
+ * winbpf__sock_addr_redirect_udp at cgroup_skb/egress, under each datagram's tuple). Per handler, by its section
+ * (entries <handler>__winbpf_sock_addr_<event>): cgroup/connect4   connect4 (cgroup/connect4), connect4_sendmsg
+ * (cgroup/sendmsg4), connect4_mapped (cgroup/connect6, IPv4-mapped destinations), connect4_sendmsg_mapped
+ * (cgroup/sendmsg6, mapped) cgroup/connect6   connect6 (cgroup/connect6), connect6_sendmsg (cgroup/sendmsg6), both not
+ * mapped cgroup/connect_authorization4/6   the same Linux hooks as connect4/6: connect_authorization4, ..._sendmsg, ...
  *     cgroup/recv_accept4  recv_accept4 (cgroup_skb/ingress: IPv4 packets); recv_accept6 likewise for IPv6
  *     cgroup/bind4      bind4 (cgroup/bind4), bind4_mapped (cgroup/bind6, mapped); cgroup/bind6: bind6
  *     cgroup/listen4    listen4 (?lsm/socket_listen, enforced: where BPF LSM loads) or listen4_observe
@@ -65,6 +65,39 @@ struct winbpf_sock_addr_flow {
 struct winbpf_redirect_context {
     __u32 size;
     __u8 data[WINBPF_REDIRECT_CONTEXT_MAX];
+};
+
+/* What the loader writes for an object (winbpf_sa_conf[0]): self, the object's identity in chains (the id
+ * of this map, unique while the object is loaded; 0 under a plain bpftool load), and compartment_id, the only
+ * compartment (network namespace, winbpf_compartment numbering) whose calls the object's handlers see (0: all; the
+ * attach option compartment_id=N). */
+struct winbpf_sock_addr_config {
+    __u32 self;
+    __u32 compartment_id;
+};
+
+/*
+ * Chains: Linux runs every program attached to a cgroup hook, in attach order, and fails the call when one returns 0.
+ * Windows stops at the first REJECT or redirect. winbpf's entries keep per-call state so that an earlier program's
+ * decision stands and later handlers do not run:
+ *   - a REJECT: the kernel's own state, bpf_get_retval() (-EPERM once a program of the call returned 0); later
+ *     entries see it and return without running their handler.
+ *   - a redirect at connect: winbpf_sa_chain, socket storage shared by every loaded sock_addr object (the loader
+ *     reuses the one map of that name), one slot per Linux hook (connect4, connect6, sendmsg4, sendmsg6). A slot lists
+ *     the entries that ran in the current call on the socket and whether one of them redirected. The kernel runs one
+ *     call of a socket at a time (the hooks hold the socket lock), and every attached entry runs once per call, so an
+ *     entry that finds itself already listed starts a new call: it clears the slot. A connect entry that finds the
+ *     slot redirected returns 1 without running its handler; connect_authorization entries run on the redirected
+ *     destination.
+ */
+#define WINBPF_SOCK_ADDR_CHAIN_MAX 16 /* entries of one Linux hook per call that the chain tells apart */
+struct winbpf_sock_addr_chain {
+    __u64 ran[WINBPF_SOCK_ADDR_CHAIN_MAX]; /* entries that ran in this call: (self << 32) | entry line */
+    __u32 count;
+    __u32 redirected; /* 1: an entry of this call redirected it */
+};
+struct winbpf_sock_addr_chains {
+    struct winbpf_sock_addr_chain slot[4]; /* connect4, connect6, sendmsg4, sendmsg6 */
 };
 
 /* NET_LUID of an interface: Windows' loopback LUID (IfType 24, index 0) for loopback, else
@@ -169,6 +202,55 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
     return ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == bpf_htonl(1);
 }
 
+/* The object's config (winbpf_sa_conf[0], a map of the object glue: macros below), or NULL. */
+#define winbpf_sock_addr_config_get()                                                                                  \
+    ({                                                                                                                 \
+        __u32 zero_ = 0;                                                                                               \
+        (struct winbpf_sock_addr_config *)bpf_map_lookup_elem(&winbpf_sa_conf, &zero_);                                \
+    })
+
+/* Whether the object's handlers see a call in compartment (compartment_id=N at attach; 0: every compartment). */
+#define winbpf_sock_addr_in_scope(compartment)                                                                         \
+    ({                                                                                                                 \
+        struct winbpf_sock_addr_config *config_ = winbpf_sock_addr_config_get();                                       \
+        !config_ || config_->compartment_id == 0 || config_->compartment_id == (compartment);                          \
+    })
+
+/* Enters entry handler_id into the chain slot of the current call on sk (a new call when it already ran in the
+ * slot's); evaluates to the slot, or NULL when the socket has no storage (the entry then runs as if first). */
+#define winbpf_sock_addr_chain_enter(sk, slot_index, handler_id)                                                       \
+    ({                                                                                                                 \
+        struct winbpf_sock_addr_chain *chain_ = NULL;                                                                  \
+        struct winbpf_sock_addr_chains *chains_ =                                                                      \
+            (sk) ? bpf_sk_storage_get(&winbpf_sa_chain, (sk), 0, BPF_SK_STORAGE_GET_F_CREATE) : NULL;                  \
+        if (chains_) {                                                                                                 \
+            struct winbpf_sock_addr_config *self_ = winbpf_sock_addr_config_get();                                     \
+            chain_ = &chains_->slot[(slot_index)&3];                                                                   \
+            winbpf_sock_addr_chain_add(chain_, ((__u64)(self_ ? self_->self : 0) << 32) | (handler_id));               \
+        }                                                                                                              \
+        chain_;                                                                                                        \
+    })
+
+/* Adds entry me to chain, first clearing it when me already ran in it (a new call) or it is full. */
+static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_chain *chain, __u64 me)
+{
+    int again = 0;
+    for (__u32 i = 0; i < WINBPF_SOCK_ADDR_CHAIN_MAX; ++i)
+        if (i < chain->count && chain->ran[i] == me)
+            again = 1;
+    __u32 n = chain->count;
+    if (again || n >= WINBPF_SOCK_ADDR_CHAIN_MAX) {
+        n = 0;
+        chain->redirected = 0;
+    }
+    if (n < WINBPF_SOCK_ADDR_CHAIN_MAX)
+        chain->ran[n] = me;
+    chain->count = n + 1;
+}
+
+/* The chain slot of a sock_addr entry: its Linux hook (connect or sendmsg, of the section's family). */
+#define WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg) (((sendmsg) ? 2 : 0) + ((mode) == WINBPF_SOCK_ADDR_V4 ? 0 : 1))
+
 /*
  * connect, connect_authorization and bind on a Linux bpf_sock_addr (cgroup/connect*, cgroup/sendmsg*, cgroup/bind*):
  * builds the context, runs handler and applies the verdict. At connect an allowed context whose user_* the handler
@@ -181,9 +263,20 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
     ({                                                                                                                 \
         int verdict_ = 1;                                                                                              \
         __u32 user_[4];                                                                                                \
-        if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode)) {                                                            \
+        struct winbpf_sock_addr_chain *chain_ =                                                                        \
+            (at) == WINBPF_SOCK_ADDR_AT_BIND                                                                           \
+                ? NULL                                                                                                 \
+                : winbpf_sock_addr_chain_enter((ctx)->sk, WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg), handler_id);     \
+        if (bpf_get_retval() != 0) {                                                                                   \
+            /* an earlier program rejected the call: its block stands, this handler does not run */                    \
+        } else if ((at) == WINBPF_SOCK_ADDR_AT_CONNECT && chain_ && chain_->redirected) {                              \
+            /* an earlier program redirected the call: the redirect stands, this handler does not run */               \
+        } else if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode) &&                                                     \
+                   winbpf_sock_addr_in_scope(                                                                          \
+                       winbpf_compartment(bpf_get_netns_cookie(ctx), bpf_get_netns_cookie(NULL)))) {                   \
             struct winbpf_sock_addr_flow_key key_ = {};                                                                \
             struct winbpf_sock_addr_flow *cached_ = NULL;                                                              \
+            int moved_ = 0;                                                                                            \
             if (sendmsg) {                                                                                             \
                 key_.cookie = (bpf_get_socket_cookie)(ctx);                                                            \
                 key_.entry = (handler_id);                                                                             \
@@ -193,11 +286,14 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
             }                                                                                                          \
             if (cached_) {                                                                                             \
                 verdict_ = !!cached_->allow;                                                                           \
+                moved_ = cached_->redirected;                                                                          \
                 if (cached_->redirected)                                                                               \
                     winbpf_sock_addr_write_user(ctx, mode, cached_->ip, cached_->port);                                \
             } else {                                                                                                   \
-                verdict_ = winbpf_sock_addr_call(handler, ctx, at, mode, user_, sendmsg ? &key_ : NULL);               \
+                verdict_ = winbpf_sock_addr_call(handler, ctx, at, mode, user_, sendmsg ? &key_ : NULL, moved_);       \
             }                                                                                                          \
+            if (moved_ && chain_)                                                                                      \
+                chain_->redirected = 1;                                                                                \
         }                                                                                                              \
         verdict_;                                                                                                      \
     })
@@ -227,8 +323,8 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
 }
 
 /* Runs handler once on a bpf_sock_addr (see WINBPF_SOCK_ADDR_RUN); key: where a UDP sendmsg keeps its verdict, or
- * NULL. */
-#define winbpf_sock_addr_call(handler, ctx, at, mode, user, key)                                                       \
+ * NULL; moved (an int variable) becomes 1 when the handler redirected the call. */
+#define winbpf_sock_addr_call(handler, ctx, at, mode, user, key, moved)                                                \
     ({                                                                                                                 \
         int allow_ = 1;                                                                                                \
         struct winbpf_sock_addr_ctx w_;                                                                                \
@@ -253,6 +349,7 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
             struct winbpf_sock_addr_flow flow_ = {.allow = allow_};                                                    \
             if (allow_ && (at) == WINBPF_SOCK_ADDR_AT_CONNECT && winbpf_sock_addr_moved(&seen_, &w_.md)) {             \
                 flow_.redirected = 1;                                                                                  \
+                (moved) = 1;                                                                                           \
                 flow_.port = w_.md.user_port;                                                                          \
                 __builtin_memcpy(flow_.ip, w_.md.user_ip6, 16);                                                        \
                 winbpf_sock_addr_write_user(ctx, mode, flow_.ip, flow_.port);                                          \
@@ -333,7 +430,7 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
 #define WINBPF_SOCK_ADDR_RECV_ACCEPT(handler, skb, mode, handler_id)                                                   \
     ({                                                                                                                 \
         int pass_ = 1;                                                                                                 \
-        struct winbpf_inbound in_;                                                                                     \
+        struct winbpf_inbound in_ = {};                                                                                \
         winbpf_sock_addr_parse(skb, mode, &in_);                                                                       \
         struct bpf_sock *sk_ = (skb)->sk;                                                                              \
         int new_connection_ = in_.protocol == WINBPF_IPPROTO_TCP &&                                                    \
@@ -374,7 +471,9 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
                     s_->owner = socket_->owner;                                                                        \
                     w_.md.compartment_id = socket_->compartment_id;                                                    \
                 }                                                                                                      \
-                allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                                     \
+                /* out of the attach's compartment (a socket without a record: compartment unknown, 0): passes */      \
+                if (winbpf_sock_addr_in_scope(w_.md.compartment_id))                                                   \
+                    allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                                 \
                 s_->owner.valid = 0;                                                                                   \
                 struct winbpf_sock_addr_flow flow_ = {.allow = allow_};                                                \
                 if ((in)->protocol == WINBPF_IPPROTO_UDP)                                                              \
@@ -415,6 +514,38 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         __type(key, __u32);                                                                                            \
         __type(value, __u64);                                                                                          \
     } winbpf_listen_unenforced SEC(".maps");                                                                           \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, struct winbpf_sock_addr_config);                                                                 \
+    } winbpf_sa_conf SEC(".maps");                                                                                     \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
+        __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
+        __type(key, int);                                                                                              \
+        __type(value, struct winbpf_sock_addr_chains);                                                                 \
+    } winbpf_sa_chain SEC(".maps");                                                                                    \
+    __attribute__((section("cgroup_skb/egress"), used)) int winbpf__sock_addr_redirect_udp(struct __sk_buff *skb)      \
+    {                                                                                                                  \
+        __u64 cookie = (bpf_get_socket_cookie)(skb);                                                                   \
+        struct winbpf_redirect_context *rc = bpf_map_lookup_elem(&winbpf_sock_addr_redirects, &cookie);                \
+        if (!rc)                                                                                                       \
+            return 1;                                                                                                  \
+        struct winbpf_inbound out = {};                                                                                \
+        const int v4 = skb->protocol == bpf_htons(WINBPF_LINUX_ETH_P_IP);                                              \
+        winbpf_sock_addr_parse(skb, v4 ? WINBPF_SOCK_ADDR_V4 : WINBPF_SOCK_ADDR_V6, &out);                             \
+        if (out.protocol != WINBPF_IPPROTO_UDP)                                                                        \
+            return 1;                                                                                                  \
+        struct winbpf_redirect_key key = {};                                                                           \
+        key.family = v4 ? WINBPF_LINUX_AF_INET : WINBPF_LINUX_AF_INET6;                                                \
+        key.local_port = bpf_ntohs((__u16)out.sport);                                                                  \
+        key.remote_port = bpf_ntohs((__u16)out.dport);                                                                 \
+        __builtin_memcpy(key.local_ip, out.src, 16);                                                                   \
+        __builtin_memcpy(key.remote_ip, out.dst, 16);                                                                  \
+        bpf_map_update_elem(&winbpf_redirect, &key, rc, BPF_ANY);                                                      \
+        return 1;                                                                                                      \
+    }                                                                                                                  \
     __attribute__((section("sockops"), used)) int winbpf__sock_addr_redirect(struct bpf_sock_ops *ops)                 \
     {                                                                                                                  \
         if (ops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)                                                                    \
@@ -544,7 +675,8 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
                         winbpf_compartment(BPF_CORE_READ(sk_, __sk_common.skc_net.net, net_cookie),                    \
                                            init_cookie_ && *init_cookie_ ? *init_cookie_ : (__u64)-1);                 \
                     w_.cookie = BPF_CORE_READ(sk_, __sk_common.skc_cookie.counter); /* 0 until first asked for */      \
-                    allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                                 \
+                    if (winbpf_sock_addr_in_scope(w_.md.compartment_id))                                               \
+                        allow_ = winbpf_sock_addr_allows(handler(&w_.md));                                             \
                 }                                                                                                      \
             }                                                                                                          \
         }                                                                                                              \
