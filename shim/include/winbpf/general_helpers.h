@@ -224,6 +224,7 @@ static __always_inline long winbpf_tail_call_hidden(void *windows_ctx, __u32 ind
  * others a call is a compile-time error naming bpf_tail_call. */
 #define WINBPF_DECLARE_TAIL_CALL(name, context, header, object_macro, entry_macro)                                     \
     __attribute__((                                                                                                    \
+        unused,                                                                                                        \
         error("winbpf: bpf_tail_call is not supported in " #name " handlers: the hook's Linux programs "               \
               "cannot share a program array (see its header); call the other handler as a function"))) static long     \
         winbpf_tail_call_##name(struct context *ctx, void *prog_array, __u32 index);
