@@ -179,7 +179,7 @@ TEST(ObjectOpen, WindowsProgramCompiledWithPlainClangIsCompleted)
     EXPECT_EQ(plain.hooks()[0].hook, "process");
     auto names = [](const Object &object) {
         std::vector<std::string> entries;
-        for (const HookProgram &hook : object.hooks())
+        for (const winbpf::HookProgram &hook : object.hooks())
             for (bpf_program *entry : hook.entries)
                 entries.push_back(bpf_program__name(entry));
         return entries;
