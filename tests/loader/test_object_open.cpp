@@ -174,7 +174,8 @@ TEST(ObjectOpen, WindowsProgramCompiledWithPlainClangIsCompleted)
 {
     const Object plain = Object::open_file(bpf_path("loader_test_plain_clang.o"));
     const Object built = Object::open_file(bpf_path("loader_test_monitor.o"));
-    ASSERT_EQ(plain.hooks().size(), 1u);
+    ASSERT_EQ(plain.hooks().size(), built.hooks().size());
+    ASSERT_EQ(plain.hooks().size(), 2u); // its two SEC("process") handlers
     EXPECT_EQ(plain.hooks()[0].handler, "LoaderTestMonitor");
     EXPECT_EQ(plain.hooks()[0].hook, "process");
     auto names = [](const Object &object) {
