@@ -24,20 +24,6 @@ namespace winbpf::cli
 
 namespace
 {
-// netsh's type=: every handler of the object must be of that hook type (known: checked before).
-void check_type(const Object &object, const std::string &type)
-{
-    std::string present;
-    bool fits = true;
-    for (const HookProgram &hook : object.hooks()) {
-        fits = fits && hook.hook == type;
-        if (present.find(hook.hook) == std::string::npos)
-            present += (present.empty() ? "" : ", ") + hook.hook;
-    }
-    if (!fits)
-        throw Error(object.name() + ": its programs are of type " + present + ", not " + type, EINVAL);
-}
-
 bool in_bpffs(const std::string &path)
 {
     struct statfs fs {
@@ -148,8 +134,13 @@ std::vector<std::uint32_t> load_attach_pin(Object &object, const AttachOptions &
 
 void add_program(const std::string &file, const std::vector<std::string> &parameters)
 {
-    auto values =
-        parse_parameters(parameters, {"type", "pinpath", "pinned", "interface", "cgroup", "capture", "compartment_id"});
+    auto values = parse_parameters(
+        parameters, {"type", "pinpath", "pinned", "interface", "execution", "compartment", "cgroup", "capture",
+                                 "compartment_id"});
+    if (values.count("compartment"))
+        throw UsageError("compartment=" + values["compartment"] +
+                         " is a Windows network compartment: on Linux run winbpf in the network namespace instead "
+                         "(nsenter --net=/run/netns/NAME winbpf ...)");
     AttachOptions options;
     options.cgroup = values["cgroup"];
     options.capture = values["capture"];
@@ -165,6 +156,8 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
                          "pinpath=/sys/fs/bpf/NAME)");
     if (values.count("type"))
         check_program_type(values["type"], false);
+    if (values.count("execution"))
+        check_execution(values["execution"]);
     require_privilege(Verb::add_program);
     use_system_bpffs(true);
     std::error_code ec;
@@ -173,9 +166,9 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
     LoadedIds loaded;
     std::vector<std::string> adaptations;
     try {
-        Object object = Object::open_file(file);
+        Object object = Object::open_file(file, values.count("type") ? values["type"] : "");
         if (values.count("type"))
-            check_type(object, values["type"]);
+            check_object_type(object, values["type"]);
         adaptations = object.adaptations();
         std::string pinpath = values.count("pinpath") ? values["pinpath"] : "/sys/fs/bpf";
         if (pinned == "first" && !values.count("pinpath") && !object.hooks().empty())

@@ -2,8 +2,12 @@
 // What the verbs share: netsh-style parameters and the privilege check.
 #include "commands.hpp"
 
+#include "pin_layout.hpp"
+
 #include "winbpf/error.hpp"
 #include "winbpf/hook.hpp"
+#include "winbpf/inventory.hpp"
+#include "winbpf/object.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,8 +17,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <thread>
 #include <unistd.h>
 
@@ -57,6 +64,100 @@ void check_program_type(const std::string &type, bool linux_types)
                 return;
     throw UsageError("Program type is invalid. ('" + type + "'; winbpf knows " + known +
                      (linux_types ? ", and Linux program types such as tracing" : "") + ")");
+}
+
+namespace
+{
+
+// net.core.bpf_jit_enable (0 off, 1 on, 2 on with debug output), or -1 when it cannot be read.
+int jit_enable()
+{
+    std::ifstream file("/proc/sys/net/core/bpf_jit_enable");
+    int value = -1;
+    return file >> value ? value : -1;
+}
+
+// Whether the running kernel's configuration (/boot/config-<release>) sets CONFIG_BPF_JIT_ALWAYS_ON.
+bool jit_always_on()
+{
+    struct utsname name {
+    };
+    if (::uname(&name) != 0)
+        return false;
+    std::ifstream config(std::string("/boot/config-") + name.release);
+    std::string line;
+    while (std::getline(config, line))
+        if (line == "CONFIG_BPF_JIT_ALWAYS_ON=y")
+            return true;
+    return false;
+}
+
+} // namespace
+
+void check_execution(const std::string &execution)
+{
+    if (execution != "jit" && execution != "native" && execution != "interpret")
+        throw UsageError("execution=" + execution + " is invalid (expected jit, native or interpret)");
+    const int jit = jit_enable();
+    if (execution == "interpret") {
+        if (jit_always_on())
+            throw Error("execution=interpret: this kernel has no BPF interpreter (it was built with "
+                        "CONFIG_BPF_JIT_ALWAYS_ON): its JIT runs every program; use execution=jit",
+                        ENOTSUP);
+        if (jit != 0)
+            throw Error("execution=interpret: the kernel's JIT is on (net.core.bpf_jit_enable=" + std::to_string(jit) +
+                            ") and Linux runs every program through it, it has no per-program choice: use "
+                            "execution=jit, or turn the JIT off for all programs (sysctl net.core.bpf_jit_enable=0)",
+                        ENOTSUP);
+        return;
+    }
+    // native: eBPF for Windows' native images are compiled ahead of time; Linux's JIT compiles at load time, to the
+    // same end (machine code).
+    if (jit == 0)
+        throw Error("execution=" + execution +
+                        ": the kernel's JIT is off (net.core.bpf_jit_enable=0): turn it on "
+                        "(sysctl net.core.bpf_jit_enable=1) or use execution=interpret",
+                    ENOTSUP);
+}
+
+void check_object_type(const Object &object, const std::string &type)
+{
+    std::string present;
+    bool fits = true;
+    for (const HookProgram &hook : object.hooks()) {
+        fits = fits && hook.hook == type;
+        if (present.find(hook.hook) == std::string::npos)
+            present += (present.empty() ? "" : ", ") + hook.hook;
+    }
+    if (!fits)
+        throw Error(object.name() + ": its programs are of type " + present + ", not " + type, EINVAL);
+}
+
+std::vector<std::uint32_t> added_from_file(const std::string &file, const std::string &section)
+{
+    namespace fs = std::filesystem;
+    const Object object = Object::open_file(file);
+    std::set<std::string> entries;
+    for (const HookProgram &hook : object.hooks())
+        for (bpf_program *entry : hook.entries)
+            if (section.empty() || section == hook.hook || section == bpf_program__section_name(entry))
+                entries.insert(bpf_program__name(entry));
+    std::vector<std::uint32_t> ids;
+    std::error_code ec;
+    if (entries.empty() || !fs::is_directory(pin_root, ec))
+        return ids;
+    for (const fs::directory_entry &dir : fs::directory_iterator(pin_root, ec)) {
+        const std::string name = dir.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        for (const std::string &entry : entries)
+            if (fs::exists(dir.path() / entry, ec)) {
+                ids.push_back(static_cast<std::uint32_t>(std::stoul(name)));
+                break;
+            }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 namespace

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `winbpf delete program ID`
+// `winbpf delete program ID` and `winbpf delete program FILE SECTION`
 #include "commands.hpp"
 #include "pin_layout.hpp"
 
@@ -142,6 +142,19 @@ void delete_program(std::uint32_t id)
         std::cerr << "winbpf: warning: program " << program
                   << " is still loaded after unpinning (another process holds it)\n";
     std::cout << "Deleted ID " << fs::path(dir).filename().string() << "\n";
+}
+
+void delete_programs_of_file(const std::string &file, const std::string &section)
+{
+    require_privilege(Verb::delete_program);
+    use_system_bpffs(false);
+    const std::vector<std::uint32_t> ids = added_from_file(file, section);
+    if (ids.empty())
+        throw Error("no program of " + file + (section.empty() ? "" : " in section " + section) +
+                        " is added (`winbpf show programs` lists the added programs)",
+                    ENOENT);
+    for (std::uint32_t id : ids)
+        delete_program(id);
 }
 
 } // namespace winbpf::cli

@@ -52,15 +52,19 @@ struct Selection {
     }
 };
 
-Selection parse_selection(const std::vector<std::string> &parameters)
+Selection parse_selection(std::map<std::string, std::string> values)
 {
-    auto values = parse_parameters(parameters, {"section", "program"});
     Selection selection;
     if (values.count("section"))
         selection.section = values["section"];
     if (values.count("program"))
         selection.program = values["program"];
     return selection;
+}
+
+Selection parse_selection(const std::vector<std::string> &parameters)
+{
+    return parse_selection(parse_parameters(parameters, {"section", "program"}));
 }
 
 // Turns off autoload of the hook entries the selection does not name (support programs of the hooks stay); throws
@@ -171,15 +175,27 @@ std::string describe(const bpf_program *program)
 
 } // namespace
 
-void show_sections(const std::string &file, bool json)
+void show_sections(const std::string &file, const std::vector<std::string> &parameters, bool json)
 {
+    auto values = parse_parameters(parameters, {"section", "level"});
+    const std::string level = values.count("level") ? values["level"] : "normal";
+    if (level != "normal" && level != "verbose")
+        throw UsageError("level=" + level + " is invalid (expected normal or verbose)");
+    Selection selection;
+    if (values.count("section"))
+        selection.section = values["section"];
     Object object = Object::open_file(file);
     nlohmann::json programs = nlohmann::json::array(), maps = nlohmann::json::array();
     Table program_table({{"Section"}, {"Program"}, {"Windows Hook"}, {"Handler"}, {"Type"}, {"Instructions", true}});
     bpf_program *program;
+    bool any = false;
     bpf_object__for_each_program(program, object.raw())
     {
+        if (!selection.selects(program))
+            continue;
+        any = true;
         const EntryName entry = entry_of(program);
+        const char *attach = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(program));
         const char *type = libbpf_bpf_prog_type_str(bpf_program__type(program));
         const std::size_t insns = bpf_program__insn_cnt(program);
         programs.push_back({{"section", bpf_program__section_name(program)},
@@ -188,11 +204,20 @@ void show_sections(const std::string &file, bool json)
                             {"handler", entry.handler},
                             {"event", entry.event},
                             {"program_type", type ? type : ""},
+                            {"attach_type", attach ? attach : ""},
                             {"instructions", insns},
                             {"size", insns * sizeof(bpf_insn)}});
         program_table.add({bpf_program__section_name(program), bpf_program__name(program), entry.hook, entry.handler,
                            type ? type : "?", std::to_string(insns)});
+        if (level == "verbose")
+            program_table.add_detail("Linux attach type " + std::string(attach ? attach : "?") + ", " +
+                                     std::to_string(insns * sizeof(bpf_insn)) + " bytes" +
+                                     (entry.event.empty() ? "" : ", event " + entry.event));
     }
+    if (!any)
+        throw Error(file + ": no program in section " + *selection.section + " (`winbpf show sections " + file +
+                        "` lists them)",
+                    ENOENT);
     Table map_table({{"Name"}, {"Map Type"}, {"Key Size", true}, {"Value Size", true}, {"Max Entries", true}});
     bpf_map *map;
     bpf_object__for_each_map(map, object.raw())
@@ -216,7 +241,13 @@ void show_sections(const std::string &file, bool json)
 
 int show_verification(const std::string &file, const std::vector<std::string> &parameters, bool json)
 {
-    const Selection selection = parse_selection(parameters);
+    auto values = parse_parameters(parameters, {"section", "program", "type", "level"});
+    const std::string level = values.count("level") ? values["level"] : "normal";
+    if (level != "normal" && level != "verbose")
+        throw UsageError("level=" + level + " is invalid (expected normal or verbose)");
+    if (values.count("type"))
+        check_program_type(values["type"], false);
+    const Selection selection = parse_selection(values);
     require_privilege(Verb::load_only);
     // --json has one shape for both results: {"file", "result": "succeeded"|"failed", "programs": [{"program",
     // "section", "handler", "verified_insns", "xlated_insns", "verification_us" (null: unknown)}] (empty on failure),
@@ -228,7 +259,12 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
                        {"adaptations", nlohmann::json::array()},
                        {"error", nullptr},
                        {"source_line", nullptr}};
-    Object object = Object::open_file(file);
+    // type= (with program=) also loads a plain function as a program of that type (netsh), completed at load time.
+    const std::string type = values.count("type") ? values["type"] : "";
+    const std::string program = !type.empty() && values.count("program") ? values["program"] : "";
+    Object object = Object::open_file(file, type, program);
+    if (values.count("type"))
+        check_object_type(object, values["type"]);
     apply_selection(object, selection);
     out["adaptations"] = object.adaptations();
     try {
@@ -269,6 +305,15 @@ int show_verification(const std::string &file, const std::vector<std::string> &p
         if (us >= 0)
             text << " in " << us << " us";
         text << ", " << info.xlated_prog_len / sizeof(bpf_insn) << " loaded\n";
+        if (level == "verbose") {
+            const char *type = libbpf_bpf_prog_type_str(bpf_program__type(program));
+            const char *attach = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(program));
+            text << "  section " << bpf_program__section_name(program) << ", Linux program type " << (type ? type : "?")
+                 << ", attach type " << (attach ? attach : "?") << ", "
+                 << (info.jited_prog_len ? std::to_string(info.jited_prog_len) + " bytes of JIT code"
+                                         : std::string("interpreted"))
+                 << ", " << info.nr_map_ids << " maps, kernel ID " << info.id << "\n";
+        }
     }
     if (json) {
         std::cout << out.dump(2) << "\n";

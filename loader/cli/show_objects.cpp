@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `winbpf show maps|links|pins` and `winbpf pin|unpin program|map ID PATH`: the system's BPF objects.
+// `winbpf show maps|links|pins|processes` and `winbpf pin|unpin program|map ID PATH`: the system's BPF objects.
 #include "commands.hpp"
 #include "table.hpp"
 
@@ -12,9 +12,13 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <set>
 
 namespace winbpf::cli
 {
@@ -164,6 +168,98 @@ void unpin_object(const std::string &kind, std::uint32_t id, const std::string &
         throw Error("removing " + path + ": " + std::strerror(err), err);
     }
     std::cout << "Unpinned " << kind << " " << id << " from " << path << "\n";
+}
+
+namespace
+{
+
+// A process holding BPF objects: the ids of the programs, maps and links its descriptors refer to.
+struct BpfHolder {
+    int pid = 0;
+    std::string name;
+    std::set<std::uint32_t> programs, maps, links;
+};
+
+// The "KEY:\tVALUE" number of an fdinfo line, or nothing.
+std::optional<std::uint32_t> fdinfo_number(const std::string &line, std::string_view key)
+{
+    if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':')
+        return std::nullopt;
+    try {
+        return static_cast<std::uint32_t>(std::stoul(line.substr(key.size() + 1)));
+    } catch (const std::exception &) {
+        return std::nullopt;
+    }
+}
+
+// Every process of /proc with a BPF program, map or link descriptor (a link's fdinfo names its program too: only
+// its link_id counts). Processes that end or that this process may not read are left out.
+std::vector<BpfHolder> bpf_holders()
+{
+    namespace fs = std::filesystem;
+    std::vector<BpfHolder> holders;
+    std::error_code ec;
+    for (const fs::directory_entry &process : fs::directory_iterator("/proc", ec)) {
+        const std::string pid = process.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        BpfHolder holder;
+        holder.pid = std::stoi(pid);
+        std::error_code fd_ec;
+        for (const fs::directory_entry &fd : fs::directory_iterator(process.path() / "fdinfo", fd_ec)) {
+            std::ifstream info(fd.path());
+            std::string line;
+            std::optional<std::uint32_t> prog, map, link;
+            while (std::getline(info, line)) {
+                if (auto id = fdinfo_number(line, "prog_id"))
+                    prog = id;
+                if (auto id = fdinfo_number(line, "map_id"))
+                    map = id;
+                if (auto id = fdinfo_number(line, "link_id"))
+                    link = id;
+            }
+            if (link)
+                holder.links.insert(*link);
+            else if (prog)
+                holder.programs.insert(*prog);
+            else if (map)
+                holder.maps.insert(*map);
+        }
+        if (holder.programs.empty() && holder.maps.empty() && holder.links.empty())
+            continue;
+        std::ifstream comm(process.path() / "comm");
+        std::getline(comm, holder.name);
+        holders.push_back(std::move(holder));
+    }
+    std::sort(holders.begin(), holders.end(), [](auto &a, auto &b) { return a.pid < b.pid; });
+    return holders;
+}
+
+std::string id_list(const std::set<std::uint32_t> &ids)
+{
+    std::string list;
+    for (std::uint32_t id : ids)
+        list += (list.empty() ? "" : ",") + std::to_string(id);
+    return list.empty() ? "-" : list;
+}
+
+} // namespace
+
+void show_processes(bool json)
+{
+    const std::vector<BpfHolder> holders = bpf_holders();
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const BpfHolder &h : holders)
+            out.push_back(
+                {{"pid", h.pid}, {"name", h.name}, {"programs", h.programs}, {"maps", h.maps}, {"links", h.links}});
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    Table table({{"PID", true}, {"Name"}, {"Program IDs"}, {"Map IDs"}, {"Link IDs"}});
+    for (const BpfHolder &h : holders)
+        table.add({std::to_string(h.pid), h.name, id_list(h.programs), id_list(h.maps), id_list(h.links)});
+    table.print(std::cout);
 }
 
 } // namespace winbpf::cli

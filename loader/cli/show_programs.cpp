@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `winbpf show programs [type=] [level=verbose]`: one row per Windows program, its Linux programs under it.
+// `winbpf show programs [type=] [attached=] [pinned=] [level=verbose] [filename=] [section=] [id=]`: one row per
+// Windows program, its Linux programs under it.
 #include "commands.hpp"
 #include "table.hpp"
 
@@ -124,18 +125,43 @@ std::string type_of(const WindowsProgram &w)
 
 void show_programs(const std::vector<std::string> &parameters, bool json)
 {
-    auto values = parse_parameters(parameters, {"type", "level"});
+    auto values = parse_parameters(parameters, {"type", "attached", "pinned", "level", "filename", "section", "id"});
     const std::string level = values.count("level") ? values["level"] : "normal";
     if (level != "normal" && level != "verbose")
         throw UsageError("level=" + level + " is invalid (expected normal or verbose)");
     if (values.count("type"))
         check_program_type(values["type"], true);
+    for (const char *tag : {"attached", "pinned"})
+        if (values.count(tag) && values[tag] != "yes" && values[tag] != "no" && values[tag] != "any")
+            throw UsageError(std::string(tag) + "=" + values[tag] + " is invalid (expected yes, no or any)");
+    const std::string id = values.count("id") ? values["id"] : "";
+    if (values.count("id") && (id.size() > 10 || id.find_first_not_of("0123456789") != std::string::npos))
+        throw UsageError("id=" + id + " is not a program ID (a number)");
     require_privilege(Verb::list_by_id);
     use_system_bpffs(false);
     const std::vector<ProgramInfo> programs = list_programs();
     std::vector<WindowsProgram> rows = group(programs);
     if (values.count("type"))
         std::erase_if(rows, [&](const WindowsProgram &w) { return w.type != values["type"]; });
+    // attached=, pinned=: whether it has links, pins (any: either).
+    auto keep = [&](const char *tag, std::size_t count) {
+        return !values.count(tag) || values[tag] != (count > 0 ? "no" : "yes");
+    };
+    std::erase_if(rows, [&](const WindowsProgram &w) { return !keep("attached", w.links) || !keep("pinned", w.pins); });
+    if (values.count("section"))
+        std::erase_if(rows, [&](const WindowsProgram &w) { return w.type != values["section"]; });
+    if (values.count("id"))
+        std::erase_if(rows, [&](const WindowsProgram &w) {
+            return std::none_of(w.linux_programs.begin(), w.linux_programs.end(),
+                                [&](const ProgramInfo *p) { return std::to_string(p->id) == id; });
+        });
+    if (values.count("filename")) {
+        const std::vector<std::uint32_t> added =
+            added_from_file(values["filename"], values.count("section") ? values["section"] : "");
+        std::erase_if(rows, [&](const WindowsProgram &w) {
+            return std::find(added.begin(), added.end(), w.primary->id) == added.end();
+        });
+    }
 
     if (json) {
         nlohmann::json out = nlohmann::json::array();

@@ -483,8 +483,29 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
             throw malformed("the " + std::string(section.label) + " section has no contents");
         *slot = &section;
     }
-    if (!btf_section)
+    if (!btf_section) {
+        // A map in ".maps" is defined by its variable's BTF type (__uint, __type): without .BTF (compiled without -g)
+        // no libbpf can read it. Said with the map's name instead of libbpf's "BTF is required".
+        for (std::size_t i = 0; i < sections.size(); ++i) {
+            if (sections[i].label != ".maps" || symbol_table == 0)
+                continue;
+            const Section &symbols = sections[symbol_table];
+            const Section &strings = sections[symbols.link];
+            for (std::uint64_t s = 0; s < symbol_count; ++s) {
+                const std::uint64_t symbol = symbols.offset + s * sizeof(Elf64_Sym);
+                if (read(symbol + offsetof(Elf64_Sym, st_shndx), 2) != i ||
+                    ELF64_ST_TYPE(read(symbol + offsetof(Elf64_Sym, st_info), 1)) != STT_OBJECT)
+                    continue;
+                const std::string map(
+                    string_at(strings, read(symbol + offsetof(Elf64_Sym, st_name), 4), "a map's name"));
+                throw Error("'" + name + "' has no BTF (it was compiled without -g), and its map '" + map +
+                                "' is a BTF-defined map (SEC(\".maps\")), which no libbpf can load without the "
+                                "object's BTF: compile with -g (clang -target bpf -O2 -g ...)",
+                            ENOEXEC);
+            }
+        }
         return; // libbpf ignores .BTF.ext without .BTF
+    }
     const Btf btf = check_btf(read, *btf_section, btf_error(".BTF"));
     if (ext_section)
         check_btf_ext(read, *ext_section, btf, btf_error(".BTF.ext"));

@@ -69,6 +69,18 @@ std::optional<VerifierFailure> find_verifier_failure(const std::string &libbpf_l
 /// branches), which a loop that branches on data in each of its many iterations reaches.
 std::string verifier_limit_note(const std::string &verifier_log);
 
+/// Whether an object (bytes checked by check_bpf_elf) was built in one pass by plain clang and needs completing: no
+/// winbpf entry program, and a global function in a Windows hook section (or, with as_type, any function: type= and
+/// program= name it).
+bool needs_completion(std::span<const std::byte> elf, bool as_type);
+
+/// Completes the one-pass object at path with Makefile.bpf's `complete` target (shim/glue/complete.hpp) in a private
+/// temporary directory; type and program (may be empty) take a plain function as a handler of that hook. Returns the
+/// completed object's bytes, or nothing when (without type) no function of a hook section is a Windows handler (native
+/// Linux programs: opened as they are). Throws Error with winbpf-glue's or clang's message when it cannot.
+std::optional<std::vector<std::byte>> complete_object(const std::string &path, const std::string &type,
+                                                      const std::string &program);
+
 /// Throws Error when bytes (a whole file called name) are not a 64-bit BPF ELF object, are cut off before the end of
 /// a section the headers describe (a truncated file), or are damaged where libbpf 1.1 would read without checking:
 /// names outside their string tables, symbols and relocations naming missing sections, symbols or places, and

@@ -20,6 +20,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <unistd.h>
 
 namespace winbpf
@@ -108,10 +109,24 @@ std::vector<std::string> adapt_maps(bpf_object *object, const std::string &objec
 
 } // namespace
 
-Object Object::open_file(const std::string &path)
+Object Object::open_file(const std::string &path, const std::string &type, const std::string &program)
 {
     std::vector<std::byte> elf = read_file(path);
     detail::check_bpf_elf(elf, path);
+    std::optional<std::vector<std::byte>> completed;
+    if (detail::needs_completion(elf, !type.empty()))
+        completed = detail::complete_object(path, type, program);
+    if (completed) {
+        Object object = open_memory(*completed, path);
+        std::string handlers;
+        for (const HookProgram &hook : object.hooks())
+            handlers += (handlers.empty() ? "" : ", ") + hook.handler + " (" + hook.hook + ")";
+        object.state_->adaptations.insert(object.state_->adaptations.begin(),
+                                          "object: built by plain clang in one pass (no winbpf entry programs): "
+                                          "completed at load time with the entry programs of " +
+                                              handlers + ", as Makefile.bpf builds them");
+        return object;
+    }
     auto state = std::make_unique<Object::State>();
     state->name = path;
     state->elf = std::move(elf);

@@ -59,6 +59,26 @@ std::optional<std::string> first_parameter_struct(const std::string &path, const
     return std::string(btf__name_by_offset(types.get(), pointee->name_off));
 }
 
+std::string return_type_name(const std::string &path, const std::string &function)
+{
+    std::unique_ptr<btf, decltype(&btf__free)> types(btf__parse_elf(path.c_str(), nullptr), btf__free);
+    if (!types)
+        return "int";
+    const __s32 id = btf__find_by_name_kind(types.get(), function.c_str(), BTF_KIND_FUNC);
+    const btf_type *proto = id < 0 ? nullptr : btf__type_by_id(types.get(), btf__type_by_id(types.get(), id)->type);
+    const btf_type *result = proto && btf_is_func_proto(proto) ? btf__type_by_id(types.get(), proto->type) : nullptr;
+    if (!result)
+        return "int";
+    const std::string name = btf__name_by_offset(types.get(), result->name_off);
+    if (name.empty())
+        return "int";
+    if (btf_is_typedef(result) || btf_is_int(result))
+        return name;
+    if (btf_is_enum(result))
+        return "enum " + name;
+    return "int";
+}
+
 std::optional<std::string> read_license(const std::string &path)
 {
     const ElfFile elf = open_elf(path);

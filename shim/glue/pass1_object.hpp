@@ -25,6 +25,10 @@ std::vector<SecSymbol> read_sec_symbols(const std::string &path);
 /// the object has no BTF (compiled without -g), the function has no parameter, or it is not a pointer to a struct.
 std::optional<std::string> first_parameter_struct(const std::string &path, const std::string &function);
 
+/// The C spelling of function's return type in the object's BTF, for an extern declaration of it: a typedef's name
+/// ("bind_action_t"), "enum TAG" or an integer type's name; "int" when the object has no BTF or the type is another.
+std::string return_type_name(const std::string &path, const std::string &function);
+
 /// The string in the object's SEC("license") section (up to its NUL), or nullopt when it has none.
 std::optional<std::string> read_license(const std::string &path);
 

@@ -12,7 +12,10 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include <bpf/bpf.h>
+
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <linux/capability.h>
@@ -28,6 +31,7 @@ namespace fs = std::filesystem;
 using testing::HasSubstr;
 using testing::Not;
 using winbpf::test::run;
+using winbpf::test::VethPair;
 
 const std::string cli = WINBPF_CLI_PATH;
 
@@ -115,49 +119,68 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
         std::string message, usage;
     };
     for (const Case &c : {
-             Case{{}, "A subcommand is required", "usage: winbpf add|delete|show|pin|unpin"},
              Case{{"frobnicate"},
                   "unknown verb 'frobnicate' (expected add, delete, show, pin, unpin)",
-                  "usage: winbpf add|delete|show|pin|unpin"},
+                  "usage: winbpf [add|delete|show|pin|unpin"},
              Case{{"show", "program"}, "unknown verb 'program' (expected programs, maps", "usage: winbpf show "},
-             Case{{"delete", "program", "abc"}, "abc", "usage: winbpf delete program ID"},
-             Case{{"delete", "program"}, "ID is required", "usage: winbpf delete program ID"},
+             Case{{"delete", "program", "12", "xdp"},
+                  "section=xdp is given with an ID",
+                  "usage: winbpf delete program [id=]ID | [filename=]FILE [section=]SECTION"},
+             Case{{"delete", "program"}, "id is required", "usage: winbpf delete program [id=]ID"},
+             // netsh's tag order: more values than tags, or a tag given by name and by position.
+             Case{{"show", "disassembly", "a.o", "xdp", "Drop", "extra"},
+                  "unexpected parameter 'extra' (this verb takes filename, section, program",
+                  "usage: winbpf show disassembly"},
+             Case{{"show", "compatibility", "a.o", "b.o"},
+                  "unexpected parameter 'b.o' (this verb takes filename, as TAG=VALUE or in this order)",
+                  "usage: winbpf show compatibility"},
+             Case{{"add", "program", DROPPACKET_OBJECT, "execution=fast"},
+                  "execution=fast is invalid (expected jit, native or interpret)",
+                  "usage: winbpf add program"},
+             Case{{"add", "program", DROPPACKET_OBJECT, "xdp", "/sys/fs/bpf/x", "lo", "all", "jit", "2"},
+                  "compartment=2 is a Windows network compartment: on Linux run winbpf in the network namespace",
+                  "usage: winbpf add program"},
+             Case{{"show", "programs", "attached=maybe"},
+                  "attached=maybe is invalid (expected yes, no or any)",
+                  "usage: winbpf show programs"},
              Case{{"show", "programs", "level=loud"}, "level=loud is invalid", "usage: winbpf show programs"},
              Case{{"show", "programs", "colour=red"}, "unknown parameter 'colour'", "usage: winbpf show programs"},
              Case{{"add", "program", DROPPACKET_OBJECT, "colour=red"},
                   "unknown parameter 'colour'",
-                  "usage: winbpf add program FILE"},
+                  "usage: winbpf add program [filename=]FILE"},
              Case{{"add", "program", DROPPACKET_OBJECT, "pinned=some"},
                   "pinned=some is invalid",
-                  "usage: winbpf add program FILE"},
+                  "usage: winbpf add program [filename=]FILE"},
              Case{{"show", "verification", DROPPACKET_OBJECT, "sections=xdp"},
                   "unknown parameter 'sections'",
-                  "usage: winbpf show verification FILE"},
-             Case{{"show", "map"}, "MAP is required", "usage: winbpf show map ID|NAME"},
-             Case{{"pin", "prog", "1", "/sys/fs/bpf/x"}, "prog", "usage: winbpf pin program|map ID PATH"},
+                  "usage: winbpf show verification [filename=]FILE"},
+             Case{{"show", "map"}, "map is required", "usage: winbpf show map [map=]ID|NAME"},
+             Case{{"pin", "prog", "1", "/sys/fs/bpf/x"},
+                  "unknown verb 'prog' (expected program, map)",
+                  "usage: winbpf pin program|map"},
              // An unknown type is a usage error in show programs as in add program.
              Case{{"show", "programs", "type=bogus"},
                   "Program type is invalid. ('bogus'; winbpf knows process, bind, netevent_monitor, xdp",
                   "usage: winbpf show programs"},
              Case{{"add", "program", DROPPACKET_OBJECT, "type=xpd"},
                   "Program type is invalid. ('xpd'; winbpf knows process, bind",
-                  "usage: winbpf add program FILE"},
+                  "usage: winbpf add program [filename=]FILE"},
              Case{{"add", "program", DROPPACKET_OBJECT, "pinned=none", "pinpath=/sys/fs/bpf/x"},
                   "pinpath=/sys/fs/bpf/x is given with pinned=none",
-                  "usage: winbpf add program FILE"},
+                  "usage: winbpf add program [filename=]FILE"},
              Case{{"add", "program", DROPPACKET_OBJECT, "pinpath=pins/x"},
                   "pinpath=pins/x is not an absolute path",
-                  "usage: winbpf add program FILE"},
+                  "usage: winbpf add program [filename=]FILE"},
              // --watch: a readable range, whatever the value.
              Case{{"show", "map", "m", "--watch", "0"},
                   "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not '0'",
-                  "usage: winbpf show map ID|NAME"},
+                  "usage: winbpf show map [map=]ID|NAME"},
              Case{{"show", "map", "m", "--watch", "-1"},
                   "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not '-1'",
-                  "usage: winbpf show map ID|NAME"},
+                  "usage: winbpf show map [map=]ID|NAME"},
              Case{{"show", "map", "m", "--watch", "abc"},
                   "SECONDS must be a number of seconds from 0.001 to 86400 (e.g. 1 or 0.5), not 'abc'",
-                  "usage: winbpf show map ID|NAME"},
+                  "usage: winbpf show map [map=]ID|NAME"},
          }) {
         auto result = winbpf_run(c.arguments);
         EXPECT_EQ(result.exit_code(), 2) << c.usage << "\n" << result.err;
@@ -889,6 +912,198 @@ TEST(CliMake, FailedBuildLeavesNoFiles)
             left.push_back(entry.path().filename().string());
         EXPECT_TRUE(left.empty()) << source << " left " << testing::PrintToString(left);
     }
+}
+
+// `winbpf < script`: the ebpf> context runs each line until the first that fails, with its exit status; comments,
+// blank lines, the context names (netsh, ebpf) and help are taken as netsh takes them; exit ends the script.
+winbpf::test::CommandResult replay(const std::string &script)
+{
+    winbpf::test::TempDir dir;
+    const fs::path file = dir.path() / "script.txt";
+    std::ofstream(file) << script;
+    return run({"/bin/sh", "-c", "exec '" + cli + "' < '" + file.string() + "'"});
+}
+
+TEST(CliShell, ScriptRunsLinesUntilTheFirstFailure)
+{
+    auto script = replay("# the demo, replayed\nnetsh\nebpf\n\nshow program-types\nhelp show verification\n"
+                         "show colours\nshow program-types\n");
+    EXPECT_EQ(script.exit_code(), 2) << script.err;
+    EXPECT_THAT(script.out, HasSubstr("usage: winbpf show verification [filename=]FILE [section=]SECTION"));
+    EXPECT_THAT(script.err, HasSubstr("unknown verb 'colours' (expected programs, maps"));
+    // The program types were shown once: the line after the failing one did not run.
+    const std::string title = "sock_addr";
+    std::size_t shown = 0;
+    for (std::size_t at = script.out.find(title); at != std::string::npos; at = script.out.find(title, at + 1))
+        ++shown;
+    auto types = winbpf_run({"show", "program-types"});
+    std::size_t per_run = 0;
+    for (std::size_t at = types.out.find(title); at != std::string::npos; at = types.out.find(title, at + 1))
+        ++per_run;
+    EXPECT_EQ(shown, per_run) << script.out;
+
+    auto ended = replay("show program-types\nexit\nshow colours\n");
+    EXPECT_EQ(ended.exit_code(), 0) << ended.err;
+    EXPECT_EQ(ended.err, "");
+    auto verb_help = replay("show verification ?\n");
+    EXPECT_EQ(verb_help.exit_code(), 0) << verb_help.err;
+    EXPECT_THAT(verb_help.out, HasSubstr("Parameters (TAG=VALUE, or values alone in this order): filename, section, "
+                                         "program, type, level"));
+    auto failed = replay("show verification /nonexistent/x.o xdp\nshow program-types\n");
+    EXPECT_EQ(failed.exit_code(), 1);
+    EXPECT_EQ(failed.out, "");
+}
+
+TEST_F(Cli, PositionalParametersInNetshTagOrder)
+{
+    auto verified = winbpf_run({"show", "verification", DROPPACKET_OBJECT, "xdp", "DropPacket", "xdp", "verbose"});
+    EXPECT_EQ(verified.exit_code(), 0) << verified.err;
+    EXPECT_THAT(verified.out, HasSubstr("Verification succeeded"));
+    EXPECT_THAT(verified.out, HasSubstr("section xdp, Linux program type xdp, attach type xdp"));
+    auto tagged = winbpf_run({"show", "verification", "filename=" + std::string(DROPPACKET_OBJECT), "section=xdp"});
+    EXPECT_EQ(tagged.exit_code(), 0) << tagged.err;
+    EXPECT_THAT(tagged.out, Not(HasSubstr("Linux program type")));
+    auto wrong_type = winbpf_run({"show", "verification", DROPPACKET_OBJECT, "type=bind"});
+    EXPECT_EQ(wrong_type.exit_code(), 1);
+    EXPECT_THAT(wrong_type.err, HasSubstr("its programs are of type xdp, not bind"));
+    auto disassembly = winbpf_run({"show", "disassembly", DROPPACKET_OBJECT, "xdp", "DropPacket"});
+    EXPECT_EQ(disassembly.exit_code(), 0) << disassembly.err;
+    EXPECT_THAT(disassembly.out, HasSubstr("Program DropPacket__winbpf_xdp_xdp (section xdp"));
+    auto none = winbpf_run({"show", "disassembly", DROPPACKET_OBJECT, "bind"});
+    EXPECT_EQ(none.exit_code(), 1);
+    EXPECT_THAT(none.err, HasSubstr("no program in section bind"));
+    auto sections = winbpf_run({"show", "sections", DROPPACKET_OBJECT, "xdp", "verbose"});
+    EXPECT_EQ(sections.exit_code(), 0) << sections.err;
+    EXPECT_THAT(sections.out, HasSubstr("Linux attach type xdp, "));
+}
+
+// delete program FILE SECTION (the demo's form), the show programs filters and execution=.
+TEST_F(Cli, DeleteByFileAndSectionAndShowProgramsFilters)
+{
+    VethPair pair;
+    const std::string net = "--net=" + pair.netns_path(VethPair::b);
+    auto in_netns = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv{"/usr/bin/nsenter", net, cli};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return run(argv);
+    };
+    std::ifstream jit_file("/proc/sys/net/core/bpf_jit_enable");
+    int jit = -1;
+    jit_file >> jit;
+    ASSERT_NE(jit, -1);
+    auto interpret = in_netns({"add", "program", DROPPACKET_OBJECT, "xdp", "interface=" + pair.interface(VethPair::b),
+                               "execution=interpret"});
+    if (jit != 0) {
+        EXPECT_EQ(interpret.exit_code(), 1) << interpret.out;
+        EXPECT_THAT(interpret.err, HasSubstr("execution=interpret: "));
+        EXPECT_THAT(interpret.err, testing::AnyOf(HasSubstr("has no BPF interpreter"),
+                                                  HasSubstr("Linux runs every program through it")));
+        EXPECT_THAT(interpret.out, Not(HasSubstr("Loaded with ID")));
+    }
+    auto added = in_netns(
+        {"add", "program", DROPPACKET_OBJECT, "xdp", "interface=" + pair.interface(VethPair::b), "execution=native"});
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    const std::uint32_t id = loaded_id(added.out);
+    ASSERT_NE(id, 0u) << added.out;
+
+    auto ids_shown = [&](const std::vector<std::string> &filters) {
+        std::vector<std::string> arguments{"show", "programs"};
+        arguments.insert(arguments.end(), filters.begin(), filters.end());
+        arguments.push_back("--json");
+        std::set<std::uint32_t> ids;
+        for (const auto &row : json_of(arguments))
+            ids.insert(row["id"].get<std::uint32_t>());
+        return ids.count(id) == 1;
+    };
+    EXPECT_TRUE(ids_shown({"filename=" + std::string(DROPPACKET_OBJECT)}));
+    EXPECT_TRUE(ids_shown({"filename=" + std::string(DROPPACKET_OBJECT), "section=xdp"}));
+    EXPECT_FALSE(ids_shown({"filename=" + std::string(BIND_MONITOR_OBJECT)}));
+    EXPECT_TRUE(ids_shown({"xdp", "yes", "yes"})); // type, attached, pinned
+    EXPECT_FALSE(ids_shown({"attached=no"}));
+    EXPECT_FALSE(ids_shown({"pinned=no"}));
+    EXPECT_TRUE(ids_shown({"id=" + std::to_string(id)}));
+    EXPECT_FALSE(ids_shown({"id=" + std::to_string(id + 100000)}));
+    EXPECT_FALSE(ids_shown({"section=bind"}));
+
+    auto deleted = winbpf_run({"delete", "program", DROPPACKET_OBJECT, "xdp"});
+    EXPECT_EQ(deleted.exit_code(), 0) << deleted.err;
+    EXPECT_EQ(deleted.out, "Deleted ID " + std::to_string(id) + "\n");
+    auto again = winbpf_run({"delete", "program", "filename=" + std::string(DROPPACKET_OBJECT), "section=xdp"});
+    EXPECT_EQ(again.exit_code(), 1);
+    EXPECT_THAT(again.err, HasSubstr("no program of " + std::string(DROPPACKET_OBJECT) + " in section xdp is added"));
+}
+
+TEST_F(Cli, ShowProcessesListsTheHoldersOfBpfObjects)
+{
+    const winbpf::UniqueFd map(bpf_map_create(BPF_MAP_TYPE_ARRAY, "cli_test_held", 4, 4, 1, nullptr));
+    ASSERT_TRUE(map) << std::strerror(errno);
+    bpf_map_info info{};
+    __u32 length = sizeof(info);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(map.get(), &info, &length), 0);
+    bool found = false;
+    for (const auto &process : json_of({"show", "processes", "--json"}))
+        if (process["pid"] == ::getpid()) {
+            found = true;
+            EXPECT_EQ(process["name"], "winbpf_cli_test");
+            EXPECT_THAT(process["maps"].get<std::vector<std::uint32_t>>(), testing::Contains(info.id));
+        }
+    EXPECT_TRUE(found) << "this process holds map " << info.id;
+    auto table = winbpf_run({"show", "processes"});
+    EXPECT_EQ(table.exit_code(), 0) << table.err;
+    EXPECT_TRUE(std::regex_search(table.out, std::regex("\n *" + std::to_string(::getpid()) +
+                                                        " +winbpf_cli_test +\\S+ +([0-9]+,)*" +
+                                                        std::to_string(info.id) + "(,[0-9]+)* +")))
+        << table.out;
+}
+
+// issue 19 §4: a plain function in no hook section, loaded as a program of the type given (netsh's type= and
+// program=), from an object built by plain clang.
+TEST_F(Cli, PlainFunctionAsAProgramOfTheTypeGiven)
+{
+    winbpf::test::TempDir dir;
+    const fs::path source = dir.path() / "plain.c", object = dir.path() / "plain.o";
+    std::ofstream(source) << "#include \"bpf_helpers.h\"\n#include \"ebpf_nethooks.h\"\n"
+                             "bind_action_t Plain(bind_md_t *ctx) { return ctx->process_id == 1 ? BIND_DENY : "
+                             "BIND_PERMIT; }\n";
+    auto built = run({CLANG_BPF, "-target", "bpf", "-O2", "-g", "-Werror", "-I", WINBPF_INCLUDE_DIR, "-c",
+                      source.string(), "-o", object.string()});
+    ASSERT_EQ(built.exit_code(), 0) << built.err;
+    auto verified = winbpf_run({"show", "verification", object.string(), "type=bind", "program=Plain"});
+    EXPECT_EQ(verified.exit_code(), 0) << verified.out << verified.err;
+    EXPECT_THAT(verified.out, HasSubstr("Plain__winbpf_bind_bind4 (Plain, bind hook)"));
+    EXPECT_THAT(verified.out, HasSubstr("Verification succeeded"));
+    auto untyped = winbpf_run({"show", "verification", object.string()});
+    EXPECT_EQ(untyped.exit_code(), 1);
+    auto wrong = winbpf_run({"show", "verification", object.string(), "type=bind", "program=Other"});
+    EXPECT_EQ(wrong.exit_code(), 1);
+    EXPECT_THAT(wrong.err, HasSubstr("no global function named 'Other'"));
+
+    winbpf::test::TestCgroup cgroup;
+    auto added = winbpf_run({"add", "program", object.string(), "bind", "cgroup=" + cgroup.path().string()});
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    const std::uint32_t id = loaded_id(added.out);
+    ASSERT_NE(id, 0u) << added.out;
+    auto compatibility = winbpf_run({"show", "compatibility", object.string(), "filename=" + object.string()});
+    EXPECT_EQ(compatibility.exit_code(), 2) << "a tag given twice";
+    auto deleted = winbpf_run({"delete", "program", std::to_string(id)});
+    EXPECT_EQ(deleted.exit_code(), 0) << deleted.err;
+}
+
+// On a terminal (a pseudo-terminal from script(1)): the ebpf> prompt, tab completion of a verb, history kept in
+// ~/.winbpf_history, exit.
+TEST(CliShell, TerminalPromptCompletesAndKeepsHistory)
+{
+    winbpf::test::TempDir home;
+    auto session = run({"/bin/sh", "-c",
+                        "printf 'show program-t\\t\\nexit\\n' | HOME='" + home.path().string() +
+                            "' /usr/bin/script -qec '" + cli + "' /dev/null"});
+    EXPECT_EQ(session.exit_code(), 0) << session.out << session.err;
+    EXPECT_THAT(session.out, HasSubstr("ebpf> "));
+    EXPECT_THAT(session.out, HasSubstr("sock_addr")) << "the completed verb ran: " << session.out;
+    std::ifstream history(home.path() / ".winbpf_history");
+    const std::string kept((std::istreambuf_iterator<char>(history)), std::istreambuf_iterator<char>());
+    // libedit's history file: its header, then each line with blanks written as \040.
+    EXPECT_THAT(kept, HasSubstr("_HiStOrY_V2_\nshow\\040program-types\\040\nexit\n")) << kept;
 }
 
 } // namespace

@@ -252,7 +252,6 @@ TEST_F(Cli, ErrorsExitWithOne)
              Case{"/nonexistent/loader_test.o", "No such file or directory"},
              Case{"/bin/true", "not a BPF object"},
              Case{"/etc/hostname", "not an ELF object file"},
-             Case{bpf_path("loader_test_plain_clang.o"), "compile Windows-style programs with Makefile.bpf"},
              Case{bpf_path("loader_test_linux_only.o"), "no known section"},
              Case{bpf_path("loader_test_reject.o"), "-- verifier log of LoaderTestReject__winbpf_process_exec --"},
          }) {

@@ -31,9 +31,12 @@ struct ProgramVerification {
 class Object
 {
   public:
-    /// Opens an object file. Throws Error for a missing file, a file that is not a BPF ELF object, a program in a
-    /// section libbpf does not know (e.g. SEC("process") compiled without Makefile.bpf), or no winbpf hook program.
-    static Object open_file(const std::string &path);
+    /// Opens an object file. An object built in one pass by plain clang (its handlers in their Windows sections, no
+    /// winbpf entry programs) is completed first, as Makefile.bpf would build it (detail::complete_object; said in
+    /// adaptations()); type and program (netsh's type= and program=) also take the plain function program, in any
+    /// section, as a handler of hook type. Throws Error for a missing file, a file that is not a BPF ELF object, an
+    /// object that cannot be completed (the reason), or no winbpf hook program.
+    static Object open_file(const std::string &path, const std::string &type = {}, const std::string &program = {});
     /// Opens an object from memory (e.g. a skeleton's embedded ELF bytes); name is used in messages. The bytes are
     /// only needed during the call. Same errors as open_file.
     static Object open_memory(std::span<const std::byte> elf, const std::string &name);

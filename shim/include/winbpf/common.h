@@ -109,26 +109,36 @@ struct winbpf_scratch {
     __u8 bounce[WINBPF_BOUNCE_REGION + WINBPF_SLACK];
 };
 
+/*
+ * The shim's own maps (these and the process hook's): weak in the glue that winbpf-glue --plain writes for an object
+ * built by plain clang, whose own object defines them too (the BPF linker keeps the object's).
+ */
+#ifdef WINBPF_PLAIN_GLUE
+#define WINBPF_SHIM_MAP __attribute__((weak))
+#else
+#define WINBPF_SHIM_MAP
+#endif
+
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, WINBPF_SCRATCH_DEFAULT_CPUS);
     __type(key, __u32);
     __type(value, struct winbpf_scratch);
-} winbpf_scratch SEC(".maps");
+} winbpf_scratch SEC(".maps") WINBPF_SHIM_MAP;
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 1);
     __type(key, __u32);
     __type(value, struct winbpf_config);
-} winbpf_config SEC(".maps");
+} winbpf_config SEC(".maps") WINBPF_SHIM_MAP;
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, 1);
     __type(key, __u32);
     __type(value, __u64);
-} winbpf_lost SEC(".maps");
+} winbpf_lost SEC(".maps") WINBPF_SHIM_MAP;
 
 /* Loader-written verification time of each program (winbpf/abi.h WINBPF_MAP_VERIFICATION); sized by the loader. */
 struct {
@@ -136,7 +146,7 @@ struct {
     __uint(max_entries, 1);
     __type(key, __u32);
     __type(value, struct winbpf_verification);
-} winbpf_verify SEC(".maps");
+} winbpf_verify SEC(".maps") WINBPF_SHIM_MAP;
 
 /*
  * Hidden state placed directly before every Windows context on the entry program's stack, so a helper that gets

@@ -34,7 +34,7 @@ struct {
     __uint(max_entries, WINBPF_FORKS_SLOTS);
     __type(key, __u32);
     __type(value, struct winbpf_fork_origin);
-} winbpf_forks SEC(".maps");
+} winbpf_forks SEC(".maps") WINBPF_SHIM_MAP;
 
 /*
  * DELETEs of the sched_process_exit variant for kernels whose tracepoint has no group_dead (before 6.x): every thread
@@ -52,7 +52,7 @@ struct {
     __uint(max_entries, 4096);
     __type(key, struct winbpf_exit_key);
     __type(value, __u8);
-} winbpf_exits SEC(".maps");
+} winbpf_exits SEC(".maps") WINBPF_SHIM_MAP;
 
 /* process_md_t on the entry program's stack, with the hidden Linux state right before it. */
 struct winbpf_process_ctx {

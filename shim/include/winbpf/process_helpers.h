@@ -13,7 +13,7 @@ struct {
     __uint(max_entries, WINBPF_ACCOUNT_SLOTS);
     __type(key, __u32);
     __type(value, struct winbpf_account);
-} winbpf_accounts SEC(".maps");
+} winbpf_accounts SEC(".maps") WINBPF_SHIM_MAP;
 
 /* Slot of uid in winbpf_accounts (layout in winbpf/abi.h), or NULL when the loader did not store it. */
 static __always_inline struct winbpf_account *winbpf_account_find(__u32 uid)
