@@ -162,7 +162,8 @@ Object Object::open_memory(std::span<const std::byte> elf, const std::string &na
     detail::show_optional_programs(state->elf);
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
     detail::LogCapture log;
-    state->object = bpf_object__open_mem(elf.data(), elf.size(), &opts);
+    // The copy, with the optional programs visible again (the caller's bytes keep them hidden).
+    state->object = bpf_object__open_mem(state->elf.data(), state->elf.size(), &opts);
     if (!state->object) {
         int err = errno;
         throw Error("libbpf cannot open '" + name + "' as a BPF object (" + detail::libbpf_error_text(err) +
