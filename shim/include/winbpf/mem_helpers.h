@@ -30,10 +30,13 @@ static __always_inline int bpf_memmove_s(void *dst, __u64 dst_size, const void *
         return -EINVAL;
     if (src_size == 0)
         return 0;
-    if (src_size > WINBPF_BOUNCE_REGION)
-        return -EINVAL;
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s)
+        return -EINVAL;
+    /* Bounded right before the read, on the register the read gets: 6.1's verifier does not carry a bound checked on
+     * another copy of src_size (clang may test one and pass the other). */
+    barrier_var(src_size);
+    if (src_size > WINBPF_BOUNCE_REGION)
         return -EINVAL;
     if (bpf_probe_read_kernel(s->bounce, src_size, src))
         return -EFAULT;
