@@ -95,21 +95,6 @@ const std::vector<Record> &Recorder::drain(std::chrono::milliseconds timeout)
     return records_;
 }
 
-void BindTest::SetUp()
-{
-    KernelTest::SetUp();
-    if (HasFatalFailure())
-        return;
-    ASSERT_NO_THROW(cgroup.emplace());
-    ASSERT_NO_THROW(cgroup->enter());
-}
-
-void BindTest::TearDown()
-{
-    cgroup.reset();
-    KernelTest::TearDown();
-}
-
 std::u16string expected_app_id()
 {
     std::string name = std::filesystem::read_symlink("/proc/self/exe").filename().string();

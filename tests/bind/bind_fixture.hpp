@@ -67,12 +67,8 @@ class Recorder
 
 /// KernelTest with a fresh child cgroup that the test process has entered (left and removed in TearDown, before
 /// the check that every program is freed).
-class BindTest : public winbpf::test::KernelTest
+class BindTest : public winbpf::test::CgroupKernelTest
 {
-  protected:
-    void SetUp() override;
-    void TearDown() override;
-    std::optional<winbpf::test::TestCgroup> cgroup;
 };
 
 /// UTF-16 units of this test binary's executable file name plus a NUL, as the hook's app_id carries it.

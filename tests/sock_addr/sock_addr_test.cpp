@@ -46,6 +46,9 @@
 namespace
 {
 
+using winbpf::test::loopback;
+using winbpf::test::sockaddr_length;
+
 using winbpf::UniqueFd;
 using winbpf::test::Protocol;
 
@@ -94,37 +97,11 @@ UniqueFd open_socket(int family, Protocol protocol)
     return fd;
 }
 
-/// The loopback address of family (or ::ffff:127.0.0.1 for an AF_INET6 socket reaching IPv4) at port (host order).
-sockaddr_storage loopback(int family, std::uint16_t port, bool mapped = false)
-{
-    sockaddr_storage address{};
-    if (family == AF_INET) {
-        auto &in = reinterpret_cast<sockaddr_in &>(address);
-        in.sin_family = AF_INET;
-        in.sin_port = htons(port);
-        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    } else {
-        auto &in6 = reinterpret_cast<sockaddr_in6 &>(address);
-        in6.sin6_family = AF_INET6;
-        in6.sin6_port = htons(port);
-        if (mapped)
-            inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
-        else
-            in6.sin6_addr = in6addr_loopback;
-    }
-    return address;
-}
-
-socklen_t length(const sockaddr_storage &address)
-{
-    return address.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-}
-
 /// 0 or errno of bind(2) to loopback:port (mapped: ::ffff:127.0.0.1 on an AF_INET6 socket).
 int bind_to(int fd, int family, std::uint16_t port, bool mapped = false)
 {
     sockaddr_storage address = loopback(family, port, mapped);
-    return ::bind(fd, reinterpret_cast<sockaddr *>(&address), length(address)) == 0 ? 0 : errno;
+    return ::bind(fd, reinterpret_cast<sockaddr *>(&address), sockaddr_length(address)) == 0 ? 0 : errno;
 }
 
 std::uint16_t local_port(int fd)
@@ -158,7 +135,7 @@ int connect_to(int fd, Mode mode, std::uint16_t port, int timeout_ms = 1000)
     sockaddr_storage address = loopback(client_family(mode), port, mode == Mode::mapped);
     int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    int result = ::connect(fd, reinterpret_cast<sockaddr *>(&address), length(address));
+    int result = ::connect(fd, reinterpret_cast<sockaddr *>(&address), sockaddr_length(address));
     int err = result == 0 ? 0 : errno;
     if (err == EINPROGRESS) {
         pollfd p{fd, POLLOUT, 0};
@@ -177,7 +154,8 @@ int connect_to(int fd, Mode mode, std::uint16_t port, int timeout_ms = 1000)
 int send_to(int fd, Mode mode, std::uint16_t port, const std::string &payload = "ping")
 {
     sockaddr_storage address = loopback(client_family(mode), port, mode == Mode::mapped);
-    return ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr *>(&address), length(address)) >= 0
+    return ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr *>(&address),
+                    sockaddr_length(address)) >= 0
                ? 0
                : errno;
 }
@@ -259,28 +237,18 @@ struct Loaded {
 };
 
 /// KernelTest in a fresh child cgroup that the test process entered (programs attach there).
-class SockAddrTest : public winbpf::test::KernelTest
+class SockAddrTest : public winbpf::test::CgroupKernelTest
 {
   protected:
-    void SetUp() override
-    {
-        KernelTest::SetUp();
-        if (HasFatalFailure())
-            return;
-        ASSERT_NO_THROW(cgroup.emplace());
-        ASSERT_NO_THROW(cgroup->enter());
-    }
     void TearDown() override
     {
         policy.reset();
         authorization.reset();
-        cgroup.reset();
-        KernelTest::TearDown();
+        CgroupKernelTest::TearDown();
     }
     void load_policy() { policy.emplace("sock_addr_policy", cgroup->path().string()); }
     void load_authorization() { authorization.emplace("sock_addr_authorization", cgroup->path().string()); }
 
-    std::optional<winbpf::test::TestCgroup> cgroup;
     std::optional<Loaded> policy;
     std::optional<Loaded> authorization;
 };

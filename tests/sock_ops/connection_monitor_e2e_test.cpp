@@ -33,29 +33,15 @@ using sock_ops_test::Pair;
 using winbpf::test::MonitorProcess;
 using winbpf::test::Protocol;
 
-class ConnectionMonitorTest : public winbpf::test::KernelTest
+class ConnectionMonitorTest : public winbpf::test::CgroupKernelTest
 {
   protected:
-    void SetUp() override
-    {
-        KernelTest::SetUp();
-        if (HasFatalFailure())
-            return;
-        ASSERT_NO_THROW(cgroup.emplace());
-        ASSERT_NO_THROW(cgroup->enter());
-    }
-    void TearDown() override
-    {
-        cgroup.reset();
-        KernelTest::TearDown();
-    }
     std::vector<std::string> monitor_argv(std::initializer_list<std::string> more) const
     {
         std::vector<std::string> argv{CONNECTION_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--drain-ms", "50"};
         argv.insert(argv.end(), more);
         return argv;
     }
-    std::optional<winbpf::test::TestCgroup> cgroup;
 };
 
 std::string app_id()
@@ -169,7 +155,8 @@ TEST_F(ConnectionMonitorTest, StormLosesNothing)
     const sockaddr_storage to = listener.server_address();
     for (int i = 0; i < connections; ++i) {
         const winbpf::UniqueFd client = sock_ops_test::open_socket(AF_INET, Protocol::tcp);
-        ASSERT_EQ(::connect(client.get(), reinterpret_cast<const sockaddr *>(&to), sock_ops_test::length(to)), 0)
+        ASSERT_EQ(::connect(client.get(), reinterpret_cast<const sockaddr *>(&to), winbpf::test::sockaddr_length(to)),
+                  0)
             << "connection " << i << ": " << std::strerror(errno);
         const winbpf::UniqueFd accepted(::accept4(listener.server.get(), nullptr, nullptr, SOCK_CLOEXEC));
         ASSERT_TRUE(accepted) << "connection " << i;

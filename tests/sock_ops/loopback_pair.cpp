@@ -24,32 +24,6 @@ UniqueFd open_socket(int family, Protocol protocol)
     return fd;
 }
 
-/// Loopback address of family at port (host number); mapped: ::ffff:127.0.0.1.
-sockaddr_storage loopback(int family, std::uint16_t port, bool mapped)
-{
-    sockaddr_storage address{};
-    if (family == AF_INET) {
-        auto &in = reinterpret_cast<sockaddr_in &>(address);
-        in.sin_family = AF_INET;
-        in.sin_port = htons(port);
-        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    } else {
-        auto &in6 = reinterpret_cast<sockaddr_in6 &>(address);
-        in6.sin6_family = AF_INET6;
-        in6.sin6_port = htons(port);
-        if (mapped)
-            inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
-        else
-            in6.sin6_addr = in6addr_loopback;
-    }
-    return address;
-}
-
-socklen_t length(const sockaddr_storage &address)
-{
-    return address.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-}
-
 std::uint16_t port_of(int fd)
 {
     sockaddr_storage address{};
@@ -66,14 +40,14 @@ Pair::Pair(Mode m, Protocol p) : mode(m), protocol(p)
     const int client_family = mode == Mode::v4 ? AF_INET : AF_INET6;
     server = open_socket(server_family, protocol);
     sockaddr_storage at = loopback(server_family, 0);
-    if (::bind(server.get(), reinterpret_cast<sockaddr *>(&at), length(at)) != 0)
+    if (::bind(server.get(), reinterpret_cast<sockaddr *>(&at), sockaddr_length(at)) != 0)
         throw std::system_error(errno, std::generic_category(), "bind server");
     if (protocol == Protocol::tcp && ::listen(server.get(), 16) != 0)
         throw std::system_error(errno, std::generic_category(), "listen");
     server_port = port_of(server.get());
     client = open_socket(client_family, protocol);
     sockaddr_storage from = loopback(client_family, 0, mode == Mode::mapped);
-    if (::bind(client.get(), reinterpret_cast<sockaddr *>(&from), length(from)) != 0)
+    if (::bind(client.get(), reinterpret_cast<sockaddr *>(&from), sockaddr_length(from)) != 0)
         throw std::system_error(errno, std::generic_category(), "bind client");
     client_port = port_of(client.get());
 }
@@ -87,13 +61,13 @@ int Pair::exchange()
 {
     const sockaddr_storage to = server_address();
     if (protocol == Protocol::udp) {
-        if (::sendto(client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), length(to)) < 0)
+        if (::sendto(client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), sockaddr_length(to)) < 0)
             return errno;
         pollfd p{server.get(), POLLIN, 0};
         char buffer[16];
         return ::poll(&p, 1, 1000) == 1 && ::recv(server.get(), buffer, sizeof(buffer), 0) == 4 ? 0 : ETIMEDOUT;
     }
-    if (::connect(client.get(), reinterpret_cast<const sockaddr *>(&to), length(to)) != 0)
+    if (::connect(client.get(), reinterpret_cast<const sockaddr *>(&to), sockaddr_length(to)) != 0)
         return errno;
     pollfd p{server.get(), POLLIN, 0};
     if (::poll(&p, 1, 1000) != 1)

@@ -23,11 +23,8 @@ enum class Mode { v4, v6, mapped };
 /// A socket of family (AF_INET6: dual-stack) and protocol; throws std::system_error.
 UniqueFd open_socket(int family, Protocol protocol);
 
-/// Loopback address of family at port (host number); mapped: ::ffff:127.0.0.1.
-sockaddr_storage loopback(int family, std::uint16_t port, bool mapped = false);
-
-/// sizeof the sockaddr of address's family.
-socklen_t length(const sockaddr_storage &address);
+using winbpf::test::loopback;
+using winbpf::test::sockaddr_length;
 
 /// The bound port of fd (host number); throws std::system_error.
 std::uint16_t port_of(int fd);

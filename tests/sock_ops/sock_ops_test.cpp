@@ -42,10 +42,10 @@ namespace
 {
 
 using namespace std::chrono_literals;
-using sock_ops_test::length;
 using sock_ops_test::loopback;
 using sock_ops_test::Mode;
 using sock_ops_test::Pair;
+using sock_ops_test::sockaddr_length;
 using winbpf::UniqueFd;
 using winbpf::test::Protocol;
 
@@ -196,26 +196,22 @@ sock_ops_test_tuple tuple_of(const std::array<std::uint8_t, 64> &context)
 }
 
 /// KernelTest in a fresh child cgroup that the test process entered (programs attach there).
-class SockOpsTest : public winbpf::test::KernelTest
+class SockOpsTest : public winbpf::test::CgroupKernelTest
 {
   protected:
     void SetUp() override
     {
-        KernelTest::SetUp();
+        CgroupKernelTest::SetUp();
         if (HasFatalFailure())
             return;
-        ASSERT_NO_THROW(cgroup.emplace());
-        ASSERT_NO_THROW(cgroup->enter());
         ASSERT_NO_THROW(recorder.emplace(cgroup->path().string()));
     }
     void TearDown() override
     {
         recorder.reset();
-        cgroup.reset();
-        KernelTest::TearDown();
+        CgroupKernelTest::TearDown();
     }
 
-    std::optional<winbpf::test::TestCgroup> cgroup;
     std::optional<Recorder> recorder;
 };
 
@@ -282,8 +278,9 @@ TEST_F(SockOpsTest, UdpOneEventPerFlow)
     for (int i = 0; i < 5; ++i)
         ASSERT_EQ(pair.exchange(), 0);
     const sockaddr_storage client = loopback(AF_INET, pair.client_port);
-    ASSERT_EQ(::sendto(pair.server.get(), "pong", 4, 0, reinterpret_cast<const sockaddr *>(&client), length(client)),
-              4);
+    ASSERT_EQ(
+        ::sendto(pair.server.get(), "pong", 4, 0, reinterpret_cast<const sockaddr *>(&client), sockaddr_length(client)),
+        4);
     EXPECT_EQ(recorder->wait_for(2).size(), 2u);
     EXPECT_EQ(recorder->settle().size(), 2u) << "later datagrams of a flow give no event";
 }
@@ -304,10 +301,13 @@ TEST_F(SockOpsTest, NonZeroReturnBlocksTheFlow)
 
     EXPECT_EQ(allowed_udp.exchange(), 0);
     const sockaddr_storage to = blocked_udp.server_address();
-    EXPECT_EQ(::sendto(blocked_udp.client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), length(to)),
-              -1);
+    EXPECT_EQ(
+        ::sendto(blocked_udp.client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), sockaddr_length(to)),
+        -1);
     EXPECT_EQ(errno, EPERM) << "a blocked UDP flow's datagram";
-    EXPECT_EQ(::sendto(blocked_udp.client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), length(to)), -1)
+    EXPECT_EQ(
+        ::sendto(blocked_udp.client.get(), "ping", 4, 0, reinterpret_cast<const sockaddr *>(&to), sockaddr_length(to)),
+        -1)
         << "the flow stays blocked";
 
     ASSERT_EQ(allowed_tcp.exchange(), 0);

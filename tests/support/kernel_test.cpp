@@ -124,4 +124,19 @@ void KernelTest::TearDown()
                       << " (bpftool map show id " << *maps.begin() << ")";
 }
 
+void CgroupKernelTest::SetUp()
+{
+    KernelTest::SetUp();
+    if (HasFatalFailure())
+        return;
+    ASSERT_NO_THROW(cgroup.emplace());
+    ASSERT_NO_THROW(cgroup->enter());
+}
+
+void CgroupKernelTest::TearDown()
+{
+    cgroup.reset();
+    KernelTest::TearDown();
+}
+
 } // namespace winbpf::test

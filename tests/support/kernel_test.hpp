@@ -2,6 +2,7 @@
 // Base fixture of the tests that load programs into the running kernel, and waiting for programs to be freed.
 #pragma once
 
+#include "support/cgroup.hpp"
 #include "winbpf/object.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 namespace winbpf::test
@@ -43,6 +45,18 @@ class KernelTest : public ::testing::Test
     bool set_up_ = false;
     std::set<std::uint32_t> programs_before_;
     std::set<std::uint32_t> maps_before_;
+};
+
+/// KernelTest with a fresh child cgroup (TestCgroup) that the test process entered in SetUp, so that its sockets are in
+/// scope of programs attached there. TearDown leaves and removes it before KernelTest's checks; a fixture that attaches
+/// programs to it resets them in its own TearDown first.
+class CgroupKernelTest : public KernelTest
+{
+  protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    std::optional<TestCgroup> cgroup;
 };
 
 } // namespace winbpf::test

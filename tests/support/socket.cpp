@@ -19,6 +19,31 @@ sockaddr_in loopback_v4(std::uint16_t port)
     return address;
 }
 
+sockaddr_storage loopback(int family, std::uint16_t port, bool mapped)
+{
+    sockaddr_storage address{};
+    if (family == AF_INET) {
+        auto &in = reinterpret_cast<sockaddr_in &>(address);
+        in.sin_family = AF_INET;
+        in.sin_port = htons(port);
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        auto &in6 = reinterpret_cast<sockaddr_in6 &>(address);
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons(port);
+        if (mapped)
+            inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
+        else
+            in6.sin6_addr = in6addr_loopback;
+    }
+    return address;
+}
+
+socklen_t sockaddr_length(const sockaddr_storage &address)
+{
+    return address.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+}
+
 std::string to_string(Family family)
 {
     return family == Family::v4 ? "IPv4" : "IPv6";

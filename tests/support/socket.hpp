@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 
 namespace winbpf::test
 {
@@ -40,6 +41,13 @@ class Socket
 
 /// 127.0.0.1:port (host number).
 sockaddr_in loopback_v4(std::uint16_t port);
+
+/// The loopback address of family (AF_INET: 127.0.0.1; AF_INET6: ::1, or ::ffff:127.0.0.1 when mapped, for a
+/// dual-stack socket reaching IPv4) at port (host number).
+sockaddr_storage loopback(int family, std::uint16_t port, bool mapped = false);
+
+/// sizeof the sockaddr of address's family (sockaddr_in or sockaddr_in6).
+socklen_t sockaddr_length(const sockaddr_storage &address);
 
 /// A socket bound to the loopback address of family at port 0 (the kernel chooses the port, see local_port()).
 /// Throws std::system_error.

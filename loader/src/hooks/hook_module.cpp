@@ -4,6 +4,7 @@
 
 #include "internal.hpp"
 #include "winbpf/error.hpp"
+#include "winbpf/system.hpp"
 
 #include <bpf/libbpf.h>
 
@@ -88,6 +89,18 @@ bpf_link *attach_checked(bpf_program *program, std::string_view target, const st
 bpf_link *attach_by_section(bpf_program *program)
 {
     return attach_checked(program, {}, [&] { return bpf_program__attach(program); });
+}
+
+std::string cgroup_path(const AttachOptions &options)
+{
+    return options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
+}
+
+bpf_link *attach_to_cgroup(bpf_program *program, const std::string &path)
+{
+    UniqueFd cgroup = open_cgroup2(path);
+    return attach_checked(program, " to cgroup '" + path + "'",
+                          [&] { return bpf_program__attach_cgroup(program, cgroup.get()); });
 }
 
 namespace

@@ -99,6 +99,14 @@ bpf_link *attach_checked(bpf_program *program, std::string_view target, const st
 /// bpf_program__attach (where the program's section says) through attach_checked.
 bpf_link *attach_by_section(bpf_program *program);
 
+/// The cgroup (v2 directory) a cgroup hook's program attaches to: options.cgroup, or the cgroup-v2 mount (the root
+/// cgroup) when empty.
+std::string cgroup_path(const AttachOptions &options);
+
+/// bpf_program__attach_cgroup to the cgroup-v2 directory path (opened here; Error when it is not one) through
+/// attach_checked.
+bpf_link *attach_to_cgroup(bpf_program *program, const std::string &path);
+
 // One accessor per row of winbpf/hooks.h, defined in loader/src/hooks/<name>.cpp.
 #define WINBPF_DECLARE_HOOK_MODULE(name, context, header, object_macro, entry_macro)                                   \
     const HookModule &name##_hook_module();

@@ -153,8 +153,7 @@ class SockAddrHook final : public HookModule
 
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
-        const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
-        UniqueFd cgroup = open_cgroup2(path);
+        const std::string path = cgroup_path(options);
         if (UniqueFd config = program_map(program, BPF_MAP_TYPE_ARRAY, kConfigMap)) {
             Config value = read_config(config.get(), program);
             value.compartment_id = compartment(options.compartment_id);
@@ -164,11 +163,10 @@ class SockAddrHook final : public HookModule
         const std::string_view section = bpf_program__section_name(program);
         if (section.starts_with("lsm/") || section.starts_with("tp/")) {
             // listen: a global hook, scoped to the cgroup by the program (winbpf_listen holds the cgroup).
-            scope_listen(program, cgroup.get(), path);
+            scope_listen(program, open_cgroup2(path).get(), path);
             return attach_by_section(program);
         }
-        return attach_checked(program, " to cgroup '" + path + "'",
-                              [&] { return bpf_program__attach_cgroup(program, cgroup.get()); });
+        return attach_to_cgroup(program, path);
     }
 
     std::string attach_type(std::string_view event) const override

@@ -75,10 +75,7 @@ class SockOpsHook final : public HookModule
 
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
-        const std::string path = options.cgroup.empty() ? cgroup2_mount() : options.cgroup;
-        UniqueFd cgroup = open_cgroup2(path);
-        return attach_checked(program, " to cgroup '" + path + "'",
-                              [&] { return bpf_program__attach_cgroup(program, cgroup.get()); });
+        return attach_to_cgroup(program, cgroup_path(options));
     }
 };
 
