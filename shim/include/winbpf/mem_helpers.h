@@ -33,13 +33,16 @@ static __always_inline int bpf_memmove_s(void *dst, __u64 dst_size, const void *
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s)
         return -EINVAL;
-    /* Bounded right before the read, on the register the read gets: 6.1's verifier does not carry a bound checked on
-     * another copy of src_size (clang may test one and pass the other). */
-    barrier_var(src_size);
+    /* Bounded right before each read, and the read takes the value defined after the test (barrier_var): clang may
+     * spill src_size before testing it and reload the untested copy, whose bound 6.1's verifier does not know. */
     if (src_size > WINBPF_BOUNCE_REGION)
         return -EINVAL;
+    barrier_var(src_size);
     if (bpf_probe_read_kernel(s->bounce, src_size, src))
         return -EFAULT;
+    if (src_size > dst_size)
+        return -EINVAL;
+    barrier_var(src_size);
     return bpf_probe_read_kernel(dst, src_size, s->bounce) ? -EFAULT : 0;
 }
 
