@@ -33,17 +33,17 @@ static __always_inline int bpf_memmove_s(void *dst, __u64 dst_size, const void *
     struct winbpf_scratch *s = winbpf_scratch_get();
     if (!s)
         return -EINVAL;
-    /* Bounded right before each read, and the read takes the value defined after the test (barrier_var): clang may
-     * spill src_size before testing it and reload the untested copy, whose bound 6.1's verifier does not know. */
-    if (src_size > WINBPF_BOUNCE_REGION)
+    /* The size the reads take is loaded again (volatile) and tested right there, and the reads take the value defined
+     * after the test (barrier_var): otherwise clang may drop the tests as already known and pass a copy spilled before
+     * them, whose bound Linux 6.1's verifier does not know. */
+    volatile __u64 size_slot = src_size;
+    __u64 size = size_slot;
+    if (size > dst_size || size > WINBPF_BOUNCE_REGION)
         return -EINVAL;
-    barrier_var(src_size);
-    if (bpf_probe_read_kernel(s->bounce, src_size, src))
+    barrier_var(size);
+    if (bpf_probe_read_kernel(s->bounce, size, src))
         return -EFAULT;
-    if (src_size > dst_size)
-        return -EINVAL;
-    barrier_var(src_size);
-    return bpf_probe_read_kernel(dst, src_size, s->bounce) ? -EFAULT : 0;
+    return bpf_probe_read_kernel(dst, size, s->bounce) ? -EFAULT : 0;
 }
 
 /* Longest run the memcmp/strnlen loops step through (16 MiB): a constant bound on the offset, which 6.1's verifier
