@@ -97,9 +97,10 @@ std::size_t show_optional_programs(std::span<std::byte> elf);
 /// libbpf does not know.
 std::optional<std::size_t> btf_record_extra(std::uint32_t info);
 
-/// Before load: changes the object's map definitions that eBPF for Windows accepts and Linux refuses (a
-/// PERF_EVENT_ARRAY sized in bytes, 8-byte array keys, per-CPU values over 32 KiB; loader/src/map_adaptations.cpp) so
-/// that they keep Windows' meaning. Returns one sentence per change. Throws Error naming the object and map.
+/// Before load: the object's map definitions that eBPF for Windows accepts and Linux refuses (legacy maps, a
+/// PERF_EVENT_ARRAY sized in bytes, 8-byte array keys, per-CPU values over 32 KiB), which winbpf-glue changed when it
+/// built the object and tagged (shim/glue/map_adaptations.cpp): sizes the per-CPU ones to possible_cpus and returns
+/// one sentence per change (loader/src/map_adaptations.cpp). Throws Error naming the object and map.
 std::vector<std::string> adapt_maps(bpf_object *object, const std::string &object_name, __u32 possible_cpus);
 
 /// Names of the functions winbpf-glue gave static linkage in the object's BTF (WINBPF_VERIFIED_WITH_CALLER_TAG;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Map definitions eBPF for Windows accepts and the Linux kernel refuses as written, changed before load so that the
-// program keeps Windows' meaning (CONTRACT §1). One table of rules; maps are not hook-specific, so no hook is named.
+// Map definitions eBPF for Windows accepts and the Linux kernel refuses as written, as the loader reports them: winbpf
+// changes them when it builds the object (shim/glue/map_adaptations.cpp) so that the program keeps Windows' meaning
+// (CONTRACT §1); the loader sizes the per-CPU ones to this machine. One table of rules; maps are not hook-specific, so
+// no hook is named.
 #include "internal.hpp"
 #include "winbpf/error.hpp"
 
@@ -10,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,9 +20,6 @@ namespace winbpf::detail
 {
 namespace
 {
-
-/// Linux's largest per-CPU value (PCPU_MIN_UNIT_SIZE); the kernel rounds value sizes up to 8 before comparing.
-constexpr __u32 kPerCpuValueMax = 32768;
 
 struct MapFacts {
     bpf_map *map;
@@ -86,22 +86,29 @@ __u32 definition_variable(const MapFacts &f)
     return 0;
 }
 
-/// Windows' pinning of a legacy map: the value of its WINBPF_LEGACY_PINNING_TAG decl tag (winbpf-glue), 0 without.
-unsigned long legacy_pinning(const MapFacts &f)
+/// The text after prefix of the first BTF decl tag on map f's variable that starts with prefix (winbpf-glue's tags,
+/// winbpf/abi.h), or nullopt without one.
+std::optional<std::string> tag_value(const MapFacts &f, std::string_view prefix)
 {
     const __u32 variable = definition_variable(f);
     if (!f.types || variable == 0)
-        return 0;
-    const std::string_view prefix = WINBPF_LEGACY_PINNING_TAG;
+        return std::nullopt;
     for (__u32 id = 1; id < btf__type_cnt(f.types); ++id) {
         const btf_type *tag = btf__type_by_id(f.types, id);
         if (!btf_is_decl_tag(tag) || tag->type != variable)
             continue;
         const std::string_view text = btf__name_by_offset(f.types, tag->name_off);
         if (text.starts_with(prefix))
-            return std::strtoul(std::string(text.substr(prefix.size())).c_str(), nullptr, 10);
+            return std::string(text.substr(prefix.size()));
     }
-    return 0;
+    return std::nullopt;
+}
+
+/// Windows' pinning of a legacy map: the value of its WINBPF_LEGACY_PINNING_TAG decl tag (winbpf-glue), 0 without.
+unsigned long legacy_pinning(const MapFacts &f)
+{
+    const std::optional<std::string> value = tag_value(f, WINBPF_LEGACY_PINNING_TAG);
+    return value ? std::strtoul(value->c_str(), nullptr, 10) : 0;
 }
 
 // Legacy SEC("maps") struct bpf_map_def maps (libbpf 1.x refuses them): winbpf-glue gave them BTF map definitions at
@@ -130,36 +137,37 @@ std::string legacy_adapt(const MapFacts &f)
                          : "; pinning is not applied)");
 }
 
+// The other rules are applied when the object is built (winbpf-glue --legacy-maps, shim/glue/map_adaptations.cpp),
+// so that the object on disk holds maps Linux accepts (plain bpftool loads it); the glue tags each changed map, and
+// here the change is reported and, for the per-CPU ones, sized to this machine's possible CPUs (a run-time fact).
+
 // A PERF_EVENT_ARRAY declared with type and size only (Windows): Linux wants a 4-byte CPU index and perf event fd.
 bool perf_sizes_apply(const MapFacts &f)
 {
-    return bpf_map__type(f.map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
-           (bpf_map__key_size(f.map) == 0 || bpf_map__value_size(f.map) == 0);
+    return tag_value(f, WINBPF_ADAPTED_PERF_SIZES_TAG).has_value();
 }
 std::string perf_sizes_adapt(const MapFacts &f)
 {
-    if (bpf_map__key_size(f.map) == 0)
-        check(f, bpf_map__set_key_size(f.map, 4), "set the key size");
-    if (bpf_map__value_size(f.map) == 0)
-        check(f, bpf_map__set_value_size(f.map, 4), "set the value size");
     return "map '" + f.name +
            "': PERF_EVENT_ARRAY declared without key and value sizes gets Linux's 4-byte CPU index and 4-byte perf "
            "event fd";
 }
 
 // Windows sizes a PERF_EVENT_ARRAY by its buffer in bytes; on Linux it has one slot per CPU
-// (bpf_perf_event_output with EBPF_MAP_FLAG_CURRENT_CPU writes to the current CPU's).
+// (bpf_perf_event_output with EBPF_MAP_FLAG_CURRENT_CPU writes to the current CPU's). The object holds max_entries 0,
+// which libbpf sizes to the possible CPUs when it creates the map; set here already, so that the size shows before
+// load.
 bool perf_per_cpu_apply(const MapFacts &f)
 {
-    return bpf_map__type(f.map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY && bpf_map__max_entries(f.map) != 0 &&
-           bpf_map__max_entries(f.map) != f.possible_cpus;
+    return tag_value(f, WINBPF_ADAPTED_PERF_PER_CPU_TAG).has_value();
 }
 std::string perf_per_cpu_adapt(const MapFacts &f)
 {
-    const __u32 declared = bpf_map__max_entries(f.map);
+    const std::string declared = *tag_value(f, WINBPF_ADAPTED_PERF_PER_CPU_TAG);
     const std::string cpus = std::to_string(f.possible_cpus);
-    check(f, bpf_map__set_max_entries(f.map, f.possible_cpus), "size it to " + cpus + " CPUs");
-    return "map '" + f.name + "': PERF_EVENT_ARRAY max_entries " + std::to_string(declared) +
+    if (bpf_map__max_entries(f.map) == 0)
+        check(f, bpf_map__set_max_entries(f.map, f.possible_cpus), "size it to " + cpus + " CPUs");
+    return "map '" + f.name + "': PERF_EVENT_ARRAY max_entries " + declared +
            " read as a buffer size in bytes (Windows); one slot per CPU (" + cpus + ") on Linux";
 }
 
@@ -167,26 +175,22 @@ std::string perf_per_cpu_adapt(const MapFacts &f)
 // reads the first 4 bytes of the key the program or user space passes: the low 32 bits of a little-endian uint64_t.
 bool array_key64_apply(const MapFacts &f)
 {
-    // The number the object declares, which may lie outside enum bpf_map_type (a damaged object).
-    const unsigned type = bpf_map__type(f.map);
-    return (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) && bpf_map__key_size(f.map) == 8;
+    return tag_value(f, WINBPF_ADAPTED_ARRAY_KEY64_TAG).has_value();
 }
 std::string array_key64_adapt(const MapFacts &f)
 {
-    check(f, bpf_map__set_key_size(f.map, 4), "set the key size to 4");
     return "map '" + f.name +
            "': 8-byte array key uses its low 32 bits (Linux array keys have 4 bytes; user space and bpftool pass "
            "4-byte keys, and the map has no BTF key type)";
 }
 
-// Windows allows per-CPU values of any size (64 KiB scratch buffers); Linux's limit is 32 KiB. The map becomes an
-// ARRAY with one element per entry and CPU; the shim's bpf_map_lookup_elem / bpf_map_update_elem (map_helpers.h)
-// select the current CPU's element, so each CPU still has its own value. winbpf-glue applies the same test to legacy
-// definitions at compile time (shim/glue/main.cpp legacy_map_spread): the shim's access is chosen per map there.
+// Windows allows per-CPU values of any size (64 KiB scratch buffers); Linux's limit is 32 KiB. The object holds an
+// ARRAY of the declared max_entries values; here it gets one element per entry and CPU, and the shim's
+// bpf_map_lookup_elem / bpf_map_update_elem (map_helpers.h) select the current CPU's element, so each CPU still has
+// its own value.
 bool big_per_cpu_apply(const MapFacts &f)
 {
-    return bpf_map__type(f.map) == BPF_MAP_TYPE_PERCPU_ARRAY &&
-           (static_cast<std::uint64_t>(bpf_map__value_size(f.map)) + 7) / 8 * 8 > kPerCpuValueMax;
+    return tag_value(f, WINBPF_ADAPTED_SPREAD_TAG).has_value();
 }
 std::string big_per_cpu_adapt(const MapFacts &f)
 {
@@ -195,7 +199,11 @@ std::string big_per_cpu_adapt(const MapFacts &f)
     const std::string cpus = std::to_string(f.possible_cpus);
     if (total > UINT32_MAX)
         fail(f, "spread " + std::to_string(entries) + " per-CPU entries over " + cpus + " CPUs", E2BIG);
-    check(f, bpf_map__set_type(f.map, BPF_MAP_TYPE_ARRAY), "change its type to ARRAY");
+    if (bpf_map__type(f.map) != BPF_MAP_TYPE_ARRAY)
+        fail(f,
+             "spread it: winbpf-glue made it an ARRAY, the object has type " +
+                 std::to_string(static_cast<unsigned>(bpf_map__type(f.map))),
+             EINVAL);
     check(f, bpf_map__set_max_entries(f.map, static_cast<__u32>(total)), "resize it");
     return "map '" + f.name + "': PERCPU_ARRAY value of " + std::to_string(bpf_map__value_size(f.map)) +
            " bytes is over Linux's 32 KiB per-CPU limit: created as an ARRAY of " + std::to_string(entries) + " x " +
@@ -203,7 +211,7 @@ std::string big_per_cpu_adapt(const MapFacts &f)
            "+c); the program still gets its own CPU's value";
 }
 
-// In order: the key rule runs before the per-CPU one, which keeps the (adapted) key.
+// In the order the glue applies them.
 const std::array kRules{
     MapRule{legacy_apply, legacy_adapt},
     MapRule{perf_sizes_apply, perf_sizes_adapt},

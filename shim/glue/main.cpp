@@ -16,18 +16,19 @@
 // (complete.hpp).
 //
 // Last step of Makefile.bpf: rewrites, in place, the BTF of the pass-2 object's legacy SEC("maps") struct bpf_map_def
-// maps into BTF map definitions libbpf loads (legacy_maps.cpp), and makes the slots of program arrays initialised with
-// hook handlers name the handlers' entry programs (prog_arrays.cpp), and gives the global functions of .text static
-// linkage in the BTF so that the kernel verifies them with their callers (functions.cpp). No change for an object
-// without them.
+// maps into BTF map definitions libbpf loads (legacy_maps.cpp), adapts the map definitions Linux refuses as written
+// (map_adaptations.cpp), makes the slots of program arrays initialised with hook handlers name the handlers' entry
+// programs (prog_arrays.cpp), and gives the global functions of .text static linkage in the BTF so that the kernel
+// verifies them with their callers (functions.cpp). No change for an object without them.
 #include "complete.hpp"
 #include "functions.hpp"
 #include "hook_table.hpp"
 #include "legacy_maps.hpp"
+#include "map_adaptations.hpp"
 #include "optional_programs.hpp"
 #include "pass1_object.hpp"
-#include "unresolved.hpp"
 #include "prog_arrays.hpp"
+#include "unresolved.hpp"
 
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -52,9 +53,8 @@ struct Handler {
 };
 
 // Whether a legacy SEC("maps") definition (its initial bytes, laid out as winbpf/map_helpers.h's
-// ebpf_map_definition_in_file_t) is a PERCPU_ARRAY whose value is over Linux's 32 KiB per-CPU limit: the loader spreads
-// it over an ARRAY (loader/src/map_adaptations.cpp, the same test), and the shim's map helpers must know at compile
-// time.
+// ebpf_map_definition_in_file_t) is a PERCPU_ARRAY whose value is over Linux's 32 KiB per-CPU limit: --legacy-maps
+// spreads it over an ARRAY (map_adaptations.cpp, the same test), and the shim's map helpers must know at compile time.
 bool legacy_map_spread(const std::vector<unsigned char> &definition)
 {
     if (definition.size() < 12)
@@ -62,7 +62,7 @@ bool legacy_map_spread(const std::vector<unsigned char> &definition)
     std::uint32_t type = 0, value_size = 0;
     std::memcpy(&type, definition.data(), sizeof type);
     std::memcpy(&value_size, definition.data() + 8, sizeof value_size);
-    return type == BPF_MAP_TYPE_PERCPU_ARRAY && (static_cast<std::uint64_t>(value_size) + 7) / 8 * 8 > 32768;
+    return winbpf::glue::spread_per_cpu(type, value_size);
 }
 
 std::string generate(const std::string &pass1, const std::string &source)
@@ -177,6 +177,7 @@ int main(int argc, char **argv)
     if (argc == 3 && std::string(argv[1]) == "--legacy-maps") {
         try {
             winbpf::glue::convert_legacy_maps(argv[2]);
+            winbpf::glue::adapt_maps_for_linux(argv[2]);
             winbpf::glue::point_prog_array_slots_at_entries(argv[2]);
             winbpf::glue::verify_functions_with_callers(argv[2]);
         } catch (const std::exception &e) {

@@ -60,9 +60,10 @@ class Object
     /// and the verification time. Kernel data (bpf_prog_info and the verifier's statistics).
     const std::vector<ProgramVerification> &verification() const;
 
-    /// How the object's maps were changed for load() because Linux refuses what Windows accepts, one sentence each
-    /// naming the map (e.g. "map 'temp': 8-byte array key uses its low 32 bits ..."); empty when nothing was adapted.
-    /// Decided when the object is opened (loader/src/map_adaptations.cpp lists the rules), so known before load().
+    /// How the object's maps were changed because Linux refuses what Windows accepts, one sentence each naming the
+    /// map (e.g. "map 'temp': 8-byte array key uses its low 32 bits ..."); empty when nothing was adapted. Decided when
+    /// winbpf built the object (shim/glue/map_adaptations.cpp), read from its BTF and sized to the CPUs when it is
+    /// opened (loader/src/map_adaptations.cpp), so known before load().
     const std::vector<std::string> &adaptations() const;
     /// The path (open_file) or name (open_memory) used in messages.
     const std::string &name() const;

@@ -46,6 +46,18 @@
  * refuses (other than PIN_NONE 0 and LIBBPF_PIN_BY_NAME 1). */
 #define WINBPF_LEGACY_PINNING_TAG "winbpf_legacy_pinning:"
 
+/* BTF decl tags that `winbpf-glue --legacy-maps` puts on the variable of a map whose definition it adapted for Linux
+ * at build time (shim/glue/map_adaptations.cpp); the loader reports each and sizes the per-CPU ones to the possible
+ * CPUs (loader/src/map_adaptations.cpp):
+ * PERF_SIZES: a PERF_EVENT_ARRAY without key or value size got 4-byte ones;
+ * PERF_PER_CPU: this prefix and the declared max_entries in decimal (bytes on Windows), now 0 (one slot per CPU);
+ * ARRAY_KEY64: an ARRAY or PERCPU_ARRAY with an 8-byte key got key_size 4;
+ * SPREAD: a PERCPU_ARRAY with a value over 32 KiB became an ARRAY of max_entries values per CPU. */
+#define WINBPF_ADAPTED_PERF_SIZES_TAG "winbpf_adapted_perf_sizes"
+#define WINBPF_ADAPTED_PERF_PER_CPU_TAG "winbpf_adapted_perf_per_cpu:"
+#define WINBPF_ADAPTED_ARRAY_KEY64_TAG "winbpf_adapted_array_key64"
+#define WINBPF_ADAPTED_SPREAD_TAG "winbpf_adapted_spread_percpu"
+
 /* BTF decl tag that `winbpf-glue --legacy-maps` puts on each global function of .text it gave static linkage, so that
  * the kernel verifies it as part of its callers, as eBPF for Windows does (`show compatibility` lists the called ones).
  */

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Map access of Windows-style programs on maps the loader adapted (loader/src/map_adaptations.cpp).
+ * Map access of Windows-style programs on maps winbpf adapted (shim/glue/map_adaptations.cpp).
  *
  * A BPF_MAP_TYPE_PERCPU_ARRAY whose value is larger than Linux allows for per-CPU values (32 KiB; Windows programs
- * use 64 KiB scratch buffers) is created by the loader as a BPF_MAP_TYPE_ARRAY of max_entries x possible-CPUs
- * values: entry k of CPU c is element k * CPUs + c. bpf_map_lookup_elem and bpf_map_update_elem (array elements
+ * use 64 KiB scratch buffers) is made a BPF_MAP_TYPE_ARRAY by winbpf-glue when the object is built, which the loader
+ * sizes to max_entries x possible-CPUs values: entry k of CPU c is element k * CPUs + c. bpf_map_lookup_elem and bpf_map_update_elem (array elements
  * cannot be deleted) then use the current CPU's element, so the program keeps Windows' per-CPU meaning. Which maps
  * may be spread is decided per map when the program is compiled, never by a branch the verifier explores for every
- * map: a map declared with __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY) checks at run time whether the loader spread it
+ * map: a map declared with __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY) checks at run time whether winbpf spread it
  * (the kernel's struct bpf_map: map_type; the verifier explores that branch for such maps only), and a legacy
  * struct bpf_map_def that winbpf-glue found to be a PERCPU_ARRAY with a value over 32 KiB is declared volatile by
  * SEC("maps") (winbpf/sec.h), which selects the spread access here; every other map, legacy ones included, and map
  * pointers of type void * (e.g. inner maps, which user space creates), use the helpers unchanged.
  *
  * Keys are read as Windows reads them: an 8-byte array key selects element (uint32_t)key (its low 32 bits), which is
- * what the kernel reads from a key of 4 bytes (the loader gives 8-byte array keys 4 bytes).
+ * what the kernel reads from a key of 4 bytes (winbpf-glue gives 8-byte array keys 4 bytes).
  */
 #pragma once
 
@@ -34,7 +34,7 @@ struct winbpf_untyped_map {
              volatile struct _ebpf_map_definition_in_file *: (struct winbpf_untyped_map *)0, default: (map))
 
 /* How a map argument may be a spread PERCPU_ARRAY (compile time): WINBPF_SPREAD_DECLARED when it was declared with
- * __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY) (the loader spreads it when its value is over 32 KiB: checked at run time),
+ * __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY) (winbpf spreads it when its value is over 32 KiB: checked at run time),
  * WINBPF_SPREAD_ALWAYS for a legacy struct bpf_map_def winbpf-glue marked volatile (always spread), else
  * WINBPF_SPREAD_NEVER (other legacy definitions included). */
 #define WINBPF_SPREAD_NEVER 0
@@ -49,7 +49,7 @@ struct winbpf_untyped_map {
                         : WINBPF_SPREAD_NEVER))
 
 /*
- * The element of a PERCPU_ARRAY the loader turned into an ARRAY (see above) that key selects on this CPU: writes it
+ * The element of a PERCPU_ARRAY winbpf turned into an ARRAY (see above) that key selects on this CPU: writes it
  * to *index and returns 1; returns 0 when map is still a PERCPU_ARRAY (the key is used unchanged) and -1 when key is
  * out of range (no element). The CPU count is the shim scratch map's size (the loader sets it to the possible CPUs).
  */

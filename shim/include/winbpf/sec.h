@@ -11,7 +11,7 @@
  * (it becomes part of the Linux entry programs of its hook). SEC("maps") uses the glue marked with
  * WINBPF_LEGACY_MAP_SEC_<N> (Windows' legacy struct bpf_map_def maps) go to ".maps", where `winbpf-glue --legacy-maps`
  * turns their BTF into BTF map definitions after pass 2; the ones the glue also marked WINBPF_LEGACY_SPREAD_SEC_<N> (a
- * PERCPU_ARRAY the loader spreads, winbpf/map_helpers.h) are declared volatile, which selects their spread access at
+ * PERCPU_ARRAY winbpf spreads, winbpf/map_helpers.h) are declared volatile, which selects their spread access at
  * compile time. Every other SEC is the usual section attribute.
  *
  * Without WINBPF_PASS, SEC is libbpf's.
