@@ -10,6 +10,7 @@
 #include "support/socket.hpp"
 #include "support/temp_dir.hpp"
 
+#include <bpf/bpf.h>
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
@@ -205,6 +206,35 @@ TEST_F(Demo, BindCounterTutorialAsWritten)
     EXPECT_EQ(deleted.exit_code(), 0) << deleted.out << deleted.err;
     EXPECT_THAT(deleted.out, HasSubstr("Deleted ID " + id));
     EXPECT_THAT(deleted.out, Not(HasSubstr("CountBinds")));
+}
+
+// The id in "Loaded with ID N"; empty when out has none.
+std::string loaded_id(const std::string &out)
+{
+    std::smatch m;
+    return std::regex_search(out, m, std::regex(R"(Loaded with ID (\d+)\n)")) ? std::string(m[1]) : std::string();
+}
+
+// An ebpf> script that adds a program and deletes it again: the delete is silent (this process holds nothing of the
+// program it added) and true (the program is gone when the script ends).
+TEST_F(Demo, ScriptThatAddsAndDeletesLeavesNothingAndSaysNothingMore)
+{
+    winbpf::test::TempDir dir;
+    const std::string source = (dir.path() / "bind_counter.c").string();
+    fs::copy_file(std::string(DEMO_SOURCE_DIR) + "/bind_counter.c", source);
+    auto built = clang({"-g", "-Werror"}, source, dir.path() / "bind_counter.o");
+    ASSERT_EQ(built.exit_code(), 0) << built.err;
+    winbpf::test::TestCgroup cgroup;
+    auto session = replay(dir.path(), "add program bind_counter.o bind cgroup=" + cgroup.path().string() +
+                                          "\nshow programs type=bind\ndelete program bind_counter.o bind\n");
+    ASSERT_EQ(session.exit_code(), 0) << session.out << session.err;
+    const std::string id = loaded_id(session.out);
+    ASSERT_FALSE(id.empty()) << session.out;
+    EXPECT_THAT(session.out, HasSubstr("Deleted ID " + id + "\n"));
+    EXPECT_THAT(session.err, Not(HasSubstr("still loaded")));
+    EXPECT_THAT(session.err, Not(HasSubstr("warning")));
+    const winbpf::UniqueFd program(bpf_prog_get_fd_by_id(static_cast<__u32>(std::stoul(id))));
+    EXPECT_FALSE(program) << "program " << id << " is still loaded after the script";
 }
 
 } // namespace
