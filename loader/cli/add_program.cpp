@@ -8,6 +8,7 @@
 #include "winbpf/inventory.hpp"
 #include "winbpf/object.hpp"
 #include "winbpf/system.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -124,9 +125,13 @@ std::vector<std::uint32_t> load_attach_pin(Object &object, const AttachOptions &
         ids.push_back(id);
     }
     pins.commit();
-    // The links live on through their pins: closing our fds must not detach them.
-    for (Link &link : attachment.links())
+    // The links live on through their pins: closing our fds must not detach them. A disconnected libbpf link keeps
+    // its fd open (bpf_link__destroy neither detaches nor closes it), which would hold the program loaded as long as
+    // this process runs (an `ebpf>` script deleting it later saw it "still loaded after unpinning"): closed here.
+    for (Link &link : attachment.links()) {
         bpf_link__disconnect(link.raw());
+        const UniqueFd fd(bpf_link__fd(link.raw()));
+    }
     return ids;
 }
 
@@ -134,9 +139,8 @@ std::vector<std::uint32_t> load_attach_pin(Object &object, const AttachOptions &
 
 void add_program(const std::string &file, const std::vector<std::string> &parameters)
 {
-    auto values = parse_parameters(
-        parameters, {"type", "pinpath", "pinned", "interface", "execution", "compartment", "cgroup", "capture",
-                                 "compartment_id"});
+    auto values = parse_parameters(parameters, {"type", "pinpath", "pinned", "interface", "execution", "compartment",
+                                                "cgroup", "capture", "compartment_id"});
     if (values.count("compartment"))
         throw UsageError("compartment=" + values["compartment"] +
                          " is a Windows network compartment: on Linux run winbpf in the network namespace instead "

@@ -88,6 +88,16 @@ void delete_programs_of_file(const std::string &file, const std::string &section
 /// in section (all sections when empty). Opens file (no kernel); throws Error when it cannot.
 std::vector<std::uint32_t> added_from_file(const std::string &file, const std::string &section);
 
+/// `set program ID [attached=yes|no] [pinpath=PATH] [interface=] [cgroup=] [capture=] [compartment_id=]` (netsh's):
+/// attached=yes attaches the added program's pinned programs through their hooks' modules, with add program's options
+/// (winbpf::attach_pinned), and pins the links beside them; attached=no detaches and unpins its links, keeping the
+/// programs loaded and pinned; pinpath= also pins its primary program there (removed by `delete program`). ID may be
+/// any of its Linux programs' ids. Prints "Attached ID N", "Detached ID N", "Pinned ID N at PATH". Throws Error for an
+/// ID winbpf did not add, attached=yes when attached already, attached=no when not attached, a hook's missing or
+/// unknown interface or cgroup; UsageError for neither attached= nor pinpath=, another attached= value, or where-to
+/// options without attached=yes.
+void set_program(std::uint32_t id, const std::vector<std::string> &parameters);
+
 /// Checks add program's execution= value: jit and native (both the kernel's JIT) need net.core.bpf_jit_enable on;
 /// interpret needs it off (Linux chooses JIT or interpreter for every program, not per program; a kernel built with
 /// CONFIG_BPF_JIT_ALWAYS_ON has no interpreter). Throws UsageError for another value, Error (ENOTSUP) with the

@@ -23,41 +23,6 @@
 namespace winbpf::cli
 {
 
-namespace
-{
-
-// The directory of the added program that id names: its own (the primary program's id), or the one program id is
-// pinned in (any other of its Linux programs). Throws Error when none or several added programs hold it.
-std::string added_program_dir(std::uint32_t id)
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (fs::is_directory(handler_dir(id), ec))
-        return handler_dir(id);
-    std::set<std::string> dirs;
-    if (fs::is_directory(pin_root, ec))
-        for (const PinnedObject &pin : list_pins(pin_root))
-            if (pin.program_id == id)
-                dirs.insert(fs::path(pin.path).parent_path().string());
-    if (dirs.empty())
-        throw Error("no program with ID " + std::to_string(id) +
-                        " was added by winbpf (`winbpf show programs` lists "
-                        "the IDs; nothing under " +
-                        std::string(pin_root) + " pins it)",
-                    ENOENT);
-    if (dirs.size() > 1) {
-        std::string owners;
-        for (const std::string &dir : dirs)
-            owners += (owners.empty() ? "" : ", ") + fs::path(dir).filename().string();
-        throw Error("program " + std::to_string(id) + " is shared by the added programs " + owners +
-                        ": delete one of those IDs",
-                    EINVAL);
-    }
-    return *dirs.begin();
-}
-
-} // namespace
-
 void delete_program(std::uint32_t id)
 {
     namespace fs = std::filesystem;
@@ -113,13 +78,7 @@ void delete_program(std::uint32_t id)
             released.programs.push_back(pin.program_id);
         if (pin.kind != PinnedObject::Kind::link || links_elsewhere.count(pin.id))
             continue;
-        const UniqueFd fd(bpf_obj_get(pin.path.c_str()));
-        if (!fd)
-            continue;
-        // Not every link type can be detached explicitly (raw tracepoint links cannot); unpinning releases those.
-        if (bpf_link_detach(fd.get()) != 0 && errno != EOPNOTSUPP && errno != EINVAL)
-            std::cerr << "winbpf: warning: detaching link " << pin.id << " (" << pin.path
-                      << "): " << std::strerror(errno) << "\n";
+        detach_link(pin.path, pin.id);
     }
 
     for (const std::string &pin : extra_pins)

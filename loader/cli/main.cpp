@@ -98,6 +98,17 @@ const std::vector<VerbRow> &table()
                          delete_programs_of_file(file, c.values["section"]);
                          return 0;
                      }});
+        v.push_back({{{"set", "program"},
+                      "Attach or detach an added program (it stays loaded), or pin it at one more path",
+                      "winbpf set program [id=]ID [attached=]yes|no [pinpath=]PATH [interface=]IFNAME|IFINDEX "
+                      "[cgroup=PATH] [capture=all|flow|drop|none] [compartment_id=N|NETNS_PATH]",
+                      {"id", "attached", "pinpath", "interface", "cgroup", "capture", "compartment_id"}},
+                     false,
+                     {"id"},
+                     [](Call &c) {
+                         set_program(id_of(c.values["id"]), rest(c.values, {"id"}));
+                         return 0;
+                     }});
         v.push_back({{{"show", "programs"},
                       "One row per Windows program (level=verbose: its Linux programs)",
                       "winbpf show programs [type=TYPE] [attached=yes|no] [pinned=yes|no] [level=normal|verbose] "
@@ -243,15 +254,16 @@ std::string group_usage(const std::string &group)
     return "winbpf " + group + " " + list + " ... (winbpf " + group + " --help)";
 }
 
-constexpr const char *top_usage = "winbpf [add|delete|show|pin|unpin ...] (winbpf --help; winbpf alone: the ebpf> "
+constexpr const char *top_usage = "winbpf [add|delete|set|show|pin|unpin ...] (winbpf --help; winbpf alone: the ebpf> "
                                   "context)";
 
 constexpr const char *privileges =
     "Privileges (what the kernel asks; a verb without them says which it lacks before doing anything):\n"
-    "  add program, show verification|disassembly|compatibility: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN\n"
+    "  add program, set program attached=yes, show verification|disassembly|compatibility: CAP_BPF, CAP_PERFMON, "
+    "CAP_NET_ADMIN\n"
     "  show programs|maps|links|map, pin: CAP_SYS_ADMIN (walking and opening BPF objects by id)\n"
     "  show processes: CAP_SYS_PTRACE to see other users' processes\n"
-    "  add, delete, show pins, unpin: access to the pins in /sys/fs/bpf (root's: CAP_DAC_OVERRIDE)\n"
+    "  add, delete, set, show pins, unpin: access to the pins in /sys/fs/bpf (root's: CAP_DAC_OVERRIDE)\n"
     "  show sections|program-types: none";
 
 int usage_error(const std::string &message, const std::string &usage)

@@ -2,11 +2,16 @@
 #include "pin_layout.hpp"
 
 #include "winbpf/error.hpp"
+#include "winbpf/inventory.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <bpf/bpf.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +32,45 @@ std::string link_pin_name(const std::string &function)
 bool is_extra_pin_record(const std::string &name)
 {
     return name.starts_with("pinpath-");
+}
+
+std::string added_program_dir(std::uint32_t id)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(handler_dir(id), ec))
+        return handler_dir(id);
+    std::set<std::string> dirs;
+    if (fs::is_directory(pin_root, ec))
+        for (const PinnedObject &pin : list_pins(pin_root))
+            if (pin.program_id == id)
+                dirs.insert(fs::path(pin.path).parent_path().string());
+    if (dirs.empty())
+        throw Error("no program with ID " + std::to_string(id) +
+                        " was added by winbpf (`winbpf show programs` lists "
+                        "the IDs; nothing under " +
+                        std::string(pin_root) + " pins it)",
+                    ENOENT);
+    if (dirs.size() > 1) {
+        std::string owners;
+        for (const std::string &dir : dirs)
+            owners += (owners.empty() ? "" : ", ") + fs::path(dir).filename().string();
+        throw Error("program " + std::to_string(id) + " is shared by the added programs " + owners +
+                        ": delete one of those IDs",
+                    EINVAL);
+    }
+    return *dirs.begin();
+}
+
+void detach_link(const std::string &pin, std::uint32_t link_id)
+{
+    const UniqueFd fd(bpf_obj_get(pin.c_str()));
+    if (!fd)
+        return;
+    // Not every link type can be detached explicitly (raw tracepoint links cannot); unpinning releases those.
+    if (bpf_link_detach(fd.get()) != 0 && errno != EOPNOTSUPP && errno != EINVAL)
+        std::cerr << "winbpf: warning: detaching link " << link_id << " (" << pin << "): " << std::strerror(errno)
+                  << "\n";
 }
 
 PinTransaction::~PinTransaction()

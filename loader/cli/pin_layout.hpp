@@ -21,6 +21,15 @@ std::string link_pin_name(const std::string &function);
 /// True for the name of a symlink that records a pinpath= pin.
 bool is_extra_pin_record(const std::string &name);
 
+/// The handler directory of the added program that id names: its own (id is its primary program's), or the one
+/// program id is pinned in (any other of its Linux programs). Throws Error (ENOENT) when no added program holds it,
+/// (EINVAL) when several do.
+std::string added_program_dir(std::uint32_t id);
+
+/// Detaches the link pinned at pin (its pin stays): bpf_link_detach, which link types that cannot be detached
+/// explicitly (raw tracepoints) refuse: unpinning releases those. Other failures are a warning on stderr.
+void detach_link(const std::string &pin, std::uint32_t link_id);
+
 /// Pins created by one command; removed again (with the directories it made) unless commit() is called.
 class PinTransaction
 {

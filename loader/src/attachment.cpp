@@ -47,7 +47,8 @@ struct OptionUse {
     bool set;
 };
 
-void check_options(const Object &object, const AttachOptions &options)
+// hooks: the hook of each program (repeated hooks are listed once); subject names them in the message.
+void check_options(const std::vector<std::string> &hooks_used, const std::string &subject, const AttachOptions &options)
 {
     const OptionUse uses[] = {{"cgroup", "cgroups", !options.cgroup.empty()},
                               {"capture", "capture types", !options.capture.empty()},
@@ -57,19 +58,19 @@ void check_options(const Object &object, const AttachOptions &options)
         if (!use.set)
             continue;
         bool used = false;
-        for (const HookProgram &hook : object.hooks())
-            for (std::string_view name : detail::find_hook_module(hook.hook)->attach_options())
+        for (const std::string &hook : hooks_used)
+            for (std::string_view name : detail::find_hook_module(hook)->attach_options())
                 used = used || name == use.option;
         if (used)
             continue;
         std::string hooks;
-        for (const HookProgram &hook : object.hooks())
-            if (hooks.find(hook.hook) == std::string::npos)
-                hooks += (hooks.empty() ? "" : ", ") + hook.hook;
+        for (const std::string &hook : hooks_used)
+            if (hooks.find(hook) == std::string::npos)
+                hooks += (hooks.empty() ? "" : ", ") + hook;
         std::string name(use.option);
         name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
         throw Error(name + " parameter is not allowed for program types that don't support " +
-                        std::string(use.subject) + ". (" + object.name() + ": program types " + hooks + ")",
+                        std::string(use.subject) + ". (" + subject + ": program types " + hooks + ")",
                     EINVAL);
     }
 }
@@ -77,7 +78,10 @@ void check_options(const Object &object, const AttachOptions &options)
 
 Attachment::Attachment(const Object &object, const AttachOptions &options)
 {
-    check_options(object, options);
+    std::vector<std::string> hooks;
+    for (const HookProgram &hook : object.hooks())
+        hooks.push_back(hook.hook);
+    check_options(hooks, object.name(), options);
     for (const HookProgram &hook : object.hooks()) {
         const detail::HookModule &module = *detail::find_hook_module(hook.hook);
         for (bpf_program *entry : hook.entries)
@@ -97,6 +101,47 @@ Attachment::Attachment(const Object &object, const AttachOptions &options)
                 if (bpf_link *link = module.attach(support, options))
                     links_.emplace_back(link, support);
     }
+}
+
+namespace
+{
+// The hook module and libbpf section of a program loaded from a winbpf object, by its function name: an entry's event
+// or a support program in its hook's linux_hooks(). Throws Error when no hook has it.
+std::pair<const detail::HookModule *, std::string> module_of(const std::string &name)
+{
+    const EntryName entry = parse_entry_name(name);
+    for (const HookType &type : hook_types()) {
+        if (!entry.hook.empty() && type.name != entry.hook)
+            continue;
+        const std::string event = entry.hook.empty() ? "support: " + name : entry.event;
+        for (const LinuxHook &hook : type.linux_hooks)
+            if (hook.event == event)
+                return {detail::find_hook_module(type.name), hook.section};
+    }
+    throw Error("program '" + name + "' is no entry or support program of a hook winbpf maps (" +
+                    (entry.hook.empty() ? "not <handler>__winbpf_<hook>_<event>"
+                                        : "hook " + entry.hook + " has no event " + entry.event) +
+                    ")",
+                EINVAL);
+}
+} // namespace
+
+std::vector<UniqueFd> attach_pinned(std::span<const PinnedProgram> programs, const AttachOptions &options)
+{
+    std::vector<std::pair<const detail::HookModule *, detail::LoadedProgram>> resolved;
+    std::vector<std::string> hooks;
+    std::string names;
+    for (const PinnedProgram &program : programs) {
+        auto [module, section] = module_of(program.name);
+        resolved.push_back({module, detail::LoadedProgram{program.fd, program.name, section}});
+        hooks.emplace_back(module->name());
+        names += (names.empty() ? "" : ", ") + program.name;
+    }
+    check_options(hooks, names, options);
+    std::vector<UniqueFd> links;
+    for (const auto &[module, program] : resolved)
+        links.push_back(module->attach_loaded(program, options));
+    return links;
 }
 
 std::vector<std::string> Attachment::notes() const

@@ -10,12 +10,15 @@
 #include "support/socket.hpp"
 #include "support/temp_dir.hpp"
 
+#include <bpf/bpf.h>
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <unistd.h>
 
 namespace
@@ -205,6 +208,253 @@ TEST_F(Demo, BindCounterTutorialAsWritten)
     EXPECT_EQ(deleted.exit_code(), 0) << deleted.out << deleted.err;
     EXPECT_THAT(deleted.out, HasSubstr("Deleted ID " + id));
     EXPECT_THAT(deleted.out, Not(HasSubstr("CountBinds")));
+}
+
+// winbpf with arguments in the network namespace at netns.
+winbpf::test::CommandResult winbpf_in(const std::string &netns, const std::vector<std::string> &arguments)
+{
+    std::vector<std::string> argv{"/usr/bin/nsenter", "--net=" + netns, cli};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return run(argv);
+}
+
+// The id in "Loaded with ID N"; empty when out has none.
+std::string loaded_id(const std::string &out)
+{
+    std::smatch m;
+    return std::regex_search(out, m, std::regex(R"(Loaded with ID (\d+)\n)")) ? std::string(m[1]) : std::string();
+}
+
+// `show programs id=ID --json`'s one row (null when it lists none).
+nlohmann::json program_row(const std::string &id, const std::string &netns = {})
+{
+    auto shown = netns.empty() ? winbpf_run({"show", "programs", "id=" + id, "--json"})
+                               : winbpf_in(netns, {"show", "programs", "id=" + id, "--json"});
+    EXPECT_EQ(shown.exit_code(), 0) << shown.err;
+    const nlohmann::json rows = nlohmann::json::parse(shown.out);
+    return rows.size() == 1 ? rows[0] : nlohmann::json();
+}
+
+// netsh's `set program ID attached=no|yes` on the demo's xdp program: detached, it stays loaded and pinned and the
+// flood arrives; attached again (positional parameters in netsh's tag order: id, attached, pinpath, interface), the
+// flood drops again. Each error says why: exit 1, usage errors exit 2.
+TEST_F(Demo, SetProgramDetachesAndAttachesXdpAgain)
+{
+    VethPair pair;
+    const std::string netns = pair.netns_path(VethPair::b);
+    const std::string interface = pair.interface(VethPair::b);
+    auto added = winbpf_in(netns, {"add", "program", DROPPACKET_OBJECT, "xdp", "interface=" + interface});
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    const std::string id = loaded_id(added.out);
+    ASSERT_FALSE(id.empty()) << added.out;
+    EXPECT_LE(flood(pair, 100), 2) << "added: attached";
+
+    auto twice = winbpf_in(netns, {"set", "program", id, "attached=yes", "interface=" + interface});
+    EXPECT_EQ(twice.exit_code(), 1);
+    EXPECT_THAT(twice.err, HasSubstr("program ID " + id + " is attached already"));
+
+    auto detached = winbpf_in(netns, {"set", "program", "id=" + id, "attached=no"});
+    ASSERT_EQ(detached.exit_code(), 0) << detached.err;
+    EXPECT_EQ(detached.out, "Detached ID " + id + "\n");
+    EXPECT_EQ(detached.err, "");
+    EXPECT_EQ(flood(pair, 100), 100) << "detached: every datagram arrives";
+    const nlohmann::json row = program_row(id);
+    ASSERT_FALSE(row.is_null()) << "detached, the program stays loaded";
+    EXPECT_EQ(row["links"], 0);
+    EXPECT_GE(row["pins"], 1);
+    auto unattached = winbpf_run({"show", "programs", "attached=no", "type=xdp"});
+    EXPECT_TRUE(std::regex_search(unattached.out, std::regex("\n *" + id + R"( +\d+ +0 .* xdp +DropPacket\n)")))
+        << unattached.out;
+
+    // Errors while detached: nothing changes.
+    auto again = winbpf_in(netns, {"set", "program", id, "attached=no"});
+    EXPECT_EQ(again.exit_code(), 1);
+    EXPECT_THAT(again.err, HasSubstr("program ID " + id + " is not attached"));
+    auto no_interface = winbpf_in(netns, {"set", "program", id, "attached=yes"});
+    EXPECT_EQ(no_interface.exit_code(), 1);
+    EXPECT_THAT(no_interface.err, HasSubstr("is an xdp program: give the interface it attaches to"));
+    auto unknown_interface = winbpf_in(netns, {"set", "program", id, "attached=yes", "interface=nosuch0"});
+    EXPECT_EQ(unknown_interface.exit_code(), 1);
+    EXPECT_THAT(unknown_interface.err, HasSubstr("Interface parameter is invalid. (no interface 'nosuch0'"));
+    auto cgroup_given = winbpf_in(netns, {"set", "program", id, "attached=yes", "cgroup=/sys/fs/cgroup"});
+    EXPECT_EQ(cgroup_given.exit_code(), 1);
+    EXPECT_THAT(cgroup_given.err, HasSubstr("Cgroup parameter is not allowed for program types that don't support "
+                                            "cgroups. (DropPacket__winbpf_xdp_xdp: program types xdp)"));
+    EXPECT_EQ(program_row(id)["links"], 0);
+    EXPECT_EQ(flood(pair, 100), 100);
+
+    // Attached again, with netsh's positional parameters (id, attached; interface by its tag).
+    auto reattached = winbpf_in(netns, {"set", "program", id, "yes", "interface=" + interface});
+    ASSERT_EQ(reattached.exit_code(), 0) << reattached.err;
+    EXPECT_EQ(reattached.out, "Attached ID " + id + "\n");
+    EXPECT_LE(flood(pair, 100), 2) << "attached again: the flood drops";
+    EXPECT_EQ(program_row(id)["links"], 1);
+
+    // pinpath= pins it at one more path (an existing one is refused before anything changes); delete removes it.
+    const std::string extra = "/sys/fs/bpf/winbpf_set_program_test_" + std::to_string(::getpid());
+    struct Unpin {
+        std::string path;
+        ~Unpin() { ::unlink(path.c_str()); }
+    } unpin{extra};
+    auto pinned = winbpf_in(netns, {"set", "program", id, "pinpath=" + extra});
+    ASSERT_EQ(pinned.exit_code(), 0) << pinned.err;
+    EXPECT_EQ(pinned.out, "Pinned ID " + id + " at " + extra + "\n");
+    EXPECT_TRUE(fs::exists(extra));
+    auto taken = winbpf_in(netns, {"set", "program", id, "attached=no", "pinpath=" + extra});
+    EXPECT_EQ(taken.exit_code(), 1);
+    EXPECT_THAT(taken.err, HasSubstr("pinpath=" + extra + ": it exists already"));
+    EXPECT_EQ(program_row(id)["links"], 1) << "a refused pinpath changes nothing";
+
+    auto deleted = winbpf_in(netns, {"delete", "program", id});
+    ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
+    EXPECT_EQ(deleted.err, "");
+    EXPECT_FALSE(fs::exists(extra));
+    EXPECT_EQ(flood(pair, 100), 100);
+}
+
+TEST(DemoUsage, SetProgramUsageAndUnknownId)
+{
+    struct Case {
+        std::vector<std::string> arguments;
+        int exit_code;
+        std::string message;
+    };
+    for (const Case &c :
+         {Case{{"set", "program"}, 2, "id is required"},
+          Case{{"set", "program", "7"}, 2, "attached or pinpath is required"},
+          Case{{"set", "program", "7", "attached=maybe"}, 2, "attached=maybe is invalid (expected yes or no)"},
+          Case{{"set", "program", "7", "yes", "sys/fs/bpf/x"}, 2, "pinpath=sys/fs/bpf/x is not an absolute path"},
+          Case{{"set", "program", "7", "no", "interface=lo"},
+               2,
+               "interface=lo says where to attach: it goes with attached=yes"},
+          Case{{"set", "program", "4294967295", "attached=no"},
+               1,
+               "no program with ID 4294967295 was added by winbpf"}}) {
+        auto result = winbpf_run(c.arguments);
+        EXPECT_EQ(result.exit_code(), c.exit_code) << c.arguments.size() << " " << result.err;
+        EXPECT_THAT(result.err, HasSubstr(c.message));
+        if (c.exit_code == 2) {
+            EXPECT_THAT(result.err, HasSubstr("usage: winbpf set program [id=]ID [attached=]yes|no"));
+        }
+    }
+}
+
+// The id of program_id's map named name; 0 (and a failure) when it has none.
+std::uint32_t map_of(const std::string &program_id, const std::string &name)
+{
+    const winbpf::UniqueFd program(bpf_prog_get_fd_by_id(static_cast<__u32>(std::stoul(program_id))));
+    EXPECT_TRUE(program) << std::strerror(errno);
+    __u32 maps[8] = {};
+    bpf_prog_info info{};
+    info.nr_map_ids = 8;
+    info.map_ids = reinterpret_cast<std::uintptr_t>(maps);
+    __u32 length = sizeof(info);
+    EXPECT_EQ(bpf_obj_get_info_by_fd(program.get(), &info, &length), 0) << std::strerror(errno);
+    for (__u32 i = 0; i < std::min<__u32>(info.nr_map_ids, 8); ++i) {
+        const winbpf::UniqueFd map(bpf_map_get_fd_by_id(maps[i]));
+        bpf_map_info map_info{};
+        __u32 map_length = sizeof(map_info);
+        if (map && bpf_obj_get_info_by_fd(map.get(), &map_info, &map_length) == 0 && name == map_info.name)
+            return maps[i];
+    }
+    ADD_FAILURE() << "program " << program_id << " has no map " << name;
+    return 0;
+}
+
+// The value `winbpf show map ID` prints for the one entry of a map whose values are of type (e.g. "uint32_t"), when
+// key (empty: any) is in its output; -1 when it prints none.
+long long shown_value(std::uint32_t map, const std::string &type, const std::string &key = {})
+{
+    auto shown = winbpf_run({"show", "map", std::to_string(map)});
+    EXPECT_EQ(shown.exit_code(), 0) << shown.err;
+    std::smatch m;
+    if (!key.empty() && shown.out.find(key) == std::string::npos)
+        return -1;
+    return std::regex_search(shown.out, m, std::regex("\\(" + type + R"(\)(\d+))")) ? std::stoll(m[1]) : -1;
+}
+
+// The binds bind_counter counted for this process (its map shown by `winbpf show map ID`); -1 when none.
+int binds_counted(const std::string &program_id)
+{
+    return static_cast<int>(shown_value(map_of(program_id, "bind_count_map"), "uint32_t", std::to_string(::getpid())));
+}
+
+// One UDP bind in cgroup; its result.
+int bind_in(winbpf::test::TestCgroup &cgroup)
+{
+    cgroup.enter();
+    winbpf::test::Socket socket(winbpf::test::Family::v4, winbpf::test::Protocol::udp);
+    const int result = socket.bind(0);
+    cgroup.leave();
+    return result;
+}
+
+// set program on the tutorial's bind counter in the test's cgroup: detached, binds are not counted; attached again
+// to the cgroup (cgroup=, a cgroup that does not exist refused), they are.
+TEST_F(Demo, SetProgramDetachesAndAttachesABindProgramAgain)
+{
+    winbpf::test::TempDir dir;
+    const std::string source = (dir.path() / "bind_counter.c").string();
+    fs::copy_file(std::string(DEMO_SOURCE_DIR) + "/bind_counter.c", source);
+    auto built = clang({"-g", "-Werror"}, source, dir.path() / "bind_counter.o");
+    ASSERT_EQ(built.exit_code(), 0) << built.err;
+    winbpf::test::TestCgroup cgroup;
+    const std::string in_cgroup = "cgroup=" + cgroup.path().string();
+
+    auto added = winbpf_run({"add", "program", (dir.path() / "bind_counter.o").string(), "bind", in_cgroup});
+    ASSERT_EQ(added.exit_code(), 0) << added.err;
+    const std::string id = loaded_id(added.out);
+    ASSERT_FALSE(id.empty()) << added.out;
+    ASSERT_EQ(bind_in(cgroup), 0);
+    EXPECT_EQ(binds_counted(id), 1);
+
+    auto detached = winbpf_run({"set", "program", id, "attached=no"});
+    ASSERT_EQ(detached.exit_code(), 0) << detached.err;
+    EXPECT_EQ(detached.out, "Detached ID " + id + "\n");
+    ASSERT_EQ(bind_in(cgroup), 0);
+    EXPECT_EQ(binds_counted(id), 1) << "detached: a bind is not counted";
+
+    auto missing = winbpf_run({"set", "program", id, "attached=yes", "cgroup=" + cgroup.path().string() + "/nosuch"});
+    EXPECT_EQ(missing.exit_code(), 1);
+    EXPECT_THAT(missing.err, HasSubstr(cgroup.path().string() + "/nosuch"));
+    auto interface = winbpf_run({"set", "program", id, "attached=yes", "interface=lo"});
+    EXPECT_EQ(interface.exit_code(), 1);
+    EXPECT_THAT(interface.err, HasSubstr("Interface parameter is not allowed for program types that don't support "
+                                         "interfaces."));
+    EXPECT_EQ(program_row(id)["links"], 0);
+
+    auto attached = winbpf_run({"set", "program", "id=" + id, "attached=yes", in_cgroup});
+    ASSERT_EQ(attached.exit_code(), 0) << attached.err;
+    EXPECT_EQ(attached.out, "Attached ID " + id + "\n");
+    EXPECT_GE(program_row(id)["links"], 1);
+    ASSERT_EQ(bind_in(cgroup), 0);
+    EXPECT_EQ(binds_counted(id), 2) << "attached again: the bind is counted";
+
+    auto deleted = winbpf_run({"delete", "program", id});
+    ASSERT_EQ(deleted.exit_code(), 0) << deleted.err;
+    EXPECT_EQ(deleted.err, "");
+}
+
+// An ebpf> script that adds a program and deletes it again: the delete is silent (this process holds nothing of the
+// program it added) and true (the program is gone when the script ends).
+TEST_F(Demo, ScriptThatAddsAndDeletesLeavesNothingAndSaysNothingMore)
+{
+    winbpf::test::TempDir dir;
+    const std::string source = (dir.path() / "bind_counter.c").string();
+    fs::copy_file(std::string(DEMO_SOURCE_DIR) + "/bind_counter.c", source);
+    auto built = clang({"-g", "-Werror"}, source, dir.path() / "bind_counter.o");
+    ASSERT_EQ(built.exit_code(), 0) << built.err;
+    winbpf::test::TestCgroup cgroup;
+    auto session = replay(dir.path(), "add program bind_counter.o bind cgroup=" + cgroup.path().string() +
+                                          "\nshow programs type=bind\ndelete program bind_counter.o bind\n");
+    ASSERT_EQ(session.exit_code(), 0) << session.out << session.err;
+    const std::string id = loaded_id(session.out);
+    ASSERT_FALSE(id.empty()) << session.out;
+    EXPECT_THAT(session.out, HasSubstr("Deleted ID " + id + "\n"));
+    EXPECT_THAT(session.err, Not(HasSubstr("still loaded")));
+    EXPECT_THAT(session.err, Not(HasSubstr("warning")));
+    const winbpf::UniqueFd program(bpf_prog_get_fd_by_id(static_cast<__u32>(std::stoul(id))));
+    EXPECT_FALSE(program) << "program " << id << " is still loaded after the script";
 }
 
 } // namespace

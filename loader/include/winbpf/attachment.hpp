@@ -2,8 +2,10 @@
 #pragma once
 
 #include "winbpf/object.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,5 +77,19 @@ class Attachment
     std::vector<Link> links_;
     std::vector<const detail::HookModule *> modules_; ///< Modules of the attached hooks, each once.
 };
+
+/// A program loaded earlier outside this process's objects, e.g. pinned by `winbpf add program`.
+struct PinnedProgram {
+    int fd = -1;      ///< The program's fd (not owned).
+    std::string name; ///< Its function name, as its pin is named ("DropPacket__winbpf_xdp_xdp").
+};
+
+/// Attaches programs loaded earlier (`winbpf set program ID attached=yes`) through their hooks' loader modules, with
+/// the options Attachment takes and the same choices: an entry program (<handler>__winbpf_<hook>_<event>) where its
+/// event's Linux hook is, a support program (a hook's "support: <name>" Linux hook) where its own is. Returns one
+/// link fd per program in order, empty where the options leave a program unattached. Throws Error naming the program
+/// (no hook's program, an attach that fails: "attaching program 'P' (section S) to ...: ...") or the option none of
+/// their hooks uses (netsh's "Interface parameter is not allowed ..."); nothing stays attached then.
+std::vector<UniqueFd> attach_pinned(std::span<const PinnedProgram> programs, const AttachOptions &options);
 
 } // namespace winbpf

@@ -41,6 +41,11 @@ class BindHook final : public HookModule
     {
         return attach_to_cgroup(program, cgroup_path(options));
     }
+
+    UniqueFd attach_loaded(const LoadedProgram &program, const AttachOptions &options) const override
+    {
+        return link_to_cgroup(program, cgroup_path(options));
+    }
 };
 
 } // namespace

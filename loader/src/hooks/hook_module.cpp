@@ -6,9 +6,15 @@
 #include "winbpf/error.hpp"
 #include "winbpf/system.hpp"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <array>
+#include <filesystem>
+#include <fstream>
 
 namespace winbpf::detail
 {
@@ -30,6 +36,11 @@ std::vector<std::string_view> HookModule::attach_options() const
 bpf_link *HookModule::attach(bpf_program *program, const AttachOptions &) const
 {
     return attach_by_section(program);
+}
+
+UniqueFd HookModule::attach_loaded(const LoadedProgram &program, const AttachOptions &) const
+{
+    return link_by_section(program);
 }
 
 std::vector<std::string_view> HookModule::helpers() const
@@ -89,6 +100,91 @@ bpf_link *attach_checked(bpf_program *program, std::string_view target, const st
 bpf_link *attach_by_section(bpf_program *program)
 {
     return attach_checked(program, {}, [&] { return bpf_program__attach(program); });
+}
+
+UniqueFd link_checked(const LoadedProgram &program, std::string_view target, const std::function<int()> &create,
+                      const std::function<std::string(int)> &hint)
+{
+    UniqueFd link(create());
+    if (!link) {
+        int err = errno;
+        throw Error("attaching program '" + program.name + "' (section " + program.section + ")" + std::string(target) +
+                        ": " + errno_text(err) + (hint ? hint(err) : std::string()),
+                    err);
+    }
+    return link;
+}
+
+namespace
+{
+// The program and attach types libbpf gives section; throws Error naming the program for a section it does not know.
+std::pair<bpf_prog_type, bpf_attach_type> section_types(const LoadedProgram &program)
+{
+    bpf_prog_type type{};
+    bpf_attach_type attach{};
+    if (libbpf_prog_type_by_name(program.section.c_str(), &type, &attach) != 0)
+        throw Error("program '" + program.name + "': libbpf knows no section '" + program.section + "'", EINVAL);
+    return {type, attach};
+}
+
+// The tracefs id of tracepoint CATEGORY/NAME (tracefs at /sys/kernel/tracing, or under debugfs); -1 when none.
+long tracepoint_id(const std::string &tracepoint)
+{
+    for (const char *root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+        std::ifstream file(std::string(root) + "/events/" + tracepoint + "/id");
+        long id = -1;
+        if (file >> id)
+            return id;
+    }
+    return -1;
+}
+} // namespace
+
+UniqueFd link_by_section(const LoadedProgram &program)
+{
+    const bpf_prog_type type = section_types(program).first;
+    const std::string_view section = program.section;
+    if (type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM || type == BPF_PROG_TYPE_EXT)
+        return link_checked(program, {}, [&] { return bpf_raw_tracepoint_open(nullptr, program.fd); });
+    if (type == BPF_PROG_TYPE_RAW_TRACEPOINT && section.find('/') != std::string_view::npos) {
+        const std::string name(section.substr(section.find('/') + 1));
+        return link_checked(program, " to raw tracepoint '" + name + "'",
+                            [&] { return bpf_raw_tracepoint_open(name.c_str(), program.fd); });
+    }
+    if (type == BPF_PROG_TYPE_TRACEPOINT && section.find('/') != std::string_view::npos) {
+        const std::string tracepoint(section.substr(section.find('/') + 1));
+        const long id = tracepoint_id(tracepoint);
+        if (id < 0)
+            throw Error("attaching program '" + program.name + "': no tracepoint " + tracepoint +
+                            " in tracefs (/sys/kernel/tracing/events: is tracefs mounted?)",
+                        ENOENT);
+        perf_event_attr attr{};
+        attr.size = sizeof(attr);
+        attr.type = PERF_TYPE_TRACEPOINT;
+        attr.config = static_cast<__u64>(id);
+        UniqueFd event(static_cast<int>(
+            ::syscall(SYS_perf_event_open, &attr, -1 /* every process */, 0 /* cpu */, -1, PERF_FLAG_FD_CLOEXEC)));
+        if (!event) {
+            int err = errno;
+            throw Error("attaching program '" + program.name + "': opening tracepoint " + tracepoint + ": " +
+                            errno_text(err),
+                        err);
+        }
+        // The link holds the perf event: this fd may close.
+        return link_checked(program, " to tracepoint '" + tracepoint + "'",
+                            [&] { return bpf_link_create(program.fd, event.get(), BPF_PERF_EVENT, nullptr); });
+    }
+    throw Error("attaching program '" + program.name + "': section " + program.section +
+                    " names no attach point (its hook module attaches it)",
+                EOPNOTSUPP);
+}
+
+UniqueFd link_to_cgroup(const LoadedProgram &program, const std::string &path)
+{
+    const bpf_attach_type attach = section_types(program).second;
+    UniqueFd cgroup = open_cgroup2(path);
+    return link_checked(program, " to cgroup '" + path + "'",
+                        [&] { return bpf_link_create(program.fd, cgroup.get(), attach, nullptr); });
 }
 
 std::string cgroup_path(const AttachOptions &options)

@@ -5,6 +5,7 @@
 
 #include "winbpf/attachment.hpp"
 #include "winbpf/hook.hpp"
+#include "winbpf/unique_fd.hpp"
 
 #include <functional>
 #include <span>
@@ -19,6 +20,13 @@ struct bpf_program;
 
 namespace winbpf::detail
 {
+
+/// A program loaded earlier, outside any bpf_object of this process (pinned by `winbpf add program`).
+struct LoadedProgram {
+    int fd = -1;         ///< The program's fd (not owned).
+    std::string name;    ///< Its function name ("DropPacket__winbpf_xdp_xdp"; the kernel keeps only 15 characters).
+    std::string section; ///< Its libbpf section, from the hook's linux_hooks() ("xdp", "cgroup/bind4").
+};
 
 /// One Windows hook on the loader side. Every method has a default that does nothing, so a module states only what
 /// its hook needs. Methods throw winbpf::Error naming the object and program involved.
@@ -54,6 +62,11 @@ class HookModule
     /// Default: bpf_program__attach (the program's section says where). Returns the owned link, or nullptr when the
     /// options leave this program unattached (it stays loaded, e.g. an entry outside the capture type).
     virtual bpf_link *attach(bpf_program *program, const AttachOptions &options) const;
+
+    /// Attaches one program loaded earlier (`winbpf set program ID attached=yes`: an entry or support program pinned by
+    /// `winbpf add program`) as attach() attaches it at add program, with the same options. Returns the link's fd, or
+    /// an empty UniqueFd when the options leave it unattached. Default: link_by_section.
+    virtual UniqueFd attach_loaded(const LoadedProgram &program, const AttachOptions &options) const;
 
     /// eBPF for Windows' program type and attach type GUIDs of the hook.
     virtual std::pair<std::string_view, std::string_view> windows_type_guids() const = 0;
@@ -98,6 +111,21 @@ bpf_link *attach_checked(bpf_program *program, std::string_view target, const st
 
 /// bpf_program__attach (where the program's section says) through attach_checked.
 bpf_link *attach_by_section(bpf_program *program);
+
+/// Creates the link of a loaded program (create returns a link fd or -1 with errno) and returns it. On failure throws
+/// Error(errno) "attaching program '<name>' (section <section>)<target>: <errno text><hint(errno)>", as
+/// attach_checked.
+UniqueFd link_checked(const LoadedProgram &program, std::string_view target, const std::function<int()> &create,
+                      const std::function<std::string(int)> &hint = {});
+
+/// Links a loaded program where its section says, as bpf_program__attach does: tp_btf/, lsm/, fentry/... (raw
+/// tracepoint open), raw_tp/NAME, tp/CATEGORY/NAME (a perf event of the tracepoint, from tracefs). Throws Error
+/// (EOPNOTSUPP) for a section that names no attach point (cgroup or interface sections: the module links those).
+UniqueFd link_by_section(const LoadedProgram &program);
+
+/// Links a loaded program of a cgroup section (cgroup/bind4, sockops, cgroup_skb/egress...) to the cgroup-v2
+/// directory path, its attach type from the section (libbpf's names).
+UniqueFd link_to_cgroup(const LoadedProgram &program, const std::string &path);
 
 /// The cgroup (v2 directory) a cgroup hook's program attaches to: options.cgroup, or the cgroup-v2 mount (the root
 /// cgroup) when empty.

@@ -37,13 +37,24 @@ class NeteventHook final : public HookModule
 
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
+        return wanted(bpf_program__name(program), options) ? attach_by_section(program) : nullptr;
+    }
+
+    UniqueFd attach_loaded(const LoadedProgram &program, const AttachOptions &options) const override
+    {
+        return wanted(program.name, options) ? link_by_section(program) : UniqueFd();
+    }
+
+  private:
+    // Whether the capture type attaches the entry program named name.
+    static bool wanted(const std::string &name, const AttachOptions &options)
+    {
         const std::string capture = options.capture.empty() ? "drop" : options.capture;
         if (capture != "all" && capture != "flow" && capture != "drop" && capture != "none")
             throw Error("capture parameter is invalid: '" + capture + "' (expected all, flow, drop or none)", EINVAL);
-        const std::string event = parse_entry_name(bpf_program__name(program)).event;
-        const bool wanted = (event == "drop" && (capture == "drop" || capture == "all")) ||
-                            (event == "flow" && (capture == "flow" || capture == "all"));
-        return wanted ? attach_by_section(program) : nullptr;
+        const std::string event = parse_entry_name(name).event;
+        return (event == "drop" && (capture == "drop" || capture == "all")) ||
+               (event == "flow" && (capture == "flow" || capture == "all"));
     }
 };
 

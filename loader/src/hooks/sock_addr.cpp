@@ -154,19 +154,18 @@ class SockAddrHook final : public HookModule
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
         const std::string path = cgroup_path(options);
-        if (UniqueFd config = program_map(program, BPF_MAP_TYPE_ARRAY, kConfigMap)) {
-            Config value = read_config(config.get(), program);
-            value.compartment_id = compartment(options.compartment_id);
-            write_config(config.get(), value,
-                         std::string("program '") + bpf_program__name(program) + "': map " + kConfigMap);
-        }
-        const std::string_view section = bpf_program__section_name(program);
-        if (section.starts_with("lsm/") || section.starts_with("tp/")) {
-            // listen: a global hook, scoped to the cgroup by the program (winbpf_listen holds the cgroup).
-            scope_listen(program, open_cgroup2(path).get(), path);
+        if (prepare(bpf_program__fd(program), bpf_program__name(program), bpf_program__section_name(program), options,
+                    path))
             return attach_by_section(program);
-        }
         return attach_to_cgroup(program, path);
+    }
+
+    UniqueFd attach_loaded(const LoadedProgram &program, const AttachOptions &options) const override
+    {
+        const std::string path = cgroup_path(options);
+        if (prepare(program.fd, program.name, program.section, options, path))
+            return link_by_section(program);
+        return link_to_cgroup(program, path);
     }
 
     std::string attach_type(std::string_view event) const override
@@ -191,6 +190,23 @@ class SockAddrHook final : public HookModule
     }
 
   private:
+    // Before attaching program (fd, function name, section) to the cgroup path: its compartment into winbpf_sa_conf,
+    // and for listen (a global hook, scoped to the cgroup by the program: winbpf_listen holds the cgroup) the cgroup.
+    // True when the program attaches by its section (listen), false when to the cgroup.
+    static bool prepare(int fd, const std::string &name, std::string_view section, const AttachOptions &options,
+                        const std::string &path)
+    {
+        if (UniqueFd config = program_map(fd, name, BPF_MAP_TYPE_ARRAY, kConfigMap)) {
+            Config value = read_config(config.get(), name);
+            value.compartment_id = compartment(options.compartment_id);
+            write_config(config.get(), value, "program '" + name + "': map " + kConfigMap);
+        }
+        if (!section.starts_with("lsm/") && !section.starts_with("tp/"))
+            return false;
+        scope_listen(fd, name, open_cgroup2(path).get(), path);
+        return true;
+    }
+
     static void set_autoload(bpf_program *program, const std::string &object_name, bool on)
     {
         if (bpf_program__set_autoload(program, on) != 0) {
@@ -225,15 +241,13 @@ class SockAddrHook final : public HookModule
         return value;
     }
 
-    static Config read_config(int fd, bpf_program *program)
+    static Config read_config(int fd, const std::string &program)
     {
         const __u32 zero = 0;
         Config value;
         if (bpf_map_lookup_elem(fd, &zero, &value) != 0) {
             int err = errno;
-            throw Error(std::string("program '") + bpf_program__name(program) + "': reading map " + kConfigMap + ": " +
-                            errno_text(err),
-                        err);
+            throw Error("program '" + program + "': reading map " + kConfigMap + ": " + errno_text(err), err);
         }
         return value;
     }
@@ -275,17 +289,16 @@ class SockAddrHook final : public HookModule
     }
 
     // The map named name of type among the maps of a loaded program, or an empty fd.
-    static UniqueFd program_map(bpf_program *program, bpf_map_type type, std::string_view name)
+    static UniqueFd program_map(int program_fd, const std::string &program, bpf_map_type type, std::string_view name)
     {
         bpf_prog_info info{};
         __u32 ids[64];
         info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
         info.map_ids = reinterpret_cast<std::uintptr_t>(ids);
         __u32 size = sizeof(info);
-        if (bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &size) != 0) {
+        if (bpf_obj_get_info_by_fd(program_fd, &info, &size) != 0) {
             int err = errno;
-            throw Error(
-                std::string("program '") + bpf_program__name(program) + "': reading its maps: " + errno_text(err), err);
+            throw Error("program '" + program + "': reading its maps: " + errno_text(err), err);
         }
         for (__u32 i = 0; i < std::min<__u32>(info.nr_map_ids, sizeof(ids) / sizeof(ids[0])); ++i) {
             UniqueFd map(bpf_map_get_fd_by_id(ids[i]));
@@ -299,16 +312,16 @@ class SockAddrHook final : public HookModule
     }
 
     // Writes the cgroup into the winbpf_listen cgroup array among the maps of the loaded listen program.
-    static void scope_listen(bpf_program *program, int cgroup_fd, const std::string &path)
+    static void scope_listen(int program_fd, const std::string &program, int cgroup_fd, const std::string &path)
     {
-        UniqueFd map = program_map(program, BPF_MAP_TYPE_CGROUP_ARRAY, "winbpf_listen");
+        UniqueFd map = program_map(program_fd, program, BPF_MAP_TYPE_CGROUP_ARRAY, "winbpf_listen");
         if (!map)
-            throw Error(std::string("program '") + bpf_program__name(program) + "' uses no winbpf_listen map", ENOENT);
+            throw Error("program '" + program + "' uses no winbpf_listen map", ENOENT);
         const __u32 zero = 0;
         const __u32 fd = static_cast<__u32>(cgroup_fd);
         if (bpf_map_update_elem(map.get(), &zero, &fd, BPF_ANY) != 0) {
             int err = errno;
-            throw Error(std::string("program '") + bpf_program__name(program) + "': writing cgroup '" + path +
+            throw Error("program '" + program + "': writing cgroup '" + path +
                             "' into map winbpf_listen: " + errno_text(err),
                         err);
         }

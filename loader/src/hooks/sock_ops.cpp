@@ -77,6 +77,11 @@ class SockOpsHook final : public HookModule
     {
         return attach_to_cgroup(program, cgroup_path(options));
     }
+
+    UniqueFd attach_loaded(const LoadedProgram &program, const AttachOptions &options) const override
+    {
+        return link_to_cgroup(program, cgroup_path(options));
+    }
 };
 
 } // namespace

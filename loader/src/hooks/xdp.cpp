@@ -7,6 +7,7 @@
 #include "internal.hpp"
 #include "winbpf/error.hpp"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <net/if.h>
 
@@ -53,16 +54,36 @@ class XdpHook final : public HookModule
 
     bpf_link *attach(bpf_program *program, const AttachOptions &options) const override
     {
+        const int ifindex = interface_of(bpf_program__name(program), options);
+        return attach_checked(
+            program, target(options, ifindex), [&] { return bpf_program__attach_xdp(program, ifindex); }, hint);
+    }
+
+    UniqueFd attach_loaded(const LoadedProgram &program, const AttachOptions &options) const override
+    {
+        const int ifindex = interface_of(program.name, options);
+        return link_checked(
+            program, target(options, ifindex), [&] { return bpf_link_create(program.fd, ifindex, BPF_XDP, nullptr); },
+            hint);
+    }
+
+  private:
+    // The ifindex of options.interface for program name; throws Error when none is given or it is unknown.
+    static int interface_of(const std::string &name, const AttachOptions &options)
+    {
         if (options.interface.empty())
-            throw Error("program '" + std::string(bpf_program__name(program)) +
+            throw Error("program '" + name +
                             "' is an xdp program: give the interface it attaches to (interface=IFNAME|IFINDEX)",
                         EINVAL);
-        const int ifindex = resolve_interface(options.interface);
-        return attach_checked(
-            program, " to interface '" + options.interface + "' (ifindex " + std::to_string(ifindex) + ")",
-            [&] { return bpf_program__attach_xdp(program, ifindex); },
-            [](int err) { return std::string(err == EBUSY ? " (another XDP program is attached there)" : ""); });
+        return resolve_interface(options.interface);
     }
+
+    static std::string target(const AttachOptions &options, int ifindex)
+    {
+        return " to interface '" + options.interface + "' (ifindex " + std::to_string(ifindex) + ")";
+    }
+
+    static std::string hint(int err) { return err == EBUSY ? " (another XDP program is attached there)" : ""; }
 };
 
 } // namespace
