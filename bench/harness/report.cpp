@@ -398,7 +398,7 @@ void print_relative_verdict(const Summaries &summaries, std::string_view tool_na
                      gap <= targets.max_bpf_gap_us ? "PASS" : "FAIL", gap, a.median, b.median,
                      decided(bounds, targets.max_bpf_gap_us));
     }
-    if (tool->tool_us && reference->tool_us && reference->tool_us->median > 0) {
+    if (targets.tool_cpu && tool->tool_us && reference->tool_us && reference->tool_us->median > 0) {
         const Spread &a = *tool->tool_us, &b = *reference->tool_us;
         const double ratio = a.median / b.median;
         std::optional<std::pair<double, double>> bounds;

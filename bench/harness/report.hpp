@@ -104,6 +104,8 @@ void print_peer_lines(const Summaries &summaries, std::string_view tool, const P
 struct RelativeTargets {
     double max_bpf_gap_us = 0.1; ///< BPF run time per operation: monitor - reference <= this
     double max_tool_ratio = 1.2; ///< tool CPU per operation: monitor / reference <= this
+    /// false: no tool CPU target (tools whose programs keep maps only and whose process idles, e.g. connect's)
+    bool tool_cpu = true;
 };
 
 /// Prints "target: <tool>'s BPF time per <unit> within 0.10 us of <reference>'s PASS|FAIL (+X us: A vs B)" and

@@ -7,7 +7,9 @@
 // - connections: sockops, writing a record at each ESTABLISHED callback and at the state callback to TCP_CLOSE (which
 //   it asks for), the least a tool reporting each TCP connection's start and end costs;
 // - drop: tp_btf/kfree_skb for real drop reasons only: what the netevent issue calls "a bare tp_btf program that emits
-//   a ring buffer record".
+//   a ring buffer record";
+// - connect: cgroup/sock_create, cgroup/connect4 and cgroup_skb/ingress programs that only return 1 (no record): the
+//   hooks' own cost under winbpf_bench connect's audit programs (their Linux hooks).
 #include "vmlinux.h"
 
 #include <bpf/bpf_endian.h>
@@ -86,5 +88,23 @@ int hook_floor_sockops(struct bpf_sock_ops *ops)
     } else if (ops->op == BPF_SOCK_OPS_STATE_CB && ops->args[1] == BPF_TCP_CLOSE) {
         report(HOOK_FLOOR_SOCKOPS, ops->op);
     }
+    return 1;
+}
+
+SEC("cgroup/sock_create")
+int hook_floor_sock_create(struct bpf_sock *ctx)
+{
+    return 1;
+}
+
+SEC("cgroup/connect4")
+int hook_floor_connect4(struct bpf_sock_addr *ctx)
+{
+    return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int hook_floor_ingress(struct __sk_buff *skb)
+{
     return 1;
 }

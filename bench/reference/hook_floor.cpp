@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// hook_floor bind --cgroup PATH | hook_floor connections --cgroup PATH | hook_floor drop: loads hook_floor.bpf.c
-// (embedded skeleton) and attaches one set of its programs, the least a tool that reports each event of those hooks can
-// cost (a 16-byte record per event, one line each on stdout): bind attaches the cgroup/bind4, post_bind4 and
-// sock_release programs to the cgroup-v2 directory PATH, connections the sockops program to PATH, drop the
-// tp_btf/kfree_skb program (real drops only). Runs until SIGINT or SIGTERM, then prints "hook_floor: received N, lost
-// M" on stderr. A plain libbpf tool, winbpf_bench's floor beside bind_monitor and netevent_monitor (bench/README.md);
-// not a winbpf monitor.
+// hook_floor bind|connections|connect --cgroup PATH | hook_floor drop: loads hook_floor.bpf.c (embedded skeleton) and
+// attaches one set of its programs, the least a tool that reports each event of those hooks can cost (a 16-byte record
+// per event, one line each on stdout): bind attaches the cgroup/bind4, post_bind4 and sock_release programs to the
+// cgroup-v2 directory PATH, connections the sockops program to PATH, drop the tp_btf/kfree_skb program (real drops
+// only); connect attaches cgroup/sock_create, cgroup/connect4 and cgroup_skb/ingress programs that only return (no
+// record). Runs until SIGINT or SIGTERM, then prints "hook_floor: received N, lost M" on stderr. A plain libbpf tool,
+// winbpf_bench's floor beside bind_monitor and netevent_monitor (bench/README.md); not a winbpf monitor.
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -42,7 +42,7 @@ int on_record(void *context, void *data, std::size_t size)
 
 int usage()
 {
-    std::fputs("usage: hook_floor bind|connections --cgroup PATH | hook_floor drop\n", stderr);
+    std::fputs("usage: hook_floor bind|connections|connect --cgroup PATH | hook_floor drop\n", stderr);
     return 1;
 }
 
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
         return usage();
     const std::string_view set = argv[1];
     std::string cgroup;
-    if (set == "bind" || set == "connections") {
+    if (set == "bind" || set == "connections" || set == "connect") {
         if (argc != 4 || std::string_view(argv[2]) != "--cgroup")
             return usage();
         cgroup = argv[3];
@@ -74,6 +74,10 @@ int main(int argc, char **argv)
         bpf_program__set_autoload(program, set == "bind");
     bpf_program__set_autoload(skel->progs.hook_floor_sockops, set == "connections");
     bpf_program__set_autoload(skel->progs.hook_floor_drop, set == "drop");
+    const std::initializer_list<bpf_program *> connect_programs{
+        skel->progs.hook_floor_sock_create, skel->progs.hook_floor_connect4, skel->progs.hook_floor_ingress};
+    for (bpf_program *program : connect_programs)
+        bpf_program__set_autoload(program, set == "connect");
     if (int err = hook_floor_bpf__load(skel.get()); err != 0) {
         std::fprintf(stderr, "hook_floor: loading hook_floor.bpf.o: %s\n", std::strerror(-err));
         return 1;
@@ -85,6 +89,11 @@ int main(int argc, char **argv)
     } else if (set == "connections") {
         if (!reference::attach_to_cgroup("hook_floor", {skel->progs.hook_floor_sockops}, cgroup, links))
             return 1;
+    } else if (set == "connect") {
+        if (!reference::attach_to_cgroup("hook_floor", connect_programs, cgroup, links))
+            return 1;
+        return reference::wait_until_stopped(
+            "hook_floor", links, [] { return 0ull; }, &skel->bss->lost);
     } else {
         if (!reference::attach("hook_floor", skel->progs.hook_floor_drop, links))
             return 1;

@@ -3,6 +3,7 @@
 // that writes the records' lines to stdout per batch and ends with the summary line the bench reads.
 #pragma once
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -98,6 +100,42 @@ inline int report_until_stopped(const char *tool, int ring_fd, ring_buffer_sampl
     std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, lines.received,
                  static_cast<unsigned long long>(*lost));
     return 0;
+}
+
+/// The rest of the life of a reference tool that writes no records (its programs keep maps only): prints "Press Ctrl-C
+/// to stop" on stderr, waits for SIGINT or SIGTERM, destroys links (detaching), then prints "<tool>: received N, lost
+/// M" on stderr (N: received(), e.g. the entries its programs wrote in a map; M: *lost, the BPF side's count of what
+/// it could not write). Returns the exit code, 0.
+inline int wait_until_stopped(const char *tool, std::vector<Link> &links,
+                              const std::function<unsigned long long()> &received, const volatile __u64 *lost)
+{
+    // Blocked until sigsuspend: a signal between the test and the wait would otherwise be missed.
+    sigset_t stop_signals, old;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, &old);
+    std::signal(SIGINT, [](int) { stop_requested = 1; });
+    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    std::fputs("Press Ctrl-C to stop\n", stderr);
+    while (!stop_requested)
+        sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    links.clear();
+    std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, received(), static_cast<unsigned long long>(*lost));
+    return 0;
+}
+
+/// Entries of the map with descriptor map_fd (walked with bpf_map_get_next_key; keys of key_size bytes, at most 64).
+inline unsigned long long map_entries(int map_fd, std::size_t key_size)
+{
+    std::vector<unsigned char> key(key_size), next(key_size);
+    unsigned long long entries = 0;
+    for (const void *at = nullptr; bpf_map_get_next_key(map_fd, at, next.data()) == 0; at = key.data()) {
+        key.swap(next);
+        ++entries;
+    }
+    return entries;
 }
 
 } // namespace reference

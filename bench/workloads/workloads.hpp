@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The workloads winbpf_bench runs: one file each (exec.cpp, bind.cpp, drop.cpp, connections.cpp) plus its generator
-// program.
+// The workloads winbpf_bench runs: one file each (exec.cpp, bind.cpp, drop.cpp, connections.cpp, connect.cpp) plus
+// its generator program.
 #pragma once
 
 #include "workload.hpp"
@@ -20,5 +20,9 @@ std::unique_ptr<Workload> make_drop_workload();
 /// loopback TCP connect + accept + close in a cgroup of the bench's own (connection_generator), bare and with
 /// connection_monitor.
 std::unique_ptr<Workload> make_connections_workload();
+/// loopback TCP connect + accept + close in a cgroup of the bench's own (connection_generator), bare, with a
+/// Windows-style cgroup/connect4 + recv_accept4 pair keeping an audit map (through winbpf), with the same work
+/// hand-written (connect_reference) and with the hooks' floor.
+std::unique_ptr<Workload> make_connect_workload();
 
 } // namespace winbpf::bench

@@ -45,6 +45,37 @@ bool standard_streams_usable(const std::string &tool)
 
 } // namespace
 
+std::uint32_t parse_ring_buffer_size(const std::string &text)
+{
+    const std::string what = "'" + text + "' is ";
+    const std::string accepted = ": the ring buffer's size is bytes, or with K or M, a power of two from the page size "
+                                 "to 512M (e.g. 64K, 1M, 16M)";
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    const std::string suffix = text.substr(digits);
+    std::uint64_t unit = 1;
+    if (digits == 0)
+        throw Error(what + "not a size" + accepted);
+    if (suffix == "K" || suffix == "k")
+        unit = 1024;
+    else if (suffix == "M" || suffix == "m")
+        unit = 1024 * 1024;
+    else if (!suffix.empty())
+        throw Error(what + "not a size" + accepted);
+    if (digits > 12) // more than any size accepted, in any unit: no overflow below
+        throw Error(what + "larger than 512M" + accepted);
+    const std::uint64_t bytes = std::stoull(text.substr(0, digits)) * unit;
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    if (bytes > max_ring_buffer_size)
+        throw Error(what + "larger than 512M" + accepted);
+    if (bytes < page)
+        throw Error(what + "smaller than the page size (" + std::to_string(page) + " bytes)" + accepted);
+    if ((bytes & (bytes - 1)) != 0)
+        throw Error(what + "not a power of two" + accepted);
+    return static_cast<std::uint32_t>(bytes); // a power of two >= the page size: a multiple of it
+}
+
 std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv)
 {
     if (!standard_streams_usable(app.get_name()))
@@ -53,6 +84,20 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     app.add_flag("--json", options.json, "Print one JSON object per line instead of text");
     app.add_option("--drain-ms", options.drain_ms, "Longest delay in ms between an event and its line (drain interval)")
         ->check(CLI::Range(10u, 10000u));
+    app.add_option_function<std::string>(
+           "--ring-buffer-size",
+           [&options](const std::string &text) { options.ring_buffer_size = parse_ring_buffer_size(text); },
+           "Size of the ring buffer between the BPF programs and the monitor: BYTES, or with K or M (KiB, MiB); a "
+           "power of two from the page size to 512M (default: the BPF object's, e.g. 16M)")
+        ->type_name("BYTES")
+        ->check([](const std::string &text) -> std::string {
+            try {
+                static_cast<void>(parse_ring_buffer_size(text));
+                return {};
+            } catch (const winbpf::Error &error) {
+                return error.what();
+            }
+        });
     auto *record = app.add_option("--record", options.record,
                                   "Also write every record, as the BPF side wrote it, to FILE (a recording)");
     app.add_option("--replay", options.replay,
@@ -140,6 +185,7 @@ void CommonOptions::configure(SessionConfig &config) const
     config.outputs = outputs;
     config.metrics_address = metrics;
     config.json = format() == OutputFormat::json;
+    config.ring_buffer_size = ring_buffer_size;
 }
 
 } // namespace winbpf::monitor

@@ -5,6 +5,7 @@
 #include "common/output.hpp"
 #include "common/privileges.hpp"
 
+#include "winbpf/error.hpp"
 #include "winbpf/ring_buffer.hpp"
 
 #include <bpf/libbpf.h>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <unistd.h>
 
@@ -135,6 +137,19 @@ void print_output_summary(const SessionConfig &config, const Outputs &outputs)
     }
 }
 
+/// Sizes the ring buffer map called name of the opened (not yet loaded) object to size bytes (--ring-buffer-size).
+/// Throws Error naming the map when it is no ring buffer or libbpf refuses the size.
+void set_ring_buffer_size(const Object &object, const std::string &name, std::uint32_t size)
+{
+    bpf_map *const map = object.map(name);
+    if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+        throw Error("--ring-buffer-size: map '" + name + "' of " + object.name() + " is not a ring buffer");
+    if (const int err = bpf_map__set_max_entries(map, size); err != 0)
+        throw Error("--ring-buffer-size: sizing ring buffer map '" + name + "' to " + std::to_string(size) +
+                        " bytes: " + std::strerror(-err),
+                    -err);
+}
+
 int run_replay(const SessionConfig &config, const Recording &recording)
 {
     Outputs outputs(config.outputs, config.tool);
@@ -173,6 +188,8 @@ int run_attached(const SessionConfig &config, const StopSignals &stop)
         recorder.emplace(config.record_path, config.tool, config.recording_clock_offset_ns);
 
     Object object = Object::open_memory(config.object_elf, config.tool);
+    if (config.ring_buffer_size != 0)
+        set_ring_buffer_size(object, config.ring_buffer_map, config.ring_buffer_size);
     object.load();
 
     std::string out;

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -49,6 +50,9 @@ struct SessionConfig {
     std::span<const std::byte> object_elf;
     /// BPF_MAP_TYPE_RINGBUF map of the object that carries the records.
     std::string ring_buffer_map;
+    /// Non-zero: the size in bytes of ring_buffer_map, set before the object is loaded (--ring-buffer-size; a power
+    /// of two multiple of the page size, parse_ring_buffer_size). 0: the size the BPF object declares.
+    std::uint32_t ring_buffer_size = 0;
     RecordHandler handle_record;
     /// Default: every program of the object's hooks (winbpf::Attachment(object)).
     Attacher attach = [](const Object &object) { return Attachment(object); };

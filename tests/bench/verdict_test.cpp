@@ -32,7 +32,8 @@ ModeSummary mode(Spread bpf, Spread tool, std::uint64_t lost)
 }
 
 /// What print_relative_verdict prints for monitor against reference.
-std::string verdict(const ModeSummary &monitor, const ModeSummary &reference)
+std::string verdict(const ModeSummary &monitor, const ModeSummary &reference,
+                    const winbpf::bench::RelativeTargets &targets = {})
 {
     Summaries summaries;
     summaries.modes = {{"bare", {}}, {"bind_monitor", monitor}, {"bind_reference", reference}};
@@ -40,7 +41,7 @@ std::string verdict(const ModeSummary &monitor, const ModeSummary &reference)
     std::size_t size = 0;
     std::FILE *out = open_memstream(&text, &size);
     EXPECT_NE(out, nullptr);
-    winbpf::bench::print_relative_verdict(summaries, "bind_monitor", "bind_reference", "bind", {}, out);
+    winbpf::bench::print_relative_verdict(summaries, "bind_monitor", "bind_reference", "bind", targets, out);
     std::fclose(out);
     const std::unique_ptr<char, decltype(&std::free)> owner(text, &std::free);
     return std::string(text, size);
@@ -78,6 +79,20 @@ TEST(BenchVerdict, OverlappingIntervalsCannotDecide)
                                      mode(around(1.50, 1.45, 1.60), around(0.55, 0.50, 0.60), 0));
     EXPECT_NE(text.find("PASS (+0.080 us: 1.580 vs 1.500 us; the run cannot decide it"), std::string::npos) << text;
     EXPECT_NE(text.find("PASS (1.09x: 0.600 vs 0.550 us; the run cannot decide it"), std::string::npos) << text;
+}
+
+// Tools whose processes only wait (winbpf_bench connect: their programs keep maps) have no tool CPU target.
+TEST(BenchVerdict, NoToolCpuTargetWhenAsked)
+{
+    winbpf::bench::RelativeTargets targets;
+    targets.tool_cpu = false;
+    const std::string text = verdict(mode(around(1.55, 1.53, 1.58), around(0.60, 0.58, 0.62), 0),
+                                     mode(around(1.50, 1.49, 1.52), around(0.01, 0.01, 0.02), 0), targets);
+    EXPECT_NE(text.find("target: bind_monitor's BPF time per bind within 0.10 us of bind_reference's PASS"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("tool CPU"), std::string::npos) << text;
+    EXPECT_NE(text.find("target: 0 events lost PASS"), std::string::npos) << text;
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // build/bin/bind_monitor end to end: attached to the test's cgroup with --limit 2 --json, it prints one JSON line per
-// event of this process's real binds, denies the third, and on SIGINT detaches, reports its counts and exits 0.
+// event of this process's real binds, denies the third, and on SIGINT detaches, reports its counts and exits 0; with
+// --ring-buffer-size its ring buffer map has that size.
 #include "bind_fixture.hpp"
 
 #include "support/child.hpp"
@@ -10,6 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace bind_test
 {
@@ -62,6 +69,47 @@ TEST_F(BindTest, BindMonitorPrintsAndLimits)
     EXPECT_EQ(lines[5].at("type"), "unbind");
     EXPECT_EQ(lines[6].at("type"), "unbind");
     // TearDown checks that bind_monitor's programs are freed after it exits.
+}
+
+/// max_entries of each BPF ring buffer map (map_type 27) process pid holds a descriptor of, from /proc/PID/fdinfo.
+std::vector<unsigned long> ring_buffer_sizes(pid_t pid)
+{
+    std::vector<unsigned long> sizes;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo")) {
+        std::ifstream in(entry.path());
+        bool ring = false;
+        unsigned long max_entries = 0;
+        for (std::string line; std::getline(in, line);) {
+            std::istringstream fields(line);
+            std::string key;
+            unsigned long value = 0;
+            if (!(fields >> key >> value))
+                continue;
+            if (key == "map_type:")
+                ring = value == 27; // BPF_MAP_TYPE_RINGBUF
+            else if (key == "max_entries:")
+                max_entries = value;
+        }
+        if (ring)
+            sizes.push_back(max_entries);
+    }
+    return sizes;
+}
+
+// --ring-buffer-size (monitor/common, every monitor): bind_monitor's ring is 128 KiB instead of its object's 16 MiB,
+// and the monitor works as before.
+TEST_F(BindTest, BindMonitorRingBufferSize)
+{
+    MonitorProcess monitor({BIND_MONITOR_PATH, "--cgroup", cgroup->path().string(), "--json", "--drain-ms", "50",
+                            "--ring-buffer-size", "128K"});
+    ASSERT_TRUE(monitor.wait_ready());
+    EXPECT_EQ(ring_buffer_sizes(monitor.pid()), std::vector<unsigned long>{128 * 1024});
+    {
+        Socket a(Family::v4, Protocol::tcp);
+        ASSERT_EQ(a.bind(0), 0);
+    } // BIND, POST_BIND, UNBIND
+    ASSERT_TRUE(monitor.read_until([&] { return monitor.json_lines().size() >= 3; })) << monitor.out();
+    EXPECT_EQ(monitor.expect_clean_stop(), 3u);
 }
 
 TEST_F(BindTest, BindMonitorRecordingReplaysToTheSameLines)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // build/bin/connection_monitor end to end, attached to the test's cgroup: a TCP and a UDP exchange of this process
-// show their connect, accept and close lines (text and JSON), a recording replays to the same lines, and a storm of
-// 20,000 TCP connections loses nothing.
+// show their connect, accept and close lines (text and JSON), a recording replays to the same lines, a storm of
+// 20,000 TCP connections loses nothing, and with a small ring (--ring-buffer-size) and the monitor stopped, every
+// event is either received or counted lost.
 #include "loopback_pair.hpp"
 
 #include "support/cgroup.hpp"
@@ -19,9 +20,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <regex>
 #include <string>
 
 namespace
@@ -165,6 +168,67 @@ TEST_F(ConnectionMonitorTest, StormLosesNothing)
     auto lines = [&] { return static_cast<std::size_t>(std::count(monitor.out().begin(), monitor.out().end(), '\n')); };
     EXPECT_TRUE(monitor.read_until([&] { return lines() >= expected; }, 60s)) << lines();
     EXPECT_EQ(monitor.expect_clean_stop(), expected);
+}
+
+// Issue 21 §3, the stalled reader: connection_monitor --json with a 64 KiB ring (about 800 of its 80-byte records) is
+// stopped (SIGSTOP) while 2,000 TCP connections (8,000 events) are made, then resumed and stopped with SIGTERM. Every
+// event is received or counted lost: "received N, lost M" with M > 0 and N + M == 8,000, N event lines, and the
+// in-band loss records (stage bpf, ring_buffer_full) add up to M, as does the stderr line's total.
+TEST_F(ConnectionMonitorTest, StalledReaderCountsEveryLoss)
+{
+    MonitorProcess monitor(monitor_argv({"--json", "--ring-buffer-size", "64K"}));
+    ASSERT_TRUE(monitor.wait_ready());
+    monitor.signal(SIGSTOP);
+    constexpr int connections = 2'000;
+    {
+        Pair listener(Mode::v4, Protocol::tcp);
+        const sockaddr_storage to = listener.server_address();
+        for (int i = 0; i < connections; ++i) {
+            const winbpf::UniqueFd client = sock_ops_test::open_socket(AF_INET, Protocol::tcp);
+            ASSERT_EQ(
+                ::connect(client.get(), reinterpret_cast<const sockaddr *>(&to), winbpf::test::sockaddr_length(to)), 0)
+                << "connection " << i << ": " << std::strerror(errno);
+            const winbpf::UniqueFd accepted(::accept4(listener.server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+            ASSERT_TRUE(accepted) << "connection " << i;
+        }
+    }
+    monitor.signal(SIGCONT);
+    const auto status = monitor.stop(winbpf::test::monitor_exit_timeout, SIGTERM);
+    ASSERT_TRUE(winbpf::test::exited_with(status, 0)) << winbpf::test::describe_status(status) << "\n" << monitor.err();
+
+    constexpr unsigned long long generated = 4ull * connections; // connect, accept, close, close
+    std::smatch summary;
+    ASSERT_TRUE(
+        std::regex_search(monitor.err(), summary, std::regex("connection_monitor: received ([0-9]+), lost ([0-9]+)\n")))
+        << monitor.err();
+    const unsigned long long received = std::stoull(summary[1]);
+    const unsigned long long lost = std::stoull(summary[2]);
+    EXPECT_GT(lost, 0u) << "a 64 KiB ring cannot hold " << generated << " records\n" << monitor.err();
+    EXPECT_GT(received, 0u) << monitor.err();
+    EXPECT_EQ(received + lost, generated) << monitor.err();
+
+    const auto lines = monitor.json_lines();
+    unsigned long long events = 0, loss_count = 0, loss_total = 0;
+    for (const auto &line : lines) {
+        const std::string type = line.at("type");
+        if (type == "connect" || type == "accept" || type == "close") {
+            ++events;
+        } else if (type == "loss") {
+            EXPECT_EQ(line.at("stage"), "bpf") << line;
+            EXPECT_EQ(line.at("reason"), "ring_buffer_full") << line;
+            loss_count += line.at("count").get<unsigned long long>();
+            loss_total = line.at("total").get<unsigned long long>();
+        }
+    }
+    EXPECT_EQ(events, received);
+    EXPECT_EQ(loss_count, lost) << "the loss records' counts add up to the summary's M";
+    EXPECT_EQ(loss_total, lost) << "the last loss record's total is the summary's M";
+    std::string stderr_lost; // the last "lost N events (total M): ring buffer full" line's M
+    const std::regex loss_line(R"(lost [0-9]+ events \(total ([0-9]+)\): ring buffer full)");
+    for (auto it = std::sregex_iterator(monitor.err().begin(), monitor.err().end(), loss_line);
+         it != std::sregex_iterator(); ++it)
+        stderr_lost = (*it)[1];
+    EXPECT_EQ(stderr_lost, std::to_string(lost)) << monitor.err();
 }
 
 } // namespace

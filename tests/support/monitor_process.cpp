@@ -44,9 +44,9 @@ std::vector<nlohmann::json> MonitorProcess::json_lines(const std::function<bool(
     return test::json_lines(child_.out(), match);
 }
 
-std::optional<int> MonitorProcess::stop(std::chrono::milliseconds timeout)
+std::optional<int> MonitorProcess::stop(std::chrono::milliseconds timeout, int signal)
 {
-    child_.signal(SIGINT);
+    child_.signal(signal);
     return child_.wait(timeout);
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <string>
@@ -40,10 +41,12 @@ class MonitorProcess
     bool read_until(const std::function<bool()> &done, std::chrono::milliseconds timeout = monitor_event_timeout);
     /// json_lines of stdout so far.
     std::vector<nlohmann::json> json_lines(const std::function<bool(const nlohmann::json &)> &match = {}) const;
-    /// Sends signal (e.g. SIGUSR1: reopen the outputs).
+    /// Sends signal (e.g. SIGUSR1: reopen the outputs; SIGSTOP and SIGCONT: stall and resume its reading).
     void signal(int signal) const { child_.signal(signal); }
-    /// SIGINT, then waits for the exit; the wait status, or nullopt on timeout.
-    std::optional<int> stop(std::chrono::milliseconds timeout = monitor_exit_timeout);
+    /// The monitor's process id.
+    pid_t pid() const noexcept { return child_.pid(); }
+    /// Sends signal (SIGINT by default, or SIGTERM), then waits for the exit; the wait status, or nullopt on timeout.
+    std::optional<int> stop(std::chrono::milliseconds timeout = monitor_exit_timeout, int signal = SIGINT);
     /// stop(timeout), then expects exit 0 and "<tool>: received N, lost 0" on stderr (tool: argv[0]'s file name) with
     /// N > 0; N, or nullopt when the line is missing.
     std::optional<unsigned long long> expect_clean_stop(std::chrono::milliseconds timeout = monitor_exit_timeout);
