@@ -2,9 +2,10 @@
 //
 // winbpf's connection monitor: a Windows `sockops` program (in the style of eBPF for Windows' connection tracking
 // samples) compiled through the shim. Every TCP and UDP flow's start (outbound or inbound) and end becomes one
-// record in connection_ringbuf (layout in connection_monitor.h), the end with the flow's duration (the start time is
-// kept by flow id in flow_starts until then). Records that do not fit are counted by the shim (winbpf_lost) and
-// reported by userspace. Every flow is allowed (the program returns 0).
+// record in connection_ringbuf (layout in connection_monitor.h); userspace gives each end its duration from the start
+// record of the same flow id (a map here would cost a hash update, lookup and delete per flow, about as much as the
+// rest of the program). Records that do not fit are counted by the shim (winbpf_lost) and reported by userspace.
+// Every flow is allowed (the program returns 0).
 #include "bpf_helpers.h"
 #include "ebpf_nethooks.h"
 
@@ -16,15 +17,6 @@ struct
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 16 * 1024 * 1024);
 } connection_ringbuf SEC(".maps");
-
-// Start time (CLOCK_BOOTTIME ns) of each open flow, by flow id; the least recently used go first when full.
-struct
-{
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __type(key, uint64_t);
-    __type(value, uint64_t);
-    __uint(max_entries, 65536);
-} flow_starts SEC(".maps");
 
 SEC("sockops")
 int
@@ -47,20 +39,14 @@ ConnectionMonitor(bpf_sock_ops_t* ctx)
     }
     switch (ctx->op) {
     case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+        event.type = CONNECTION_MONITOR_CONNECT;
+        break;
     case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
-        event.type = ctx->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ? CONNECTION_MONITOR_CONNECT
-                                                                   : CONNECTION_MONITOR_ACCEPT;
-        bpf_map_update_elem(&flow_starts, &event.flow_id, &event.timestamp_ns, BPF_ANY);
+        event.type = CONNECTION_MONITOR_ACCEPT;
         break;
-    case BPF_SOCK_OPS_CONNECTION_DELETED_CB: {
+    case BPF_SOCK_OPS_CONNECTION_DELETED_CB:
         event.type = CONNECTION_MONITOR_CLOSE;
-        uint64_t* start = bpf_map_lookup_elem(&flow_starts, &event.flow_id);
-        if (start) {
-            event.duration_ns = event.timestamp_ns - *start;
-            bpf_map_delete_elem(&flow_starts, &event.flow_id);
-        }
         break;
-    }
     default:
         return 0;
     }

@@ -14,7 +14,8 @@ struct connection_monitor_event {
     uint64_t timestamp_ns;      /* CLOCK_BOOTTIME ns of the event (bpf_ktime_get_boot_ns) */
     uint64_t process_id;        /* tgid of the socket's owner (bpf_get_current_pid_tgid() >> 32) */
     uint64_t flow_id;           /* bpf_sock_ops_get_flow_id */
-    uint64_t duration_ns;       /* close: ns since the flow was established (0 when its start was not seen) */
+    uint64_t duration_ns;       /* 0 (recordings of earlier versions: a close's duration); userspace takes a close's
+                                   duration from its flow's start record */
     uint8_t local_address[16];  /* network order; IPv4 in the first 4 bytes */
     uint8_t remote_address[16]; /* network order; IPv4 in the first 4 bytes */
     uint16_t local_port;        /* host order */

@@ -111,6 +111,13 @@ int connection_reference_tcp(struct bpf_sock_ops *ops)
             flow->remote_ip[0] = ops->remote_ip4;
             flow->local_ip[1] = flow->local_ip[2] = flow->local_ip[3] = 0;
             flow->remote_ip[1] = flow->remote_ip[2] = flow->remote_ip[3] = 0;
+        } else if (ops->remote_ip6[0] == 0 && ops->remote_ip6[1] == 0 && ops->remote_ip6[2] == bpf_htonl(0xffff)) {
+            /* IPv4-mapped on a dual-stack socket: an IPv4 flow, as connection_monitor gives it */
+            flow->family = 4;
+            flow->local_ip[0] = ops->local_ip6[3];
+            flow->remote_ip[0] = ops->remote_ip6[3];
+            flow->local_ip[1] = flow->local_ip[2] = flow->local_ip[3] = 0;
+            flow->remote_ip[1] = flow->remote_ip[2] = flow->remote_ip[3] = 0;
         } else {
             flow->family = 6;
             flow->local_ip[0] = ops->local_ip6[0];

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "winbpf/utf16.hpp"
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace winbpf
 {
@@ -42,11 +44,31 @@ void utf16le_to_utf8(std::span<const std::byte> in, std::string &out)
 {
     const auto *bytes = reinterpret_cast<const unsigned char *>(in.data());
     const std::size_t units = in.size() / 2;
-    // Worst case: 3 UTF-8 bytes per UTF-16 unit (a pair gives 4 for 2 units), plus U+FFFD for an odd byte.
-    out.resize(units * 3 + 3);
-    char *const begin = out.data();
-    char *p = begin;
+    // ASCII fast path: the strings the monitors carry (paths, command lines, names) are mostly ASCII, one byte per
+    // unit, so the output is sized for that and written in one pass, 8 units per test; the first other unit ends it.
+    out.resize(units);
     std::size_t i = 0;
+    {
+        char *const ascii = out.data();
+        constexpr std::uint64_t not_ascii = 0xFF80FF80FF80FF80ULL; // per little-endian unit: high byte, bit 7 of low
+        for (; std::endian::native == std::endian::little && i + 8 <= units; i += 8) {
+            std::uint64_t lanes[2];
+            std::memcpy(lanes, bytes + 2 * i, sizeof(lanes));
+            if (((lanes[0] | lanes[1]) & not_ascii) != 0)
+                break;
+            for (std::size_t k = 0; k < 8; ++k)
+                ascii[i + k] = static_cast<char>(bytes[2 * (i + k)]);
+        }
+        for (; i < units && bytes[2 * i + 1] == 0 && bytes[2 * i] < 0x80; ++i)
+            ascii[i] = static_cast<char>(bytes[2 * i]);
+    }
+    if (i == units && in.size() % 2 == 0)
+        return;
+    // From unit i on, worst case: 3 UTF-8 bytes per UTF-16 unit (a pair gives 4 for 2 units), plus U+FFFD for an odd
+    // byte.
+    out.resize(i + (units - i) * 3 + 3);
+    char *const begin = out.data();
+    char *p = begin + i;
     while (i < units) {
         std::uint32_t u = bytes[2 * i] | (static_cast<std::uint32_t>(bytes[2 * i + 1]) << 8);
         ++i;

@@ -63,6 +63,28 @@ const std::string &AppIds::of(std::uint64_t process_id)
     return names_.emplace(process_id, path.substr(path.rfind('/') + 1)).first->second;
 }
 
+FlowStarts::FlowStarts()
+{
+    starts_.reserve(4096);
+}
+
+void FlowStarts::start(std::uint64_t flow_id, std::uint64_t timestamp_ns)
+{
+    if (starts_.size() >= max_open)
+        starts_.clear();
+    starts_.insert_or_assign(flow_id, timestamp_ns);
+}
+
+std::uint64_t FlowStarts::end(std::uint64_t flow_id, std::uint64_t end_ns)
+{
+    const auto found = starts_.find(flow_id);
+    if (found == starts_.end())
+        return 0;
+    const std::uint64_t start_ns = found->second;
+    starts_.erase(found);
+    return end_ns > start_ns ? end_ns - start_ns : 0;
+}
+
 ConnectionMonitorFormatter::ConnectionMonitorFormatter(OutputFormat format, std::int64_t realtime_minus_boottime_ns)
     : format_(format), realtime_minus_boottime_ns_(realtime_minus_boottime_ns)
 {
@@ -130,6 +152,10 @@ RecordStatus ConnectionMonitorFormatter::format(std::span<const std::byte> recor
     const RecordStatus status = decode_connection_event(record, event_);
     if (!status.is_ok())
         return status;
+    if (event_.type != CONNECTION_MONITOR_CLOSE)
+        starts_.start(event_.flow_id, event_.timestamp_ns);
+    else if (const std::uint64_t duration = starts_.end(event_.flow_id, event_.timestamp_ns); event_.duration_ns == 0)
+        event_.duration_ns = duration;
     if (format_ == OutputFormat::json)
         append_json(out);
     else

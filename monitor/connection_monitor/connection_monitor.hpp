@@ -37,14 +37,31 @@ class AppIds
     std::unordered_map<std::uint64_t, std::string> names_;
 };
 
+/// Start times of the open flows, by flow id, for the durations of their ends (the BPF side keeps none). Holds at
+/// most max_open flows, then forgets them all at once (a flow whose end was lost stays until then).
+class FlowStarts
+{
+  public:
+    static constexpr std::size_t max_open = 65536;
+
+    FlowStarts();
+    /// Records a flow's start (CLOCK_BOOTTIME ns).
+    void start(std::uint64_t flow_id, std::uint64_t timestamp_ns);
+    /// Forgets a flow and returns the ns from its start to end_ns; 0 when its start was not seen.
+    std::uint64_t end(std::uint64_t flow_id, std::uint64_t end_ns);
+
+  private:
+    std::unordered_map<std::uint64_t, std::uint64_t> starts_;
+};
+
 /// Turns records into lines, one per flow start and end, appended to a caller-owned buffer:
 ///   Connect: PID:<pid>, AppId:"<name>", Protocol:<tcp|udp>, Local:<addr>:<port>, Remote:<addr>:<port>,
 ///   FlowId:<id>, Time:<time>
 /// ("Accept:" for inbound flows; "Close:" adds Duration:<µs>us before Time), addresses as every tool writes them
 /// (IPv6 in brackets, standard text form), or JSON objects with keys in this order: type ("connect", "accept",
 /// "close"), timestamp (ISO-8601 UTC, µs), process_id, app_id, protocol ("tcp", "udp", else the number), family (4 or
-/// 6), local_address, local_port, remote_address, remote_port, flow_id, and duration_us on close. One formatter per
-/// thread.
+/// 6), local_address, local_port, remote_address, remote_port, flow_id, and duration_us on close (from the flow's
+/// start record, FlowStarts; a record's own duration_ns where non-zero). One formatter per thread.
 class ConnectionMonitorFormatter
 {
   public:
@@ -63,6 +80,7 @@ class ConnectionMonitorFormatter
     std::int64_t realtime_minus_boottime_ns_;
     connection_monitor_event event_{};
     AppIds app_ids_;
+    FlowStarts starts_;
     FiletimeFormatter times_;
 };
 

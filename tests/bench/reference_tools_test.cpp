@@ -107,6 +107,50 @@ TEST_F(ReferenceToolsTest, BindReferencePrintsWhatBindMonitorPrints)
     EXPECT_EQ(mine[1].at("process_id"), getpid());
 }
 
+TEST_F(ReferenceToolsTest, ConnectionReferencePrintsWhatConnectionMonitorPrints)
+{
+    winbpf::test::TestCgroup cgroup;
+    MonitorProcess monitor({CONNECTION_MONITOR_PATH, "--cgroup", cgroup.path().string(), "--json", "--drain-ms", "50"});
+    MonitorProcess reference({CONNECTION_REFERENCE_PATH, "--cgroup", cgroup.path().string()});
+    ASSERT_TRUE(monitor.wait_ready());
+    ASSERT_TRUE(reference.wait_ready());
+    cgroup.enter();
+    {
+        // One loopback TCP connection, both ends this process's: connect, accept, and a close of each end.
+        Socket listener = winbpf::test::bound_loopback(Family::v4, Protocol::tcp);
+        ASSERT_EQ(::listen(listener.fd(), 1), 0);
+        Socket client(Family::v4, Protocol::tcp);
+        const sockaddr_in server = winbpf::test::loopback_v4(listener.local_port());
+        ASSERT_EQ(::connect(client.fd(), reinterpret_cast<const sockaddr *>(&server), sizeof server), 0);
+        const int accepted = ::accept(listener.fd(), nullptr, nullptr);
+        ASSERT_GE(accepted, 0);
+        ::close(accepted);
+    }
+    cgroup.leave();
+    const auto all = [](const Json &) { return true; };
+    ASSERT_TRUE(monitor.read_until([&] { return objects(monitor.out(), all).size() >= 4; })) << monitor.out();
+    ASSERT_TRUE(reference.read_until([&] { return objects(reference.out(), all).size() >= 4; })) << reference.out();
+    EXPECT_EQ(monitor.expect_clean_stop(), 4u);
+    EXPECT_EQ(reference.expect_clean_stop(), 4u);
+
+    std::vector<Json> mine = objects(monitor.out(), all), theirs = objects(reference.out(), all);
+    ASSERT_EQ(mine.size(), 4u);
+    ASSERT_EQ(theirs.size(), 4u);
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+        // Durations are each tool's own measurement of the same flow: present in the same place, compared loosely.
+        ASSERT_EQ(mine[i].contains("duration_us"), theirs[i].contains("duration_us")) << mine[i] << theirs[i];
+        if (mine[i].contains("duration_us")) {
+            EXPECT_LT(mine[i].at("duration_us").get<long>(), 1'000'000) << mine[i];
+            EXPECT_LT(theirs[i].at("duration_us").get<long>(), 1'000'000) << theirs[i];
+            mine[i]["duration_us"] = theirs[i]["duration_us"] = 0;
+        }
+        expect_same_line(mine[i], theirs[i], {"timestamp"});
+    }
+    EXPECT_EQ(mine[0].at("process_id"), getpid()); // the lines compared are real events
+    EXPECT_EQ(mine[0].at("protocol"), "tcp");
+    EXPECT_EQ(mine[3].at("type"), "close");
+}
+
 TEST_F(ReferenceToolsTest, DropReferencePrintsWhatNeteventMonitorPrints)
 {
     MonitorProcess monitor({NETEVENT_MONITOR_PATH, "--capture", "drop", "--json", "--drain-ms", "50"});

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // CONTRACT §4: BIND, POST_BIND and UNBIND of real sockets of this process, with the Windows context fields.
 #include "bind_fixture.hpp"
+#include "support/child.hpp"
+#include "support/temp_dir.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -8,11 +10,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <set>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace bind_test
@@ -97,6 +102,61 @@ TEST_F(BindTest, NeverBoundGivesNoEvents)
         ASSERT_NE(sender.local_port(), 0); // autobound
     }
     EXPECT_TRUE(recorder.drain().empty());
+}
+
+// The app id of executables whose file names take each path of the glue's UTF-16 conversion: ASCII up to 32 bytes
+// (word loads, no bpf_loop), 33 bytes and longer, and non-ASCII (bpf_loop, surrogate pairs for U+1F600). Each copy of
+// bind_generator binds once in a child that waits until the recorder watches its pid.
+TEST_F(BindTest, AppIdOfShortLongAndNonAsciiExecutableNames)
+{
+    const winbpf::test::TempDir dir;
+    const std::vector<std::string> names = {"b",
+                                            std::string(32, 'x'),
+                                            std::string(33, 'y'),
+                                            std::string(200, 'z'),
+                                            "bind_gen\xc3\xa9rator",
+                                            "\xf0\x9f\x98\x80" + std::string(30, 'a')};
+    const std::vector<std::u16string> expected = {u"b",
+                                                  std::u16string(32, u'x'),
+                                                  std::u16string(33, u'y'),
+                                                  std::u16string(200, u'z'),
+                                                  u"bind_gen\u00e9rator",
+                                                  u"\U0001F600" + std::u16string(30, u'a')};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::filesystem::path copy = dir.path() / names[i];
+        std::filesystem::copy_file(BIND_GENERATOR_PATH, copy);
+        std::filesystem::permissions(copy, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
+        int go[2];
+        ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
+        const pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            char byte;
+            if (read(go[0], &byte, 1) != 1)
+                _exit(126);
+            const int null = open("/dev/null", O_WRONLY); // the generator's "<done> <failures> <ns>" line
+            if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
+                _exit(125);
+            execl(copy.c_str(), copy.c_str(), "1", static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        close(go[0]);
+        {
+            Recorder recorder(cgroup->path(), bind_policy{.watch_pid = static_cast<std::uint32_t>(child)});
+            EXPECT_EQ(write(go[1], "g", 1), 1);
+            close(go[1]);
+            int status = 0;
+            ASSERT_EQ(waitpid(child, &status, 0), child);
+            ASSERT_TRUE(winbpf::test::exited_with(status, 0)) << winbpf::test::describe_status(status);
+            const std::vector<Record> &records = recorder.wait_for(3);
+            ASSERT_EQ(records.size(), 3u) << names[i];
+            std::u16string with_nul = expected[i];
+            with_nul.push_back(u'\0');
+            for (const Record &r : records)
+                EXPECT_EQ(r.app_id(), with_nul)
+                    << "operation " << unsigned(r.raw.operation) << ", name of " << names[i].size() << " bytes";
+        }
+    }
 }
 
 // A socket bound in this process and closed by a child it was inherited by: UNBIND still names the binder.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
 #include <vector>
 
 namespace winbpf
@@ -23,6 +24,45 @@ std::string convert(const std::u16string &text)
 TEST(Utf16, Ascii)
 {
     EXPECT_EQ(convert(u"/bin/sh -c exit"), "/bin/sh -c exit");
+}
+
+TEST(Utf16, AsciiOfEveryLengthAroundTheEightUnitSteps)
+{
+    for (std::size_t length = 0; length <= 40; ++length) {
+        std::u16string text;
+        std::string expected;
+        for (std::size_t i = 0; i < length; ++i) {
+            text.push_back(static_cast<char16_t>(0x20 + (i * 7) % 0x5F));
+            expected.push_back(static_cast<char>(0x20 + (i * 7) % 0x5F));
+        }
+        EXPECT_EQ(convert(text), expected) << "length " << length;
+    }
+}
+
+TEST(Utf16, FirstNonAsciiUnitAnywhereAfterAnAsciiPrefix)
+{
+    // Units whose low byte alone looks ASCII (U+0141, U+7F41) and ones just past ASCII (U+0080), at every position
+    // of the 8-unit steps and of the tail: the converter goes on from there with the prefix kept.
+    const std::pair<char16_t, std::string> cases[] = {
+        {u'\u0141', "\xc5\x81"}, {u'\u7f41', "\xe7\xbd\x81"}, {u'\u0080', "\xc2\x80"}, {u'\u00ff', "\xc3\xbf"}};
+    for (const auto &[unit, utf8] : cases) {
+        for (std::size_t prefix = 0; prefix <= 20; ++prefix) {
+            std::u16string text(prefix, u'a');
+            text.push_back(unit);
+            text += u"/tail";
+            EXPECT_EQ(convert(text), std::string(prefix, 'a') + utf8 + "/tail")
+                << "unit " << static_cast<unsigned>(unit) << " after " << prefix;
+        }
+    }
+}
+
+TEST(Utf16, ReusedOutputKeepsNothingOfALongerString)
+{
+    std::string out(1000, 'x');
+    utf16le_to_utf8(utf16le_bytes(u"/usr/bin/true"), out);
+    EXPECT_EQ(out, "/usr/bin/true");
+    utf16le_to_utf8(utf16le_bytes(u"\u20ac"), out);
+    EXPECT_EQ(out, "\xe2\x82\xac");
 }
 
 TEST(Utf16, Empty)

@@ -86,7 +86,7 @@ static __always_inline void winbpf_bind_set_app_id(struct winbpf_bind_ctx *w, st
         w->md.app_id_start = w->md.app_id_end = s->text;
         return;
     }
-    __u32 n = winbpf_utf16_text(s, WINBPF_APP_ID_IN, len & WINBPF_APP_ID_NAME_MAX);
+    __u32 n = winbpf_utf16_text_short(s, WINBPF_APP_ID_IN, len & WINBPF_APP_ID_NAME_MAX);
     __u32 start = s->loop.text_start & (WINBPF_TEXT_REGION - 1);
     __u32 end = (start + n) & (WINBPF_TEXT_REGION - 1);
     *(__u16 *)(s->text + end) = 0;

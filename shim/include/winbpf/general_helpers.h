@@ -157,6 +157,10 @@ static __always_inline const struct winbpf_owner *winbpf_owner_override(void)
     return s && s->owner.valid ? &s->owner : NULL;
 }
 
+/* The winbpf_current_task_* readers below load the task's fields directly (winbpf_kread: bpf_rdonly_cast, 6.2+)
+ * rather than by bpf_probe_read_kernel, a helper call per field: cgroup/sock_create records all of them for every
+ * socket (winbpf/socket_owner.h). */
+
 /* bpf_get_current_pid_tgid(): the current task's tgid << 32 | pid, or the socket owner's where the hook runs outside
  * the process (winbpf_owner_override). Read from the task (bpf_get_current_task_btf), not with the helper: before
  * 6.10 Linux refuses bpf_get_current_pid_tgid to cgroup_skb programs (sock_addr's recv_accept), and a handler is
@@ -183,7 +187,7 @@ static __always_inline __u64 winbpf_current_task_logon_id(void)
     struct task_struct *task = bpf_get_current_task_btf();
     if (!bpf_core_field_exists(task->sessionid))
         return 0;
-    __u32 session = BPF_CORE_READ(task, sessionid);
+    __u32 session = winbpf_kread((__u64)task, struct task_struct, sessionid);
     return session == (__u32)-1 ? 0 : session;
 }
 static __always_inline __u64 winbpf_get_current_logon_id(void)
@@ -206,13 +210,13 @@ struct cred___winbpf_cap_u32 {
 
 static __always_inline int winbpf_current_task_is_admin(void)
 {
-    struct task_struct *task = bpf_get_current_task_btf();
-    const struct cred *cred = BPF_CORE_READ(task, cred);
-    if (BPF_CORE_READ(cred, euid.val) == 0)
+    __u64 task = (__u64)bpf_get_current_task_btf();
+    const struct cred *cred = (const struct cred *)winbpf_kread(task, struct task_struct, cred);
+    if (winbpf_kread((__u64)cred, struct cred, euid.val) == 0)
         return 1;
     __u64 effective;
     if (bpf_core_field_exists(cred->cap_effective.val))
-        effective = BPF_CORE_READ(cred, cap_effective.val);
+        effective = winbpf_kread((__u64)cred, struct cred, cap_effective.val);
     else /* CAP_SYS_ADMIN is in the first word */
         effective = BPF_CORE_READ((const struct cred___winbpf_cap_u32 *)cred, cap_effective.cap[0]);
     return (effective >> 21 /* CAP_SYS_ADMIN */) & 1;
@@ -232,9 +236,10 @@ static __always_inline int winbpf_is_current_admin(void)
  */
 static __always_inline __u64 winbpf_current_task_process_start_key(void)
 {
-    struct task_struct *task = bpf_get_current_task_btf();
-    __u64 start = BPF_CORE_READ(task, group_leader, start_boottime) / 10000;
-    return (start << 22) | ((__u64)BPF_CORE_READ(task, tgid) & ((1u << 22) - 1));
+    __u64 task = (__u64)bpf_get_current_task_btf();
+    __u64 leader = (__u64)winbpf_kread(task, struct task_struct, group_leader);
+    __u64 start = winbpf_kread(leader, struct task_struct, start_boottime) / 10000;
+    return (start << 22) | ((__u64)winbpf_kread(task, struct task_struct, tgid) & ((1u << 22) - 1));
 }
 static __always_inline __u64 bpf_get_current_process_start_key(void)
 {
@@ -245,8 +250,8 @@ static __always_inline __u64 bpf_get_current_process_start_key(void)
 /* FILETIME of the current thread's creation (task_struct.start_boottime converted to wall clock). */
 static __always_inline __u64 winbpf_current_task_thread_create_time(void)
 {
-    struct task_struct *task = bpf_get_current_task_btf();
-    return winbpf_boottime_to_filetime(BPF_CORE_READ(task, start_boottime));
+    __u64 task = (__u64)bpf_get_current_task_btf();
+    return winbpf_boottime_to_filetime(winbpf_kread(task, struct task_struct, start_boottime));
 }
 static __always_inline __u64 bpf_get_current_thread_create_time(void)
 {

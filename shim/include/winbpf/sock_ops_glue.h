@@ -172,9 +172,13 @@ static __always_inline __u32 winbpf_sock_ops_tcp_ifindex(struct bpf_sock *sk)
     if (!tp)
         return 0;
     struct sock *ks = (struct sock *)tp;
-    __u32 ifindex = BPF_CORE_READ(ks, sk_dst_cache, dev, ifindex);
+    /* Direct loads where the kernel has bpf_rdonly_cast (winbpf_kread): one bpf_probe_read_kernel call per field
+     * otherwise, twice per connection. */
+    __u64 dst = (__u64)winbpf_kread((__u64)ks, struct sock, sk_dst_cache);
+    __u64 dev = dst ? (__u64)winbpf_kread(dst, struct dst_entry, dev) : 0;
+    __u32 ifindex = dev ? winbpf_kread(dev, struct net_device, ifindex) : 0;
     if (!ifindex && bpf_core_field_exists(ks->sk_rx_dst_ifindex))
-        ifindex = BPF_CORE_READ(ks, sk_rx_dst_ifindex);
+        ifindex = winbpf_kread((__u64)ks, struct sock, sk_rx_dst_ifindex);
     return ifindex;
 }
 

@@ -259,14 +259,6 @@ static __always_inline __u32 winbpf_image_path(struct winbpf_scratch *s, struct 
     return s->loop.result;
 }
 
-/* Bytes 0..3 of w as four UTF-16LE code units (zero-extended). */
-static __always_inline __u64 winbpf_widen4(__u64 w)
-{
-    w &= 0xffffffffULL;
-    w = (w | (w << 16)) & 0x0000ffff0000ffffULL;
-    return (w | (w << 8)) & 0x00ff00ff00ff00ffULL;
-}
-
 /* Index (0..7) of the lowest byte whose marker bit 0x80 is set in z (z != 0). */
 static __always_inline __u32 winbpf_first_marked_byte(__u64 z)
 {

@@ -104,6 +104,50 @@ static __always_inline __u32 winbpf_utf16_text(struct winbpf_scratch *s, __u32 i
     return s->loop.out - (in - n);
 }
 
+/* Bytes 0..3 of w as four UTF-16LE code units (zero-extended). */
+static __always_inline __u64 winbpf_widen4(__u64 w)
+{
+    w &= 0xffffffffULL;
+    w = (w | (w << 16)) & 0x0000ffff0000ffffULL;
+    return (w | (w << 8)) & 0x00ff00ff00ff00ffULL;
+}
+
+/* Longest text winbpf_utf16_text_short widens without bpf_loop (bytes: four words). */
+#define WINBPF_UTF16_SHORT 32
+
+/* winbpf_utf16_text for a short name (an executable's file name): up to WINBPF_UTF16_SHORT ASCII bytes are widened
+ * with four word loads and eight word stores, no bpf_loop (a helper call and a callback call per 8 bytes); longer or
+ * non-ASCII text takes winbpf_utf16_text. Same result, output length and s->loop.text_start; may write up to 64
+ * bytes from text[in - n] (the lanes past 2 * n are zero and land after the output, in memory the caller does not
+ * use). */
+static __always_inline __u32 winbpf_utf16_text_short(struct winbpf_scratch *s, __u32 in, __u32 n)
+{
+    if (n <= WINBPF_UTF16_SHORT && in >= n && in < WINBPF_TEXT_REGION) {
+        const __u64 *src = (const __u64 *)(s->text + (in & (WINBPF_TEXT_REGION - 1)));
+        __u64 w[4], any = 0;
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            __u32 left = n > 8 * i ? n - 8 * i : 0;
+            __u64 keep = left >= 8 ? ~0ULL : left ? ~0ULL >> (64 - 8 * left) : 0;
+            w[i] = src[i] & keep;
+            any |= w[i];
+        }
+        if (!(any & 0x8080808080808080ULL)) {
+            __u32 start = in - n;
+            __u64 *out = (__u64 *)(s->text + (start & (WINBPF_TEXT_REGION - 1)));
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                out[2 * i] = winbpf_widen4(w[i]);
+                out[2 * i + 1] = winbpf_widen4(w[i] >> 32);
+            }
+            s->loop.text_start = start;
+            s->loop.out = start + 2 * n;
+            return 2 * n;
+        }
+    }
+    return winbpf_utf16_text(s, in, n);
+}
+
 /* The UTF-16LE string last built in s->text (by winbpf_utf16_text or a fast path). */
 static __always_inline __u8 *winbpf_text_result(struct winbpf_scratch *s)
 {
