@@ -4,6 +4,7 @@
 #include "disassembler.hpp"
 #include "table.hpp"
 
+#include "winbpf/btf_ptr.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/hook.hpp"
 #include "winbpf/object.hpp"
@@ -25,10 +26,6 @@ namespace winbpf::cli
 
 namespace
 {
-
-struct BtfFree {
-    void operator()(btf *b) const { btf__free(b); }
-};
 
 // The Windows hook and handler of a program ("xdp", "DropPacket"), or empty for other programs.
 EntryName entry_of(const bpf_program *program)
@@ -351,7 +348,7 @@ void show_disassembly(const std::string &file, const std::vector<std::string> &p
             int err = errno;
             throw Error("reading the instructions of program '" + name + "': " + std::string(strerror(err)), err);
         }
-        std::unique_ptr<btf, BtfFree> types(info.btf_id ? btf__load_from_kernel_by_id(info.btf_id) : nullptr);
+        BtfPtr types(info.btf_id ? btf__load_from_kernel_by_id(info.btf_id) : nullptr);
         auto text_at = [&](__u32 offset) -> std::string {
             const char *s = types ? btf__name_by_offset(types.get(), offset) : nullptr;
             return s ? s : "";

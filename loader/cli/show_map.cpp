@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "table.hpp"
 
+#include "winbpf/btf_ptr.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/inventory.hpp"
 #include "winbpf/unique_fd.hpp"
@@ -31,9 +32,6 @@ namespace winbpf::cli
 namespace
 {
 
-struct BtfFree {
-    void operator()(btf *b) const { btf__free(b); }
-};
 struct BtfDumpFree {
     void operator()(btf_dump *d) const { btf_dump__free(d); }
 };
@@ -299,7 +297,7 @@ void print_map(int fd, const bpf_map_info &info, bool json)
 {
     const auto type = static_cast<bpf_map_type>(info.type);
     const char *type_name = libbpf_bpf_map_type_str(type);
-    std::unique_ptr<btf, BtfFree> types(info.btf_id ? btf__load_from_kernel_by_id(info.btf_id) : nullptr);
+    BtfPtr types(info.btf_id ? btf__load_from_kernel_by_id(info.btf_id) : nullptr);
     std::string dumped;
     std::unique_ptr<btf_dump, BtfDumpFree> dump(types ? btf_dump__new(types.get(), append_text, &dumped, nullptr)
                                                       : nullptr);

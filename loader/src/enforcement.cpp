@@ -58,7 +58,7 @@ Enforcement probe_enforcement()
     const std::string program = "lsm/bprm_check_security";
     if (const char *forced = std::getenv("WINBPF_DENY_ENFORCEMENT"); forced && std::string_view(forced) == "sigkill")
         return {EnforcementMode::sigkill, "SIGKILL chosen by WINBPF_DENY_ENFORCEMENT=sigkill"};
-    detail::BtfPtr vmlinux(btf__load_vmlinux_btf());
+    BtfPtr vmlinux(btf__load_vmlinux_btf());
     if (!vmlinux) {
         int err = errno;
         return {EnforcementMode::sigkill, "BPF LSM unavailable: no kernel BTF: " + detail::errno_text(err)};

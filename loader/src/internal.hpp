@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
+#include "winbpf/btf_ptr.hpp"
 #include "winbpf/hook.hpp"
 
 struct bpf_map;
@@ -22,13 +23,6 @@ struct bpf_object;
 
 namespace winbpf::detail
 {
-
-/// Deleter of libbpf's struct btf (btf__free).
-struct BtfFree {
-    void operator()(btf *types) const noexcept { btf__free(types); }
-};
-/// Owned libbpf BTF, e.g. BtfPtr(btf__load_vmlinux_btf()).
-using BtfPtr = std::unique_ptr<btf, BtfFree>;
 
 /// "No such file or directory" for a positive errno value.
 std::string errno_text(int error);

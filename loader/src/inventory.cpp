@@ -154,7 +154,7 @@ std::string program_function_name(int program_fd)
     std::string kernel_name = info.name;
     if (info.btf_id == 0 || info.nr_func_info == 0)
         return kernel_name;
-    detail::BtfPtr types(btf__load_from_kernel_by_id(info.btf_id));
+    BtfPtr types(btf__load_from_kernel_by_id(info.btf_id));
     if (!types)
         return kernel_name;
     const btf_type *type = btf__type_by_id(types.get(), func.type_id);
@@ -367,7 +367,7 @@ class LinkTargets
         auto found = btfs_.find(btf_object);
         if (found == btfs_.end()) {
             // vmlinux's BTF is a base of its own; a module's is split over vmlinux's.
-            detail::BtfPtr types;
+            BtfPtr types;
             const UniqueFd fd(bpf_btf_get_fd_by_id(btf_object));
             bpf_btf_info info{};
             char object_name[64] = "";
@@ -394,8 +394,8 @@ class LinkTargets
     }
 
     std::optional<std::map<std::uint64_t, std::string>> cgroups_;
-    std::map<std::uint32_t, detail::BtfPtr> btfs_;
-    detail::BtfPtr vmlinux_;
+    std::map<std::uint32_t, BtfPtr> btfs_;
+    BtfPtr vmlinux_;
 };
 
 } // namespace

@@ -35,17 +35,17 @@ void write_limit(const winbpf::Object &object, std::uint32_t limit)
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
-    CLI::App app{
+    std::uint32_t limit = BIND_MONITOR_NO_LIMIT;
+    std::string cgroup;
+    const ToolCommandLine command_line{
+        "bind_monitor",
         "Prints every bind, post-bind (port chosen) and unbind of the processes in a cgroup-v2 subtree seen "
         "by the winbpf bind hook, one line each, until Ctrl-C. Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (root has "
-        "them); holds no capability once attached."};
-    app.name("bind_monitor");
-    std::uint32_t limit = BIND_MONITOR_NO_LIMIT;
-    app.add_option("--limit", limit, "Bound sockets a process may hold; further binds fail with EPERM (0: no limit)");
-    std::string cgroup;
-    app.add_option("--cgroup", cgroup, "cgroup-v2 directory to watch, with its descendants (default: the root)");
+        "them); holds no capability once attached.",
+        {{"--limit", "Bound sockets a process may hold; further binds fail with EPERM (0: no limit)", &limit},
+         {"--cgroup", "cgroup-v2 directory to watch, with its descendants (default: the root)", &cgroup}}};
     CommonOptions options;
-    if (const auto status = parse_command_line(app, options, argc, argv))
+    if (const auto status = parse_command_line(command_line, options, argc, argv))
         return *status;
 
     BindMonitorFormatter formatter(options.format(), options.realtime_minus_boottime_ns);

@@ -6,6 +6,8 @@
 
 #include "winbpf/error.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
@@ -76,11 +78,19 @@ std::uint32_t parse_ring_buffer_size(const std::string &text)
     return static_cast<std::uint32_t>(bytes); // a power of two >= the page size: a multiple of it
 }
 
-std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv)
+std::optional<int> parse_command_line(const ToolCommandLine &tool, CommonOptions &options, int argc, char **argv)
 {
-    if (!standard_streams_usable(app.get_name()))
+    if (!standard_streams_usable(tool.name))
         return 1;
-    app.set_version_flag("--version", app.get_name() + " " + WINBPF_VERSION, "Print the version and exit");
+    CLI::App app{tool.description};
+    app.name(tool.name);
+    for (const ToolOption &option : tool.options) {
+        CLI::Option *added = std::visit(
+            [&](auto *value) { return app.add_option(option.name, *value, option.description); }, option.value);
+        if (!option.allowed.empty())
+            added->check(CLI::IsMember(option.allowed));
+    }
+    app.set_version_flag("--version", tool.name + " " + WINBPF_VERSION, "Print the version and exit");
     app.add_flag("--json", options.json, "Print one JSON object per line instead of text");
     app.add_option("--drain-ms", options.drain_ms, "Longest delay in ms between an event and its line (drain interval)")
         ->check(CLI::Range(10u, 10000u));
@@ -160,17 +170,16 @@ std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int
     options.realtime_minus_boottime_ns = monitor::realtime_minus_boottime_ns();
     if (options.replay.empty())
         return std::nullopt;
-    const std::string tool = app.get_name();
     try {
         options.recording = read_recording(options.replay);
     } catch (const winbpf::Error &error) {
-        std::fprintf(stderr, "%s: %s\n", tool.c_str(), error.what());
+        std::fprintf(stderr, "%s: %s\n", tool.name.c_str(), error.what());
         return 1;
     }
     options.realtime_minus_boottime_ns = options.recording->realtime_minus_boottime_ns;
-    if (options.recording->tool != tool) {
-        std::fprintf(stderr, "%s: recording %s was made by %s, not by %s\n", tool.c_str(), options.replay.c_str(),
-                     options.recording->tool.c_str(), tool.c_str());
+    if (options.recording->tool != tool.name) {
+        std::fprintf(stderr, "%s: recording %s was made by %s, not by %s\n", tool.name.c_str(), options.replay.c_str(),
+                     options.recording->tool.c_str(), tool.name.c_str());
         return 1;
     }
     return std::nullopt;

@@ -8,12 +8,12 @@
 #include "common/recording.hpp"
 #include "common/session.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
+#include <vector>
 
 namespace winbpf::monitor
 {
@@ -54,13 +54,31 @@ inline constexpr std::uint64_t max_ring_buffer_size = 512ull * 1024 * 1024;
 /// power of two from the page size to 512M (e.g. 64K, 1M, 16M)" (CLI11 puts "--ring-buffer-size: " before it).
 std::uint32_t parse_ring_buffer_size(const std::string &text);
 
-/// Adds --version ("<tool> <project version>" on stdout), --json, --drain-ms, --ring-buffer-size, --record, --replay
-/// and the output options to app (whose own options are already added; its name is the tool's) and parses argv into
-/// them; with --replay, reads the recording. Call it first in main(): it also checks that stdout is open for writing
-/// ("<tool>: stdout is closed
-/// ..." otherwise) and puts /dev/null on a closed stdin or stderr. Returns the exit status main() should return when it
-/// must not run: 0 after --help or --version, 1 for a closed stdout, a usage error (printed by CLI11) or a recording
-/// that cannot be read or was made by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
-std::optional<int> parse_command_line(CLI::App &app, CommonOptions &options, int argc, char **argv);
+/// One option a monitor takes besides the common ones: `NAME VALUE`, parsed by CLI11 into main()'s variable.
+struct ToolOption {
+    std::string name;        ///< "--limit"
+    std::string description; ///< --help's text
+    /// Where the value goes (left as it is when the option is absent); for a number, a value that is not one in
+    /// std::uint32_t's range is a usage error.
+    std::variant<std::uint32_t *, std::string *> value;
+    /// The values accepted (a usage error naming them otherwise); empty: any.
+    std::vector<std::string> allowed = {};
+};
+
+/// A monitor's command line: its name (in --help, --version and its messages), --help's description and its own
+/// options. CLI11 parses it in command_line.cpp only (a monitor's main() does not compile CLI11).
+struct ToolCommandLine {
+    std::string name;
+    std::string description;
+    std::vector<ToolOption> options = {};
+};
+
+/// Parses argv into tool's own options and the common ones: --version ("<tool> <project version>" on stdout), --json,
+/// --drain-ms, --ring-buffer-size, --record, --replay and the output options; with --replay, reads the recording. Call it first in main():
+/// it also checks that stdout is open for writing ("<tool>: stdout is closed ..." otherwise) and puts /dev/null on a
+/// closed stdin or stderr. Returns the exit status main() should return when it must not run: 0 after --help or
+/// --version, 1 for a closed stdout, a usage error (printed by CLI11) or a recording that cannot be read or was made
+/// by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
+std::optional<int> parse_command_line(const ToolCommandLine &tool, CommonOptions &options, int argc, char **argv);
 
 } // namespace winbpf::monitor

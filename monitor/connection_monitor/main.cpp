@@ -11,14 +11,15 @@
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
-    CLI::App app{"Prints the start and end of every TCP and UDP flow (outbound and inbound) of the processes in a "
-                 "cgroup-v2 subtree seen by the winbpf sockops hook, one line each, until Ctrl-C. Needs CAP_BPF, "
-                 "CAP_PERFMON and CAP_NET_ADMIN (root has them); holds no capability once attached."};
-    app.name("connection_monitor");
     std::string cgroup;
-    app.add_option("--cgroup", cgroup, "cgroup-v2 directory to watch, with its descendants (default: the root)");
+    const ToolCommandLine command_line{
+        "connection_monitor",
+        "Prints the start and end of every TCP and UDP flow (outbound and inbound) of the processes in a cgroup-v2 "
+        "subtree seen by the winbpf sockops hook, one line each, until Ctrl-C. Needs CAP_BPF, CAP_PERFMON and "
+        "CAP_NET_ADMIN (root has them); holds no capability once attached.",
+        {{"--cgroup", "cgroup-v2 directory to watch, with its descendants (default: the root)", &cgroup}}};
     CommonOptions options;
-    if (const auto status = parse_command_line(app, options, argc, argv))
+    if (const auto status = parse_command_line(command_line, options, argc, argv))
         return *status;
 
     ConnectionMonitorFormatter formatter(options.format(), options.realtime_minus_boottime_ns);

@@ -14,16 +14,18 @@
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
-    CLI::App app{"Prints every packet the kernel drops (with its drop reason) and every TCP state change seen by the "
-                 "winbpf netevent_monitor hook, one line each, until Ctrl-C. Needs CAP_BPF and CAP_PERFMON (root has "
-                 "them); holds no "
-                 "capability once attached."};
-    app.name("netevent_monitor");
     std::string capture = "drop";
-    app.add_option("--capture", capture, "Events to capture: drop (default), flow, all or none")
-        ->check(CLI::IsMember({"all", "flow", "drop", "none"}));
+    const ToolCommandLine command_line{
+        "netevent_monitor",
+        "Prints every packet the kernel drops (with its drop reason) and every TCP state change seen by the winbpf "
+        "netevent_monitor hook, one line each, until Ctrl-C. Needs CAP_BPF and CAP_PERFMON (root has them); holds no "
+        "capability once attached.",
+        {{"--capture",
+          "Events to capture: drop (default), flow, all or none",
+          &capture,
+          {"all", "flow", "drop", "none"}}}};
     CommonOptions options;
-    if (const auto status = parse_command_line(app, options, argc, argv))
+    if (const auto status = parse_command_line(command_line, options, argc, argv))
         return *status;
 
     KernelNames names;

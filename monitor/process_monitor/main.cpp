@@ -18,12 +18,12 @@
 int main(int argc, char **argv)
 {
     using namespace winbpf::monitor;
-    CLI::App app{"Prints every process creation (exec) and exit seen by the winbpf process hook, one line each, "
-                 "until Ctrl-C. Needs CAP_BPF and CAP_PERFMON (root has them); holds no capability once "
-                 "attached."};
-    app.name("process_monitor");
+    const ToolCommandLine command_line{
+        "process_monitor", "Prints every process creation (exec) and exit seen by the winbpf process hook, one line "
+                           "each, until Ctrl-C. Needs CAP_BPF and CAP_PERFMON (root has them); holds no capability "
+                           "once attached."};
     CommonOptions options;
-    if (const auto status = parse_command_line(app, options, argc, argv))
+    if (const auto status = parse_command_line(command_line, options, argc, argv))
         return *status;
 
     ProcessMonitorFormatter formatter(options.format());

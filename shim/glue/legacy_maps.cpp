@@ -9,6 +9,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/btf_ptr.hpp"
+
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
@@ -43,10 +45,6 @@ struct LegacyMap {
     std::uint32_t var_id;
     std::uint64_t offset; ///< In the .maps section (its symbol's value).
     LegacyDef def;
-};
-
-struct BtfFree {
-    void operator()(btf *types) const { btf__free(types); }
 };
 
 std::runtime_error failure(const std::string &what)
@@ -138,7 +136,7 @@ void convert_legacy_maps(const std::string &path)
     Elf_Data *maps_data = elf_getdata(maps_scn, nullptr);
     if (!btf_data || !btf_data->d_buf || !maps_data)
         throw failure("unreadable .BTF or .maps section");
-    std::unique_ptr<btf, BtfFree> types(btf__new(btf_data->d_buf, static_cast<__u32>(btf_data->d_size)));
+    BtfPtr types(btf__new(btf_data->d_buf, static_cast<__u32>(btf_data->d_size)));
     if (!types)
         throw failure(std::string("malformed .BTF: ") + std::strerror(errno));
 

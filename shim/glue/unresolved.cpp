@@ -4,6 +4,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/btf_ptr.hpp"
+
 #include <bpf/btf.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -19,16 +21,12 @@ namespace winbpf::glue
 namespace
 {
 
-struct BtfFree {
-    void operator()(btf *b) const { btf__free(b); }
-};
-
 /// Names of the variables and functions of the ".ksyms" and ".kconfig" DATASECs: externs libbpf resolves at load
 /// from the kernel's BTF or configuration.
 std::set<std::string> libbpf_externs(const std::string &path)
 {
     std::set<std::string> names;
-    std::unique_ptr<btf, BtfFree> types(btf__parse_elf(path.c_str(), nullptr));
+    BtfPtr types(btf__parse_elf(path.c_str(), nullptr));
     if (!types)
         return names; // no BTF: libbpf resolves no extern either
     const __u32 count = btf__type_cnt(types.get());

@@ -135,6 +135,10 @@ std::string cgroup_path(const AttachOptions &options);
 /// attach_checked.
 bpf_link *attach_to_cgroup(bpf_program *program, const std::string &path);
 
+/// Name of the support program of winbpf/socket_owner.h (cgroup/sock_create: records each socket's owner), which the
+/// sock_addr and sockops modules enable and attach beside their entry programs.
+inline constexpr const char *kSocketOwnerProgram = "winbpf__sock_addr_owner";
+
 // One accessor per row of winbpf/hooks.h, defined in loader/src/hooks/<name>.cpp.
 #define WINBPF_DECLARE_HOOK_MODULE(name, context, header, object_macro, entry_macro)                                   \
     const HookModule &name##_hook_module();

@@ -33,7 +33,6 @@ namespace winbpf::detail
 namespace
 {
 
-constexpr const char *kOwnerProgram = "winbpf__sock_addr_owner";
 constexpr const char *kRedirectProgram = "winbpf__sock_addr_redirect";
 constexpr const char *kRedirectUdpProgram = "winbpf__sock_addr_redirect_udp";
 constexpr const char *kChainMap = "winbpf_sa_chain";
@@ -90,7 +89,7 @@ class SockAddrHook final : public HookModule
                  "enforced"},
                 {"listen6", "lsm/socket_listen", "listen6: listen() on IPv6"},
                 {"listen6_observe", "tp/syscalls/sys_enter_listen", "listen6 without BPF LSM (not enforced)"},
-                {std::string("support: ") + kOwnerProgram, "cgroup/sock_create",
+                {std::string("support: ") + kSocketOwnerProgram, "cgroup/sock_create",
                  "the process that created each socket (recv_accept's helpers report it)"},
                 {std::string("support: ") + kRedirectProgram, "sockops",
                  "redirect contexts by connection tuple (TCP_CONNECT), for winbpf::redirect_context"},
@@ -119,7 +118,7 @@ class SockAddrHook final : public HookModule
                     set_autoload(entry, object_name, event.ends_with("_observe") ? !lsm : lsm);
                 }
             }
-        for (auto [name, on] : {std::pair(kOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect),
+        for (auto [name, on] : {std::pair(kSocketOwnerProgram, recv_accept), std::pair(kRedirectProgram, connect),
                                 std::pair(kRedirectUdpProgram, connect)})
             if (bpf_program *program = bpf_object__find_program_by_name(object, name))
                 set_autoload(program, object_name, on);
@@ -144,7 +143,7 @@ class SockAddrHook final : public HookModule
     std::vector<bpf_program *> support_programs(bpf_object *object) const override
     {
         std::vector<bpf_program *> programs;
-        for (const char *name : {kOwnerProgram, kRedirectProgram, kRedirectUdpProgram})
+        for (const char *name : {kSocketOwnerProgram, kRedirectProgram, kRedirectUdpProgram})
             if (bpf_program *program = bpf_object__find_program_by_name(object, name))
                 if (bpf_program__autoload(program))
                     programs.push_back(program);

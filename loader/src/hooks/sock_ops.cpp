@@ -20,8 +20,6 @@ namespace winbpf::detail
 namespace
 {
 
-constexpr const char *kOwnerProgram = "winbpf__sock_addr_owner";
-
 class SockOpsHook final : public HookModule
 {
   public:
@@ -46,7 +44,7 @@ class SockOpsHook final : public HookModule
                 {"ingress", "cgroup_skb/ingress",
                  "UDP: PASSIVE at a socket's first datagram from a new remote endpoint; drops blocked flows' packets"},
                 {"release", "cgroup/sock_release", "UDP: CONNECTION_DELETED for each flow of the released socket"},
-                {std::string("support: ") + kOwnerProgram, "cgroup/sock_create",
+                {std::string("support: ") + kSocketOwnerProgram, "cgroup/sock_create",
                  "the process that created each socket (the helpers report it; cloned to accepted sockets)"}};
     }
 
@@ -58,16 +56,17 @@ class SockOpsHook final : public HookModule
         if (handlers.empty())
             return;
         // Every handler reports the socket's owner: the owner program is needed (sock_addr may have turned it off).
-        if (bpf_program *program = bpf_object__find_program_by_name(object, kOwnerProgram))
+        if (bpf_program *program = bpf_object__find_program_by_name(object, kSocketOwnerProgram))
             if (bpf_program__set_autoload(program, true) != 0) {
                 int err = errno;
-                throw Error(object_name + ": cannot enable program '" + kOwnerProgram + "': " + errno_text(err), err);
+                throw Error(object_name + ": cannot enable program '" + kSocketOwnerProgram + "': " + errno_text(err),
+                            err);
             }
     }
 
     std::vector<bpf_program *> support_programs(bpf_object *object) const override
     {
-        bpf_program *program = bpf_object__find_program_by_name(object, kOwnerProgram);
+        bpf_program *program = bpf_object__find_program_by_name(object, kSocketOwnerProgram);
         if (program && bpf_program__autoload(program))
             return {program};
         return {};
