@@ -333,7 +333,9 @@ bool print_help(const std::vector<std::string> &words, std::ostream &out)
             << "\n\nVerbs:\n";
         for (const VerbRow &verb : table())
             out << "  " << verb.info.usage << "\n";
-        out << "\n" << privileges << "\n";
+        out << "\nOptions: --json (verbs that show something: one JSON document), --watch SECONDS (show map), "
+               "--help (after a verb: its usage and parameters), --version\n\n"
+            << privileges << "\n";
         return true;
     }
     bool any = false;
@@ -434,5 +436,16 @@ int main(int argc, char **argv)
     const std::vector<std::string> words(argv + 1, argv + argc);
     if (words.empty() || (words.size() == 1 && words[0] == "shell"))
         return winbpf::cli::run_shell();
+    if (words[0] == "__complete") {
+        // Hidden, for the bash completion: `winbpf __complete WORD... CURRENT` prints the candidates for CURRENT
+        // (the word being typed, possibly empty) one per line.
+        if (words.size() < 2)
+            return 2;
+        const std::vector<std::string> before(words.begin() + 1, words.end() - 1);
+        for (const std::string &candidate : winbpf::cli::completions(before, words.back()))
+            if (!before.empty() || (candidate != "exit" && candidate != "quit")) // the ebpf> context's words
+                std::cout << candidate << "\n";
+        return 0;
+    }
     return winbpf::cli::run_verb(words);
 }

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -85,8 +86,9 @@ Outcome run_line(const std::string &line, int &status)
     return Outcome::next;
 }
 
-// Completion candidates for the word being typed, from the words before it.
-std::vector<std::string> candidates(const std::vector<std::string> &before, const std::string &text)
+} // namespace
+
+std::vector<std::string> completions(const std::vector<std::string> &before, const std::string &text)
 {
     std::vector<std::string> out;
     std::vector<std::string> context = before;
@@ -125,6 +127,14 @@ std::vector<std::string> candidates(const std::vector<std::string> &before, cons
     };
     const auto equals = text.find('=');
     const std::string tag = equals == std::string::npos ? "" : text.substr(0, equals);
+    if (text.starts_with("-")) {
+        // The verb's options, as its usage names them (--json, --watch).
+        static const std::regex option(R"(--[a-z][a-z-]*)");
+        for (std::sregex_iterator it(verb->usage.begin(), verb->usage.end(), option), end; it != end; ++it)
+            add(it->str());
+        add("--help");
+        return out;
+    }
     if (equals == std::string::npos)
         for (const std::string &t : verb->tags)
             add(t + "=");
@@ -175,6 +185,9 @@ std::vector<std::string> candidates(const std::vector<std::string> &before, cons
     return out;
 }
 
+namespace
+{
+
 std::vector<std::string> matches;
 
 char *next_match(const char *, int state)
@@ -188,7 +201,7 @@ char *next_match(const char *, int state)
 char **complete(const char *text, int start, int)
 {
     rl_attempted_completion_over = 1;
-    matches = candidates(split(std::string(rl_line_buffer, static_cast<std::size_t>(start))), text);
+    matches = completions(split(std::string(rl_line_buffer, static_cast<std::size_t>(start))), text);
     // A tag (name=) or a directory takes more text: no space after it.
     rl_completion_append_character =
         matches.size() == 1 && (matches[0].ends_with("=") || matches[0].ends_with("/")) ? '\0' : ' ';

@@ -36,6 +36,12 @@ int run_verb(const std::vector<std::string> &words);
 /// when words name none.
 bool print_help(const std::vector<std::string> &words, std::ostream &out);
 
+/// Completion candidates for the word being typed (text), given the words before it on the line: verbs, a verb's
+/// objects, its TAG= parameters and --options (from the verb table), and values: hook types, levels, yes/no, files,
+/// program IDs and map names and IDs of the running system (none when the kernel refuses to list them). Used by the
+/// `ebpf>` context's tab completion and by `winbpf __complete` (the bash completion).
+std::vector<std::string> completions(const std::vector<std::string> &before, const std::string &text);
+
 /// The `ebpf>` context: on a terminal an interactive prompt with history and completion (libedit); otherwise each
 /// line of stdin runs as a command until the first that fails, whose exit status it returns. `exit`, `quit` and end
 /// of input end it (status 0).

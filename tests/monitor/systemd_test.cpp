@@ -179,5 +179,26 @@ TEST_F(Installed, OptionsFilesAndTheCompilerForWindowsStylePrograms)
     EXPECT_NE(script.str().find("-f \"/usr/local/share/winbpf/Makefile.bpf\""), std::string::npos) << script.str();
 }
 
+// winbpf, a man page per tool (roff: the page's title line) and winbpf's bash completion where bash-completion looks.
+TEST_F(Installed, WinbpfManPagesAndBashCompletion)
+{
+    EXPECT_TRUE(fs::exists(at("/usr/local/bin/winbpf")));
+    for (const std::string tool :
+         {"winbpf", "process_monitor", "bind_monitor", "netevent_monitor", "connection_monitor"}) {
+        std::ifstream page(at("/usr/local/share/man/man8/" + tool + ".8"));
+        ASSERT_TRUE(page) << tool << ".8\n" << install_log;
+        std::stringstream text;
+        text << page.rdbuf();
+        std::string title = tool;
+        for (char &c : title)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        EXPECT_NE(text.str().find(".TH \"" + title + "\" \"8\""), std::string::npos) << text.str().substr(0, 300);
+    }
+    std::ifstream completion(at("/usr/local/share/bash-completion/completions/winbpf"));
+    std::stringstream text;
+    text << completion.rdbuf();
+    EXPECT_NE(text.str().find("complete -F _winbpf winbpf"), std::string::npos);
+}
+
 } // namespace
 } // namespace winbpf::monitor

@@ -1,4 +1,4 @@
-# cmake -DREADME=README.md -DLEFT_OUT=A.b:C.* -P check-readme.cmake: the README's "The VM suite" section names
+# cmake -DREADME=docs/testing.md -DLEFT_OUT=A.b:C.* -P check-readme.cmake: the page's "The VM suite" section names
 # exactly the tests the VM suite leaves out (LEFT_OUT, gtest filter patterns joined by ':'), each in backquotes, and
 # no other test.
 file(READ ${README} text)
