@@ -120,8 +120,8 @@ TEST(CliUsage, UsageErrorsExitTwoWithTheVerbsUsage)
     };
     for (const Case &c : {
              Case{{"frobnicate"},
-                  "unknown verb 'frobnicate' (expected add, delete, show, pin, unpin)",
-                  "usage: winbpf [add|delete|show|pin|unpin"},
+                  "unknown verb 'frobnicate' (expected add, delete, set, show, pin, unpin)",
+                  "usage: winbpf [add|delete|set|show|pin|unpin"},
              Case{{"show", "program"}, "unknown verb 'program' (expected programs, maps", "usage: winbpf show "},
              Case{{"delete", "program", "12", "xdp"},
                   "section=xdp is given with an ID",
