@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// An ELF object file open through libelf, for winbpf-glue's readers (pass1_object.cpp) and its in-place rewrite of
-// legacy maps (legacy_maps.cpp).
+// An ELF object file open through libelf, for winbpf-glue's readers (pass1_object.cpp) and its in-place rewrites of
+// the object's BTF (legacy_maps.cpp, map_adaptations.cpp, functions.cpp).
 #pragma once
 
+#include "winbpf/btf_ptr.hpp"
 #include "winbpf/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace winbpf::glue
 {
@@ -43,6 +45,69 @@ class ElfFile
     Elf *get() const { return elf_.get(); }
     /// Index of the section name table (for elf_strptr of section names).
     std::size_t shstrndx() const { return shstrndx_; }
+
+    /// The first section named name (".BTF", ".maps", ".text"), or nullptr when there is none. Throws
+    /// std::runtime_error("bad section header").
+    Elf_Scn *section(const char *name) const
+    {
+        for (Elf_Scn *scn = elf_nextscn(elf_.get(), nullptr); scn; scn = elf_nextscn(elf_.get(), scn)) {
+            GElf_Shdr header;
+            if (!gelf_getshdr(scn, &header))
+                throw std::runtime_error("bad section header");
+            const char *found = elf_strptr(elf_.get(), shstrndx_, header.sh_name);
+            if (found && std::strcmp(found, name) == 0)
+                return scn;
+        }
+        return nullptr;
+    }
+
+    /// The symbol table (SHT_SYMTAB) with its header in header, or nullptr when there is none.
+    Elf_Scn *symbol_table(GElf_Shdr &header) const
+    {
+        for (Elf_Scn *scn = elf_nextscn(elf_.get(), nullptr); scn; scn = elf_nextscn(elf_.get(), scn))
+            if (gelf_getshdr(scn, &header) && header.sh_type == SHT_SYMTAB)
+                return scn;
+        return nullptr;
+    }
+
+    /// The object's .BTF section: its data and libbpf's parse of it (btf__new over the section's bytes).
+    struct Btf {
+        Elf_Data *data = nullptr;
+        BtfPtr types;
+    };
+
+    /// The .BTF of the object (types empty when it has no .BTF section). Throws std::runtime_error
+    /// ("unreadable .BTF section", "malformed .BTF: <errno text>").
+    Btf btf() const
+    {
+        Btf result;
+        Elf_Scn *scn = section(".BTF");
+        if (!scn)
+            return result;
+        result.data = elf_getdata(scn, nullptr);
+        if (!result.data || !result.data->d_buf)
+            throw std::runtime_error("unreadable .BTF section");
+        result.types.reset(btf__new(result.data->d_buf, static_cast<__u32>(result.data->d_size)));
+        if (!result.types)
+            throw std::runtime_error(std::string("malformed .BTF: ") + std::strerror(errno));
+        return result;
+    }
+
+    /// Replaces the .BTF section's bytes by types' (btf__raw_data) and writes the file in place (Mode::update only).
+    /// Throws std::runtime_error ("cannot write the new BTF", "cannot write the object: <libelf's reason>").
+    void write_btf(const Btf &btf) const
+    {
+        __u32 size = 0;
+        const void *raw = btf__raw_data(btf.types.get(), &size);
+        if (!raw)
+            throw std::runtime_error("cannot write the new BTF");
+        std::vector<char> bytes(static_cast<const char *>(raw), static_cast<const char *>(raw) + size);
+        btf.data->d_buf = bytes.data();
+        btf.data->d_size = bytes.size();
+        elf_flagdata(btf.data, ELF_C_SET, ELF_F_DIRTY);
+        if (elf_update(elf_.get(), ELF_C_WRITE) < 0)
+            throw std::runtime_error(std::string("cannot write the object: ") + elf_errmsg(-1));
+    }
 
   private:
     struct ElfEnd {

@@ -103,24 +103,10 @@ std::vector<std::pair<std::string, int>> uint_members(btf *types, int int_id, co
 void convert_legacy_maps(const std::string &path)
 {
     const ElfFile elf(path, ElfFile::Mode::update);
-    const size_t shstrndx = elf.shstrndx();
-    Elf_Scn *btf_scn = nullptr, *maps_scn = nullptr, *symtab = nullptr;
     GElf_Shdr symtab_header{};
-    for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
-        GElf_Shdr header;
-        if (!gelf_getshdr(scn, &header))
-            throw failure("bad section header");
-        const char *name = elf_strptr(elf.get(), shstrndx, header.sh_name);
-        if (header.sh_type == SHT_SYMTAB) {
-            symtab = scn;
-            symtab_header = header;
-        } else if (name && std::strcmp(name, ".BTF") == 0) {
-            btf_scn = scn;
-        } else if (name && std::strcmp(name, ".maps") == 0) {
-            maps_scn = scn;
-        }
-    }
-    if (!btf_scn || !maps_scn || !symtab)
+    Elf_Scn *symtab = elf.symbol_table(symtab_header);
+    Elf_Scn *maps_scn = elf.section(".maps");
+    if (!maps_scn || !symtab || !elf.section(".BTF"))
         return;
     // Offsets of the .maps variables: the symbols' (the object's DATASEC offsets are only filled in by libbpf).
     std::map<std::string, std::uint64_t> offsets;
@@ -132,30 +118,28 @@ void convert_legacy_maps(const std::string &path)
             if (const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name))
                 offsets[name] = sym.st_value;
     }
-    Elf_Data *btf_data = elf_getdata(btf_scn, nullptr);
     Elf_Data *maps_data = elf_getdata(maps_scn, nullptr);
-    if (!btf_data || !btf_data->d_buf || !maps_data)
-        throw failure("unreadable .BTF or .maps section");
-    BtfPtr types(btf__new(btf_data->d_buf, static_cast<__u32>(btf_data->d_size)));
-    if (!types)
-        throw failure(std::string("malformed .BTF: ") + std::strerror(errno));
+    if (!maps_data)
+        throw failure("unreadable .maps section");
+    const ElfFile::Btf object_btf = elf.btf();
+    btf *const types = object_btf.types.get();
 
     // The legacy maps, in definition order (Windows' inner_map_idx counts them so).
     std::vector<LegacyMap> legacy;
-    const __u32 count = btf__type_cnt(types.get());
+    const __u32 count = btf__type_cnt(types);
     for (__u32 id = 1; id < count; ++id) {
-        const btf_type *section = btf__type_by_id(types.get(), id);
-        if (!btf_is_datasec(section) || std::strcmp(btf__name_by_offset(types.get(), section->name_off), ".maps"))
+        const btf_type *section = btf__type_by_id(types, id);
+        if (!btf_is_datasec(section) || std::strcmp(btf__name_by_offset(types, section->name_off), ".maps"))
             continue;
         const btf_var_secinfo *info = btf_var_secinfos(section);
         for (__u16 i = 0; i < btf_vlen(section); ++i) {
-            const btf_type *var = btf__type_by_id(types.get(), info[i].type);
-            const btf_type *def = btf__type_by_id(types.get(), var->type);
+            const btf_type *var = btf__type_by_id(types, info[i].type);
+            const btf_type *def = btf__type_by_id(types, var->type);
             while (def && (btf_is_typedef(def) || btf_is_mod(def)))
-                def = btf__type_by_id(types.get(), def->type);
-            if (!def || !btf_is_struct(def) || btf__name_by_offset(types.get(), def->name_off) != kLegacyStruct)
+                def = btf__type_by_id(types, def->type);
+            if (!def || !btf_is_struct(def) || btf__name_by_offset(types, def->name_off) != kLegacyStruct)
                 continue;
-            const std::string name = btf__name_by_offset(types.get(), var->name_off);
+            const std::string name = btf__name_by_offset(types, var->name_off);
             const auto offset = offsets.find(name);
             if (offset == offsets.end())
                 throw failure("map '" + name + "': no symbol in .maps");
@@ -169,12 +153,12 @@ void convert_legacy_maps(const std::string &path)
         return;
     std::sort(legacy.begin(), legacy.end(), [](const LegacyMap &a, const LegacyMap &b) { return a.offset < b.offset; });
 
-    const int int_id = btf__add_int(types.get(), "int", 4, BTF_INT_SIGNED);
+    const int int_id = btf__add_int(types, "int", 4, BTF_INT_SIGNED);
     if (int_id < 0)
         throw failure("cannot add BTF int type");
     std::map<std::uint32_t, int> new_types; // variable id -> its BTF map definition
     for (const LegacyMap &map : legacy) {
-        auto members = uint_members(types.get(), int_id, map.def);
+        auto members = uint_members(types, int_id, map.def);
         if (map.def.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || map.def.type == BPF_MAP_TYPE_HASH_OF_MAPS) {
             const LegacyMap *inner = nullptr;
             if (map.def.inner_id != 0) {
@@ -190,34 +174,25 @@ void convert_legacy_maps(const std::string &path)
                                   " is not another of the " + std::to_string(legacy.size()) + " SEC(\"maps\") maps");
                 inner = &legacy[map.def.inner_map_idx];
             }
-            const auto inner_members = uint_members(types.get(), int_id, inner->def);
-            const int inner_struct = add_struct(types.get(), WINBPF_LEGACY_MAP_DEF, inner_members);
-            const int pointer = btf__add_ptr(types.get(), inner_struct);
-            const int values = pointer < 0 ? pointer : btf__add_array(types.get(), int_id, pointer, 0);
+            const auto inner_members = uint_members(types, int_id, inner->def);
+            const int inner_struct = add_struct(types, WINBPF_LEGACY_MAP_DEF, inner_members);
+            const int pointer = btf__add_ptr(types, inner_struct);
+            const int values = pointer < 0 ? pointer : btf__add_array(types, int_id, pointer, 0);
             if (values < 0)
                 throw failure("map '" + map.name + "': cannot add its inner map template");
             members.emplace_back("values", values);
         }
-        new_types[map.var_id] = add_struct(types.get(), WINBPF_LEGACY_MAP_DEF, members);
+        new_types[map.var_id] = add_struct(types, WINBPF_LEGACY_MAP_DEF, members);
         if (map.def.pinning != 0) {
             const std::string tag = WINBPF_LEGACY_PINNING_TAG + std::to_string(map.def.pinning);
-            if (btf__add_decl_tag(types.get(), tag.c_str(), static_cast<int>(map.var_id), -1) < 0)
+            if (btf__add_decl_tag(types, tag.c_str(), static_cast<int>(map.var_id), -1) < 0)
                 throw failure("map '" + map.name + "': cannot record its pinning");
         }
     }
     for (const auto &[var_id, def_id] : new_types)
-        const_cast<btf_type *>(btf__type_by_id(types.get(), var_id))->type = static_cast<__u32>(def_id);
+        const_cast<btf_type *>(btf__type_by_id(types, var_id))->type = static_cast<__u32>(def_id);
 
-    __u32 size = 0;
-    const void *raw = btf__raw_data(types.get(), &size);
-    if (!raw)
-        throw failure("cannot write the new BTF");
-    std::vector<char> bytes(static_cast<const char *>(raw), static_cast<const char *>(raw) + size);
-    btf_data->d_buf = bytes.data();
-    btf_data->d_size = bytes.size();
-    elf_flagdata(btf_data, ELF_C_SET, ELF_F_DIRTY);
-    if (elf_update(elf.get(), ELF_C_WRITE) < 0)
-        throw failure(std::string("cannot write the object: ") + elf_errmsg(-1));
+    elf.write_btf(object_btf);
 }
 
 } // namespace winbpf::glue

@@ -40,10 +40,6 @@ namespace
 /// Linux's largest per-CPU value (PCPU_MIN_UNIT_SIZE).
 constexpr std::uint64_t kPerCpuValueMax = 32768;
 
-struct BtfFree {
-    void operator()(btf *types) const { btf__free(types); }
-};
-
 struct Member {
     std::string name;
     __u32 type;
@@ -228,52 +224,30 @@ bool spread_per_cpu(std::uint32_t type, std::uint64_t value_size)
 void adapt_maps_for_linux(const std::string &path)
 {
     const ElfFile elf(path, ElfFile::Mode::update);
-    Elf_Scn *btf_scn = nullptr;
-    for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
-        GElf_Shdr header;
-        if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
-        const char *name = elf_strptr(elf.get(), elf.shstrndx(), header.sh_name);
-        if (name && std::strcmp(name, ".BTF") == 0)
-            btf_scn = scn;
-    }
-    if (!btf_scn)
+    const ElfFile::Btf object_btf = elf.btf();
+    if (!object_btf.types)
         return;
-    Elf_Data *btf_data = elf_getdata(btf_scn, nullptr);
-    if (!btf_data || !btf_data->d_buf)
-        throw std::runtime_error("unreadable .BTF section");
-    std::unique_ptr<btf, BtfFree> types(btf__new(btf_data->d_buf, static_cast<__u32>(btf_data->d_size)));
-    if (!types)
-        throw std::runtime_error(std::string("malformed .BTF: ") + std::strerror(errno));
+    btf *const types = object_btf.types.get();
 
-    std::vector<MapDef> defs = read_definitions(types.get());
+    std::vector<MapDef> defs = read_definitions(types);
     bool changed = false;
     for (MapDef &map : defs) {
         bool adapted = false;
         for (const auto &rule : kRules)
-            adapted = rule(types.get(), map) || adapted;
+            adapted = rule(types, map) || adapted;
         if (!adapted)
             continue;
         // Pointers into the BTF are taken after the additions (which may move its types).
-        const __u32 def_id = add_definition(types.get(), map);
-        const_cast<btf_type *>(btf__type_by_id(types.get(), map.var_id))->type = def_id;
+        const __u32 def_id = add_definition(types, map);
+        const_cast<btf_type *>(btf__type_by_id(types, map.var_id))->type = def_id;
         for (const std::string &tag : map.tags)
-            if (btf__add_decl_tag(types.get(), tag.c_str(), static_cast<int>(map.var_id), -1) < 0)
+            if (btf__add_decl_tag(types, tag.c_str(), static_cast<int>(map.var_id), -1) < 0)
                 throw std::runtime_error("map '" + map.name + "': cannot record its adaptation " + tag);
         changed = true;
     }
     if (!changed)
         return;
-    __u32 size = 0;
-    const void *raw = btf__raw_data(types.get(), &size);
-    if (!raw)
-        throw std::runtime_error("cannot write the new BTF");
-    std::vector<char> bytes(static_cast<const char *>(raw), static_cast<const char *>(raw) + size);
-    btf_data->d_buf = bytes.data();
-    btf_data->d_size = bytes.size();
-    elf_flagdata(btf_data, ELF_C_SET, ELF_F_DIRTY);
-    if (elf_update(elf.get(), ELF_C_WRITE) < 0)
-        throw std::runtime_error(std::string("cannot write the object: ") + elf_errmsg(-1));
+    elf.write_btf(object_btf);
 }
 
 } // namespace winbpf::glue

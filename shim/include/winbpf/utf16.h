@@ -126,7 +126,7 @@ static __always_inline __u32 winbpf_utf16_text_short(struct winbpf_scratch *s, _
         const __u64 *src = (const __u64 *)(s->text + (in & (WINBPF_TEXT_REGION - 1)));
         __u64 w[4], any = 0;
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
+        for (__u32 i = 0; i < 4; i++) {
             __u32 left = n > 8 * i ? n - 8 * i : 0;
             __u64 keep = left >= 8 ? ~0ULL : left ? ~0ULL >> (64 - 8 * left) : 0;
             w[i] = src[i] & keep;
