@@ -134,6 +134,9 @@ static __always_inline __u32 winbpf_utf16_text_short(struct winbpf_scratch *s, _
         }
         if (!(any & 0x8080808080808080ULL)) {
             __u32 start = in - n;
+            /* Masked below, not proven in range: Linux 6.1's verifier keeps n's impossible range on this path
+             * (umin 9 > umax 7 after the loop's tests) and refuses the pointer arithmetic unmasked. */
+            barrier_var(start);
             __u64 *out = (__u64 *)(s->text + (start & (WINBPF_TEXT_REGION - 1)));
 #pragma unroll
             for (int i = 0; i < 4; i++) {
