@@ -74,9 +74,10 @@ struct ToolCommandLine {
 };
 
 /// Parses argv into tool's own options and the common ones: --version ("<tool> <project version>" on stdout), --json,
-/// --drain-ms, --ring-buffer-size, --record, --replay and the output options; with --replay, reads the recording. Call it first in main():
-/// it also checks that stdout is open for writing ("<tool>: stdout is closed ..." otherwise) and puts /dev/null on a
-/// closed stdin or stderr. Returns the exit status main() should return when it must not run: 0 after --help or
+/// --drain-ms, --ring-buffer-size, --record, --replay and the output options; with --replay, reads the recording. Call
+/// it first in main(): it also checks that stdout is open for writing ("<tool>: stdout is closed ..." otherwise) and
+/// puts /dev/null on a closed stdin or stderr. Returns the exit status main() should return when it must not run: 0
+/// after --help or
 /// --version, 1 for a closed stdout, a usage error (printed by CLI11) or a recording that cannot be read or was made
 /// by another monitor ("<tool>: recording FILE: ..." on stderr); nullopt to run.
 std::optional<int> parse_command_line(const ToolCommandLine &tool, CommonOptions &options, int argc, char **argv);
