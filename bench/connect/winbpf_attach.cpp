@@ -6,6 +6,7 @@
 // "winbpf_attach: received N, lost M" on stderr (N: the entries of map MAP of the object, 0 without --count-map; M:
 // the records or entries the object's programs could not write, winbpf::Object::lost_events). Exit 0, 1 on a load or
 // attach error (said on stderr), 2 on bad arguments. A bench tool (winbpf_bench connect), not a monitor.
+#include "reference_session.hpp" // block_stop_signals, wait_for_stop
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/object.hpp"
@@ -22,8 +23,6 @@
 
 namespace
 {
-
-volatile std::sig_atomic_t stop_requested = 0;
 
 /// Entries of map (walked with bpf_map_get_next_key).
 unsigned long long map_entries(bpf_map *map)
@@ -64,22 +63,14 @@ int main(int argc, char **argv)
     if (options.cgroup.empty())
         return usage();
 
-    // Blocked until sigsuspend: a signal between the test and the wait would otherwise be missed.
-    sigset_t stop_signals, old;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, &old);
-    std::signal(SIGINT, [](int) { stop_requested = 1; });
-    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    const sigset_t old = reference::block_stop_signals();
     try {
         winbpf::Object object = winbpf::Object::open_file(path);
         bpf_map *counted = count_map.empty() ? nullptr : object.map(count_map);
         object.load();
         std::optional<winbpf::Attachment> attachment(std::in_place, object, options);
         std::fputs("Press Ctrl-C to stop\n", stderr);
-        while (!stop_requested)
-            sigsuspend(&old);
+        reference::wait_for_stop(old);
         attachment.reset();
         std::fprintf(stderr, "winbpf_attach: received %llu, lost %llu\n", counted ? map_entries(counted) : 0ull,
                      static_cast<unsigned long long>(object.lost_events()));

@@ -58,6 +58,28 @@ struct Lines {
 
 inline volatile std::sig_atomic_t stop_requested = 0;
 
+/// Blocks SIGINT and SIGTERM, which from now on set stop_requested, and returns the signal mask from before: they stay
+/// blocked until wait_for_stop's sigsuspend, so one that comes before the wait is not missed.
+inline sigset_t block_stop_signals()
+{
+    sigset_t stop_signals, old;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, &old);
+    std::signal(SIGINT, [](int) { stop_requested = 1; });
+    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    return old;
+}
+
+/// Sleeps (sigsuspend with old, the mask block_stop_signals returned) until SIGINT or SIGTERM came, then restores old.
+inline void wait_for_stop(const sigset_t &old)
+{
+    while (!stop_requested)
+        sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+}
+
 /// Attaches program (where its section says), adding its link to links. On failure prints "<tool>: attaching ..." with
 /// the error on stderr and returns false.
 inline bool attach(const char *tool, bpf_program *program, std::vector<Link> &links)
@@ -109,18 +131,9 @@ inline int report_until_stopped(const char *tool, int ring_fd, ring_buffer_sampl
 inline int wait_until_stopped(const char *tool, std::vector<Link> &links,
                               const std::function<unsigned long long()> &received, const volatile __u64 *lost)
 {
-    // Blocked until sigsuspend: a signal between the test and the wait would otherwise be missed.
-    sigset_t stop_signals, old;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, &old);
-    std::signal(SIGINT, [](int) { stop_requested = 1; });
-    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    const sigset_t old = block_stop_signals();
     std::fputs("Press Ctrl-C to stop\n", stderr);
-    while (!stop_requested)
-        sigsuspend(&old);
-    sigprocmask(SIG_SETMASK, &old, nullptr);
+    wait_for_stop(old);
     links.clear();
     std::fprintf(stderr, "%s: received %llu, lost %llu\n", tool, received(), static_cast<unsigned long long>(*lost));
     return 0;
