@@ -257,14 +257,20 @@ void NatsSink::poll()
     delivered_ = acked_events_;
     errors_ = publish_errors_;
     // After a loss, once the buffer has room again, the stream says so before the next events.
-    if (unreported_lost_ > 0 && queue_.size() + flight_.size() < options_.buffer_events) {
-        std::string record;
-        append_loss_record(tool_, LossStage::output, name(), "buffer_full", unreported_lost_, lost_, record);
-        record.pop_back();
-        queue_.push_back(Item{std::move(record), next_seq_++, false});
-        unreported_lost_ = 0;
-        ready_.notify_one();
-    }
+    if (queue_.size() + flight_.size() < options_.buffer_events)
+        queue_loss_record_locked();
+}
+
+void NatsSink::queue_loss_record_locked()
+{
+    if (unreported_lost_ == 0)
+        return;
+    std::string record;
+    append_loss_record(tool_, LossStage::output, name(), "buffer_full", unreported_lost_, lost_, record);
+    record.pop_back();
+    queue_.push_back(Item{std::move(record), next_seq_++, false});
+    unreported_lost_ = 0;
+    ready_.notify_one();
 }
 
 std::uint64_t NatsSink::buffered() const
@@ -348,6 +354,11 @@ void NatsSink::publish_loop(std::stop_token stop)
 void NatsSink::finish(std::chrono::milliseconds timeout)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    {
+        // A loss the buffer had no room to report yet (the monitor stopped while it drained) is the last record.
+        std::lock_guard lock(mutex_);
+        queue_loss_record_locked();
+    }
     for (;;) {
         {
             std::lock_guard lock(mutex_);

@@ -67,6 +67,8 @@ class NatsSink final : public Sink
   private:
     /// Events queued or published and not yet acknowledged; mutex_ held.
     std::uint64_t buffered_locked() const;
+    /// Queues the loss record for the events lost since the last one (none when nothing was lost); mutex_ held.
+    void queue_loss_record_locked();
     struct Item {
         std::string data;
         std::uint64_t seq = 0;
