@@ -27,7 +27,7 @@ namespace compat_test
 
 /// Path of a tests/compat program built by CMake (Makefile.bpf) into COMPAT_TEST_BPF_DIR.
 std::string object_path(const std::string &name);
-/// Path of tests/compat/bpf/<name> (sources the tests compile themselves).
+/// Path of tests/bpf/compat/<name> (sources the tests compile themselves).
 std::string source_path(const std::string &name);
 /// Path of winbpf_test_child.
 std::string test_child_path();
@@ -38,7 +38,7 @@ struct Compiled {
     std::filesystem::path object;       ///< dir/<source's stem>.o (absent when the build failed)
     winbpf::test::CommandResult result; ///< make's status, stdout and stderr
 };
-/// Makefile.bpf on tests/compat/bpf/<source> (a path relative to it) with EXTRA_CFLAGS=extra_cflags; 2 minutes at most.
+/// Makefile.bpf on tests/bpf/compat/<source> (a path relative to it) with EXTRA_CFLAGS=extra_cflags; 2 minutes at most.
 std::unique_ptr<Compiled> compile(const std::string &source, const std::string &extra_cflags = "");
 /// Lines of text that contain needle.
 std::vector<std::string> lines_with(const std::string &text, const std::string &needle);

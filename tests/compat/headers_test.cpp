@@ -38,7 +38,7 @@ CommandResult clang_bpf(const std::vector<std::string> &flags, const std::string
 {
     std::vector<std::string> argv{CLANG_BPF, "-target", "bpf", "-O2", "-g", "-D__TARGET_ARCH_x86"};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    for (const char *dir : {"/shim/include", "/shim/libc", "/tests/bpf", "/tests/compat/bpf"})
+    for (const char *dir : {"/shim/include", "/shim/libc", "/tests/bpf", "/tests/bpf/compat"})
         argv.push_back(std::string("-I") + WINBPF_SOURCE_DIR + dir);
     argv.push_back(std::string("-I") + WINBPF_BUILD_DIR + "/include");
     argv.insert(argv.end(), {"-c", file, "-o", "/dev/null"});

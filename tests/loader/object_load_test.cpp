@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Object::load, Attachment and RingBufferConsumer against the running kernel with real Windows-style programs.
+#include "loader_objects.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/wait.hpp"
-#include "test_objects.hpp"
 
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"

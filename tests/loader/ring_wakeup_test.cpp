@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // bpf_ringbuf_output(..., 0) in a Windows program batches wake-ups (README, "Ring buffers"): a consumer asleep in
 // poll is not woken for a few records, but is woken once a quarter of the ring is used, long before its timeout.
+#include "loader_objects.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
-#include "test_objects.hpp"
 #include "winbpf/attachment.hpp"
 #include "winbpf/object.hpp"
 #include "winbpf/ring_buffer.hpp"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The `winbpf` tool: add program / show programs / delete program round trip and its errors.
+#include "loader_objects.hpp"
 #include "support/bpftool.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
-#include "test_objects.hpp"
 
 #include "winbpf/attachment.hpp"
 #include "winbpf/inventory.hpp"
@@ -28,10 +28,10 @@ namespace
 {
 
 /// `winbpf add program` pins under /sys/fs/bpf/winbpf/<ID>: what a test leaves there is removed in TearDown.
-class Cli : public winbpf::test::KernelTest
+class CliPrograms : public winbpf::test::KernelTest
 {
   protected:
-    Cli() : KernelTest("/sys/fs/bpf/winbpf") {}
+    CliPrograms() : KernelTest("/sys/fs/bpf/winbpf") {}
 };
 
 const std::string cli = WINBPF_CLI_PATH;
@@ -108,7 +108,7 @@ std::map<std::uint32_t, std::set<std::uint32_t>> linux_programs()
     return programs;
 }
 
-TEST_F(Cli, AddShowDeleteRoundTrip)
+TEST_F(CliPrograms, AddShowDeleteRoundTrip)
 {
     auto added = run({cli, "add", "program", bpf_path("loader_test_monitor.o")});
     ASSERT_EQ(added.exit_code(), 0) << added.err;
@@ -243,7 +243,7 @@ TEST_F(Cli, AddShowDeleteRoundTrip)
     EXPECT_THAT(again.err, HasSubstr("no program with ID " + std::to_string(second)));
 }
 
-TEST_F(Cli, ErrorsExitWithOne)
+TEST_F(CliPrograms, ErrorsExitWithOne)
 {
     struct Case {
         std::string file, message;
@@ -268,7 +268,7 @@ TEST_F(Cli, ErrorsExitWithOne)
     EXPECT_THAT(unknown.err, HasSubstr("no program with ID 4294967295"));
 }
 
-TEST_F(Cli, ShowProgramsListsProgramsNotAddedByWinbpf)
+TEST_F(CliPrograms, ShowProgramsListsProgramsNotAddedByWinbpf)
 {
     // Attached by this process through the library: listed, with their links but no pins.
     winbpf::Object object = winbpf::Object::open_file(bpf_path("loader_test_monitor.o"));

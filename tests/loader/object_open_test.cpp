@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Object::open_file / open_memory: what is accepted and the messages for what is not (no kernel needed).
 #include "internal.hpp" // detail::btf_record_extra
+#include "loader_objects.hpp"
 #include "support/temp_dir.hpp"
-#include "test_objects.hpp"
 
 #include "winbpf/error.hpp"
 #include "winbpf/object.hpp"
