@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by tests/bpf/bind_recorder.c and the bind-hook tests (tests/bind): one record per bind event of the
+/* Shared by tests/bpf/bind_recorder.c and the bind-hook tests (tests/hooks/bind): one record per bind event of the
  * watched process, and the policy the recorder applies. Ports are host numbers. */
 #pragma once
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by tests/bpf/netevent_*.c and the netevent-hook tests (tests/netevent): one record per event a
+/* Shared by tests/bpf/netevent_*.c and the netevent-hook tests (tests/hooks/netevent): one record per event a
  * netevent_monitor handler saw, with the whole event buffer (data_meta .. data_end) copied. */
 #pragma once
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A Windows-style program with a typo in its section name: Makefile.bpf must refuse it, naming the section.
-// Not built by CMake; tests/process runs Makefile.bpf on it and checks the message.
+// Not built by CMake; tests/hooks/process runs Makefile.bpf on it and checks the message.
 #include "bpf_helpers.h"
 #include "ebpf_ntos_hooks.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Layouts shared by tests/bpf/sock_addr_policy.c (a Windows-style sock_addr program) and tests/sock_addr. */
+/* Layouts shared by tests/bpf/sock_addr_policy.c (a Windows-style sock_addr program) and tests/hooks/sock_addr. */
 #pragma once
 
 #ifndef __bpf__

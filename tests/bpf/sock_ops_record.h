@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by tests/bpf/sock_ops_recorder.c (a Windows-style sockops program) and tests/sock_ops. */
+/* Shared by tests/bpf/sock_ops_recorder.c (a Windows-style sockops program) and tests/hooks/sock_ops. */
 #pragma once
 
 #ifndef __bpf__

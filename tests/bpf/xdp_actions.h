@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What tests/bpf/xdp_actions.c records of the last packet (seen_map's value), shared with tests/xdp. */
+/* What tests/bpf/xdp_actions.c records of the last packet (seen_map's value), shared with tests/hooks/xdp. */
 #pragma once
 
 #ifdef __cplusplus

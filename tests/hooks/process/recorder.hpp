@@ -20,7 +20,7 @@ namespace process_test
 
 /// Path of a test object built from tests/bpf/<name>.c.
 std::string bpf_object_path(const std::string &name);
-/// Absolute path of winbpf_test_child (tests/helpers).
+/// Absolute path of winbpf_test_child (tests/support/test_child.cpp).
 std::string test_child_path();
 
 /// One process_record, decoded.
