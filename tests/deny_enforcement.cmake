@@ -1,7 +1,7 @@
-# The deny enforcement (CONTRACT §3: lsm or sigkill) that each kernel the tests run on must get, stated per kernel
-# release (uname -r) instead of taken from the loader's probe: the deny tests (tests/process/deny_test.cpp) fail when
-# the loader chooses another mode. Used for the host (WINBPF_HOST_DENY_ENFORCEMENT) and for each kernel the VM suite
-# boots (tests/vm).
+# The deny enforcement (lsm or sigkill, docs/hooks/process.md) that each kernel the tests run on must get, stated per
+# kernel release (uname -r) instead of taken from the loader's probe: the deny tests
+# (tests/hooks/process/deny_test.cpp) fail when the loader chooses another mode. Used for the host
+# (WINBPF_HOST_DENY_ENFORCEMENT) and for each kernel the VM suite boots (tests/vm).
 
 # winbpf_expected_deny_enforcement(RELEASE OUT): OUT is lsm, sigkill, or empty for a kernel the table does not know.
 function(winbpf_expected_deny_enforcement release out)

@@ -20,7 +20,7 @@ static_assert(sizeof(bind_monitor_event) == 56 && offsetof(bind_monitor_event, s
 namespace
 {
 
-// Windows address families and sizes in socket_address (CONTRACT §4).
+// Windows address families and sizes in socket_address (docs/hooks/bind.md).
 constexpr std::uint16_t windows_af_inet = 2;
 constexpr std::uint16_t windows_af_inet6 = 23;
 constexpr std::uint8_t sockaddr_in_size = 16;

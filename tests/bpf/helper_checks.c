@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Windows-style process program (ntosebpfext hook) exercising every general helper of CONTRACT §2 once, on the
+// Windows-style process program (ntosebpfext hook) exercising every general helper (docs/compatibility.md) once, on the
 // CREATE of the process the test configures, and storing the outcomes in helper_results for the test to check.
 #include "bpf_helpers.h"
 #include "ebpf_ntos_hooks.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared between tests/bpf/helper_checks.c (BPF) and the helper test (C++). On the CREATE of the configured
- * process, HelperChecks calls every CONTRACT §2 helper once and stores what it saw in helper_results[0].
+ * process, HelperChecks calls every general helper once and stores what it saw in helper_results[0].
  * Return codes are stored as int64_t whatever the helper's type.
  */
 #pragma once

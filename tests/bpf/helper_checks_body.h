@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The helper checks of CONTRACT §2, for a handler of any hook: every Windows-only general helper (and the Linux ones a
- * Windows program uses) called once, the outcomes stored in helper_results[0] (layout: helper_checks.h). Define
- * HELPER_CHECKS_CONTEXT as the hook's Windows context type before including; the handler calls
- * run_helper_checks(ctx, process_id) once it has decided the event is the test's.
- * Used by tests/bpf/helper_checks.c (process) and tests/compat/bpf/helpers_bind.c, helpers_netevent.c.
+ * The general helper checks (docs/compatibility.md), for a handler of any hook: every Windows-only general helper
+ * (and the Linux ones a Windows program uses) called once, the outcomes stored in helper_results[0] (layout:
+ * helper_checks.h). Define HELPER_CHECKS_CONTEXT as the hook's Windows context type before including; the handler
+ * calls run_helper_checks(ctx, process_id) once it has decided the event is the test's.
+ * Used by tests/bpf/helper_checks.c (process) and tests/bpf/compat/helpers_bind.c, helpers_netevent.c.
  */
 #pragma once
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What HelperChecks (tests/bpf/helper_checks_body.h) must have seen in any hook: the hook-independent outcomes of the
-// CONTRACT §2 helpers, as eBPF for Windows gives them. The process test (tests/process/helper_checks_test.cpp) and
-// the every-hook test (tests/compat/helpers_test.cpp) add what only their hook can check.
+// general helpers, as eBPF for Windows gives them (docs/compatibility.md). The process test
+// (tests/hooks/process/helper_checks_test.cpp) and the every-hook test (tests/compat/helpers_test.cpp) add what only
+// their hook can check.
 #pragma once
 
 #include "helper_checks.h"

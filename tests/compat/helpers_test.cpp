@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Issue 10 item 6: every helper of CONTRACT §2 in every hook. tests/bpf/helper_checks_body.h (the process hook's
-// checks, tests/process/helper_checks_test.cpp) runs here in a bind handler on a real bind and in a netevent_monitor
-// handler on a real dropped datagram; the outcomes must be Windows' in each hook.
+// Issue 10 item 6: every general helper in every hook. tests/bpf/helper_checks_body.h (the process hook's
+// checks, tests/hooks/process/helper_checks_test.cpp) runs here in a bind handler on a real bind and in a
+// netevent_monitor handler on a real dropped datagram; the outcomes must be Windows' in each hook.
 #include "compat_fixture.hpp"
 #include "helper_checks.h"
 #include "helper_checks_expect.hpp"
@@ -66,7 +66,7 @@ class HelpersEveryHookTest : public CompatTest
 
     helper_results results() { return value_as<helper_results>(lookup(object_->map("helper_results"), &zero_)); }
 
-    /// What every hook must give (the same outcomes as tests/process/helper_checks_test.cpp checks), for a run by
+    /// What every hook must give (the same outcomes as tests/hooks/process/helper_checks_test.cpp checks), for a run by
     /// process pid between the two clock readings.
     void expect_windows_results(const helper_results &r, PerfReader &perf, std::uint64_t before_ms,
                                 std::uint64_t after_ms)

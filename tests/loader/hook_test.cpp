@@ -42,8 +42,8 @@ TEST(ParseEntryName, NotEntries)
     }
 }
 
-// One table (shim/include/winbpf/hooks.h) feeds the loader: every CONTRACT §1 hook name parses, and the mapped
-// hooks have a loader module whose name is the row's.
+// One table (shim/include/winbpf/hooks.h) feeds the loader: every hook name (docs/compatibility.md) parses, and the
+// mapped hooks have a loader module whose name is the row's.
 TEST(HookTable, NamesAndModules)
 {
     for (const char *hook : {"process", "bind", "netevent_monitor", "xdp"})

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Windows-style bind program running every general helper of CONTRACT §2 once (tests/bpf/helper_checks_body.h), on
-// the first BIND of the process the test configures; the bind is permitted.
+// Windows-style bind program running every general helper (docs/compatibility.md) once
+// (tests/bpf/helper_checks_body.h), on the first BIND of the process the test configures; the bind is permitted.
 #include "bpf_helpers.h"
 #include "ebpf_nethooks.h"
 

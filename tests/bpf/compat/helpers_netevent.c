@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Windows-style netevent_monitor program running every general helper of CONTRACT §2 once
+// Windows-style netevent_monitor program running every general helper (docs/compatibility.md) once
 // (tests/bpf/helper_checks_body.h), on the first dropped IPv4 UDP datagram whose payload starts with the magic the
 // test configures.
 #include "bpf_helpers.h"

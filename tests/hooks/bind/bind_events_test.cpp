@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §4: BIND, POST_BIND and UNBIND of real sockets of this process, with the Windows context fields.
+// docs/hooks/bind.md: BIND, POST_BIND and UNBIND of real sockets of this process, with the Windows context fields.
 #include "bind_fixture.hpp"
 #include "support/child.hpp"
 #include "support/temp_dir.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §4 verdicts on real binds: deny, redirect, an unknown value, a hard permit; IPv4 and IPv6.
+// docs/hooks/bind.md's verdicts on real binds: deny, redirect, an unknown value, a hard permit; IPv4 and IPv6.
 #include "bind_fixture.hpp"
 
 #include <cerrno>

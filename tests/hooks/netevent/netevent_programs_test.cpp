@@ -97,9 +97,9 @@ bool perf_array_adapted(const winbpf::Object &object)
                        [](const std::string &a) { return a.find("netevent_perf_events") != std::string::npos; });
 }
 
-// CONTRACT §1: a PERF_EVENT_ARRAY sized in bytes, as eBPF for Windows declares it (type and max_entries only), loads
-// as written: the loader gives it one slot per CPU and the CPU-index and perf-event-fd sizes, and reports the
-// adaptation; records come back through the loader's PerfEventConsumer.
+// docs/map_adaptations.md: a PERF_EVENT_ARRAY sized in bytes, as eBPF for Windows declares it (type and max_entries
+// only), loads as written: the loader gives it one slot per CPU and the CPU-index and perf-event-fd sizes, and reports
+// the adaptation; records come back through the loader's PerfEventConsumer.
 TEST_F(ProgramsTest, PerfEventArrayDeclaredInBytesLoadsAndReadsBack)
 {
     winbpf::Object object = winbpf::Object::open_file(bpf_object_path("netevent_perf"));

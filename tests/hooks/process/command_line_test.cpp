@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3: the command line is argv joined by single spaces, UTF-16LE, exact for long and non-ASCII arguments.
+// docs/hooks/process.md: the command line is argv joined by single spaces, UTF-16LE, exact for long and non-ASCII
+// arguments.
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3 deny: a CREATE handler returning a failure NTSTATUS stops the process before it runs its new image
-// (SIGKILL, or execve failing with EPERM where winbpf enforces through BPF LSM); other processes are unaffected;
+// docs/hooks/process.md, deny: a CREATE handler returning a failure NTSTATUS stops the process before it runs its new
+// image (SIGKILL, or execve failing with EPERM where winbpf enforces through BPF LSM); other processes are unaffected;
 // detaching ends the denial and unloading removes every program. The mode each kernel must get is stated, not probed:
 // WINBPF_EXPECT_DENY_ENFORCEMENT (lsm or sigkill; the VM suite states it per kernel), else the host's from
 // tests/deny_enforcement.cmake; every test fails when the loader chooses another mode.

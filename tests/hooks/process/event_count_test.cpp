@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3 Linux mapping: each successful exec is one CREATE; DELETE comes once per process (thread group),
-// however many threads it had.
+// docs/hooks/process.md, CREATE and DELETE: each successful exec is one CREATE; DELETE comes once per process (thread
+// group), however many threads it had.
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

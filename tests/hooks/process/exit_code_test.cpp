@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3: process_exit_code is the exit status 0..255, or 128+N when the process is killed by signal N.
+// docs/hooks/process.md: process_exit_code is the exit status 0..255, or 128+N when the process is killed by signal N.
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

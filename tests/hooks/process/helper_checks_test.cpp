@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §2: every Windows-only general helper (and the Linux ones a Windows program uses: perf_event_output with
-// EBPF_MAP_FLAG_CURRENT_CPU, queue push/pop/peek, printk) run inside a process hook program on a real CREATE.
+// docs/compatibility.md, Helpers: every Windows-only general helper (and the Linux ones a Windows program uses:
+// perf_event_output with EBPF_MAP_FLAG_CURRENT_CPU, queue push/pop/peek, printk) run inside a process hook program on a
+// real CREATE.
 #include "helper_checks.h"
 #include "helper_checks_expect.hpp"
 #include "recorder.hpp"

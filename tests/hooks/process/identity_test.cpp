@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3: token_sid is S-1-22-1-<euid>; account name / domain are the user name of that uid and the UTS host
-// name; the image path is the canonical path of the executed file (symlinks resolved).
+// docs/hooks/process.md: token_sid is S-1-22-1-<euid>; account name / domain are the user name of that uid and the UTS
+// host name; the image path is the canonical path of the executed file (symlinks resolved).
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/encoding.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3: process_id / parent_process_id are the tgid and the real parent's tgid; creating_process_id /
+// docs/hooks/process.md: process_id / parent_process_id are the tgid and the real parent's tgid; creating_process_id /
 // creating_thread_id are the process and thread that forked it.
 #include "recorder.hpp"
 #include "support/child.hpp"

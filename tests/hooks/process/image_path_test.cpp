@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3 image path: bpf_process_get_image_path reads exactly as `readlink /proc/PID/exe` does, for fileless
-// (memfd) and O_TMPFILE executables, a file deleted while it runs, overlayfs and bind mounts, another mount namespace
-// and a chroot; a path readlink cannot give (longer than PATH_MAX) keeps its tail after "...".
+// docs/hooks/process.md, image path: bpf_process_get_image_path reads exactly as `readlink /proc/PID/exe` does, for
+// fileless (memfd) and O_TMPFILE executables, a file deleted while it runs, overlayfs and bind mounts, another mount
+// namespace and a chroot; a path readlink cannot give (longer than PATH_MAX) keeps its tail after "...".
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

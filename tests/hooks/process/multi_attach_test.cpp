@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3: several programs may be attached at once; each sees every event.
+// docs/hooks/process.md: several programs may be attached at once; each sees every event.
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

@@ -21,7 +21,7 @@ std::vector<std::uint8_t> utf8_to_utf16le(std::string_view text);
 std::uint64_t filetime_now();
 constexpr std::uint64_t filetime_ticks_per_second = 10'000'000;
 
-/// argv joined by single spaces (what CONTRACT §3 calls the command line).
+/// argv joined by single spaces (the command line of docs/hooks/process.md).
 std::string join_command_line(const std::vector<std::string> &argv);
 
 } // namespace process_test

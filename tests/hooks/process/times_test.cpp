@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// CONTRACT §3: creation_time and exit_time are wall-clock FILETIMEs (100 ns ticks since 1601-01-01 UTC).
+// docs/hooks/process.md: creation_time and exit_time are wall-clock FILETIMEs (100 ns ticks since 1601-01-01 UTC).
 #include "recorder.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// sock_addr hooks (CONTRACT §8): Windows-style connect, connect_authorization, recv_accept and bind programs
-// (tests/bpf/sock_addr_*.c) attached to the test's own cgroup, driven by real TCP and UDP sockets of the test process
-// on loopback, for IPv4, IPv6 and IPv4-mapped IPv6 on dual-stack sockets.
+// sock_addr hooks (docs/hooks/sock_addr.md): Windows-style connect, connect_authorization, recv_accept and bind
+// programs (tests/bpf/sock_addr_*.c) attached to the test's own cgroup, driven by real TCP and UDP sockets of the test
+// process on loopback, for IPv4, IPv6 and IPv4-mapped IPv6 on dual-stack sockets.
 #include "sock_addr_policy.h"
 
 #include "support/cgroup.hpp"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// sockops hook (CONTRACT §9): a Windows-style sockops program (tests/bpf/sock_ops_recorder.c) attached to the test's
-// own cgroup sees every TCP and UDP flow of the test process's loopback sockets, outbound and inbound, and again when
-// it is deleted, with byte-exact bpf_sock_ops_t contexts, the owner's pid and stable flow ids; a non-zero return
-// blocks the flow.
+// sockops hook (docs/hooks/sock_ops.md): a Windows-style sockops program (tests/bpf/sock_ops_recorder.c) attached to
+// the test's own cgroup sees every TCP and UDP flow of the test process's loopback sockets, outbound and inbound, and
+// again when it is deleted, with byte-exact bpf_sock_ops_t contexts, the owner's pid and stable flow ids; a non-zero
+// return blocks the flow.
 #include "sock_ops_record.h"
 
 #include "loopback_pair.hpp"

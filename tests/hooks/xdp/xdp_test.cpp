@@ -137,8 +137,8 @@ TEST_F(Xdp, IgnoresOtherInterfaces)
     EXPECT_EQ(dropped(attached.object), 0u);
 }
 
-// CONTRACT §6: Windows numbers the actions differently; the glue keeps what the program meant (BPF_PROG_TEST_RUN of
-// the entry program on an IPv6/UDP packet).
+// docs/hooks/xdp.md: Windows numbers the actions differently; the glue keeps what the program meant (BPF_PROG_TEST_RUN
+// of the entry program on an IPv6/UDP packet).
 TEST_F(Xdp, WindowsActionsKeepTheirIntent)
 {
     winbpf::Object object = winbpf::Object::open_file(XDP_ACTIONS_OBJECT);
