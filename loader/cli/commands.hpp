@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Commands of the `winbpf` tool (netsh ebpf style, CONTRACT §7). Each throws winbpf::Error on failure (exit 1) and
+// Commands of the `winbpf` tool (netsh ebpf style, docs/cli.md). Each throws winbpf::Error on failure (exit 1) and
 // UsageError on a malformed command line (exit 2, with the verb's usage). Commands with `--json` print one JSON
 // document on stdout instead of the table.
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// winbpf: netsh-ebpf-style tool to load Windows-style eBPF programs on Linux (CONTRACT §7).
+// winbpf: netsh-ebpf-style tool to load Windows-style eBPF programs on Linux (docs/cli.md).
 // Exit status: 0 success, 1 failure (the message says why), 2 usage error (one line and the verb's usage).
 // `winbpf` alone (or `winbpf shell`) opens the `ebpf>` context (shell.cpp).
 #include "commands.hpp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // netevent_sim: like eBPF for Windows' netevent_sim driver, pushes synthetic events through every netevent_monitor
-// program attached now, without network traffic (CONTRACT §5). Each handler's sim entry
+// program attached now, without network traffic (docs/hooks/netevent_monitor.md). Each handler's sim entry
 // (<handler>__winbpf_netevent_monitor_sim, never attached) is run with BPF_PROG_TEST_RUN; the handler's capture type
 // is read from which of its sibling entries (drop, flow: same handler, same object) have BPF links.
 #include "winbpf/error.hpp"
@@ -39,7 +39,7 @@ namespace
 
 constexpr std::uint8_t event_drop = NETEVENT_EVENT_TYPE_PKTMON_DROP;
 constexpr std::uint8_t event_flow = NETEVENT_EVENT_TYPE_PKTMON_FLOW;
-// Upstream's synthetic event (CONTRACT §5).
+// Upstream's synthetic event (winbpf/netevent_layout.h, netevent_sim_payload_t).
 constexpr std::array<std::uint8_t, 4> source_address{192, 168, 1, 1};
 constexpr std::array<std::uint8_t, 4> destination_address{10, 11, 12, 1};
 constexpr std::uint16_t source_port = 12345;

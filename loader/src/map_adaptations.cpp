@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Map definitions eBPF for Windows accepts and the Linux kernel refuses as written, as the loader reports them: winbpf
 // changes them when it builds the object (shim/glue/map_adaptations.cpp) so that the program keeps Windows' meaning
-// (CONTRACT §1); the loader sizes the per-CPU ones to this machine. One table of rules; maps are not hook-specific, so
-// no hook is named.
+// (docs/map_adaptations.md); the loader sizes the per-CPU ones to this machine. One table of rules; maps are not
+// hook-specific, so no hook is named.
 #include "internal.hpp"
 #include "winbpf/error.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Map definitions eBPF for Windows accepts and the Linux kernel refuses as written, changed when the object is built
 // so that the object on disk holds maps Linux accepts (plain libbpf and bpftool load it) with Windows' meaning
-// (CONTRACT §1). One table of rules; maps are not hook-specific, so no hook is named.
+// (docs/map_adaptations.md). One table of rules; maps are not hook-specific, so no hook is named.
 //
 // libbpf reads a BTF map definition by member name: __uint(name, value) is a member `int (*name)[value]`,
 // __type(name, T) a member `T *name`. A changed definition is a new struct with the changed members, the variable

@@ -4,7 +4,7 @@
  *
  * - Linux helpers keep their names and signatures (libbpf's declarations); map types are Linux's.
  * - Windows-only helpers (bpf_memcpy_s, bpf_strncpy_s, bpf_get_current_logon_id, ...) are provided as inline
- *   functions over Linux helpers (CONTRACT §2); memcpy/memset/memmove/memcmp map onto them.
+ *   functions over Linux helpers (docs/compatibility.md); memcpy/memset/memmove/memcmp map onto them.
  * - _WIN32 is defined (when not already), as eBPF for Windows' bpf_helpers.h does, so code written for both
  *   platforms compiles its Windows branch.
  * - Maps the loader adapts (8-byte array keys, per-CPU arrays with values over 32 KiB) keep their Windows meaning

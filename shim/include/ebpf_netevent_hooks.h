@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The neteventebpfext `netevent_monitor` hook (CONTRACT §5), on Linux.
+ * The neteventebpfext `netevent_monitor` hook (docs/hooks/netevent_monitor.md), on Linux.
  *
  * A SEC("netevent_monitor") handler receives network events, one call each (return ignored):
  *   DROP (NETEVENT_EVENT_TYPE_PKTMON_DROP, 100)  tp_btf/kfree_skb with a real drop reason (not SKB_CONSUMED, not

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The eBPF-for-Windows `bind` hook (netebpfext, CONTRACT §4), on Linux.
+ * The eBPF-for-Windows `bind` hook (netebpfext, docs/hooks/bind.md), on Linux.
  *
  * A SEC("bind") handler runs three times for a bound socket, in the cgroup-v2 directory it is attached to
  * (`winbpf add program FILE cgroup=PATH`; default: the cgroup-v2 root):
@@ -74,8 +74,8 @@ static __always_inline long winbpf_tail_call_bind(struct _bind_md *ctx, void *pr
 }
 
 /*
- * The eBPF-for-Windows sock_addr hooks (BPF_PROG_TYPE_CGROUP_SOCK_ADDR, CONTRACT §8), on Linux. A handler in one of
- * the sections below whose parameter is a bpf_sock_addr_t * is a Windows program (a handler taking Linux's
+ * The eBPF-for-Windows sock_addr hooks (BPF_PROG_TYPE_CGROUP_SOCK_ADDR, docs/hooks/sock_addr.md), on Linux. A handler
+ * in one of the sections below whose parameter is a bpf_sock_addr_t * is a Windows program (a handler taking Linux's
  * struct bpf_sock_addr * stays a native libbpf program). Every program attaches to one cgroup-v2 directory
  * (`winbpf add program FILE cgroup=PATH`; default: the cgroup-v2 root) and sees the sockets of its processes.
  *
@@ -228,9 +228,9 @@ static __always_inline __u64 winbpf_sock_addr_socket_cookie(bpf_sock_addr_t *ctx
     _Generic((ctx), bpf_sock_addr_t * : winbpf_sock_addr_socket_cookie, default : (bpf_get_socket_cookie))(ctx)
 
 /*
- * The eBPF-for-Windows sockops hook (BPF_PROG_TYPE_SOCK_OPS, CONTRACT §9), on Linux. A SEC("sockops") handler whose
- * parameter is a bpf_sock_ops_t * is a Windows program (one taking Linux's struct bpf_sock_ops * stays a native
- * libbpf program). It attaches to one cgroup-v2 directory (`winbpf add program FILE cgroup=PATH`; default: the
+ * The eBPF-for-Windows sockops hook (BPF_PROG_TYPE_SOCK_OPS, docs/hooks/sock_ops.md), on Linux. A SEC("sockops")
+ * handler whose parameter is a bpf_sock_ops_t * is a Windows program (one taking Linux's struct bpf_sock_ops * stays a
+ * native libbpf program). It attaches to one cgroup-v2 directory (`winbpf add program FILE cgroup=PATH`; default: the
  * cgroup-v2 root) and sees the flows of the sockets its processes create, from the attach on:
  *
  *   TCP  ACTIVE_ESTABLISHED when a connect() completes (the SYN-ACK arrives), PASSIVE_ESTABLISHED when a connection to
@@ -248,7 +248,7 @@ static __always_inline __u64 winbpf_sock_addr_socket_cookie(bpf_sock_addr_t *ctx
  *   family          AF_INET (2) or AF_INET6 (23); IPv4-mapped flows of dual-stack sockets are AF_INET with *_ip4
  *   local_*, remote_*   this socket's endpoint and its peer's
  *   protocol        IPPROTO_TCP (6) or IPPROTO_UDP (17)
- *   compartment_id  the network namespace: 1 in the initial one, else its cookie (CONTRACT §8)
+ *   compartment_id  the network namespace: 1 in the initial one, else its cookie
  *   interface_luid  NET_LUID of the interface the flow uses (loopback: IF_TYPE_SOFTWARE_LOOPBACK << 48, another one
  *                   (IfType 6 << 48) | (ifindex << 24)): the device of the flow's route (UDP: of the packet)
  * Helpers: bpf_sock_ops_get_flow_id(ctx) (non-zero, unique per flow, the same at ESTABLISHED and DELETED);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ntosebpfext `process` hook (CONTRACT §3), on Linux.
+ * The ntosebpfext `process` hook (docs/hooks/process.md), on Linux.
  *
  * CREATE: every successful exec (tp_btf/sched_process_exec). DELETE: exit of the whole thread group
  * (tp_btf/sched_process_exit with group_dead). A CREATE handler that returns a negative value (a failure

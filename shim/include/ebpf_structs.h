@@ -3,8 +3,8 @@
  * What a program gets from eBPF for Windows' ebpf_structs.h (which its bpf_helpers.h includes), on Linux: the
  * constants and types a BPF program uses. Values are Windows' where a program can see them (MAX_TAIL_CALL_CNT is the
  * tail-call limit Windows documents; the perf_event_output flags equal Linux's BPF_F_INDEX_MASK and BPF_F_CTX_LEN_MASK
- * bit for bit). Map types, program types and attach types keep Linux's names and numbers (CONTRACT §1: winbpf compiles
- * from source). Included by bpf_helpers.h.
+ * bit for bit). Map types, program types and attach types keep Linux's names and numbers (docs/compatibility.md: winbpf
+ * compiles from source). Included by bpf_helpers.h.
  */
 #pragma once
 

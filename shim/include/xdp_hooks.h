@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The eBPF-for-Windows `xdp` hook (CONTRACT §6), on Linux.
+ * The eBPF-for-Windows `xdp` hook (docs/hooks/xdp.md), on Linux.
  *
  * A SEC("xdp") handler gets every packet received on the interface it is attached to
  * (`winbpf add program FILE interface=IFNAME|IFINDEX`), before the network stack sees it, as Linux XDP does.

@@ -45,7 +45,7 @@ struct AttachOptions {
     /// root of the cgroup-v2 hierarchy, wherever it is mounted (e.g. /sys/fs/cgroup/unified on hybrid systems).
     std::string cgroup;
     /// netevent_monitor: which events the programs get: "drop" (the default when empty, as on Windows), "flow",
-    /// "all" or "none" (CONTRACT §5's capture type, per program).
+    /// "all" or "none" (docs/hooks/netevent_monitor.md: the capture type, per program).
     std::string capture;
     /// xdp: the interface the programs get the received packets of, by name ("eth0") or Linux ifindex ("2"), in the
     /// caller's network namespace. Required by xdp; an unknown interface is "Interface parameter is invalid.".

@@ -39,7 +39,7 @@ struct HookType {
     std::string context;                     ///< Windows context type: "process_md_t".
     std::string program_type_guid;           ///< eBPF for Windows' program type GUID.
     std::string attach_type_guid;            ///< eBPF for Windows' attach type GUID.
-    std::vector<std::string> helpers;        ///< Hook-specific helpers besides the general ones (CONTRACT §2).
+    std::vector<std::string> helpers;        ///< Hook-specific helpers besides the general ones.
     std::vector<std::string> attach_options; ///< `add program` parameters the hook takes ("cgroup").
     std::vector<LinuxHook> linux_hooks;      ///< Entry events, primary first, then support programs.
 };

@@ -25,7 +25,7 @@ bool in_initial_mount_namespace();
 /// vanish with it), throws Error saying why and what to run instead.
 void use_system_bpffs(bool mount);
 
-/// How a CREATE handler's deny is enforced on this kernel (CONTRACT §3).
+/// How a CREATE handler's deny is enforced on this kernel (docs/hooks/process.md).
 enum class EnforcementMode { sigkill, lsm };
 
 /// Result of probe_enforcement().

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Loader module of the eBPF-for-Windows `bind` hook (CONTRACT §4; glue: shim/include/winbpf/bind_glue.h).
+// Loader module of the eBPF-for-Windows `bind` hook (docs/hooks/bind.md; glue: shim/include/winbpf/bind_glue.h).
 //   entries  <handler>__winbpf_bind_bind4 (primary), _bind6, _post_bind4, _post_bind6, _unbind
 //   attach   every entry to one cgroup-v2 directory: AttachOptions::cgroup, or the root of the cgroup-v2 hierarchy
 //            (bpf_link, so several programs attach side by side and all run)

@@ -74,7 +74,7 @@ class HookModule
     /// The Linux attach points of the hook's entry events (primary first) and support programs.
     virtual std::vector<LinuxHook> linux_hooks() const = 0;
 
-    /// Hook-specific helpers the shim provides (besides CONTRACT §2's general ones).
+    /// Hook-specific helpers the shim provides (besides the general ones).
     virtual std::vector<std::string_view> helpers() const;
 
     /// What a user should know once this hook's programs are attached (e.g. "Deny enforcement: sigkill (...)"),

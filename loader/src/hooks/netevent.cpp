@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Loader module of the neteventebpfext `netevent_monitor` hook (CONTRACT §5; glue: winbpf/netevent_glue.h).
+// Loader module of the neteventebpfext `netevent_monitor` hook (docs/hooks/netevent_monitor.md; glue:
+// winbpf/netevent_glue.h).
 //   entries  <handler>__winbpf_netevent_monitor_drop (primary, tp_btf/kfree_skb), _flow (tp_btf/inet_sock_set_state),
 //            _sim (raw_tp: netevent_sim runs it with BPF_PROG_TEST_RUN; never attached)
 //   attach   by the capture type (AttachOptions::capture): drop attaches the drop entry (the default, as on Windows),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Loader module of the ntosebpfext `process` hook (CONTRACT §3; glue: shim/include/winbpf/process_glue.h).
+// Loader module of the ntosebpfext `process` hook (docs/hooks/process.md; glue: shim/include/winbpf/process_glue.h).
 //   entries   <handler>__winbpf_process_exec (CREATE at sched_process_exec, deny by SIGKILL) or _lsm (CREATE at
 //             lsm/bprm_check_security, deny by EPERM), whichever the deny enforcement probe chooses (the primary);
 //             _exit (DELETE, kernels whose sched_process_exit passes group_dead), _exit_live (DELETE, older kernels:

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Loader module of the eBPF-for-Windows sock_addr hooks (CONTRACT §8; glue: shim/include/winbpf/sock_addr_glue.h).
+// Loader module of the eBPF-for-Windows sock_addr hooks (docs/hooks/sock_addr.md; glue:
+// shim/include/winbpf/sock_addr_glue.h).
 //   entries  per Windows attach type (the handler's section), primary first:
 //            connect4: connect4, connect4_sendmsg, connect4_mapped, connect4_sendmsg_mapped; connect6: connect6,
 //            connect6_sendmsg; connect_authorization4/6 likewise; recv_accept4, recv_accept6; bind4, bind4_mapped,

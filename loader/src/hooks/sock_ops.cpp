@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Loader module of the eBPF-for-Windows sockops hook (CONTRACT §9; glue: shim/include/winbpf/sock_ops_glue.h).
+// Loader module of the eBPF-for-Windows sockops hook (docs/hooks/sock_ops.md; glue:
+// shim/include/winbpf/sock_ops_glue.h).
 //   entries  <handler>__winbpf_sockops_tcp (primary: sockops, TCP ESTABLISHED and DELETED), _egress and _ingress
 //            (cgroup_skb: UDP flows, blocked flows' packets dropped), _release (cgroup/sock_release: UDP DELETED)
 //   support  winbpf__sock_addr_owner (cgroup/sock_create: the process that created each socket, winbpf/socket_owner.h)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Loader module of the eBPF-for-Windows `xdp` hook (CONTRACT §6; glue: shim/include/winbpf/xdp_glue.h).
+// Loader module of the eBPF-for-Windows `xdp` hook (docs/hooks/xdp.md; glue: shim/include/winbpf/xdp_glue.h).
 //   entries  <handler>__winbpf_xdp_xdp (SEC("xdp"))
 //   attach   to one interface: AttachOptions::interface, a name or a Linux ifindex in the caller's network namespace
 //            (bpf_link: native XDP where the driver has it, else generic; several programs cannot share an interface)

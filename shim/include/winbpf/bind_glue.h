@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Glue of the `bind` hook (CONTRACT §4): Linux cgroup programs that build bind_md_t and call a Windows handler.
+ * Glue of the `bind` hook (docs/hooks/bind.md): Linux cgroup programs that build bind_md_t and call a Windows handler.
  *
  *   WINBPF_BIND_OBJECT_GLUE()  once per object: the marks of sockets that completed POST_BIND (a hash keyed by
  *                              socket cookie; socket storage past its size), and one program array per event for

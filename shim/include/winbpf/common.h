@@ -6,7 +6,7 @@
 #pragma once
 
 /* Linux's enum xdp_action constants get WINBPF_LINUX_ names: xdp_hooks.h declares Windows' XDP_PASS, XDP_DROP and
- * XDP_TX, whose values differ (CONTRACT §6). */
+ * XDP_TX, whose values differ (docs/hooks/xdp.md). */
 #define XDP_ABORTED WINBPF_LINUX_XDP_ABORTED
 #define XDP_DROP WINBPF_LINUX_XDP_DROP
 #define XDP_PASS WINBPF_LINUX_XDP_PASS

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * eBPF-for-Windows general helpers that Linux lacks or spells differently (CONTRACT §2).
+ * eBPF-for-Windows general helpers that Linux lacks or spells differently (docs/compatibility.md, Helpers).
  */
 #pragma once
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The table of Windows hooks winbpf knows (CONTRACT §1). The glue generator (shim/glue), the loader
+ * The table of Windows hooks winbpf knows (docs/compatibility.md). The glue generator (shim/glue), the loader
  * (loader/src/hooks) and the shim's helpers (winbpf/general_helpers.h) all expand this one table, so adding a hook
  * is one row here plus the hook's files: its shim header, its glue header and its loader module.
  *
@@ -12,7 +12,7 @@
  *     entry_macro   emitted once per handler, with the handler's name: defines its Linux entry programs
  *     The loader's module for the hook is winbpf::detail::<name>_hook_module() (loader/src/hooks/<name>.cpp).
  *   WINBPF_PLANNED_HOOK(name)
- *     a section prefix of CONTRACT §1 that winbpf does not map yet: compiling a handler for it fails with a
+ *     a section prefix of eBPF for Windows that winbpf does not map yet: compiling a handler for it fails with a
  *     message naming the function and the section.
  *
  * A hook whose programs sit in several sections that share no prefix of their own (sock_addr: cgroup/connect4,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * eBPF-for-Windows memory and string helpers (CONTRACT §2), implemented with Linux helpers.
+ * eBPF-for-Windows memory and string helpers (docs/compatibility.md), implemented with Linux helpers.
  * Sizes are bytes. Pointers may be stack, map values or any kernel memory the program may read.
  * As on Windows, the verifier must be able to bound every size by the destination's real size.
  */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Glue of the `netevent_monitor` hook (CONTRACT §5): Linux programs that build the netevent event buffer and call a
- * Windows handler. The buffer is built in the per-CPU scratch (text region): netevent_data_header_t at 0, the pktmon
- * header at 4, the payload at WINBPF_NETEVENT_DATA.
+ * Glue of the `netevent_monitor` hook (docs/hooks/netevent_monitor.md): Linux programs that build the netevent event
+ * buffer and call a Windows handler. The buffer is built in the per-CPU scratch (text region): netevent_data_header_t
+ * at 0, the pktmon header at 4, the payload at WINBPF_NETEVENT_DATA.
  *
  *   WINBPF_NETEVENT_OBJECT_GLUE()   once per object: one program array per event for bpf_tail_call.
  *   WINBPF_NETEVENT_ENTRY(handler)  per handler:

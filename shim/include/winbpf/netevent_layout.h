@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The netevent_monitor hook's event buffer (CONTRACT §5): constants, netevent_data_header_t, the packed pktmon header
- * and winbpf's flow record. Shared by the BPF side (ebpf_netevent_hooks.h) and userspace readers (netevent_monitor,
- * tests), so the layout is written once. Plain C; include after <stdint.h> / <cstdint>.
+ * The netevent_monitor hook's event buffer (docs/hooks/netevent_monitor.md): constants, netevent_data_header_t, the
+ * packed pktmon header and winbpf's flow record. Shared by the BPF side (ebpf_netevent_hooks.h) and userspace readers
+ * (netevent_monitor, tests), so the layout is written once. Plain C; include after <stdint.h> / <cstdint>.
  */
 #pragma once
 
@@ -57,7 +57,7 @@ typedef struct _netevent_flow {
     uint8_t destination_address[16]; ///< Remote address.
 } netevent_flow_t;
 
-/* Payload of a simulated event (netevent_sim, CONTRACT §5): eBPF for Windows' simulator's netevent_payload_t, packed,
+/* Payload of a simulated event (netevent_sim): eBPF for Windows' simulator's netevent_payload_t, packed,
  * 17 bytes, integers little-endian as on Windows. The simulator pushes 192.168.1.1:12345 -> 10.11.12.1:80 with a
  * counter, as a DROP (type and event_id 100, DropReason NETEVENT_SIM_DROP_REASON_SECURITY_POLICY) to a program that
  * captures drops only and as a FLOW (101) to one that captures flows (capture all or flow); PacketOriginalLength and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Process hook helpers (CONTRACT §3): image path, account name and account domain of the process an event is
+ * Process hook helpers (docs/hooks/process.md): image path, account name and account domain of the process an event is
  * about. Each copies UTF-16LE bytes without a NUL into buf and returns the byte length; 0 if empty; -EINVAL if
  * len is too small (nothing copied); -ENOENT for an account name or domain that cannot be resolved.
  */

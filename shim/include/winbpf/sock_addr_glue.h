@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Glue of the sock_addr hooks (CONTRACT §8; the program side is ebpf_nethooks.h): Linux programs that build
+ * Glue of the sock_addr hooks (docs/hooks/sock_addr.md; the program side is ebpf_nethooks.h): Linux programs that build
  * bpf_sock_addr_t, call a Windows handler and apply its verdict. All of them are attached to one cgroup-v2 directory.
  *
  *   WINBPF_SOCK_ADDR_OBJECT_GLUE()  once per object: the flow verdicts of UDP sockets (winbpf_sock_addr_flows), the

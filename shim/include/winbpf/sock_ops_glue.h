@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Glue of the sockops hook (CONTRACT §9; the program side is ebpf_nethooks.h): Linux programs that build
+ * Glue of the sockops hook (docs/hooks/sock_ops.md; the program side is ebpf_nethooks.h): Linux programs that build
  * bpf_sock_ops_t for each TCP and UDP flow, call a Windows handler and enforce its verdict. All of them are attached
  * to one cgroup-v2 directory.
  *

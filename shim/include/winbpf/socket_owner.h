@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the socket hooks (sock_addr, CONTRACT §8; sockops, CONTRACT §9) share: the process that owns a socket and the
+ * What the socket hooks (sock_addr, sockops: docs/hooks/) share: the process that owns a socket and the
  * network namespace it lives in, recorded when the socket is created, for handlers the kernel runs outside that
  * process (an inbound packet's softirq, a TCP connection established or closed by a timer), and the NET_LUID of an
  * interface.
@@ -43,8 +43,8 @@ static __always_inline __u32 winbpf_compartment(__u64 cookie, __u64 init)
     return cookie == init ? 1 : (__u32)cookie;
 }
 
-/* NET_LUID of a Linux interface (CONTRACT §8): Windows' loopback LUID (IfType 24, index 0) for ifindex 1, else
- * (IfType 6 << 48) | (ifindex << 24); 0 for ifindex 0 (unknown). */
+/* NET_LUID of a Linux interface (docs/hooks/sock_addr.md): Windows' loopback LUID (IfType 24, index 0) for ifindex 1,
+ * else (IfType 6 << 48) | (ifindex << 24); 0 for ifindex 0 (unknown). */
 static __always_inline __u64 winbpf_net_luid(__u32 ifindex)
 {
     if (ifindex == 0)

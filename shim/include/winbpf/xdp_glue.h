@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Glue of the `xdp` hook (CONTRACT §6): a Linux XDP program that builds xdp_md_t and calls a Windows handler.
+ * Glue of the `xdp` hook (docs/hooks/xdp.md): a Linux XDP program that builds xdp_md_t and calls a Windows handler.
  *
  *   WINBPF_XDP_OBJECT_GLUE()   once per object: nothing (no shared state).
  *   WINBPF_XDP_ENTRY(handler)  per handler:
