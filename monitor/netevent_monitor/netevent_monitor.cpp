@@ -300,14 +300,23 @@ KernelNames load_kernel_names()
 
 void append_hex(std::span<const std::byte> bytes, std::string &out)
 {
-    constexpr char digits[] = "0123456789abcdef";
+    // Both digits of a byte in one copy from a table of the 256 pairs (digit by digit was a quarter of
+    // netevent_monitor's user CPU on 64-byte datagrams).
+    static constexpr std::array<char, 512> pairs = [] {
+        constexpr char digits[] = "0123456789abcdef";
+        std::array<char, 512> table{};
+        for (unsigned value = 0; value < 256; ++value) {
+            table[2 * value] = digits[value >> 4];
+            table[2 * value + 1] = digits[value & 0xF];
+        }
+        return table;
+    }();
     const std::size_t start = out.size();
     out.resize(start + bytes.size() * 2);
     char *p = out.data() + start;
     for (const std::byte b : bytes) {
-        const auto value = static_cast<unsigned>(b);
-        *p++ = digits[value >> 4];
-        *p++ = digits[value & 0xF];
+        std::memcpy(p, &pairs[2 * static_cast<unsigned>(b)], 2);
+        p += 2;
     }
 }
 

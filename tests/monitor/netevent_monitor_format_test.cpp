@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -87,6 +88,23 @@ const char *malformed_reason(const Bytes &record)
     NeteventMonitorEvent event;
     const RecordStatus status = decode_netevent_event(record, event);
     return status.is_ok() ? "" : status.reason();
+}
+
+TEST(NeteventMonitorFormat, HexOfEveryByteValue)
+{
+    Bytes bytes;
+    std::string expected;
+    for (unsigned value = 0; value < 256; ++value) {
+        bytes.push_back(static_cast<std::byte>(value));
+        char digits[3];
+        std::snprintf(digits, sizeof(digits), "%02x", value);
+        expected += digits;
+    }
+    EXPECT_EQ(hex(bytes), expected);
+    std::string out = "kept:";
+    append_hex(Bytes{std::byte{0xab}}, out);
+    EXPECT_EQ(out, "kept:ab");
+    EXPECT_EQ(hex(Bytes{}), "");
 }
 
 TEST(NeteventMonitorDecode, Ipv4UdpDrop)
