@@ -72,10 +72,6 @@ std::vector<std::vector<std::byte>> build_workload(const Strings &strings)
     return records;
 }
 
-bool decoded(DecodeStatus status)
-{
-    return status == DecodeStatus::ok;
-}
 bool decoded(RecordStatus status)
 {
     return status.is_ok();

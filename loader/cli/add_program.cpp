@@ -147,7 +147,8 @@ void add_program(const std::string &file, const std::vector<std::string> &parame
                          "(nsenter --net=/run/netns/NAME winbpf ...)");
     AttachOptions options;
     options.cgroup = values["cgroup"];
-    options.capture = values["capture"];
+    if (!values["capture"].empty())
+        options.capture = parse_capture_type(values["capture"]);
     options.interface = values["interface"];
     options.compartment_id = values["compartment_id"];
     std::string pinned = values.count("pinned") ? values["pinned"] : values.count("pinpath") ? "first" : "none";

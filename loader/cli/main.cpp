@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "verbs.hpp"
 
+#include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
 
 #include <algorithm>
@@ -46,6 +47,16 @@ std::vector<std::string> rest(const Values &values, std::initializer_list<std::s
     return words;
 }
 
+// "[capture=all|flow|drop|none]": the capture types (capture_type_names) in add and set program's usage.
+std::string capture_usage()
+{
+    std::string usage = "[capture=";
+    for (std::string_view name : capture_type_names)
+        usage.append(name).append("|");
+    usage.back() = ']';
+    return usage;
+}
+
 std::uint32_t id_of(const std::string &text)
 {
     if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos ||
@@ -58,20 +69,19 @@ const std::vector<VerbRow> &table()
 {
     static const std::vector<VerbRow> verbs = [] {
         std::vector<VerbRow> v;
-        v.push_back(
-            {{{"add", "program"},
-              "Load, attach and pin the hook programs of an object file",
-              "winbpf add program [filename=]FILE [type=]TYPE [pinpath=]PATH [interface=]IFNAME|IFINDEX "
-              "[pinned=]none|first|all [execution=]jit|native|interpret [cgroup=PATH] "
-              "[capture=all|flow|drop|none] [compartment_id=N|NETNS_PATH]",
-              {"filename", "type", "pinpath", "interface", "pinned", "execution", "compartment", "cgroup", "capture",
-               "compartment_id"}},
-             false,
-             {"filename"},
-             [](Call &c) {
-                 add_program(c.values["filename"], rest(c.values, {"filename"}));
-                 return 0;
-             }});
+        v.push_back({{{"add", "program"},
+                      "Load, attach and pin the hook programs of an object file",
+                      "winbpf add program [filename=]FILE [type=]TYPE [pinpath=]PATH [interface=]IFNAME|IFINDEX "
+                      "[pinned=]none|first|all [execution=]jit|native|interpret [cgroup=PATH] " +
+                          capture_usage() + " [compartment_id=N|NETNS_PATH]",
+                      {"filename", "type", "pinpath", "interface", "pinned", "execution", "compartment", "cgroup",
+                       "capture", "compartment_id"}},
+                     false,
+                     {"filename"},
+                     [](Call &c) {
+                         add_program(c.values["filename"], rest(c.values, {"filename"}));
+                         return 0;
+                     }});
         v.push_back({{{"delete", "program"},
                       "Detach and unpin a program added by `add program` (by ID, or by file and section)",
                       "winbpf delete program [id=]ID | [filename=]FILE [section=]SECTION",
@@ -101,7 +111,8 @@ const std::vector<VerbRow> &table()
         v.push_back({{{"set", "program"},
                       "Attach or detach an added program (it stays loaded), or pin it at one more path",
                       "winbpf set program [id=]ID [attached=]yes|no [pinpath=]PATH [interface=]IFNAME|IFINDEX "
-                      "[cgroup=PATH] [capture=all|flow|drop|none] [compartment_id=N|NETNS_PATH]",
+                      "[cgroup=PATH] " +
+                          capture_usage() + " [compartment_id=N|NETNS_PATH]",
                       {"id", "attached", "pinpath", "interface", "cgroup", "capture", "compartment_id"}},
                      false,
                      {"id"},

@@ -190,7 +190,8 @@ void set_program(std::uint32_t id, const std::vector<std::string> &parameters)
         AttachOptions options;
         options.interface = values["interface"];
         options.cgroup = values["cgroup"];
-        options.capture = values["capture"];
+        if (!values["capture"].empty())
+            options.capture = parse_capture_type(values["capture"]);
         options.compartment_id = values["compartment_id"];
         attach(id, dir, options);
         std::cout << "Attached ID " << fs::path(dir).filename().string() << "\n";

@@ -51,7 +51,7 @@ struct OptionUse {
 void check_options(const std::vector<std::string> &hooks_used, const std::string &subject, const AttachOptions &options)
 {
     const OptionUse uses[] = {{"cgroup", "cgroups", !options.cgroup.empty()},
-                              {"capture", "capture types", !options.capture.empty()},
+                              {"capture", "capture types", options.capture.has_value()},
                               {"interface", "interfaces", !options.interface.empty()},
                               {"compartment_id", "compartments", !options.compartment_id.empty()}};
     for (const OptionUse &use : uses) {

@@ -54,6 +54,9 @@ class FiletimeFormatter
     void append_json_field(std::string_view key, std::uint64_t filetime, std::string &out, bool first = false);
 
   private:
+    /// Writes the text at p (room for sizeof(date_time_) + 8 bytes); returns its end.
+    char *put(char *p, std::uint64_t filetime) noexcept;
+
     std::uint64_t second_ = UINT64_MAX; ///< Second (FILETIME / 10^7) of date_time_; no FILETIME has this one.
     char date_time_[40] = {};           ///< "YYYY-MM-DDTHH:MM:SS" of second_.
     std::size_t date_time_size_ = 0;

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
         {{"--capture",
           "Events to capture: drop (default), flow, all or none",
           &capture,
-          {"all", "flow", "drop", "none"}}}};
+          {winbpf::capture_type_names.begin(), winbpf::capture_type_names.end()}}}};
     CommonOptions options;
     if (const auto status = parse_command_line(command_line, options, argc, argv))
         return *status;
@@ -43,9 +43,11 @@ int main(int argc, char **argv)
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
         return formatter.format(record, out);
     };
-    config.attach = [&capture](const winbpf::Object &object) {
+    const winbpf::CaptureType capture_type = winbpf::parse_capture_type(capture); // one of the values allowed
+    config.attach = [capture_type](const winbpf::Object &object) {
         return winbpf::Attachment(
-            object, winbpf::AttachOptions{.cgroup = {}, .capture = capture, .interface = {}, .compartment_id = {}});
+            object,
+            winbpf::AttachOptions{.cgroup = {}, .capture = capture_type, .interface = {}, .compartment_id = {}});
     };
     options.configure(config);
     return run_session(config);

@@ -29,12 +29,6 @@ namespace winbpf::monitor
 /// netevent_data_header_t::type values (shim/include/ebpf_netevent_hooks.h).
 enum class NeteventType : std::uint8_t { drop = 100, flow = 101 };
 
-/// The hook's event buffer, as the shim defines it (shim/include/winbpf/netevent_layout.h): netevent_data_header_t
-/// (4 bytes), the packed 53-byte pktmon header with what winbpf puts in each field, and the FLOW payload.
-using NeteventDataHeader = netevent_data_header_t;
-using PktmonHeader = netevent_pktmon_header_t;
-using NeteventFlow = netevent_flow_t;
-
 /// Addresses, protocol and ports of one event: from a DROP's IPv4/IPv6 and TCP/UDP headers (what the captured
 /// bytes hold of them) or from a FLOW record. Absent facts stay nullopt / 0.
 struct PacketFacts {
@@ -46,17 +40,20 @@ struct PacketFacts {
     std::optional<std::uint16_t> destination_port;
 };
 
-/// Parses an IP packet that starts at its network header (a DROP payload). ethertype: PktmonHeader::PacketType
-/// (0: unknown, the version nibble decides). Follows IPv6 hop-by-hop, routing, destination-options and fragment
-/// headers; ports only from the first fragment of TCP or UDP, when captured.
+/// Parses an IP packet that starts at its network header (a DROP payload). ethertype:
+/// netevent_pktmon_header_t::PacketType (0: unknown, the version nibble decides). Follows IPv6 hop-by-hop, routing,
+/// destination-options and fragment headers; ports only from the first fragment of TCP or UDP, when captured.
 PacketFacts parse_packet(std::span<const std::byte> packet, std::uint16_t ethertype) noexcept;
 
-/// A decoded record: copies of its headers, a view of its captured payload and the facts read from it.
+/// A decoded netevent_monitor_event record (bpf/netevent_monitor.h): copies of its headers, a view of its captured
+/// payload and the facts read from it. The parts keep the Windows header's names (shim/include/winbpf/
+/// netevent_layout.h): netevent_data_header_t (4 bytes), the packed 53-byte netevent_pktmon_header_t with what winbpf
+/// puts in each field, and a FLOW's netevent_flow_t payload.
 struct NeteventMonitorEvent {
-    NeteventDataHeader header{};
-    PktmonHeader pktmon{};
+    netevent_data_header_t header{};
+    netevent_pktmon_header_t pktmon{};
     std::span<const std::byte> payload; ///< Captured payload bytes, into the record.
-    NeteventFlow flow{};                ///< Real FLOW only.
+    netevent_flow_t flow{};             ///< Real FLOW only.
     PacketFacts facts;
     /// A simulated event (netevent_sim, upstream's netevent_sim_payload_t): its counter; nullopt for a real event.
     std::optional<std::uint32_t> sim_counter;
@@ -74,7 +71,7 @@ bool is_sim_event(const NeteventMonitorEvent &event) noexcept;
 /// min(PacketLoggedLength, NETEVENT_MONITOR_PAYLOAD_MAX) payload bytes. A simulated event (is_sim_event) decodes to
 /// its counter, IPv4 addresses and ports (no protocol). Malformed (with the reason): "record too short", "unknown
 /// event type", "unknown version", "event id mismatch" (EventId differs from the type), "size mismatch", "flow record
-/// too short" (a FLOW payload under sizeof(NeteventFlow)), "unknown flow family". A DROP whose payload is cut or not
+/// too short" (a FLOW payload under sizeof(netevent_flow_t)), "unknown flow family". A DROP whose payload is cut or not
 /// IP decodes with the facts it has. out.payload points into bytes, which must outlive it.
 RecordStatus decode_netevent_event(std::span<const std::byte> bytes, NeteventMonitorEvent &out) noexcept;
 

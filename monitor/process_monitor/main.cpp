@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     config.object_elf = skeleton_elf(process_monitor_bpf__elf_bytes);
     config.ring_buffer_map = "process_ringbuf";
     config.handle_record = [&formatter](std::span<const std::byte> record, std::string &out) {
-        return to_record_status(formatter.format(record, out));
+        return formatter.format(record, out);
     };
     // After attaching, so every process is either in the snapshot or has its CREATE in the ring buffer.
     config.after_attach = [&formatter] { add_running_processes(formatter.table()); };

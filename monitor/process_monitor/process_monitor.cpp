@@ -12,43 +12,24 @@ namespace winbpf::monitor
 
 // ---- Decoding
 
-// bpf/process_monitor.h: 48 bytes, no padding (decode_event copies the fixed part as is).
+// bpf/process_monitor.h: 48 bytes, no padding (decode_process_event copies the fixed part as is).
 static_assert(sizeof(process_monitor_event) == 48 && offsetof(process_monitor_event, operation) == 36 &&
               offsetof(process_monitor_event, command_line_size) == 46);
 
-RecordStatus to_record_status(DecodeStatus status) noexcept
-{
-    switch (status) {
-    case DecodeStatus::ok:
-        return RecordStatus::ok();
-    case DecodeStatus::too_short:
-        return RecordStatus::malformed("record too short");
-    case DecodeStatus::bad_operation:
-        return RecordStatus::malformed("unknown operation");
-    case DecodeStatus::bad_sid_size:
-        return RecordStatus::malformed("token_sid_size too large");
-    case DecodeStatus::odd_string:
-        return RecordStatus::malformed("odd UTF-16 string size");
-    case DecodeStatus::size_mismatch:
-        return RecordStatus::malformed("size mismatch");
-    }
-    return RecordStatus::malformed("unknown");
-}
-
-DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent &out) noexcept
+RecordStatus decode_process_event(std::span<const std::byte> bytes, ProcessMonitorEvent &out) noexcept
 {
     constexpr std::size_t fixed_size = sizeof(process_monitor_event);
     if (bytes.size() < fixed_size)
-        return DecodeStatus::too_short;
+        return RecordStatus::malformed("record too short");
     std::memcpy(&out.fixed, bytes.data(), fixed_size);
     const process_monitor_event &f = out.fixed;
     if (f.operation != static_cast<std::uint8_t>(Operation::create) &&
         f.operation != static_cast<std::uint8_t>(Operation::destroy))
-        return DecodeStatus::bad_operation;
+        return RecordStatus::malformed("unknown operation");
     if (f.token_sid_size > PROCESS_MONITOR_SID_MAX)
-        return DecodeStatus::bad_sid_size;
+        return RecordStatus::malformed("token_sid_size too large");
     if (bytes.size() < fixed_size + f.token_sid_size)
-        return DecodeStatus::size_mismatch;
+        return RecordStatus::malformed("size mismatch");
     out.token_sid = {reinterpret_cast<const std::uint8_t *>(bytes.data()) + fixed_size, f.token_sid_size};
 
     std::size_t expected = fixed_size + f.token_sid_size;
@@ -57,10 +38,10 @@ DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent 
                                      f.command_line_size};
         for (std::size_t size : sizes)
             if (size % 2 != 0)
-                return DecodeStatus::odd_string;
+                return RecordStatus::malformed("odd UTF-16 string size");
         expected += sizes[0] + sizes[1] + sizes[2] + sizes[3];
         if (bytes.size() < expected || bytes.size() - expected >= 8)
-            return DecodeStatus::size_mismatch;
+            return RecordStatus::malformed("size mismatch");
         std::size_t offset = fixed_size + f.token_sid_size;
         std::span<const std::byte> *views[] = {&out.account_name, &out.account_domain, &out.image_path,
                                                &out.command_line};
@@ -70,10 +51,10 @@ DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent 
         }
     } else {
         if (bytes.size() - expected >= 8)
-            return DecodeStatus::size_mismatch;
+            return RecordStatus::malformed("size mismatch");
         out.account_name = out.account_domain = out.image_path = out.command_line = {};
     }
-    return DecodeStatus::ok;
+    return RecordStatus::ok();
 }
 
 // ---- Live processes
@@ -248,10 +229,10 @@ ProcessMonitorFormatter::ProcessMonitorFormatter(OutputFormat format)
 {
 }
 
-DecodeStatus ProcessMonitorFormatter::format(std::span<const std::byte> record, std::string &out)
+RecordStatus ProcessMonitorFormatter::format(std::span<const std::byte> record, std::string &out)
 {
-    const DecodeStatus status = decode_event(record, event_);
-    if (status != DecodeStatus::ok)
+    const RecordStatus status = decode_process_event(record, event_);
+    if (!status.is_ok())
         return status;
     const ProcessStrings &strings =
         event_.operation() == Operation::create ? table_.on_create(event_) : table_.on_delete(event_);

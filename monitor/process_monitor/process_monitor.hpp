@@ -46,23 +46,12 @@ struct ProcessMonitorEvent {
     bool never_executed() const noexcept { return (fixed.flags & PROCESS_MONITOR_FLAG_NEVER_EXECUTED) != 0; }
 };
 
-/// Why a record could not be decoded.
-enum class DecodeStatus {
-    ok,
-    too_short,     ///< Smaller than the fixed part.
-    bad_operation, ///< operation is neither CREATE nor DELETE.
-    bad_sid_size,  ///< token_sid_size exceeds PROCESS_MONITOR_SID_MAX.
-    odd_string,    ///< A UTF-16LE string with an odd byte count.
-    size_mismatch, ///< The record size does not match the fixed part plus its strings.
-};
-
-/// The session's view of a status: ok, or malformed with a short English reason ("size mismatch").
-RecordStatus to_record_status(DecodeStatus status) noexcept;
-
 /// Decodes one record. Its size must be the fixed part (sizeof(process_monitor_event)) plus token_sid_size plus the
 /// four string sizes when PROCESS_MONITOR_FLAG_STRINGS is set, with up to 7 bytes of alignment padding after it.
-/// On success out's SID and string views point into bytes, which must outlive them.
-DecodeStatus decode_event(std::span<const std::byte> bytes, ProcessMonitorEvent &out) noexcept;
+/// Malformed (with the reason): "record too short", "unknown operation", "token_sid_size too large" (over
+/// PROCESS_MONITOR_SID_MAX), "odd UTF-16 string size", "size mismatch". On success out's SID and string views point
+/// into bytes, which must outlive them.
+RecordStatus decode_process_event(std::span<const std::byte> bytes, ProcessMonitorEvent &out) noexcept;
 
 // ---- Live processes
 
@@ -164,7 +153,7 @@ class ProcessMonitorFormatter
 
     /// Decodes one record, completes a DELETE from its CREATE (table()), appends the event's line to out.
     /// Returns the decode status (out is untouched unless ok).
-    DecodeStatus format(std::span<const std::byte> record, std::string &out);
+    RecordStatus format(std::span<const std::byte> record, std::string &out);
 
     /// The live processes (e.g. to add those running before the monitor attached).
     ProcessTable &table() noexcept { return table_; }

@@ -5,6 +5,8 @@
 #include "hook_table.hpp"
 #include "pass1_object.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <gelf.h>
@@ -19,7 +21,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <stdexcept>
 #include <vector>
 
 namespace winbpf::glue
@@ -60,13 +61,13 @@ HookKind hook_of_type(const std::string &type, const std::string &function)
         }
     }
     if (!found)
-        throw std::runtime_error("type=" + type + " is not a hook winbpf knows (" + known_prefixes() + ")");
+        throw Error("type=" + type + " is not a hook winbpf knows (" + known_prefixes() + ")");
     if (sections > 1)
-        throw std::runtime_error("function '" + function + "' as type=" + type + ": a " + type +
-                                 " handler needs its section, e.g. SEC(\"" + std::string(found->section_prefix) +
-                                 "\"), to say which of its events it takes");
+        throw Error("function '" + function + "' as type=" + type + ": a " + type +
+                    " handler needs its section, e.g. SEC(\"" + std::string(found->section_prefix) +
+                    "\"), to say which of its events it takes");
     if (!found->supported)
-        throw std::runtime_error("type=" + type + ": the hook is not supported by winbpf yet");
+        throw Error("type=" + type + ": the hook is not supported by winbpf yet");
     return *found;
 }
 
@@ -89,7 +90,7 @@ std::vector<char> merge_btf_ext(const std::vector<char> &ext, const std::map<std
     auto u32 = [&](std::size_t at) {
         std::uint32_t value;
         if (at + 4 > ext.size())
-            throw std::runtime_error("malformed .BTF.ext");
+            throw Error("malformed .BTF.ext");
         std::memcpy(&value, ext.data() + at, 4);
         return value;
     };
@@ -212,7 +213,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
     std::error_code ec;
     std::filesystem::copy_file(object, user_copy, std::filesystem::copy_options::overwrite_existing, ec);
     if (ec)
-        throw std::runtime_error("cannot copy to " + user_copy + ": " + ec.message());
+        throw Error("cannot copy to " + user_copy + ": " + ec.message());
     const std::optional<std::string> license = read_license(object);
     const ElfFile elf(user_copy, ElfFile::Mode::update);
     std::vector<char> names_kept, btf_bytes, ext_bytes; // new section data: libelf writes it from there at elf_update
@@ -223,7 +224,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         const char *name = elf_strptr(elf.get(), elf.shstrndx(), header.sh_name);
         sections.push_back({scn, header, name ? name : ""});
         if (header.sh_type == SHT_SYMTAB) {
@@ -232,7 +233,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
         }
     }
     if (!symtab)
-        throw std::runtime_error("no symbol table");
+        throw Error("no symbol table");
 
     // The handlers, and every function of each section (a handler's section must hold nothing else).
     std::vector<Handler> handlers;
@@ -250,14 +251,14 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
         const std::string &section = sections[sym.st_shndx].name;
         functions[sym.st_shndx].push_back(name);
         if (name.find("__winbpf_") != std::string::npos)
-            throw std::runtime_error("it has winbpf's entry programs already (built with Makefile.bpf)");
+            throw Error("it has winbpf's entry programs already (built with Makefile.bpf)");
         if (!program.empty()) {
             if (name != program)
                 continue;
             if (GELF_ST_BIND(sym.st_info) != STB_GLOBAL)
-                throw std::runtime_error("function '" + name +
-                                         "' is static: declare it without static to load it "
-                                         "as a program");
+                throw Error("function '" + name +
+                            "' is static: declare it without static to load it "
+                            "as a program");
             handlers.push_back({hook_of_type(type, name), name, sym.st_shndx});
             symbol_index[name] = static_cast<int>(i);
             continue;
@@ -266,14 +267,13 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
         if (!hook || GELF_ST_BIND(sym.st_info) != STB_GLOBAL)
             continue;
         if (!hook->supported)
-            throw std::runtime_error("function '" + name + "' is in SEC(\"" + section + "\"): the '" +
-                                     std::string(hook->section_prefix) + "' hook is not supported by winbpf yet");
+            throw Error("function '" + name + "' is in SEC(\"" + section + "\"): the '" +
+                        std::string(hook->section_prefix) + "' hook is not supported by winbpf yet");
         const std::optional<std::string> context = first_parameter_struct(object, name);
         if (context && *context != hook->context)
             continue; // a native Linux program of a section a Windows hook shares
         if (!type.empty() && hook->hook != type)
-            throw std::runtime_error("function '" + name + "' is a " + std::string(hook->hook) + " handler, not " +
-                                     type);
+            throw Error("function '" + name + "' is a " + std::string(hook->hook) + " handler, not " + type);
         handlers.push_back({*hook, name, sym.st_shndx});
         symbol_index[name] = static_cast<int>(i);
     }
@@ -295,9 +295,9 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
             std::string list;
             for (const std::string &c : candidates)
                 list += (list.empty() ? "" : ", ") + c;
-            throw std::runtime_error("type=" + type + " without program=: the object has " +
-                                     std::to_string(candidates.size()) + " global functions outside hook sections" +
-                                     (list.empty() ? "" : " (" + list + ")") + ": name one with program=");
+            throw Error("type=" + type + " without program=: the object has " + std::to_string(candidates.size()) +
+                        " global functions outside hook sections" + (list.empty() ? "" : " (" + list + ")") +
+                        ": name one with program=");
         }
         handlers.push_back({hook_of_type(type, candidates[0]), candidates[0], static_cast<std::size_t>([&] {
                                 GElf_Sym sym;
@@ -306,9 +306,9 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
                             }())});
     }
     if (handlers.empty())
-        throw std::runtime_error(program.empty() ? "no Windows hook handler: no global function is in a Windows hook "
-                                                   "section such as SEC(\"xdp\") (or give type= and program=)"
-                                                 : "no global function named '" + program + "'");
+        throw Error(program.empty() ? "no Windows hook handler: no global function is in a Windows hook "
+                                      "section such as SEC(\"xdp\") (or give type= and program=)"
+                                    : "no global function named '" + program + "'");
 
     // The handlers' sections other than .text are appended to .text (libbpf calls functions of .text only): their
     // bytes, symbols, relocations and .BTF.ext records move there, at the offset .text had grown to.
@@ -323,10 +323,10 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
     for (std::size_t from : moved)
         for (const std::string &function : functions[from])
             if (std::none_of(handlers.begin(), handlers.end(), [&](const Handler &h) { return h.name == function; }))
-                throw std::runtime_error("section '" + sections[from].name + "' holds function '" + function +
-                                         "', which is not a handler of its hook (build the object with Makefile.bpf)");
+                throw Error("section '" + sections[from].name + "' holds function '" + function +
+                            "', which is not a handler of its hook (build the object with Makefile.bpf)");
     if (!moved.empty() && text == 0)
-        throw std::runtime_error("it has no .text section to move its handlers to (build it with Makefile.bpf)");
+        throw Error("it has no .text section to move its handlers to (build it with Makefile.bpf)");
 
     std::vector<char> code, text_relocations;          // new .text and .rel.text
     std::map<std::size_t, std::uint64_t> offset_of;    // moved section -> its offset in the new .text
@@ -355,10 +355,10 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
         elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         header.sh_size = bytes.size();
         if (!gelf_update_shdr(scn, &header))
-            throw std::runtime_error("cannot update a section header");
+            throw Error("cannot update a section header");
     };
     std::vector<std::vector<char>> emptied(1); // the moved sections' (and their relocations') new, empty contents
     if (!moved.empty()) {
@@ -380,9 +380,9 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
                 Elf64_Rel rel;
                 std::memcpy(&rel, entries.data() + at, sizeof rel);
                 if (section_symbol.count(from) && ELF64_R_SYM(rel.r_info) == section_symbol[from])
-                    throw std::runtime_error("section '" + sections[from].name +
-                                             "' refers to itself by section "
-                                             "(build the object with Makefile.bpf)");
+                    throw Error("section '" + sections[from].name +
+                                "' refers to itself by section "
+                                "(build the object with Makefile.bpf)");
                 rel.r_offset += offset;
                 text_relocations.insert(text_relocations.end(), reinterpret_cast<char *>(&rel),
                                         reinterpret_cast<char *>(&rel) + sizeof rel);
@@ -398,7 +398,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
                 header.sh_name = string_offset(names_kept, ".rel.text");
                 replace_data(sections[elf.shstrndx()].scn, names_kept);
                 if (!gelf_update_shdr(sections[text_rel].scn, &header))
-                    throw std::runtime_error("cannot update section " + sections[text_rel].name);
+                    throw Error("cannot update section " + sections[text_rel].name);
             } else {
                 replace_data(sections[rel_of[from]].scn, emptied.front());
             }
@@ -414,7 +414,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
             sym.st_value += offset_of[sym.st_shndx];
             sym.st_shndx = static_cast<Elf64_Section>(text);
             if (!gelf_update_sym(symbols, static_cast<int>(i), &sym))
-                throw std::runtime_error("cannot update a symbol");
+                throw Error("cannot update a symbol");
         }
 
         // .BTF.ext: the moved sections' records join .text's, their instruction offsets moved.
@@ -430,17 +430,17 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
             std::unique_ptr<btf, decltype(&btf__free)> types(
                 btf__new(btf_data->d_buf, static_cast<__u32>(btf_data->d_size)), btf__free);
             if (!types)
-                throw std::runtime_error("malformed .BTF");
+                throw Error("malformed .BTF");
             std::map<std::uint32_t, std::uint64_t> moved_names; // BTF string offset of a moved section -> offset
             for (std::size_t from : moved) {
                 const int name = btf__add_str(types.get(), sections[from].name.c_str());
                 if (name < 0)
-                    throw std::runtime_error("cannot add a string to .BTF");
+                    throw Error("cannot add a string to .BTF");
                 moved_names[static_cast<std::uint32_t>(name)] = offset_of[from];
             }
             const int text_name = btf__add_str(types.get(), ".text");
             if (text_name < 0)
-                throw std::runtime_error("cannot add a string to .BTF");
+                throw Error("cannot add a string to .BTF");
             __u32 size = 0;
             const void *raw = btf__raw_data(types.get(), &size);
             btf_bytes.assign(static_cast<const char *>(raw), static_cast<const char *>(raw) + size);
@@ -454,14 +454,14 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
     for (const Handler &h : handlers) {
         GElf_Sym sym;
         if (!gelf_getsym(symbols, symbol_index[h.name], &sym))
-            throw std::runtime_error("cannot read symbol " + h.name);
+            throw Error("cannot read symbol " + h.name);
         sym.st_other = static_cast<unsigned char>((sym.st_other & ~0x3) | STV_HIDDEN);
         if (!gelf_update_sym(symbols, symbol_index[h.name], &sym))
-            throw std::runtime_error("cannot update symbol " + h.name);
+            throw Error("cannot update symbol " + h.name);
     }
     elf_flagdata(symbols, ELF_C_SET, ELF_F_DIRTY);
     if (elf_update(elf.get(), ELF_C_WRITE) < 0)
-        throw std::runtime_error(std::string("cannot write ") + user_copy + ": " + elf_errmsg(-1));
+        throw Error(std::string("cannot write ") + user_copy + ": " + elf_errmsg(-1));
 
     std::ostringstream out;
     out << "/* Generated by winbpf-glue --plain from " << object << ". Do not edit. */\n";
@@ -480,7 +480,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
     std::ofstream file(glue_source);
     file << out.str();
     if (!file.flush())
-        throw std::runtime_error("cannot write " + glue_source);
+        throw Error("cannot write " + glue_source);
 }
 
 void link_objects(const std::string &output, const std::vector<std::string> &inputs)
@@ -488,12 +488,12 @@ void link_objects(const std::string &output, const std::vector<std::string> &inp
     std::unique_ptr<bpf_linker, decltype(&bpf_linker__free)> linker(bpf_linker__new(output.c_str(), nullptr),
                                                                     bpf_linker__free);
     if (!linker)
-        throw std::runtime_error("libbpf's linker cannot create " + output + ": " + std::strerror(errno));
+        throw Error("libbpf's linker cannot create " + output + ": " + std::strerror(errno));
     for (const std::string &input : inputs)
         if (int err = bpf_linker__add_file(linker.get(), input.c_str(), nullptr); err != 0)
-            throw std::runtime_error("libbpf's linker refused " + input + ": " + std::strerror(-err));
+            throw Error("libbpf's linker refused " + input + ": " + std::strerror(-err));
     if (int err = bpf_linker__finalize(linker.get()); err != 0)
-        throw std::runtime_error("libbpf's linker cannot write " + output + ": " + std::strerror(-err));
+        throw Error("libbpf's linker cannot write " + output + ": " + std::strerror(-err));
 }
 
 } // namespace winbpf::glue

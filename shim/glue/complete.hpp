@@ -22,7 +22,7 @@ namespace winbpf::glue
 /// each handler extern and emits the hook's entry programs for it (as Makefile.bpf's pass 2), with a GPL license when
 /// the object has none. A handler is a global function in a Windows hook section; with type and program given, also the
 /// function program (in any section, e.g. .text: a plain function) as a handler of hook type (netsh's type= and
-/// program=). Throws std::runtime_error naming the file: no handler, a section holding more than handlers, an object
+/// program=). Throws winbpf::Error naming the file: no handler, a section holding more than handlers, an object
 /// with code in .text besides them, an unsupported hook.
 void prepare_plain(const std::string &object, const std::string &user_copy, const std::string &glue_source,
                    const std::string &type, const std::string &program);
@@ -32,7 +32,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
 /// of a GPL-only helper, then fail to compile naming it), else empty.
 std::string license_define(const std::optional<std::string> &license);
 
-/// Links BPF objects into output with libbpf's BPF linker (bpf_linker__*). Throws std::runtime_error naming the
+/// Links BPF objects into output with libbpf's BPF linker (bpf_linker__*). Throws winbpf::Error naming the
 /// object the linker refused.
 void link_objects(const std::string &output, const std::vector<std::string> &inputs);
 

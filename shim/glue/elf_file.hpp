@@ -4,6 +4,7 @@
 #pragma once
 
 #include "winbpf/btf_ptr.hpp"
+#include "winbpf/error.hpp"
 #include "winbpf/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,19 +27,19 @@ class ElfFile
   public:
     enum class Mode { read, update };
 
-    /// Opens path for reading (ELF_C_READ) or for elf_update in place (ELF_C_RDWR). Throws std::runtime_error
+    /// Opens path for reading (ELF_C_READ) or for elf_update in place (ELF_C_RDWR). Throws winbpf::Error
     /// ("<why>"; the caller names the file) when libelf cannot start, the file cannot be opened, it is not ELF or it
     /// has no section name table.
     ElfFile(const std::string &path, Mode mode)
     {
         if (elf_version(EV_CURRENT) == EV_NONE)
-            throw std::runtime_error("libelf initialisation failed");
+            throw Error("libelf initialisation failed");
         fd_.reset(::open(path.c_str(), (mode == Mode::read ? O_RDONLY : O_RDWR) | O_CLOEXEC));
         if (!fd_)
-            throw std::runtime_error(std::strerror(errno));
+            throw Error(std::strerror(errno));
         elf_.reset(elf_begin(fd_.get(), mode == Mode::read ? ELF_C_READ : ELF_C_RDWR, nullptr));
         if (!elf_ || elf_kind(elf_.get()) != ELF_K_ELF || elf_getshdrstrndx(elf_.get(), &shstrndx_) != 0)
-            throw std::runtime_error("not an ELF object");
+            throw Error("not an ELF object");
     }
 
     Elf *get() const { return elf_.get(); }
@@ -47,13 +47,13 @@ class ElfFile
     std::size_t shstrndx() const { return shstrndx_; }
 
     /// The first section named name (".BTF", ".maps", ".text"), or nullptr when there is none. Throws
-    /// std::runtime_error("bad section header").
+    /// winbpf::Error("bad section header").
     Elf_Scn *section(const char *name) const
     {
         for (Elf_Scn *scn = elf_nextscn(elf_.get(), nullptr); scn; scn = elf_nextscn(elf_.get(), scn)) {
             GElf_Shdr header;
             if (!gelf_getshdr(scn, &header))
-                throw std::runtime_error("bad section header");
+                throw Error("bad section header");
             const char *found = elf_strptr(elf_.get(), shstrndx_, header.sh_name);
             if (found && std::strcmp(found, name) == 0)
                 return scn;
@@ -76,7 +76,7 @@ class ElfFile
         BtfPtr types;
     };
 
-    /// The .BTF of the object (types empty when it has no .BTF section). Throws std::runtime_error
+    /// The .BTF of the object (types empty when it has no .BTF section). Throws winbpf::Error
     /// ("unreadable .BTF section", "malformed .BTF: <errno text>").
     Btf btf() const
     {
@@ -86,27 +86,27 @@ class ElfFile
             return result;
         result.data = elf_getdata(scn, nullptr);
         if (!result.data || !result.data->d_buf)
-            throw std::runtime_error("unreadable .BTF section");
+            throw Error("unreadable .BTF section");
         result.types.reset(btf__new(result.data->d_buf, static_cast<__u32>(result.data->d_size)));
         if (!result.types)
-            throw std::runtime_error(std::string("malformed .BTF: ") + std::strerror(errno));
+            throw Error(std::string("malformed .BTF: ") + std::strerror(errno));
         return result;
     }
 
     /// Replaces the .BTF section's bytes by types' (btf__raw_data) and writes the file in place (Mode::update only).
-    /// Throws std::runtime_error ("cannot write the new BTF", "cannot write the object: <libelf's reason>").
+    /// Throws winbpf::Error ("cannot write the new BTF", "cannot write the object: <libelf's reason>").
     void write_btf(const Btf &btf) const
     {
         __u32 size = 0;
         const void *raw = btf__raw_data(btf.types.get(), &size);
         if (!raw)
-            throw std::runtime_error("cannot write the new BTF");
+            throw Error("cannot write the new BTF");
         std::vector<char> bytes(static_cast<const char *>(raw), static_cast<const char *>(raw) + size);
         btf.data->d_buf = bytes.data();
         btf.data->d_size = bytes.size();
         elf_flagdata(btf.data, ELF_C_SET, ELF_F_DIRTY);
         if (elf_update(elf_.get(), ELF_C_WRITE) < 0)
-            throw std::runtime_error(std::string("cannot write the object: ") + elf_errmsg(-1));
+            throw Error(std::string("cannot write the object: ") + elf_errmsg(-1));
     }
 
   private:

@@ -4,6 +4,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
@@ -16,7 +18,6 @@
 #include <cstring>
 #include <memory>
 #include <set>
-#include <stdexcept>
 #include <vector>
 
 namespace winbpf::glue
@@ -61,7 +62,7 @@ void verify_functions_with_callers(const std::string &path)
         btf_type *type = const_cast<btf_type *>(btf__type_by_id(types, id));
         type->info = (type->info & ~0xffffU) | BTF_FUNC_STATIC;
         if (btf__add_decl_tag(types, WINBPF_VERIFIED_WITH_CALLER_TAG, static_cast<int>(id), -1) < 0)
-            throw std::runtime_error("cannot tag function " + std::string(btf__name_by_offset(types, type->name_off)));
+            throw Error("cannot tag function " + std::string(btf__name_by_offset(types, type->name_off)));
     }
     elf.write_btf(object_btf);
 }

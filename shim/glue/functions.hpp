@@ -10,7 +10,7 @@ namespace winbpf::glue
 /// non-static function of the user's source, e.g. noinline or optnone, or one taking the context or a map value)
 /// gets static linkage and a WINBPF_VERIFIED_WITH_CALLER_TAG decl tag. Linux verifies a global function alone,
 /// its pointer arguments maybe NULL; a static one is verified as part of each program that calls it, as eBPF for
-/// Windows verifies every function. Throws std::runtime_error for a malformed object; no change without such
+/// Windows verifies every function. Throws winbpf::Error for a malformed object; no change without such
 /// functions.
 void verify_functions_with_callers(const std::string &path);
 

@@ -9,6 +9,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include "winbpf/btf_ptr.hpp"
 
 #include <linux/types.h>
@@ -25,7 +27,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <vector>
 
 namespace winbpf::glue
@@ -47,9 +48,9 @@ struct LegacyMap {
     LegacyDef def;
 };
 
-std::runtime_error failure(const std::string &what)
+Error failure(const std::string &what)
 {
-    return std::runtime_error(what);
+    return Error(what);
 }
 
 /// Adds `int (*)[value]` (the __uint encoding) and returns its id.

@@ -12,6 +12,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <linux/types.h>
 
 #include "winbpf/abi.h"
@@ -29,7 +31,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <vector>
 
 namespace winbpf::glue
@@ -138,7 +139,7 @@ __u32 add_uint_type(btf *types, const MapDef &map, std::uint32_t value)
     const int array = int_id < 0 ? int_id : btf__add_array(types, int_id, int_id, value);
     const int pointer = array < 0 ? array : btf__add_ptr(types, array);
     if (pointer < 0)
-        throw std::runtime_error("map '" + map.name + "': cannot add a BTF type to its definition");
+        throw Error("map '" + map.name + "': cannot add a BTF type to its definition");
     return static_cast<__u32>(pointer);
 }
 
@@ -207,10 +208,10 @@ __u32 add_definition(btf *types, const MapDef &map)
 {
     const int id = btf__add_struct(types, map.struct_name.empty() ? nullptr : map.struct_name.c_str(), map.size);
     if (id < 0)
-        throw std::runtime_error("map '" + map.name + "': cannot add its new BTF definition");
+        throw Error("map '" + map.name + "': cannot add its new BTF definition");
     for (const Member &m : map.members)
         if (btf__add_field(types, m.name.c_str(), static_cast<int>(m.type), m.bit_offset, 0) < 0)
-            throw std::runtime_error("map '" + map.name + "': cannot add member " + m.name + " to its definition");
+            throw Error("map '" + map.name + "': cannot add member " + m.name + " to its definition");
     return static_cast<__u32>(id);
 }
 
@@ -242,7 +243,7 @@ void adapt_maps_for_linux(const std::string &path)
         const_cast<btf_type *>(btf__type_by_id(types, map.var_id))->type = def_id;
         for (const std::string &tag : map.tags)
             if (btf__add_decl_tag(types, tag.c_str(), static_cast<int>(map.var_id), -1) < 0)
-                throw std::runtime_error("map '" + map.name + "': cannot record its adaptation " + tag);
+                throw Error("map '" + map.name + "': cannot record its adaptation " + tag);
         changed = true;
     }
     if (!changed)

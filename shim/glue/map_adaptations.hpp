@@ -21,7 +21,7 @@ bool spread_per_cpu(std::uint32_t type, std::uint64_t value_size);
 ///   - ARRAY / PERCPU_ARRAY with an 8-byte key: key_size 4 (the key's low 32 bits; no BTF key type);
 ///   - PERCPU_ARRAY whose value is over 32 KiB (spread_per_cpu): an ARRAY of max_entries values, which the loader
 ///     multiplies by the possible CPUs (entry k of CPU c is element k * CPUs + c, winbpf/map_helpers.h).
-/// Legacy definitions are adapted too (run after convert_legacy_maps). Throws std::runtime_error naming the map when
+/// Legacy definitions are adapted too (run after convert_legacy_maps). Throws winbpf::Error naming the map when
 /// the BTF cannot be rewritten; objects without such maps are left untouched.
 void adapt_maps_for_linux(const std::string &path);
 

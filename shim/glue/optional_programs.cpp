@@ -4,10 +4,10 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <gelf.h>
 #include <libelf.h>
-
-#include <stdexcept>
 
 namespace winbpf::glue
 {
@@ -19,13 +19,13 @@ int hide_optional_programs(const std::string &path)
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         const char *name = elf_strptr(elf.get(), elf.shstrndx(), header.sh_name);
         if (!name || name[0] != '?' || header.sh_type != SHT_PROGBITS || !(header.sh_flags & SHF_EXECINSTR))
             continue;
         header.sh_flags &= ~static_cast<GElf_Xword>(SHF_EXECINSTR);
         if (!gelf_update_shdr(scn, &header))
-            throw std::runtime_error(std::string("cannot update section ") + name + ": " + elf_errmsg(-1));
+            throw Error(std::string("cannot update section ") + name + ": " + elf_errmsg(-1));
         ++hidden;
     }
     if (hidden == 0)
@@ -33,7 +33,7 @@ int hide_optional_programs(const std::string &path)
     // The layout stays as it is: only section header flags change.
     elf_flagelf(elf.get(), ELF_C_SET, ELF_F_LAYOUT);
     if (elf_update(elf.get(), ELF_C_WRITE) < 0)
-        throw std::runtime_error(std::string("cannot write the object: ") + elf_errmsg(-1));
+        throw Error(std::string("cannot write the object: ") + elf_errmsg(-1));
     return hidden;
 }
 

@@ -11,7 +11,7 @@ namespace winbpf::glue
 /// its SHF_EXECINSTR flag, so `bpftool prog loadall` and any libbpf loader skip it as an unrecognised data section and
 /// load and pin the object's other programs. Name, code, relocations and BTF stay: winbpf's loader sets the flag again
 /// in its copy of the object before libbpf opens it (loader/src/optional_programs.cpp). Returns how many sections it
-/// marked; throws std::runtime_error when the object cannot be updated.
+/// marked; throws winbpf::Error when the object cannot be updated.
 int hide_optional_programs(const std::string &path);
 
 } // namespace winbpf::glue

@@ -3,6 +3,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <gelf.h>
@@ -12,7 +14,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <stdexcept>
 
 namespace winbpf::glue
 {
@@ -26,14 +27,14 @@ ElfFile open_elf(const std::string &path)
 {
     try {
         return ElfFile(path, ElfFile::Mode::read);
-    } catch (const std::runtime_error &e) {
-        throw std::runtime_error(path + ": " + e.what());
+    } catch (const Error &e) {
+        throw Error(path + ": " + e.what());
     }
 }
 
-std::runtime_error elf_error(const std::string &path, const std::string &what)
+Error elf_error(const std::string &path, const std::string &what)
 {
-    return std::runtime_error(path + ": " + what + ": " + elf_errmsg(-1));
+    return Error(path + ": " + what + ": " + elf_errmsg(-1));
 }
 
 } // namespace
@@ -129,7 +130,7 @@ std::vector<SecSymbol> read_sec_symbols(const std::string &path)
                                    std::stoi(std::string(view.substr(at + kMarker.size())))};
     }
     if (!symtab)
-        throw std::runtime_error(path + ": no symbol table");
+        throw Error(path + ": no symbol table");
 
     std::vector<SecSymbol> out;
     Elf_Data *data = elf_getdata(symtab, nullptr);

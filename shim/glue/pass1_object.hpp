@@ -17,7 +17,7 @@ struct SecSymbol {
     std::vector<unsigned char> data; ///< A variable's initial bytes (st_size from its section; empty for functions).
 };
 
-/// Reads every SEC() symbol of a pass-1 object (ELF, EM_BPF). Throws std::runtime_error on a malformed file.
+/// Reads every SEC() symbol of a pass-1 object (ELF, EM_BPF). Throws winbpf::Error on a malformed file.
 std::vector<SecSymbol> read_sec_symbols(const std::string &path);
 
 /// The struct tag that the first parameter of function points to in the pass-1 object's BTF (through typedefs and

@@ -5,13 +5,14 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include <gelf.h>
 #include <libelf.h>
 
 #include <cstdint>
 #include <cstring>
 #include <optional>
-#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -40,7 +41,7 @@ void point_prog_array_slots_at_entries(const std::string &path)
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         const char *name = elf_strptr(elf.get(), shstrndx, header.sh_name);
         if (header.sh_type == SHT_SYMTAB) {
             symbols.data = elf_getdata(scn, nullptr);
@@ -59,7 +60,7 @@ void point_prog_array_slots_at_entries(const std::string &path)
     auto symbol = [&](size_t i) {
         GElf_Sym sym{};
         if (i >= symbols.count || !gelf_getsym(symbols.data, static_cast<int>(i), &sym))
-            throw std::runtime_error("relocation names symbol " + std::to_string(i) + ", beyond the symbol table");
+            throw Error("relocation names symbol " + std::to_string(i) + ", beyond the symbol table");
         return sym;
     };
     auto name_of = [&](const GElf_Sym &sym) -> std::string_view {
@@ -101,7 +102,7 @@ void point_prog_array_slots_at_entries(const std::string &path)
         for (size_t r = 0; data && r < count; ++r) {
             GElf_Rel rel;
             if (!gelf_getrel(data, static_cast<int>(r), &rel))
-                throw std::runtime_error("unreadable relocation of .maps");
+                throw Error("unreadable relocation of .maps");
             const GElf_Sym target = symbol(GELF_R_SYM(rel.r_info));
             if (target.st_shndx != text_index)
                 continue;
@@ -120,7 +121,7 @@ void point_prog_array_slots_at_entries(const std::string &path)
                 continue; // not a hook handler: libbpf says what is wrong
             rel.r_info = GELF_R_INFO(*entry, GELF_R_TYPE(rel.r_info));
             if (!gelf_update_rel(data, static_cast<int>(r), &rel))
-                throw std::runtime_error("cannot rewrite a relocation of .maps");
+                throw Error("cannot rewrite a relocation of .maps");
             if (addend != 0) {
                 std::memset(static_cast<char *>(maps_data->d_buf) + rel.r_offset, 0, sizeof addend);
                 elf_flagdata(maps_data, ELF_C_SET, ELF_F_DIRTY);
@@ -132,7 +133,7 @@ void point_prog_array_slots_at_entries(const std::string &path)
         any = any || changed;
     }
     if (any && elf_update(elf.get(), ELF_C_WRITE) < 0)
-        throw std::runtime_error(std::string("cannot write the object: ") + elf_errmsg(-1));
+        throw Error(std::string("cannot write the object: ") + elf_errmsg(-1));
 }
 
 } // namespace winbpf::glue

@@ -10,7 +10,7 @@ namespace winbpf::glue
 /// slot with a Windows hook handler (`.values = {[0] = &handler}`): pass 2 makes a handler a function of .text, which
 /// libbpf refuses in a program array, so each such slot names the handler's first entry program
 /// (<handler>__winbpf_<hook>_<event>) instead; the loader then fills the hook's per-event arrays from it
-/// (winbpf::Object::load). Throws std::runtime_error for a malformed object; other relocations are left as they are.
+/// (winbpf::Object::load). Throws winbpf::Error for a malformed object; other relocations are left as they are.
 void point_prog_array_slots_at_entries(const std::string &path);
 
 } // namespace winbpf::glue

@@ -4,6 +4,8 @@
 
 #include "elf_file.hpp"
 
+#include "winbpf/error.hpp"
+
 #include "winbpf/btf_ptr.hpp"
 
 #include <bpf/btf.h>
@@ -13,7 +15,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <stdexcept>
 #include <vector>
 
 namespace winbpf::glue
@@ -60,7 +61,7 @@ void check_unresolved_symbols(const std::string &path)
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         if (header.sh_type == SHT_SYMTAB) {
             symtab = scn;
             symtab_header = header;
@@ -76,7 +77,7 @@ void check_unresolved_symbols(const std::string &path)
     for (std::size_t i = 0; data && i < count; ++i) {
         GElf_Sym sym;
         if (!gelf_getsym(data, static_cast<int>(i), &sym))
-            throw std::runtime_error("bad symbol table entry " + std::to_string(i));
+            throw Error("bad symbol table entry " + std::to_string(i));
         const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name);
         symbols.push_back({name ? name : "", sym});
     }
@@ -129,7 +130,7 @@ void check_unresolved_symbols(const std::string &path)
                    "function clang did not inline: make it static inline), and the kernel has no such kernel "
                    "function or variable for it; the object could not load";
     }
-    throw std::runtime_error(message);
+    throw Error(message);
 }
 
 } // namespace winbpf::glue

@@ -119,7 +119,7 @@ TEST_F(HelpersEveryHookTest, BindHandlerGetsWindowsResults)
 TEST_F(HelpersEveryHookTest, NeteventHandlerGetsWindowsResults)
 {
     load("helpers_netevent");
-    winbpf::Attachment attachment(*object_, {.cgroup = {}, .capture = "drop"});
+    winbpf::Attachment attachment(*object_, {.cgroup = {}, .capture = winbpf::CaptureType::drop});
     PerfReader perf(object_->map("helper_perf"));
     write_config();
     const std::uint64_t before = clock_ms(CLOCK_BOOTTIME);

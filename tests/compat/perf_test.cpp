@@ -119,7 +119,7 @@ TEST_F(PerfEveryHookTest, NeteventHandlerOutputsTheDrop)
     winbpf::Object &object = open("perf_every_hook_netevent");
     expect_perf_array_adapted(object);
     object.load();
-    winbpf::Attachment attachment(object, {.cgroup = {}, .capture = "drop"});
+    winbpf::Attachment attachment(object, {.cgroup = {}, .capture = winbpf::CaptureType::drop});
     PerfReader reader(object.map("perf_events"));
     std::uint8_t payload[PERF_EVERY_HOOK_PAYLOAD];
     std::snprintf(reinterpret_cast<char *>(payload), sizeof(payload), "winbpf-%08x", static_cast<unsigned>(::getpid()));

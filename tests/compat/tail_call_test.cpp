@@ -99,7 +99,7 @@ TEST_F(TailCallTest, NeteventHandlerTailCallsAnotherHandler)
 {
     winbpf::Object &object = open("tail_call_netevent");
     object.load();
-    winbpf::Attachment attachment(object, {.cgroup = {}, .capture = "drop"});
+    winbpf::Attachment attachment(object, {.cgroup = {}, .capture = winbpf::CaptureType::drop});
     bpf_map *state = object.map("net_state");
     auto slot = [&](std::uint32_t key) { return value_as<std::uint64_t>(lookup(state, &key)); };
     const std::uint64_t magic = (std::uint64_t{0x77696e} << 32) | static_cast<std::uint32_t>(::getpid());
@@ -139,7 +139,7 @@ TEST_F(TailCallTest, ListingProgramsWhileATailCallObjectClosesLeaksNoProgramArra
         {
             winbpf::Object &object = open("tail_call_netevent");
             object.load();
-            winbpf::Attachment attachment(object, {.cgroup = {}, .capture = "drop"});
+            winbpf::Attachment attachment(object, {.cgroup = {}, .capture = winbpf::CaptureType::drop});
             object.set_tail_call("netevent_programs", 1, handler_fd("NetSecond"));
         }
         object_.reset(); // closes every fd of the object: the kernel now frees its programs and maps

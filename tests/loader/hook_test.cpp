@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "hooks/hook_module.hpp"
+#include "winbpf/attachment.hpp"
+#include "winbpf/error.hpp"
 #include "winbpf/hook.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cerrno>
+#include <string>
+#include <string_view>
 
 using winbpf::parse_entry_name;
 
@@ -53,4 +59,28 @@ TEST(HookTable, NamesAndModules)
     EXPECT_EQ(process->name(), "process");
     EXPECT_LT(process->event_rank("exec"), process->event_rank("exit"));
     EXPECT_EQ(winbpf::detail::find_hook_module("proces"), nullptr);
+}
+
+TEST(CaptureType, ParsesEachNameTheUsageLists)
+{
+    EXPECT_EQ(winbpf::parse_capture_type("all"), winbpf::CaptureType::all);
+    EXPECT_EQ(winbpf::parse_capture_type("flow"), winbpf::CaptureType::flow);
+    EXPECT_EQ(winbpf::parse_capture_type("drop"), winbpf::CaptureType::drop);
+    EXPECT_EQ(winbpf::parse_capture_type("none"), winbpf::CaptureType::none);
+    for (std::string_view name : winbpf::capture_type_names)
+        EXPECT_NO_THROW(winbpf::parse_capture_type(name)) << name;
+}
+
+TEST(CaptureType, RefusesOtherNamesWithTheExpectedOnes)
+{
+    for (const char *name : {"", "Drop", "everything", "drop "}) {
+        try {
+            winbpf::parse_capture_type(name);
+            ADD_FAILURE() << "'" << name << "' was accepted";
+        } catch (const winbpf::Error &error) {
+            EXPECT_EQ(error.what(),
+                      "capture parameter is invalid: '" + std::string(name) + "' (expected all, flow, drop or none)");
+            EXPECT_EQ(error.error(), EINVAL);
+        }
+    }
 }

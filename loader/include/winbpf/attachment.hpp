@@ -4,9 +4,12 @@
 #include "winbpf/object.hpp"
 #include "winbpf/unique_fd.hpp"
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct bpf_link;
@@ -38,15 +41,30 @@ class Link
     bpf_program *program_;
 };
 
+/// netevent_monitor's capture type (docs/hooks/netevent_monitor.md, per program): which events its programs get.
+enum class CaptureType {
+    drop, ///< PKTMON_DROP events only (the default, as on Windows)
+    flow, ///< PKTMON_FLOW events only
+    all,  ///< both
+    none, ///< neither (the programs stay loaded, unattached)
+};
+
+/// The capture types' names as `capture=` and netevent_monitor's --capture take them, in the order usage lists them.
+inline constexpr std::array<std::string_view, 4> capture_type_names = {"all", "flow", "drop", "none"};
+
+/// The capture type named name (one of capture_type_names). Throws Error (EINVAL) "capture parameter is invalid:
+/// 'NAME' (expected all, flow, drop or none)" otherwise.
+CaptureType parse_capture_type(std::string_view name);
+
 /// Where to attach, for hooks that need to be told (`winbpf add program FILE cgroup=PATH`). An option that none of
 /// the object's hooks uses is an error.
 struct AttachOptions {
     /// cgroup hooks (bind): the cgroup-v2 directory whose processes (and descendants') the programs see. Empty: the
     /// root of the cgroup-v2 hierarchy, wherever it is mounted (e.g. /sys/fs/cgroup/unified on hybrid systems).
     std::string cgroup;
-    /// netevent_monitor: which events the programs get: "drop" (the default when empty, as on Windows), "flow",
-    /// "all" or "none" (docs/hooks/netevent_monitor.md: the capture type, per program).
-    std::string capture;
+    /// netevent_monitor: which events the programs get (parse_capture_type); absent: drop, as on Windows
+    /// (docs/hooks/netevent_monitor.md: the capture type, per program).
+    std::optional<CaptureType> capture;
     /// xdp: the interface the programs get the received packets of, by name ("eth0") or Linux ifindex ("2"), in the
     /// caller's network namespace. Required by xdp; an unknown interface is "Interface parameter is invalid.".
     std::string interface;

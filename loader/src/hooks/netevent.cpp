@@ -50,16 +50,34 @@ class NeteventHook final : public HookModule
     // Whether the capture type attaches the entry program named name.
     static bool wanted(const std::string &name, const AttachOptions &options)
     {
-        const std::string capture = options.capture.empty() ? "drop" : options.capture;
-        if (capture != "all" && capture != "flow" && capture != "drop" && capture != "none")
-            throw Error("capture parameter is invalid: '" + capture + "' (expected all, flow, drop or none)", EINVAL);
+        const CaptureType capture = options.capture.value_or(CaptureType::drop);
         const std::string event = parse_entry_name(name).event;
-        return (event == "drop" && (capture == "drop" || capture == "all")) ||
-               (event == "flow" && (capture == "flow" || capture == "all"));
+        return (event == "drop" && (capture == CaptureType::drop || capture == CaptureType::all)) ||
+               (event == "flow" && (capture == CaptureType::flow || capture == CaptureType::all));
     }
 };
 
 } // namespace
+
+} // namespace winbpf::detail
+
+namespace winbpf
+{
+
+CaptureType parse_capture_type(std::string_view name)
+{
+    static_assert(capture_type_names.size() == 4);
+    constexpr CaptureType types[] = {CaptureType::all, CaptureType::flow, CaptureType::drop, CaptureType::none};
+    for (std::size_t i = 0; i < capture_type_names.size(); ++i)
+        if (name == capture_type_names[i])
+            return types[i];
+    throw Error("capture parameter is invalid: '" + std::string(name) + "' (expected all, flow, drop or none)", EINVAL);
+}
+
+} // namespace winbpf
+
+namespace winbpf::detail
+{
 
 const HookModule &netevent_monitor_hook_module()
 {

@@ -135,7 +135,10 @@ Recorder::Recorder(const std::string &capture, const std::string &object)
     : object_(winbpf::Object::open_file(bpf_object_path(object)))
 {
     object_.load();
-    attachment_.emplace(object_, winbpf::AttachOptions{.capture = capture});
+    std::optional<winbpf::CaptureType> type; // "": the default
+    if (!capture.empty())
+        type = winbpf::parse_capture_type(capture);
+    attachment_.emplace(object_, winbpf::AttachOptions{.capture = type});
     ring_.emplace(object_.map("netevent_records"), [this](std::span<const std::byte> bytes) {
         events_.push_back(decode_record(bytes));
         return 0;

@@ -60,7 +60,8 @@ Event decode_buffer(std::span<const std::byte> bytes);
 /// Path of a test object built from tests/bpf/<name>.c.
 std::string bpf_object_path(const std::string &name);
 
-/// A netevent_recorder or netevent_legacy object loaded and attached with a capture type; its records decoded.
+/// A netevent_recorder or netevent_legacy object loaded and attached with a capture type (its name; "": the default);
+/// its records decoded.
 /// Detached and unloaded on destruction; fails the test when records were lost.
 class Recorder
 {

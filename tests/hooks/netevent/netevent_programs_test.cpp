@@ -50,7 +50,7 @@ TEST_F(ProgramsTest, OlderSpellingGetsWholeEvent)
 /// Reads real and simulated DROP events back through object's perf event array (attached with capture=drop).
 void expect_perf_events(const winbpf::Object &object)
 {
-    winbpf::Attachment attachment(object, winbpf::AttachOptions{.capture = "drop"});
+    winbpf::Attachment attachment(object, winbpf::AttachOptions{.capture = winbpf::CaptureType::drop});
     bpf_map *map = object.map("netevent_perf_events");
     EXPECT_EQ(bpf_map__type(map), BPF_MAP_TYPE_PERF_EVENT_ARRAY);
     winbpf::test::PerfReader reader(map);

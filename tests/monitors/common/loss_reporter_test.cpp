@@ -53,7 +53,7 @@ TEST(LossReporter, ReportsEachSourceWhenItGrows)
     std::string out;
     const auto good = test::build_record(test::RecordSpec{});
     // userspace cannot decode it
-    losses.count(to_record_status(formatter.format(std::span(good).first(good.size() - 2), out)));
+    losses.count(formatter.format(std::span(good).first(good.size() - 2), out));
     kernel = 7;
     losses.check();
     EXPECT_EQ(stream.text(), "process_monitor: lost 5 events (total 5): ring buffer full\n"

@@ -339,5 +339,19 @@ TEST(LossReporter, ListenerGetsEachStageWithItsCountAndTotal)
                                               "bpf ring_buffer_full 2 6"}));
 }
 
+TEST(CountLines, CountsEveryNewline)
+{
+    EXPECT_EQ(count_lines(""), 0u);
+    EXPECT_EQ(count_lines("no newline"), 0u);
+    EXPECT_EQ(count_lines("\n"), 1u);
+    EXPECT_EQ(count_lines("\n\n\n"), 3u);
+    EXPECT_EQ(count_lines("a\nb\nrest without one"), 2u);
+    std::string lines;
+    for (unsigned seq = 0; seq < 10000; ++seq)
+        lines += event_line(seq);
+    EXPECT_EQ(count_lines(lines), 10000u);
+    EXPECT_EQ(count_lines(std::string_view(lines).substr(1, lines.size() - 2)), 9999u); // the last one cut off
+}
+
 } // namespace
 } // namespace winbpf::monitor

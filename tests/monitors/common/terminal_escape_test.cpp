@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "common/format.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstring>
+#include <iterator>
+#include <random>
 
 namespace winbpf::monitor
 {
@@ -174,6 +180,72 @@ TEST(JsonFields, SameBytesAsNlohmann)
     std::string first;
     append_json_null_field("k", first, true);
     EXPECT_EQ(first, R"("k":null)");
+}
+
+/// inet_ntop's text of address (family 4: 4 bytes, 6: 16 bytes): what append_ip_address must give.
+std::string inet_ntop_text(unsigned family, const std::uint8_t *address)
+{
+    char text[INET6_ADDRSTRLEN];
+    EXPECT_NE(inet_ntop(family == 6 ? AF_INET6 : AF_INET, address, text, sizeof(text)), nullptr);
+    return text;
+}
+
+std::string address_text(unsigned family, const std::uint8_t *address)
+{
+    std::string out = "<";
+    append_ip_address(family, address, out);
+    return out.substr(1);
+}
+
+TEST(IpAddress, Ipv4AsInetNtop)
+{
+    EXPECT_EQ(address_text(4, std::array<std::uint8_t, 4>{127, 0, 0, 1}.data()), "127.0.0.1");
+    std::mt19937 random(4);
+    for (int i = 0; i < 100000; ++i) {
+        const std::uint32_t value = random();
+        std::uint8_t address[4];
+        std::memcpy(address, &value, sizeof(address));
+        ASSERT_EQ(address_text(4, address), inet_ntop_text(4, address));
+    }
+    for (unsigned byte = 0; byte < 256; ++byte) { // every byte value at every position
+        for (int at = 0; at < 4; ++at) {
+            std::uint8_t address[4] = {1, 10, 100, 255};
+            address[at] = static_cast<std::uint8_t>(byte);
+            ASSERT_EQ(address_text(4, address), inet_ntop_text(4, address));
+        }
+    }
+}
+
+TEST(IpAddress, Ipv6AsInetNtop)
+{
+    std::uint8_t loopback[16] = {};
+    loopback[15] = 1;
+    EXPECT_EQ(address_text(6, loopback), "::1");
+    const std::uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+    EXPECT_EQ(address_text(6, mapped), "::ffff:127.0.0.1");
+    // Every pattern of zero and non-zero groups (the "::" choice), with group values of every hex length, and the
+    // IPv4 forms (groups 5 and 6 as ffff or 0).
+    std::mt19937 random(6);
+    const unsigned values[] = {0x1, 0xf, 0x10, 0xab, 0x100, 0xdb8, 0x1000, 0xffff};
+    for (unsigned zeros = 0; zeros < 256; ++zeros) {
+        for (int round = 0; round < 64; ++round) {
+            std::uint8_t address[16];
+            for (int group = 0; group < 8; ++group) {
+                unsigned value = (zeros >> group) & 1 ? 0 : values[random() % std::size(values)];
+                if (round % 4 == 1 && group == 5 && value != 0)
+                    value = 0xffff;
+                address[2 * group] = static_cast<std::uint8_t>(value >> 8);
+                address[2 * group + 1] = static_cast<std::uint8_t>(value);
+            }
+            ASSERT_EQ(address_text(6, address), inet_ntop_text(6, address));
+        }
+    }
+    for (int i = 0; i < 100000; ++i) {
+        std::uint8_t address[16];
+        for (std::uint8_t &byte : address)
+            byte = static_cast<std::uint8_t>(random() % 4 == 0 ? random() : 0);
+        ASSERT_EQ(address_text(6, address), inet_ntop_text(6, address));
+    }
 }
 
 } // namespace

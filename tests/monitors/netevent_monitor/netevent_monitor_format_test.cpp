@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -31,7 +32,7 @@ Bytes build_record(const RecordSpec &spec)
 /// A FLOW payload.
 Bytes flow_payload(unsigned family, std::uint8_t old_state, std::uint8_t new_state, std::uint32_t pid)
 {
-    NeteventFlow flow{};
+    netevent_flow_t flow{};
     flow.family = static_cast<std::uint8_t>(family);
     flow.protocol = IPPROTO_TCP;
     flow.old_state = old_state;
@@ -87,6 +88,23 @@ const char *malformed_reason(const Bytes &record)
     NeteventMonitorEvent event;
     const RecordStatus status = decode_netevent_event(record, event);
     return status.is_ok() ? "" : status.reason();
+}
+
+TEST(NeteventMonitorFormat, HexOfEveryByteValue)
+{
+    Bytes bytes;
+    std::string expected;
+    for (unsigned value = 0; value < 256; ++value) {
+        bytes.push_back(static_cast<std::byte>(value));
+        char digits[3];
+        std::snprintf(digits, sizeof(digits), "%02x", value);
+        expected += digits;
+    }
+    EXPECT_EQ(hex(bytes), expected);
+    std::string out = "kept:";
+    append_hex(Bytes{std::byte{0xab}}, out);
+    EXPECT_EQ(out, "kept:ab");
+    EXPECT_EQ(hex(Bytes{}), "");
 }
 
 TEST(NeteventMonitorDecode, Ipv4UdpDrop)
@@ -314,7 +332,7 @@ TEST(NeteventMonitorFormatter, MalformedRecordIsShownRaw)
     RecordSpec flow;
     flow.type = NeteventType::flow;
     flow.payload = flow_payload(4, 2, 1, 4242);
-    flow.payload.resize(sizeof(NeteventFlow) - 1);
+    flow.payload.resize(sizeof(netevent_flow_t) - 1);
     const Bytes record = build_record(flow);
     out.clear();
     status = json_formatter.format(record, out);
@@ -374,7 +392,8 @@ TEST(NeteventMonitorDecode, SimulatedPayloadOnlyFromTheSimulator)
     EXPECT_EQ(event.sim_counter, 1u);
 
     Bytes record = build_record(spec);
-    record[sizeof(NeteventDataHeader) + offsetof(PktmonHeader, DropLocation)] = std::byte{1}; // a kernel's drop
+    record[sizeof(netevent_data_header_t) + offsetof(netevent_pktmon_header_t, DropLocation)] =
+        std::byte{1}; // a kernel's drop
     ASSERT_TRUE(decode_netevent_event(record, event).is_ok());
     EXPECT_FALSE(event.sim_counter);
     EXPECT_EQ(event.facts.family, 0u); // 0x64...: not an IP packet of 17 bytes
@@ -394,7 +413,8 @@ TEST(NeteventMonitorDecode, SimulatedPayloadOnlyFromTheSimulator)
 
     spec = sim_record_spec(NeteventType::flow, 1);
     record = build_record(spec);
-    record[sizeof(NeteventDataHeader) + offsetof(PktmonHeader, PktGroupId)] = std::byte{9}; // a socket's cookie
+    record[sizeof(netevent_data_header_t) + offsetof(netevent_pktmon_header_t, PktGroupId)] =
+        std::byte{9}; // a socket's cookie
     EXPECT_STREQ(malformed_reason(record), "flow record too short");
 }
 

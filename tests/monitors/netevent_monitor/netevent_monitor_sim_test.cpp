@@ -179,7 +179,7 @@ TEST(NeteventMonitorMalformed, ShortFlowRecordIsShownRawAndCounted)
 
     NeteventRecordSpec flow;
     flow.type = NeteventType::flow;
-    flow.payload = Bytes(sizeof(NeteventFlow) - 4, std::byte{0x04});
+    flow.payload = Bytes(sizeof(netevent_flow_t) - 4, std::byte{0x04});
     const Bytes short_flow = build_netevent_record(flow);
     {
         RecordingWriter writer(path, "netevent_monitor", 0);

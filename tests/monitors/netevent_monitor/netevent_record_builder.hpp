@@ -97,8 +97,8 @@ struct NeteventRecordSpec {
 /// Serializes spec as bpf/netevent_monitor.c does: the two headers, then min(logged, 128) payload bytes.
 inline Bytes build_netevent_record(const NeteventRecordSpec &spec)
 {
-    NeteventDataHeader header{static_cast<std::uint8_t>(spec.type), spec.version};
-    PktmonHeader pktmon{};
+    netevent_data_header_t header{static_cast<std::uint8_t>(spec.type), spec.version};
+    netevent_pktmon_header_t pktmon{};
     pktmon.EventId = header.type;
     pktmon.PacketOriginalLength =
         spec.original_length ? spec.original_length : static_cast<std::uint32_t>(spec.payload.size());

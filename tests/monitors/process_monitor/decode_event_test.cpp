@@ -37,7 +37,7 @@ TEST(DecodeEvent, DecodesCreateWithStrings)
     spec.command_line = u"sh -c 'exit 7'";
     const auto bytes = build_record(spec);
     ProcessMonitorEvent record;
-    ASSERT_EQ(decode_event(bytes, record), DecodeStatus::ok);
+    ASSERT_TRUE(decode_process_event(bytes, record).is_ok());
     EXPECT_EQ(record.operation(), Operation::create);
     EXPECT_TRUE(record.has_strings());
     EXPECT_EQ(record.fixed.process_id, 1234u);
@@ -60,7 +60,7 @@ TEST(DecodeEvent, DecodesDeleteWithoutStrings)
     const auto bytes = build_record(spec);
     ASSERT_EQ(bytes.size(), sizeof(process_monitor_event) + 16); // fixed part and SID
     ProcessMonitorEvent record;
-    ASSERT_EQ(decode_event(bytes, record), DecodeStatus::ok);
+    ASSERT_TRUE(decode_process_event(bytes, record).is_ok());
     EXPECT_EQ(record.operation(), Operation::destroy);
     EXPECT_FALSE(record.has_strings());
     EXPECT_EQ(record.fixed.process_exit_code, 7u);
@@ -73,17 +73,18 @@ TEST(DecodeEvent, AcceptsAlignmentPadding)
     auto bytes = build_record(RecordSpec{});
     bytes.resize(bytes.size() + 7);
     ProcessMonitorEvent record;
-    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::ok);
+    EXPECT_TRUE(decode_process_event(bytes, record).is_ok());
     bytes.push_back(std::byte{0});
-    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
+    EXPECT_STREQ(decode_process_event(bytes, record).reason(), "size mismatch");
 }
 
 TEST(DecodeEvent, RejectsShortRecords)
 {
     const auto bytes = build_record(RecordSpec{});
     ProcessMonitorEvent record;
-    EXPECT_EQ(decode_event({}, record), DecodeStatus::too_short);
-    EXPECT_EQ(decode_event(std::span(bytes).first(sizeof(process_monitor_event) - 1), record), DecodeStatus::too_short);
+    EXPECT_STREQ(decode_process_event({}, record).reason(), "record too short");
+    EXPECT_STREQ(decode_process_event(std::span(bytes).first(sizeof(process_monitor_event) - 1), record).reason(),
+                 "record too short");
 }
 
 TEST(DecodeEvent, RejectsTruncatedStrings)
@@ -91,9 +92,11 @@ TEST(DecodeEvent, RejectsTruncatedStrings)
     const auto bytes = build_record(RecordSpec{});
     ProcessMonitorEvent record;
     for (std::size_t cut = 1; cut <= 8; ++cut)
-        EXPECT_EQ(decode_event(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch) << cut;
+        EXPECT_STREQ(decode_process_event(std::span(bytes).first(bytes.size() - cut), record).reason(), "size mismatch")
+            << cut;
     // Fixed part only, but the flag promises strings.
-    EXPECT_EQ(decode_event(std::span(bytes).first(sizeof(process_monitor_event)), record), DecodeStatus::size_mismatch);
+    EXPECT_STREQ(decode_process_event(std::span(bytes).first(sizeof(process_monitor_event)), record).reason(),
+                 "size mismatch");
 }
 
 TEST(DecodeEvent, RejectsATruncatedSid)
@@ -104,7 +107,8 @@ TEST(DecodeEvent, RejectsATruncatedSid)
     const auto bytes = build_record(spec);
     ProcessMonitorEvent record;
     for (std::size_t cut = 1; cut <= 16; ++cut)
-        EXPECT_EQ(decode_event(std::span(bytes).first(bytes.size() - cut), record), DecodeStatus::size_mismatch) << cut;
+        EXPECT_STREQ(decode_process_event(std::span(bytes).first(bytes.size() - cut), record).reason(), "size mismatch")
+            << cut;
 }
 
 TEST(DecodeEvent, DeleteTimestampIsTheExitTime)
@@ -113,7 +117,7 @@ TEST(DecodeEvent, DeleteTimestampIsTheExitTime)
     spec.operation = Operation::destroy;
     spec.exit_time = 134397726711234567ULL;
     ProcessMonitorEvent record;
-    ASSERT_EQ(decode_event(build_record(spec), record), DecodeStatus::ok);
+    ASSERT_TRUE(decode_process_event(build_record(spec), record).is_ok());
     EXPECT_EQ(record.exit_time(), spec.exit_time);
 }
 
@@ -125,7 +129,7 @@ TEST(DecodeEvent, RejectsStringSizesBeyondTheRecord)
     fixed.command_line_size = 0xFFFE;
     std::memcpy(bytes.data(), &fixed, sizeof(fixed));
     ProcessMonitorEvent record;
-    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
+    EXPECT_STREQ(decode_process_event(bytes, record).reason(), "size mismatch");
 }
 
 TEST(DecodeEvent, RejectsTrailingBytesWithoutStrings)
@@ -135,7 +139,7 @@ TEST(DecodeEvent, RejectsTrailingBytesWithoutStrings)
     auto bytes = build_record(spec);
     bytes.resize(bytes.size() + 64);
     ProcessMonitorEvent record;
-    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::size_mismatch);
+    EXPECT_STREQ(decode_process_event(bytes, record).reason(), "size mismatch");
 }
 
 TEST(DecodeEvent, RejectsBadFields)
@@ -148,20 +152,20 @@ TEST(DecodeEvent, RejectsBadFields)
     fixed.operation = 2;
     auto bad = bytes;
     std::memcpy(bad.data(), &fixed, sizeof(fixed));
-    EXPECT_EQ(decode_event(bad, record), DecodeStatus::bad_operation);
+    EXPECT_STREQ(decode_process_event(bad, record).reason(), "unknown operation");
 
     std::memcpy(&fixed, bytes.data(), sizeof(fixed));
     fixed.token_sid_size = 69;
     bad = bytes;
     std::memcpy(bad.data(), &fixed, sizeof(fixed));
-    EXPECT_EQ(decode_event(bad, record), DecodeStatus::bad_sid_size);
+    EXPECT_STREQ(decode_process_event(bad, record).reason(), "token_sid_size too large");
 
     std::memcpy(&fixed, bytes.data(), sizeof(fixed));
     fixed.account_name_size = 9; // odd; the record still adds up
     fixed.account_domain_size = 7;
     bad = bytes;
     std::memcpy(bad.data(), &fixed, sizeof(fixed));
-    EXPECT_EQ(decode_event(bad, record), DecodeStatus::odd_string);
+    EXPECT_STREQ(decode_process_event(bad, record).reason(), "odd UTF-16 string size");
 }
 
 } // namespace

@@ -16,7 +16,7 @@ using test::RecordSpec;
 ProcessMonitorEvent decode(const std::vector<std::byte> &bytes)
 {
     ProcessMonitorEvent record;
-    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::ok);
+    EXPECT_TRUE(decode_process_event(bytes, record).is_ok());
     return record;
 }
 

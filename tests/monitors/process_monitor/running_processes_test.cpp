@@ -44,7 +44,7 @@ const ProcessStrings &delete_strings(ProcessTable &table, std::uint32_t pid)
     spec.command_line = u"";
     const auto bytes = test::build_record(test::delete_of(spec, true));
     static ProcessMonitorEvent record;
-    EXPECT_EQ(decode_event(bytes, record), DecodeStatus::ok);
+    EXPECT_TRUE(decode_process_event(bytes, record).is_ok());
     return table.on_delete(record);
 }
 
