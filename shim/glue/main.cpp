@@ -112,6 +112,8 @@ std::string generate(const std::string &pass1, const std::string &source)
     // Before the source's includes: winbpf/common.h then turns GPL-only helpers into compile-time errors, and the
     // glue header of a hook that needs GPL-only kernel facilities refuses the program (winbpf/license.h).
     out << winbpf::glue::license_define(license);
+    // Glue the source's handlers asked for through the shim's helpers (WINBPF_USES, winbpf/common.h).
+    out << winbpf::glue::uses_defines(winbpf::glue::read_uses(pass1));
     for (const auto &h : handlers)
         out << "#define WINBPF_HOOK_SEC_" << h.counter << " 1\n";
     for (int counter : legacy_maps)

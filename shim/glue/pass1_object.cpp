@@ -10,6 +10,8 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -101,6 +103,35 @@ std::optional<std::string> read_license(const std::string &path)
         return std::string(bytes, strnlen(bytes, data->d_size));
     }
     return std::nullopt;
+}
+
+std::set<std::string> read_uses(const std::string &path)
+{
+    const ElfFile elf = open_elf(path);
+    std::set<std::string> features;
+    for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
+        GElf_Shdr header;
+        if (!gelf_getshdr(scn, &header))
+            throw elf_error(path, "bad section header");
+        const char *name = elf_strptr(elf.get(), elf.shstrndx(), header.sh_name);
+        if (!name || !std::string_view(name).starts_with(kUsesSectionPrefix) || header.sh_type != SHT_PROGBITS)
+            continue;
+        const std::string feature(std::string_view(name).substr(kUsesSectionPrefix.size()));
+        if (feature.empty() || std::isdigit(static_cast<unsigned char>(feature[0])) ||
+            !std::all_of(feature.begin(), feature.end(),
+                         [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+            throw std::runtime_error(path + ": section '" + name + "' does not name a winbpf feature");
+        features.insert(feature);
+    }
+    return features;
+}
+
+std::string uses_defines(const std::set<std::string> &features)
+{
+    std::string lines;
+    for (const std::string &feature : features)
+        lines += "#define WINBPF_USES_" + feature + " 1\n";
+    return lines;
 }
 
 std::vector<SecSymbol> read_sec_symbols(const std::string &path)

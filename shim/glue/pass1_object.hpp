@@ -2,7 +2,9 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace winbpf::glue
@@ -28,6 +30,17 @@ std::optional<std::string> first_parameter_struct(const std::string &path, const
 /// The C spelling of function's return type in the object's BTF, for an extern declaration of it: a typedef's name
 /// ("bind_action_t"), "enum TAG" or an integer type's name; "int" when the object has no BTF or the type is another.
 std::string return_type_name(const std::string &path, const std::string &function);
+
+/// The name prefix of the sections WINBPF_USES (winbpf/common.h) leaves in an object compiled from a user's source.
+inline constexpr std::string_view kUsesSectionPrefix = ".winbpf.uses.";
+
+/// The features an object compiled from a user's source (pass 1, or one pass by plain clang) marked with WINBPF_USES
+/// (winbpf/common.h): the <feature> of each of its sections ".winbpf.uses.<feature>". Throws std::runtime_error on a
+/// malformed file or a feature name that is not a C identifier.
+std::set<std::string> read_uses(const std::string &path);
+
+/// The glue's lines for features: "#define WINBPF_USES_<feature> 1\n" each.
+std::string uses_defines(const std::set<std::string> &features);
 
 /// The string in the object's SEC("license") section (up to its NUL), or nullopt when it has none.
 std::optional<std::string> read_license(const std::string &path);

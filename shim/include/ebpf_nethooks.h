@@ -189,6 +189,7 @@ _Static_assert(__builtin_offsetof(struct winbpf_sock_addr_ctx, hidden) == 0, "wi
  * (winbpf::redirect_context in winbpf's library). 0, or -1 elsewhere or for a size out of range. */
 static __always_inline long winbpf_sock_addr_set_redirect_context(bpf_sock_addr_t *ctx, void *data, uint32_t size)
 {
+    WINBPF_USES(sock_addr_redirect_context); /* the glue then files the context for winbpf::redirect_context */
     struct winbpf_sock_addr_ctx *w = WINBPF_SOCK_ADDR_CTX(ctx);
     if (w->at != WINBPF_SOCK_ADDR_AT_CONNECT || size == 0 || size > WINBPF_REDIRECT_CONTEXT_MAX || !w->hidden.scratch)
         return -1;

@@ -7,16 +7,21 @@
 //            bind6
 //   support  winbpf__sock_addr_owner (cgroup/sock_create: the owner of each socket, for recv_accept and listen) and
 //            winbpf__sock_addr_redirect (sockops: redirect contexts by connection tuple, for connect objects) with
-//            winbpf__sock_addr_redirect_udp (cgroup_skb/egress: the same for UDP datagrams); the others are not loaded
+//            winbpf__sock_addr_redirect_udp (cgroup_skb/egress: the same for UDP datagrams), which the glue has only
+//            when a handler calls bpf_sock_addr_set_redirect_context; the others are not loaded
 //   attach   every program to one cgroup-v2 directory: AttachOptions::cgroup, or the root of the cgroup-v2 hierarchy
 //            (bpf_link: several programs attach side by side and all run); listen's LSM or tracepoint program by
 //            its section, scoped to that cgroup through the winbpf_listen cgroup array; AttachOptions::compartment_id
 //            into winbpf_sa_conf
 //   chains   winbpf_sa_chain (socket storage of the per-call chain state, sock_addr_glue.h) is one map for every
 //            loaded object: before load, an existing map of that name is reused; after load, winbpf_sa_conf's self
-//            is the id of that map (the object's identity in chains)
+//            is the id of that map (the object's identity in chains), and winbpf_sa_solo (winbpf/abi.h) says on which
+//            Linux hooks the object's entry is the only winbpf entry of any loaded object (it then keeps no chain
+//            state); the objects already loaded on this object's hooks learn they are no longer alone before it
+//            attaches
 #include "hooks/hook_module.hpp"
 #include "internal.hpp"
+#include "winbpf/abi.h"
 #include "winbpf/error.hpp"
 #include "winbpf/system.hpp"
 
@@ -26,6 +31,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <utility>
 
 namespace winbpf::detail
@@ -38,6 +45,24 @@ constexpr const char *kRedirectProgram = "winbpf__sock_addr_redirect";
 constexpr const char *kRedirectUdpProgram = "winbpf__sock_addr_redirect_udp";
 constexpr const char *kChainMap = "winbpf_sa_chain";
 constexpr const char *kConfigMap = "winbpf_sa_conf";
+constexpr const char *kSoloMap = WINBPF_MAP_SOCK_ADDR_SOLO;
+
+// The WINBPF_SOCK_ADDR_HOOK_* bit (winbpf/abi.h) of a connect or connect_authorization entry event, else 0.
+std::uint32_t chain_hook_bit(std::string_view event)
+{
+    std::string name(event);
+    if (name.starts_with("connect_authorization"))
+        name = "connect" + name.substr(std::string_view("connect_authorization").size());
+    for (auto [entry, bit] : {std::pair("connect4", WINBPF_SOCK_ADDR_HOOK_CONNECT4),
+                              std::pair("connect4_sendmsg", WINBPF_SOCK_ADDR_HOOK_SENDMSG4),
+                              std::pair("connect4_mapped", WINBPF_SOCK_ADDR_HOOK_CONNECT6_MAPPED),
+                              std::pair("connect4_sendmsg_mapped", WINBPF_SOCK_ADDR_HOOK_SENDMSG6_MAPPED),
+                              std::pair("connect6", WINBPF_SOCK_ADDR_HOOK_CONNECT6),
+                              std::pair("connect6_sendmsg", WINBPF_SOCK_ADDR_HOOK_SENDMSG6)})
+        if (name == entry)
+            return static_cast<std::uint32_t>(bit);
+    return 0;
+}
 
 // winbpf_sa_conf's value (struct winbpf_sock_addr_config of sock_addr_glue.h).
 struct Config {
@@ -139,6 +164,8 @@ class SockAddrHook final : public HookModule
             throw Error(object_name + ": reading the id of map " + kConfigMap + ": " + errno_text(err), err);
         }
         write_config(bpf_map__fd(config), Config{info.id, 0}, object_name + ": map " + kConfigMap);
+        if (bpf_map *solo = bpf_object__find_map_by_name(object, kSoloMap))
+            write_solo(object, bpf_map__fd(solo), object_name);
     }
 
     std::vector<bpf_program *> support_programs(bpf_object *object) const override
@@ -253,6 +280,97 @@ class SockAddrHook final : public HookModule
     }
 
     static void write_config(int fd, const Config &value, const std::string &what)
+    {
+        const __u32 zero = 0;
+        if (bpf_map_update_elem(fd, &zero, &value, BPF_ANY) != 0) {
+            int err = errno;
+            throw Error(what + ": writing it: " + errno_text(err), err);
+        }
+    }
+
+    // winbpf_sa_solo of the loaded object (map fd solo_fd), before it is attached: the Linux hooks of its connect and
+    // connect_authorization entries, and those where its one entry is the only winbpf entry of any loaded object
+    // (its entries there keep no chain state). The other objects' entries on its hooks lose that first. Each object
+    // publishes its hooks before it looks at the others' and looks again after setting its own solo hooks, so of two
+    // objects loaded at once the later to look sees the other. Without the privilege to walk map ids: none solo.
+    static void write_solo(bpf_object *object, int solo_fd, const std::string &object_name)
+    {
+        std::uint32_t hooks = 0, shared = 0; // shared: hooks with two entries of this object
+        bpf_program *program = nullptr;
+        while ((program = bpf_object__next_program(object, program)) != nullptr) {
+            const EntryName entry = parse_entry_name(bpf_program__name(program));
+            if (entry.hook != "sock_addr" || !bpf_program__autoload(program))
+                continue;
+            const std::uint32_t bit = chain_hook_bit(entry.event);
+            shared |= hooks & bit;
+            hooks |= bit;
+        }
+        const std::string what = object_name + ": map " + kSoloMap;
+        write_solo_value(solo_fd, {0, hooks}, what);
+        if (hooks == 0)
+            return;
+        const __u32 own = map_id(solo_fd, what);
+        const std::optional<std::uint32_t> others =
+            other_solo_maps(own, [&](int fd, winbpf_sock_addr_solo value, __u32 id) {
+                if ((value.hooks & hooks) != 0 && (value.solo & hooks) != 0)
+                    write_solo_value(fd, {value.solo & ~hooks, value.hooks},
+                                     object_name + ": map " + kSoloMap + " of another object (id " +
+                                         std::to_string(id) + ")");
+            });
+        if (!others)
+            return;
+        const std::uint32_t solo = hooks & ~shared & ~*others;
+        if (solo == 0)
+            return;
+        write_solo_value(solo_fd, {solo, hooks}, what);
+        if (const std::optional<std::uint32_t> again = other_solo_maps(own, {}); !again || (*again & solo) != 0)
+            write_solo_value(solo_fd, {again ? solo & ~*again : 0, hooks}, what);
+    }
+
+    // Calls visit (if set) with the fd, value and id of every loaded winbpf_sa_solo map but own and returns the union
+    // of their hooks; nullopt without the privilege to walk map ids.
+    static std::optional<std::uint32_t>
+    other_solo_maps(__u32 own, const std::function<void(int, winbpf_sock_addr_solo, __u32)> &visit)
+    {
+        std::uint32_t hooks = 0;
+        __u32 id = 0;
+        while (true) {
+            if (bpf_map_get_next_id(id, &id) != 0) {
+                if (errno == ENOENT)
+                    return hooks;
+                return std::nullopt;
+            }
+            if (id == own)
+                continue;
+            UniqueFd fd(bpf_map_get_fd_by_id(id));
+            if (!fd)
+                continue; // gone meanwhile
+            bpf_map_info info{};
+            __u32 size = sizeof(info);
+            winbpf_sock_addr_solo value{};
+            const __u32 zero = 0;
+            if (bpf_obj_get_info_by_fd(fd.get(), &info, &size) != 0 || info.type != BPF_MAP_TYPE_ARRAY ||
+                std::string_view(info.name) != kSoloMap || info.value_size != sizeof(value) ||
+                bpf_map_lookup_elem(fd.get(), &zero, &value) != 0)
+                continue;
+            hooks |= value.hooks;
+            if (visit)
+                visit(fd.get(), value, id);
+        }
+    }
+
+    static __u32 map_id(int fd, const std::string &what)
+    {
+        bpf_map_info info{};
+        __u32 size = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &size) != 0) {
+            int err = errno;
+            throw Error(what + ": reading its id: " + errno_text(err), err);
+        }
+        return info.id;
+    }
+
+    static void write_solo_value(int fd, const winbpf_sock_addr_solo &value, const std::string &what)
     {
         const __u32 zero = 0;
         if (bpf_map_update_elem(fd, &zero, &value, BPF_ANY) != 0) {

@@ -123,6 +123,24 @@ struct winbpf_redirect_key {
     __u32 remote_ip[4]; /* network order; IPv4 in [0], the rest 0 */
 };
 
+/* sock_addr hooks: ARRAY of one struct winbpf_sock_addr_solo per loaded object, written by the loader before the object
+ * is attached: the connect-family Linux hooks its entries use (WINBPF_SOCK_ADDR_HOOK_* bits: connect and sendmsg
+ * entries, per family; IPv4-mapped entries on the IPv6 hooks apart, as they never take the same call as the IPv6 ones),
+ * and among them those where its one entry is the only winbpf entry of any loaded object. An entry on such a hook keeps
+ * no per-call chain state (shim/include/winbpf/sock_addr_glue.h: there is no later winbpf entry to tell). solo 0 (an
+ * object loaded without winbpf's loader, or before the loader knows): every entry keeps the chain state. */
+#define WINBPF_MAP_SOCK_ADDR_SOLO "winbpf_sa_solo"
+#define WINBPF_SOCK_ADDR_HOOK_CONNECT4 0x01        /* cgroup/connect4 */
+#define WINBPF_SOCK_ADDR_HOOK_SENDMSG4 0x02        /* cgroup/sendmsg4 */
+#define WINBPF_SOCK_ADDR_HOOK_CONNECT6_MAPPED 0x04 /* cgroup/connect6, IPv4-mapped destinations */
+#define WINBPF_SOCK_ADDR_HOOK_SENDMSG6_MAPPED 0x08 /* cgroup/sendmsg6, IPv4-mapped destinations */
+#define WINBPF_SOCK_ADDR_HOOK_CONNECT6 0x10        /* cgroup/connect6, IPv6 destinations */
+#define WINBPF_SOCK_ADDR_HOOK_SENDMSG6 0x20        /* cgroup/sendmsg6, IPv6 destinations */
+struct winbpf_sock_addr_solo {
+    __u32 solo;  /* WINBPF_SOCK_ADDR_HOOK_* bits on which the object's entry runs without chain state */
+    __u32 hooks; /* WINBPF_SOCK_ADDR_HOOK_* bits of the object's connect and connect_authorization entries */
+};
+
 /* netevent_monitor hook: the simulator's injection entry (<handler>__winbpf_netevent_monitor_sim, a raw_tp program run
  * with BPF_PROG_TEST_RUN, never attached) takes WINBPF_NETEVENT_SIM_ARGS u64 arguments, all of them always passed:
  * args[0] event type (100 DROP, 101 FLOW), args[1] drop reason, args[2] payload length in bytes (at most

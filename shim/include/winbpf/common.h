@@ -41,6 +41,23 @@
 #define WINBPF_LINUX_AF_INET6 10
 #define WINBPF_IPPROTO_TCP 6
 
+/*
+ * WINBPF_USES(feature): records that the code calling it (a shim helper inlined into a handler) needs glue that a
+ * hook's glue header adds only on request. It leaves a byte in section ".winbpf.uses.<feature>" of the object compiled
+ * from the user's source; winbpf-glue reads these sections from the pass-1 object (Makefile.bpf) or from the one-pass
+ * object it completes (and leaves them out of the completed object), and defines WINBPF_USES_<feature> before the glue
+ * header. Pass 2 leaves no mark: its glue is decided.
+ */
+#if defined(WINBPF_PASS) && WINBPF_PASS == 2
+#define WINBPF_USES(feature) ((void)0)
+#else
+#define WINBPF_USES(feature)                                                                                           \
+    ({                                                                                                                 \
+        static const char winbpf_uses_##feature __attribute__((section(".winbpf.uses." #feature), used)) = 1;          \
+        (void)winbpf_uses_##feature;                                                                                   \
+    })
+#endif
+
 #ifndef EFAULT
 #define EFAULT 14
 #endif

@@ -5,10 +5,11 @@
  *
  *   WINBPF_SOCK_ADDR_OBJECT_GLUE()  once per object: the flow verdicts of UDP sockets (winbpf_sock_addr_flows), the
  *     owners of sockets (winbpf_sock_addr_owners, socket storage written by the support program
- *     winbpf__sock_addr_owner at cgroup/sock_create), and the redirect contexts of redirected connections
- *     (winbpf_sock_addr_redirects, moved by the support program winbpf__sock_addr_redirect at sockops TCP_CONNECT to
- *     the connection's tuple, where winbpf::redirect_context finds it; UDP: copied there by
- * winbpf__sock_addr_redirect_udp at cgroup_skb/egress, under each datagram's tuple). Per handler, by its section
+ *     winbpf__sock_addr_owner at cgroup/sock_create), the chain state and, when a handler calls
+ *     bpf_sock_addr_set_redirect_context (WINBPF_USES_sock_addr_redirect_context), the redirect contexts of redirected
+ *     connections (winbpf_sock_addr_redirects, moved by the support program winbpf__sock_addr_redirect at sockops
+ *     TCP_CONNECT to the connection's tuple, where winbpf::redirect_context finds it; UDP: copied there by
+ *     winbpf__sock_addr_redirect_udp at cgroup_skb/egress, under each datagram's tuple). Per handler, by its section
  * (entries <handler>__winbpf_sock_addr_<event>): cgroup/connect4   connect4 (cgroup/connect4), connect4_sendmsg
  * (cgroup/sendmsg4), connect4_mapped (cgroup/connect6, IPv4-mapped destinations), connect4_sendmsg_mapped
  * (cgroup/sendmsg6, mapped) cgroup/connect6   connect6 (cgroup/connect6), connect6_sendmsg (cgroup/sendmsg6), both not
@@ -88,7 +89,8 @@ struct winbpf_sock_addr_config {
  *     call of a socket at a time (the hooks hold the socket lock), and every attached entry runs once per call, so an
  *     entry that finds itself already listed starts a new call: it clears the slot. A connect entry that finds the
  *     slot redirected returns 1 without running its handler; connect_authorization entries run on the redirected
- *     destination.
+ *     destination. An entry that is the only winbpf entry on its Linux hook among the loaded objects (winbpf_sa_solo,
+ *     written by the loader: winbpf/abi.h) keeps no such state: no later entry would read it.
  */
 #define WINBPF_SOCK_ADDR_CHAIN_MAX 16 /* entries of one Linux hook per call that the chain tells apart */
 struct winbpf_sock_addr_chain {
@@ -216,19 +218,28 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
         !config_ || config_->compartment_id == 0 || config_->compartment_id == (compartment);                          \
     })
 
-/* Enters entry handler_id into the chain slot of the current call on sk (a new call when it already ran in the
- * slot's); evaluates to the slot, or NULL when the socket has no storage (the entry then runs as if first). */
-#define winbpf_sock_addr_chain_enter(sk, slot_index, handler_id)                                                       \
+/* Enters entry handler_id of the object of config (its winbpf_sa_conf value, or NULL) into the chain slot of the
+ * current call on sk (a new call when it already ran in the slot's); evaluates to the slot, or NULL when the socket has
+ * no storage (the entry then runs as if first). */
+#define winbpf_sock_addr_chain_enter(sk, slot_index, config, handler_id)                                               \
     ({                                                                                                                 \
         struct winbpf_sock_addr_chain *chain_ = NULL;                                                                  \
         struct winbpf_sock_addr_chains *chains_ =                                                                      \
             (sk) ? bpf_sk_storage_get(&winbpf_sa_chain, (sk), 0, BPF_SK_STORAGE_GET_F_CREATE) : NULL;                  \
         if (chains_) {                                                                                                 \
-            struct winbpf_sock_addr_config *self_ = winbpf_sock_addr_config_get();                                     \
             chain_ = &chains_->slot[(slot_index)&3];                                                                   \
-            winbpf_sock_addr_chain_add(chain_, ((__u64)(self_ ? self_->self : 0) << 32) | (handler_id));               \
+            winbpf_sock_addr_chain_add(chain_, ((__u64)((config) ? (config)->self : 0) << 32) | (handler_id));         \
         }                                                                                                              \
         chain_;                                                                                                        \
+    })
+
+/* Whether the entry on hook (a WINBPF_SOCK_ADDR_HOOK_* bit, winbpf/abi.h) is the only winbpf entry there of any loaded
+ * object (winbpf_sa_solo, written by the loader): it then keeps no chain state, as no later entry would read it. */
+#define winbpf_sock_addr_solo(hook)                                                                                    \
+    ({                                                                                                                 \
+        __u32 zero_ = 0;                                                                                               \
+        struct winbpf_sock_addr_solo *solo_ = bpf_map_lookup_elem(&winbpf_sa_solo, &zero_);                            \
+        solo_ && (solo_->solo & (hook));                                                                               \
     })
 
 /* Adds entry me to chain, first clearing it when me already ran in it (a new call) or it is full. */
@@ -250,6 +261,12 @@ static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_c
 
 /* The chain slot of a sock_addr entry: its Linux hook (connect or sendmsg, of the section's family). */
 #define WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg) (((sendmsg) ? 2 : 0) + ((mode) == WINBPF_SOCK_ADDR_V4 ? 0 : 1))
+/* Its WINBPF_SOCK_ADDR_HOOK_* bit (winbpf/abi.h): the Linux hook and, on the IPv6 hooks, mapped or not. */
+#define WINBPF_SOCK_ADDR_HOOK_BIT(mode, sendmsg)                                                                       \
+    (((mode) == WINBPF_SOCK_ADDR_V4       ? WINBPF_SOCK_ADDR_HOOK_CONNECT4                                             \
+      : (mode) == WINBPF_SOCK_ADDR_MAPPED ? WINBPF_SOCK_ADDR_HOOK_CONNECT6_MAPPED                                      \
+                                          : WINBPF_SOCK_ADDR_HOOK_CONNECT6)                                            \
+     << ((sendmsg) ? 1 : 0))
 
 /*
  * connect, connect_authorization and bind on a Linux bpf_sock_addr (cgroup/connect*, cgroup/sendmsg*, cgroup/bind*):
@@ -263,37 +280,41 @@ static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_c
     ({                                                                                                                 \
         int verdict_ = 1;                                                                                              \
         __u32 user_[4];                                                                                                \
-        struct winbpf_sock_addr_chain *chain_ =                                                                        \
-            (at) == WINBPF_SOCK_ADDR_AT_BIND                                                                           \
-                ? NULL                                                                                                 \
-                : winbpf_sock_addr_chain_enter((ctx)->sk, WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg), handler_id);     \
+        struct winbpf_sock_addr_config *config_ = winbpf_sock_addr_config_get();                                       \
+        struct winbpf_sock_addr_chain *chain_ = NULL;                                                                  \
+        if ((at) != WINBPF_SOCK_ADDR_AT_BIND && !winbpf_sock_addr_solo(WINBPF_SOCK_ADDR_HOOK_BIT(mode, sendmsg)))      \
+            chain_ = winbpf_sock_addr_chain_enter((ctx)->sk, WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg), config_,      \
+                                                  handler_id);                                                         \
         if (bpf_get_retval() != 0) {                                                                                   \
             /* an earlier program rejected the call: its block stands, this handler does not run */                    \
         } else if ((at) == WINBPF_SOCK_ADDR_AT_CONNECT && chain_ && chain_->redirected) {                              \
             /* an earlier program redirected the call: the redirect stands, this handler does not run */               \
-        } else if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode) &&                                                     \
-                   winbpf_sock_addr_in_scope(                                                                          \
-                       winbpf_compartment(bpf_get_netns_cookie(ctx), bpf_get_netns_cookie(NULL)))) {                   \
-            struct winbpf_sock_addr_flow_key key_ = {};                                                                \
-            struct winbpf_sock_addr_flow *cached_ = NULL;                                                              \
-            int moved_ = 0;                                                                                            \
-            if (sendmsg) {                                                                                             \
-                key_.cookie = (bpf_get_socket_cookie)(ctx);                                                            \
-                key_.entry = (handler_id);                                                                             \
-                key_.port = (__u16)(ctx)->user_port;                                                                   \
-                __builtin_memcpy(key_.ip, user_, 16);                                                                  \
-                cached_ = bpf_map_lookup_elem(&winbpf_sock_addr_flows, &key_);                                         \
+        } else if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode)) {                                                     \
+            /* the call's compartment, read once: the scope of compartment_id=N and the context's field */             \
+            const __u32 compartment_ = winbpf_compartment(bpf_get_netns_cookie(ctx), bpf_get_netns_cookie(NULL));      \
+            if (!config_ || config_->compartment_id == 0 || config_->compartment_id == compartment_) {                 \
+                struct winbpf_sock_addr_flow_key key_ = {};                                                            \
+                struct winbpf_sock_addr_flow *cached_ = NULL;                                                          \
+                int moved_ = 0;                                                                                        \
+                if (sendmsg) {                                                                                         \
+                    key_.cookie = (bpf_get_socket_cookie)(ctx);                                                        \
+                    key_.entry = (handler_id);                                                                         \
+                    key_.port = (__u16)(ctx)->user_port;                                                               \
+                    __builtin_memcpy(key_.ip, user_, 16);                                                              \
+                    cached_ = bpf_map_lookup_elem(&winbpf_sock_addr_flows, &key_);                                     \
+                }                                                                                                      \
+                if (cached_) {                                                                                         \
+                    verdict_ = !!cached_->allow;                                                                       \
+                    moved_ = cached_->redirected;                                                                      \
+                    if (cached_->redirected)                                                                           \
+                        winbpf_sock_addr_write_user(ctx, mode, cached_->ip, cached_->port);                            \
+                } else {                                                                                               \
+                    verdict_ = winbpf_sock_addr_call(handler, ctx, at, mode, user_, compartment_,                      \
+                                                     sendmsg ? &key_ : NULL, moved_);                                  \
+                }                                                                                                      \
+                if (moved_ && chain_)                                                                                  \
+                    chain_->redirected = 1;                                                                            \
             }                                                                                                          \
-            if (cached_) {                                                                                             \
-                verdict_ = !!cached_->allow;                                                                           \
-                moved_ = cached_->redirected;                                                                          \
-                if (cached_->redirected)                                                                               \
-                    winbpf_sock_addr_write_user(ctx, mode, cached_->ip, cached_->port);                                \
-            } else {                                                                                                   \
-                verdict_ = winbpf_sock_addr_call(handler, ctx, at, mode, user_, sendmsg ? &key_ : NULL, moved_);       \
-            }                                                                                                          \
-            if (moved_ && chain_)                                                                                      \
-                chain_->redirected = 1;                                                                                \
         }                                                                                                              \
         verdict_;                                                                                                      \
     })
@@ -322,9 +343,9 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
            seen->user_port != now->user_port;
 }
 
-/* Runs handler once on a bpf_sock_addr (see WINBPF_SOCK_ADDR_RUN); key: where a UDP sendmsg keeps its verdict, or
- * NULL; moved (an int variable) becomes 1 when the handler redirected the call. */
-#define winbpf_sock_addr_call(handler, ctx, at, mode, user, key, moved)                                                \
+/* Runs handler once on a bpf_sock_addr (see WINBPF_SOCK_ADDR_RUN) of compartment; key: where a UDP sendmsg keeps its
+ * verdict, or NULL; moved (an int variable) becomes 1 when the handler redirected the call. */
+#define winbpf_sock_addr_call(handler, ctx, at, mode, user, compartment, key, moved)                                   \
     ({                                                                                                                 \
         int allow_ = 1;                                                                                                \
         struct winbpf_sock_addr_ctx w_;                                                                                \
@@ -341,7 +362,7 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
                     winbpf_sock_addr_set_interface(&w_, (ctx)->sk->bound_dev_if);                                      \
             }                                                                                                          \
             w_.md.protocol = (ctx)->protocol;                                                                          \
-            w_.md.compartment_id = winbpf_compartment(bpf_get_netns_cookie(ctx), bpf_get_netns_cookie(NULL));          \
+            w_.md.compartment_id = (compartment);                                                                      \
             w_.cookie = (bpf_get_socket_cookie)(ctx);                                                                  \
             bpf_sock_addr_t seen_ = w_.md;                                                                             \
             int verdict_ = handler(&w_.md);                                                                            \
@@ -361,15 +382,6 @@ static __always_inline int winbpf_sock_addr_moved(const bpf_sock_addr_t *seen, c
         }                                                                                                              \
         allow_;                                                                                                        \
     })
-
-/* Keeps the redirect context the handler set (in the scratch's bounce region) for the connection, by socket cookie. */
-#define winbpf_sock_addr_keep_redirect_context(w, s)                                                                   \
-    do {                                                                                                               \
-        struct winbpf_redirect_context *rc_ = (struct winbpf_redirect_context *)((s)->bounce + 4096);                  \
-        rc_->size = (w)->redirect_context_size;                                                                        \
-        __builtin_memcpy(rc_->data, (s)->bounce, WINBPF_REDIRECT_CONTEXT_MAX);                                         \
-        bpf_map_update_elem(&winbpf_sock_addr_redirects, &(w)->cookie, rc_, BPF_ANY);                                  \
-    } while (0)
 
 /* Transport header of an inbound packet (cgroup_skb: data starts at the network header). */
 struct winbpf_inbound {
@@ -483,13 +495,12 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         allow_;                                                                                                        \
     })
 
-#define WINBPF_SOCK_ADDR_OBJECT_GLUE()                                                                                 \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_LRU_HASH);                                                                           \
-        __uint(max_entries, WINBPF_SOCK_ADDR_FLOWS_MAX);                                                               \
-        __type(key, struct winbpf_sock_addr_flow_key);                                                                 \
-        __type(value, struct winbpf_sock_addr_flow);                                                                   \
-    } winbpf_sock_addr_flows SEC(".maps");                                                                             \
+/* The redirect contexts (bpf_sock_addr_set_redirect_context) of an object whose handlers set them (the glue is then
+ * compiled with WINBPF_USES_sock_addr_redirect_context, winbpf-glue's record of the helper's use): the contexts by
+ * socket cookie, by connection tuple, and the support programs that move them from the one to the other when the SYN
+ * or a datagram leaves. An object whose handlers never call the helper has none of them, and none runs. */
+#ifdef WINBPF_USES_sock_addr_redirect_context
+#define WINBPF_SOCK_ADDR_REDIRECT_GLUE()                                                                               \
     struct {                                                                                                           \
         __uint(type, BPF_MAP_TYPE_LRU_HASH);                                                                           \
         __uint(max_entries, WINBPF_SOCK_ADDR_REDIRECTS_MAX);                                                           \
@@ -502,30 +513,6 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         __type(key, struct winbpf_redirect_key);                                                                       \
         __type(value, struct winbpf_redirect_context);                                                                 \
     } winbpf_redirect SEC(".maps");                                                                                    \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);                                                                       \
-        __uint(max_entries, 1);                                                                                        \
-        __type(key, __u32);                                                                                            \
-        __type(value, __u32);                                                                                          \
-    } winbpf_listen SEC(".maps");                                                                                      \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                                                       \
-        __uint(max_entries, 1);                                                                                        \
-        __type(key, __u32);                                                                                            \
-        __type(value, __u64);                                                                                          \
-    } winbpf_listen_unenforced SEC(".maps");                                                                           \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
-        __uint(max_entries, 1);                                                                                        \
-        __type(key, __u32);                                                                                            \
-        __type(value, struct winbpf_sock_addr_config);                                                                 \
-    } winbpf_sa_conf SEC(".maps");                                                                                     \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
-        __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
-        __type(key, int);                                                                                              \
-        __type(value, struct winbpf_sock_addr_chains);                                                                 \
-    } winbpf_sa_chain SEC(".maps");                                                                                    \
     __attribute__((section("cgroup_skb/egress"), used)) int winbpf__sock_addr_redirect_udp(struct __sk_buff *skb)      \
     {                                                                                                                  \
         __u64 cookie = (bpf_get_socket_cookie)(skb);                                                                   \
@@ -575,6 +562,58 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         bpf_map_delete_elem(&winbpf_sock_addr_redirects, &cookie);                                                     \
         return 1;                                                                                                      \
     }
+/* Keeps the redirect context the handler set (in the scratch's bounce region) for the connection, by socket cookie. */
+#define winbpf_sock_addr_keep_redirect_context(w, s)                                                                   \
+    do {                                                                                                               \
+        struct winbpf_redirect_context *rc_ = (struct winbpf_redirect_context *)((s)->bounce + 4096);                  \
+        rc_->size = (w)->redirect_context_size;                                                                        \
+        __builtin_memcpy(rc_->data, (s)->bounce, WINBPF_REDIRECT_CONTEXT_MAX);                                         \
+        bpf_map_update_elem(&winbpf_sock_addr_redirects, &(w)->cookie, rc_, BPF_ANY);                                  \
+    } while (0)
+
+#else
+#define WINBPF_SOCK_ADDR_REDIRECT_GLUE()
+#define winbpf_sock_addr_keep_redirect_context(w, s) ((void)0)
+#endif
+
+#define WINBPF_SOCK_ADDR_OBJECT_GLUE()                                                                                 \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);                                                                           \
+        __uint(max_entries, WINBPF_SOCK_ADDR_FLOWS_MAX);                                                               \
+        __type(key, struct winbpf_sock_addr_flow_key);                                                                 \
+        __type(value, struct winbpf_sock_addr_flow);                                                                   \
+    } winbpf_sock_addr_flows SEC(".maps");                                                                             \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);                                                                       \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, __u32);                                                                                          \
+    } winbpf_listen SEC(".maps");                                                                                      \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                                                       \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, __u64);                                                                                          \
+    } winbpf_listen_unenforced SEC(".maps");                                                                           \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, struct winbpf_sock_addr_config);                                                                 \
+    } winbpf_sa_conf SEC(".maps");                                                                                     \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_SK_STORAGE);                                                                         \
+        __uint(map_flags, BPF_F_NO_PREALLOC);                                                                          \
+        __type(key, int);                                                                                              \
+        __type(value, struct winbpf_sock_addr_chains);                                                                 \
+    } winbpf_sa_chain SEC(".maps");                                                                                    \
+    struct {                                                                                                           \
+        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
+        __uint(max_entries, 1);                                                                                        \
+        __type(key, __u32);                                                                                            \
+        __type(value, struct winbpf_sock_addr_solo);                                                                   \
+    } winbpf_sa_solo SEC(".maps");                                                                                     \
+    WINBPF_SOCK_ADDR_REDIRECT_GLUE()
 
 /* One Linux sock_addr entry program: <handler>__winbpf_sock_addr_<event> in section, for a Windows attach type. */
 #define WINBPF_SOCK_ADDR_LINUX_ENTRY(handler, event, linux_section, at, mode, sendmsg)                                 \

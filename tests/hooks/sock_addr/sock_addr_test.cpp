@@ -9,6 +9,8 @@
 #include "support/kernel_test.hpp"
 #include "support/netns.hpp"
 #include "support/socket.hpp"
+#include "support/temp_dir.hpp"
+#include "winbpf/abi.h"
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
 #include "winbpf/object.hpp"
@@ -850,6 +852,122 @@ TEST_F(SockAddrTest, NativeLinuxProgramStaysPlain)
     bpf_map_lookup_elem(bpf_map__fd(object.map("native_counts")), &one, &windows_calls);
     EXPECT_EQ(native_calls, 1u);
     EXPECT_EQ(windows_calls, 1u);
+}
+
+// The redirect-context support programs (sockops and cgroup_skb/egress) are in an object only when one of its handlers
+// calls bpf_sock_addr_set_redirect_context (winbpf-glue reads the helper's WINBPF_USES mark), built by Makefile.bpf or
+// by plain clang in one pass and completed at load: without the helper nothing runs for the connection's packets.
+TEST_F(SockAddrTest, RedirectContextProgramsOnlyWhereTheHelperIsCalled)
+{
+    const auto support = [](const winbpf::Object &object) {
+        std::set<std::string> names;
+        for (const char *name : {"winbpf__sock_addr_redirect", "winbpf__sock_addr_redirect_udp"})
+            if (bpf_object__find_program_by_name(object.raw(), name))
+                names.insert(name);
+        return names;
+    };
+    const std::set<std::string> both{"winbpf__sock_addr_redirect", "winbpf__sock_addr_redirect_udp"};
+    UniqueFd cgroup_fd(::open(cgroup->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(cgroup_fd);
+    const auto attached = [&](bpf_attach_type type) {
+        __u32 count = 0;
+        EXPECT_EQ(bpf_prog_query(cgroup_fd.get(), type, 0, nullptr, nullptr, &count), 0) << std::strerror(errno);
+        return count;
+    };
+
+    // Makefile.bpf: sock_addr_native's connect6 handler does not call the helper, sock_addr_policy's connect handlers
+    // do.
+    {
+        Loaded native("sock_addr_native", cgroup->path().string());
+        EXPECT_EQ(support(native.object), std::set<std::string>{});
+        EXPECT_THROW(native.object.map("winbpf_redirect"), winbpf::Error);
+        EXPECT_EQ(attached(BPF_CGROUP_SOCK_OPS), 0u);
+        EXPECT_EQ(attached(BPF_CGROUP_INET_EGRESS), 0u);
+        EXPECT_EQ(attached(BPF_CGROUP_INET6_CONNECT), 1u) << "the handler's connect6 entry";
+    }
+    load_policy();
+    EXPECT_EQ(support(policy->object), both);
+    EXPECT_EQ(attached(BPF_CGROUP_SOCK_OPS), 1u);
+    EXPECT_EQ(attached(BPF_CGROUP_INET_EGRESS), 1u);
+    policy.reset();
+
+    // Plain clang in one pass, completed when winbpf's loader opens the object.
+    winbpf::test::TempDir dir;
+    const auto build = [&](const std::string &name, const std::string &body) {
+        const std::string source = (dir.path() / (name + ".c")).string(),
+                          object = (dir.path() / (name + ".o")).string();
+        std::ofstream(source) << "#include \"bpf_helpers.h\"\n#include \"ebpf_nethooks.h\"\n"
+                                 "SEC(\"cgroup/connect4\")\nint Connect(bpf_sock_addr_t *ctx)\n{\n"
+                              << body << "    return BPF_SOCK_ADDR_VERDICT_PROCEED_SOFT;\n}\n";
+        const winbpf::test::CommandResult built =
+            winbpf::test::run({CLANG_BPF, "-target", "bpf", "-O2", "-g", "-Werror", "-I", WINBPF_INCLUDE_DIR, "-c",
+                               source, "-o", object});
+        EXPECT_TRUE(built.status && WIFEXITED(*built.status) && WEXITSTATUS(*built.status) == 0) << built.err;
+        return winbpf::Object::open_file(object);
+    };
+    winbpf::Object quiet = build("quiet", "");
+    EXPECT_EQ(support(quiet), std::set<std::string>{});
+    winbpf::Object redirecting =
+        build("redirecting", "    char note[] = \"proxy\";\n    bpf_sock_addr_set_redirect_context(ctx, note, 5);\n");
+    EXPECT_EQ(support(redirecting), both);
+    redirecting.load();
+    winbpf::Attachment attachment(redirecting, winbpf::AttachOptions{.cgroup = cgroup->path().string()});
+    EXPECT_EQ(attached(BPF_CGROUP_SOCK_OPS), 1u);
+}
+
+// Chain state (docs/hooks/sock_addr.md): a connect entry that is the only winbpf entry on its Linux hook keeps none (no
+// socket storage in winbpf_sa_chain for the connecting socket); once a second object with entries on the same hooks
+// is loaded, both keep it, and the chain semantics hold (ThreeCopiesChain).
+TEST_F(SockAddrTest, ChainStateOnlyWithSeveralEntriesOnAHook)
+{
+    const auto solo = [](const Loaded &loaded) {
+        winbpf_sock_addr_solo value{};
+        const std::uint32_t zero = 0;
+        EXPECT_EQ(bpf_map_lookup_elem(loaded.map(WINBPF_MAP_SOCK_ADDR_SOLO), &zero, &value), 0);
+        return value;
+    };
+    const auto has_chain_state = [](const Loaded &loaded, int socket) {
+        std::vector<unsigned char> value(bpf_map__value_size(loaded.object.map("winbpf_sa_chain")));
+        return bpf_map_lookup_elem(loaded.map("winbpf_sa_chain"), &socket, value.data()) == 0;
+    };
+    const std::uint32_t all = WINBPF_SOCK_ADDR_HOOK_CONNECT4 | WINBPF_SOCK_ADDR_HOOK_SENDMSG4 |
+                              WINBPF_SOCK_ADDR_HOOK_CONNECT6_MAPPED | WINBPF_SOCK_ADDR_HOOK_SENDMSG6_MAPPED |
+                              WINBPF_SOCK_ADDR_HOOK_CONNECT6 | WINBPF_SOCK_ADDR_HOOK_SENDMSG6;
+    Server server(Mode::v4, Protocol::tcp);
+
+    load_policy();
+    ASSERT_EQ(solo(*policy).hooks, all) << "connect4 and connect6 handlers: every connect-family hook";
+    ASSERT_EQ(solo(*policy).solo, all) << "another winbpf sock_addr object with connect entries is loaded (another "
+                                          "test run on this machine?): rerun";
+    UniqueFd alone = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(alone.get(), Mode::v4, server.port), 0);
+    EXPECT_TRUE(accept_within(server.fd.get()));
+    EXPECT_FALSE(has_chain_state(*policy, alone.get())) << "a lone entry created chain state";
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+
+    Loaded second("sock_addr_policy", cgroup->path().string());
+    EXPECT_EQ(solo(*policy).solo, 0u) << "the first object still believes it is alone";
+    EXPECT_EQ(solo(second).solo, 0u);
+    EXPECT_EQ(solo(second).hooks, all);
+    UniqueFd chained = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(chained.get(), Mode::v4, server.port), 0);
+    EXPECT_TRUE(accept_within(server.fd.get()));
+    EXPECT_TRUE(has_chain_state(*policy, chained.get())) << "two entries on cgroup/connect4 keep no chain state";
+    EXPECT_EQ(policy->calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 2u);
+    EXPECT_EQ(second.calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u);
+
+    // A later redirect by the first object stops the chain: the second's block is ignored.
+    Server proxy(Mode::v4, Protocol::tcp);
+    sock_addr_test_redirect redirect{};
+    redirect.ip[0] = htonl(INADDR_LOOPBACK);
+    redirect.port = htons(proxy.port);
+    policy->put("redirect_map", key_of(Mode::v4, server.port, Protocol::tcp), redirect);
+    second.put("policy_map", key_of(Mode::v4, server.port, Protocol::tcp), kReject);
+    UniqueFd redirected = open_socket(AF_INET, Protocol::tcp);
+    EXPECT_EQ(connect_to(redirected.get(), Mode::v4, server.port), 0)
+        << "the second object's block overrode the redirect";
+    EXPECT_TRUE(accept_within(proxy.fd.get()));
+    EXPECT_EQ(second.calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u) << "the second object ran after the redirect";
 }
 
 } // namespace
