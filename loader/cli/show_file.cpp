@@ -127,10 +127,12 @@ bool is_user_source(const std::string &file)
 
 // Where the verifier stopped, in the user's terms: of the log's "; <source> @ <file>:<line>" lines, the last one in
 // the user's source with a line number (an instruction with none says "<file>:0"; the shim's and the glue's lines lead
-// back to the user's call of them). Without any, the last line with a number, else the last line.
+// back to the user's call of them). Without any, the last of the user's source without a number (an object built
+// without -g: its function's line record, "<function>: no source line (compiled without -g)"), the last line with a
+// number, else the last line.
 std::optional<SourceLine> failing_source_line(const std::string &log)
 {
-    std::optional<SourceLine> last, numbered, user;
+    std::optional<SourceLine> last, numbered, user, user_unnumbered;
     std::istringstream lines(log);
     std::string line;
     while (std::getline(lines, line)) {
@@ -144,13 +146,16 @@ std::optional<SourceLine> failing_source_line(const std::string &log)
         if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos)
             continue;
         last = SourceLine{line.substr(at + 3, colon - at - 3), std::stoul(number), line.substr(2, at - 2)};
-        if (last->line == 0)
+        if (last->line == 0) {
+            if (is_user_source(last->file))
+                user_unnumbered = last;
             continue;
+        }
         numbered = last;
         if (is_user_source(last->file))
             user = last;
     }
-    return user ? user : numbered ? numbered : last;
+    return user ? user : user_unnumbered ? user_unnumbered : numbered ? numbered : last;
 }
 
 bpf_prog_info program_info(int fd, const std::string &name)

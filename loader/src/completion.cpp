@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -34,14 +35,36 @@ struct ElfSymbol {
     unsigned type, binding;
 };
 
+// The section headers of an ELF object checked by check_bpf_elf, and the name of each.
+struct ElfSections {
+    Elf64_Ehdr header;
+    std::vector<Elf64_Shdr> sections;
+    std::vector<std::string> names;
+};
+
+template <typename T> void read_at(std::span<const std::byte> elf, std::uint64_t offset, T &value)
+{
+    std::memcpy(&value, elf.data() + offset, sizeof value);
+}
+
+ElfSections sections_of(std::span<const std::byte> elf)
+{
+    ElfSections out;
+    read_at(elf, 0, out.header);
+    out.sections.resize(out.header.e_shnum);
+    for (std::size_t i = 0; i < out.sections.size(); ++i)
+        read_at(elf, out.header.e_shoff + i * out.header.e_shentsize, out.sections[i]);
+    const Elf64_Shdr &names = out.sections[out.header.e_shstrndx];
+    for (const Elf64_Shdr &section : out.sections)
+        out.names.emplace_back(reinterpret_cast<const char *>(elf.data() + names.sh_offset + section.sh_name));
+    return out;
+}
+
 std::vector<ElfSymbol> symbols_of(std::span<const std::byte> elf)
 {
-    auto at = [&](std::uint64_t offset, auto &value) { std::memcpy(&value, elf.data() + offset, sizeof value); };
-    Elf64_Ehdr header;
-    at(0, header);
-    std::vector<Elf64_Shdr> sections(header.e_shnum);
-    for (std::size_t i = 0; i < sections.size(); ++i)
-        at(header.e_shoff + i * header.e_shentsize, sections[i]);
+    auto at = [&](std::uint64_t offset, auto &value) { read_at(elf, offset, value); };
+    const ElfSections all = sections_of(elf);
+    const std::vector<Elf64_Shdr> &sections = all.sections;
     auto text = [&](const Elf64_Shdr &table, std::uint64_t offset) {
         return std::string(reinterpret_cast<const char *>(elf.data() + table.sh_offset + offset));
     };
@@ -52,9 +75,8 @@ std::vector<ElfSymbol> symbols_of(std::span<const std::byte> elf)
         for (std::uint64_t s = 0; s < table.sh_size / sizeof(Elf64_Sym); ++s) {
             Elf64_Sym sym;
             at(table.sh_offset + s * sizeof(Elf64_Sym), sym);
-            const std::string section = sym.st_shndx > 0 && sym.st_shndx < sections.size()
-                                            ? text(sections[header.e_shstrndx], sections[sym.st_shndx].sh_name)
-                                            : std::string();
+            const std::string section =
+                sym.st_shndx > 0 && sym.st_shndx < sections.size() ? all.names[sym.st_shndx] : std::string();
             out.push_back({text(sections[table.sh_link], sym.st_name), section,
                            static_cast<unsigned>(ELF64_ST_TYPE(sym.st_info)),
                            static_cast<unsigned>(ELF64_ST_BIND(sym.st_info))});
@@ -128,6 +150,12 @@ bool needs_completion(std::span<const std::byte> elf, bool as_type)
             handler = handler || (symbol.binding == STB_GLOBAL && symbol.section.starts_with(prefix));
     }
     return handler || as_type;
+}
+
+bool has_btf(std::span<const std::byte> elf)
+{
+    const std::vector<std::string> names = sections_of(elf).names;
+    return std::find(names.begin(), names.end(), ".BTF") != names.end();
 }
 
 std::optional<std::vector<std::byte>> complete_object(const std::string &path, const std::string &type,

@@ -485,7 +485,9 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
     }
     if (!btf_section) {
         // A map in ".maps" is defined by its variable's BTF type (__uint, __type): without .BTF (compiled without -g)
-        // no libbpf can read it. Said with the map's name instead of libbpf's "BTF is required".
+        // no libbpf can read it. Said with the map's name instead of libbpf's "BTF is required". winbpf's own maps
+        // (winbpf_scratch, ...: the shim headers define them) are described when winbpf completes the object
+        // (winbpf-glue --plain-btf), as are legacy SEC("maps") maps.
         for (std::size_t i = 0; i < sections.size(); ++i) {
             if (sections[i].label != ".maps" || symbol_table == 0)
                 continue;
@@ -498,6 +500,8 @@ void check_bpf_elf(std::span<const std::byte> bytes, const std::string &name)
                     continue;
                 const std::string map(
                     string_at(strings, read(symbol + offsetof(Elf64_Sym, st_name), 4), "a map's name"));
+                if (map.starts_with("winbpf_"))
+                    continue;
                 throw Error("'" + name + "' has no BTF (it was compiled without -g), and its map '" + map +
                                 "' is a BTF-defined map (SEC(\".maps\")), which no libbpf can load without the "
                                 "object's BTF: compile with -g (clang -target bpf -O2 -g ...)",

@@ -68,6 +68,10 @@ std::string verifier_limit_note(const std::string &verifier_log);
 /// program= name it).
 bool needs_completion(std::span<const std::byte> elf, bool as_type);
 
+/// Whether an object (bytes checked by check_bpf_elf) has a .BTF section: without one (built without -g) completing
+/// it gives it BTF of winbpf-glue's making (shim/glue/plain_btf.hpp).
+bool has_btf(std::span<const std::byte> elf);
+
 /// Completes the one-pass object at path with Makefile.bpf's `complete` target (shim/glue/complete.hpp) in a private
 /// temporary directory; type and program (may be empty) take a plain function as a handler of that hook. Returns the
 /// completed object's bytes, or nothing when (without type) no function of a hook section is a Windows handler (native

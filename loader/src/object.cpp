@@ -125,6 +125,12 @@ Object Object::open_file(const std::string &path, const std::string &type, const
                                           "object: built by plain clang in one pass (no winbpf entry programs): "
                                           "completed at load time with the entry programs of " +
                                               handlers + ", as Makefile.bpf builds them");
+        if (!detail::has_btf(elf))
+            object.state_->adaptations.insert(
+                object.state_->adaptations.begin() + 1,
+                "object: compiled without -g (no BTF, which libbpf 1.x needs): winbpf gave it BTF of its own, its "
+                "legacy SEC(\"maps\") maps and winbpf's maps moved to .maps and described, a BTF function of each of "
+                "its functions; the verifier's messages have no source lines");
         return object;
     }
     auto state = std::make_unique<Object::State>();

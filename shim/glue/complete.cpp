@@ -71,17 +71,6 @@ HookKind hook_of_type(const std::string &type, const std::string &function)
     return *found;
 }
 
-// The offset of text in a string table's bytes (as a whole string or the tail of one), or appends it.
-std::uint32_t string_offset(std::vector<char> &table, const std::string &text)
-{
-    for (std::size_t at = 0; at + text.size() < table.size(); ++at)
-        if (std::memcmp(table.data() + at, text.c_str(), text.size() + 1) == 0)
-            return static_cast<std::uint32_t>(at);
-    const auto at = static_cast<std::uint32_t>(table.size());
-    table.insert(table.end(), text.c_str(), text.c_str() + text.size() + 1);
-    return at;
-}
-
 // .BTF.ext rebuilt with the records of the moved sections (by BTF name offset, with their offset in .text in bytes)
 // in .text's block, after its own, each record's instruction offset (its first field) moved; .text's name is text.
 std::vector<char> merge_btf_ext(const std::vector<char> &ext, const std::map<std::uint32_t, std::uint64_t> &moved,
@@ -216,8 +205,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
         throw Error("cannot copy to " + user_copy + ": " + ec.message());
     const std::optional<std::string> license = read_license(object);
     const std::set<std::string> uses = read_uses(object);
-    const ElfFile elf(user_copy, ElfFile::Mode::update);
-    std::vector<char> names_kept, btf_bytes, ext_bytes; // new section data: libelf writes it from there at elf_update
+    ElfFile elf(user_copy, ElfFile::Mode::update);
 
     std::vector<Sec> sections(1);
     Elf_Scn *symtab = nullptr;
@@ -231,7 +219,7 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
             // A WINBPF_USES mark, read above: a string table, which libbpf's linker leaves out of the completed object.
             header.sh_type = SHT_STRTAB;
             if (!gelf_update_shdr(scn, &header))
-                throw std::runtime_error(std::string("cannot update section ") + name);
+                throw Error(std::string("cannot update section ") + name);
         }
         sections.push_back({scn, header, name ? name : ""});
         if (header.sh_type == SHT_SYMTAB) {
@@ -348,41 +336,21 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
         if (gelf_getsym(symbols, static_cast<int>(i), &sym) && GELF_ST_TYPE(sym.st_info) == STT_SECTION)
             section_symbol[sym.st_shndx] = i;
     }
-    auto bytes_of = [](Elf_Scn *scn) {
-        Elf_Data *data = elf_getdata(scn, nullptr);
-        return data && data->d_buf ? std::vector<char>(static_cast<char *>(data->d_buf),
-                                                       static_cast<char *>(data->d_buf) + data->d_size)
-                                   : std::vector<char>();
-    };
-    auto replace_data = [](Elf_Scn *scn, std::vector<char> &bytes) {
-        static char none[8];
-        Elf_Data *data = elf_getdata(scn, nullptr);
-        data->d_buf = bytes.empty() ? none : bytes.data(); // libelf keeps the old size of a section without a buffer
-        data->d_size = bytes.size();
-        elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
-        GElf_Shdr header;
-        if (!gelf_getshdr(scn, &header))
-            throw Error("bad section header");
-        header.sh_size = bytes.size();
-        if (!gelf_update_shdr(scn, &header))
-            throw Error("cannot update a section header");
-    };
-    std::vector<std::vector<char>> emptied(1); // the moved sections' (and their relocations') new, empty contents
     if (!moved.empty()) {
-        code = bytes_of(sections[text].scn);
+        code = ElfFile::bytes(sections[text].scn);
         if (rel_of.count(text)) {
             text_rel = rel_of[text];
-            text_relocations = bytes_of(sections[text_rel].scn);
+            text_relocations = ElfFile::bytes(sections[text_rel].scn);
         }
         for (std::size_t from : moved) {
             const std::uint64_t offset = code.size();
             offset_of[from] = offset;
-            const std::vector<char> moved_code = bytes_of(sections[from].scn);
+            const std::vector<char> moved_code = ElfFile::bytes(sections[from].scn);
             code.insert(code.end(), moved_code.begin(), moved_code.end());
-            replace_data(sections[from].scn, emptied.front());
+            elf.replace(sections[from].scn, {});
             if (!rel_of.count(from))
                 continue;
-            std::vector<char> entries = bytes_of(sections[rel_of[from]].scn);
+            std::vector<char> entries = ElfFile::bytes(sections[rel_of[from]].scn);
             for (std::size_t at = 0; at + sizeof(Elf64_Rel) <= entries.size(); at += sizeof(Elf64_Rel)) {
                 Elf64_Rel rel;
                 std::memcpy(&rel, entries.data() + at, sizeof rel);
@@ -399,20 +367,16 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
                 text_rel = rel_of[from];
                 GElf_Shdr header = sections[text_rel].header;
                 header.sh_info = static_cast<GElf_Word>(text);
-                Elf_Data *names_data = elf_getdata(sections[elf.shstrndx()].scn, nullptr);
-                names_kept.assign(static_cast<char *>(names_data->d_buf),
-                                  static_cast<char *>(names_data->d_buf) + names_data->d_size);
-                header.sh_name = string_offset(names_kept, ".rel.text");
-                replace_data(sections[elf.shstrndx()].scn, names_kept);
+                header.sh_name = elf.section_name_offset(".rel.text");
                 if (!gelf_update_shdr(sections[text_rel].scn, &header))
                     throw Error("cannot update section " + sections[text_rel].name);
             } else {
-                replace_data(sections[rel_of[from]].scn, emptied.front());
+                elf.replace(sections[rel_of[from]].scn, {});
             }
         }
-        replace_data(sections[text].scn, code);
+        elf.replace(sections[text].scn, std::move(code));
         if (text_rel != 0)
-            replace_data(sections[text_rel].scn, text_relocations);
+            elf.replace(sections[text_rel].scn, std::move(text_relocations));
         for (std::size_t i = 0; symbols && i < count; ++i) {
             GElf_Sym sym;
             if (!gelf_getsym(symbols, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) == STT_SECTION ||
@@ -450,10 +414,10 @@ void prepare_plain(const std::string &object, const std::string &user_copy, cons
                 throw Error("cannot add a string to .BTF");
             __u32 size = 0;
             const void *raw = btf__raw_data(types.get(), &size);
-            btf_bytes.assign(static_cast<const char *>(raw), static_cast<const char *>(raw) + size);
-            replace_data(btf_scn, btf_bytes);
-            ext_bytes = merge_btf_ext(bytes_of(ext_scn), moved_names, static_cast<std::uint32_t>(text_name));
-            replace_data(ext_scn, ext_bytes);
+            elf.replace(btf_scn,
+                        std::vector<char>(static_cast<const char *>(raw), static_cast<const char *>(raw) + size));
+            elf.replace(ext_scn,
+                        merge_btf_ext(ElfFile::bytes(ext_scn), moved_names, static_cast<std::uint32_t>(text_name)));
         }
     }
 

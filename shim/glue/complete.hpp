@@ -4,8 +4,10 @@
 // functions libbpf cannot run as they are (their context is the Windows struct). Makefile.bpf's `complete` target runs:
 //   1. winbpf-glue --plain OBJECT USER_COPY GLUE_SOURCE [TYPE PROGRAM]: prepare_plain();
 //   2. clang on GLUE_SOURCE (the entry programs, calling the handlers as functions of the user's object);
-//   3. winbpf-glue --link OUTPUT USER_COPY GLUE_OBJECT: link_objects() (libbpf's BPF linker);
-//   4. winbpf-glue --legacy-maps OUTPUT.
+//   3. winbpf-glue --plain-btf USER_COPY GLUE_OBJECT: describe_plain_object() (plain_btf.hpp), for an object built
+//      without -g;
+//   4. winbpf-glue --link OUTPUT USER_COPY GLUE_OBJECT: link_objects() (libbpf's BPF linker);
+//   5. winbpf-glue --legacy-maps OUTPUT.
 #pragma once
 
 #include <optional>

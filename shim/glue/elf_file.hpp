@@ -13,7 +13,9 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,6 +107,89 @@ class ElfFile
         btf.data->d_buf = bytes.data();
         btf.data->d_size = bytes.size();
         elf_flagdata(btf.data, ELF_C_SET, ELF_F_DIRTY);
+        write();
+    }
+
+    /// A copy of section scn's bytes (empty for a section without data).
+    static std::vector<char> bytes(Elf_Scn *scn)
+    {
+        Elf_Data *data = elf_getdata(scn, nullptr);
+        return data && data->d_buf ? std::vector<char>(static_cast<char *>(data->d_buf),
+                                                       static_cast<char *>(data->d_buf) + data->d_size)
+                                   : std::vector<char>();
+    }
+
+    /// Makes contents the bytes (and size) of section scn at the next elf_update; this ElfFile keeps them until then.
+    /// Throws std::runtime_error("bad section header", "cannot update a section header").
+    void replace(Elf_Scn *scn, std::vector<char> contents)
+    {
+        static char none[8];
+        std::vector<char> &kept = buffers_.emplace_back(std::move(contents));
+        Elf_Data *data = elf_getdata(scn, nullptr);
+        if (!data && (data = elf_newdata(scn)) != nullptr)
+            data->d_type = ELF_T_BYTE;
+        if (!data)
+            throw std::runtime_error(std::string("cannot give a section data: ") + elf_errmsg(-1));
+        data->d_version = EV_CURRENT; // a new section's data has none
+        data->d_buf = kept.empty() ? none : kept.data(); // libelf keeps the old size of a section without a buffer
+        data->d_size = kept.size();
+        elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+        GElf_Shdr header;
+        if (!gelf_getshdr(scn, &header))
+            throw std::runtime_error("bad section header");
+        header.sh_size = kept.size();
+        if (!gelf_update_shdr(scn, &header))
+            throw std::runtime_error("cannot update a section header");
+    }
+
+    /// The offset of name in the section name table (as a whole name or the tail of one), added to the table (written
+    /// at the next elf_update) when it is not there. Throws std::runtime_error as replace().
+    std::uint32_t section_name_offset(const std::string &name)
+    {
+        Elf_Scn *table = elf_getscn(elf_.get(), shstrndx_);
+        if (names_.empty() && table)
+            names_ = bytes(table);
+        for (std::size_t at = 0; at + name.size() < names_.size(); ++at)
+            if (std::memcmp(names_.data() + at, name.c_str(), name.size() + 1) == 0)
+                return static_cast<std::uint32_t>(at);
+        const auto at = static_cast<std::uint32_t>(names_.size());
+        names_.insert(names_.end(), name.c_str(), name.c_str() + name.size() + 1);
+        replace(table, names_);
+        return at;
+    }
+
+    /// Renames section scn (at the next elf_update). Throws std::runtime_error as replace().
+    void rename(Elf_Scn *scn, const std::string &name)
+    {
+        GElf_Shdr header;
+        if (!gelf_getshdr(scn, &header))
+            throw std::runtime_error("bad section header");
+        header.sh_name = section_name_offset(name);
+        if (!gelf_update_shdr(scn, &header))
+            throw std::runtime_error("cannot rename a section to " + name);
+    }
+
+    /// Adds a section of type SHT_PROGBITS named name holding contents, aligned to alignment bytes (at the next
+    /// elf_update). Throws std::runtime_error naming the section.
+    Elf_Scn *add_section(const std::string &name, std::vector<char> contents, std::uint64_t alignment)
+    {
+        Elf_Scn *scn = elf_newscn(elf_.get());
+        GElf_Shdr header;
+        if (!scn || !gelf_getshdr(scn, &header))
+            throw std::runtime_error("cannot add section " + name + ": " + elf_errmsg(-1));
+        header.sh_type = SHT_PROGBITS;
+        header.sh_addralign = alignment;
+        header.sh_name = section_name_offset(name);
+        if (!gelf_update_shdr(scn, &header))
+            throw std::runtime_error("cannot add section " + name + ": " + elf_errmsg(-1));
+        replace(scn, std::move(contents));
+        elf_getdata(scn, nullptr)->d_align = alignment;
+        return scn;
+    }
+
+    /// Writes the changes made through libelf (elf_update). Throws std::runtime_error("cannot write the object: ...").
+    void write() const
+    {
         if (elf_update(elf_.get(), ELF_C_WRITE) < 0)
             throw Error(std::string("cannot write the object: ") + elf_errmsg(-1));
     }
@@ -116,6 +201,8 @@ class ElfFile
     UniqueFd fd_; // declared first: closed after elf_end
     std::unique_ptr<Elf, ElfEnd> elf_;
     std::size_t shstrndx_ = 0;
+    std::list<std::vector<char>> buffers_; ///< section contents given to libelf, kept until elf_update
+    std::vector<char> names_;              ///< the section name table being extended (section_name_offset)
 };
 
 } // namespace winbpf::glue

@@ -10,7 +10,8 @@
 //
 // winbpf-glue --legacy-maps OBJECT
 //
-// winbpf-glue --plain OBJECT USER_COPY GLUE_SOURCE [TYPE PROGRAM], winbpf-glue --link OUTPUT OBJECT...
+// winbpf-glue --plain OBJECT USER_COPY GLUE_SOURCE [TYPE PROGRAM], winbpf-glue --plain-btf USER_COPY GLUE_OBJECT,
+// winbpf-glue --link OUTPUT OBJECT...
 //
 // Steps of Makefile.bpf's `complete` target, which completes an object built by plain clang in one pass
 // (complete.hpp).
@@ -27,6 +28,7 @@
 #include "map_adaptations.hpp"
 #include "optional_programs.hpp"
 #include "pass1_object.hpp"
+#include "plain_btf.hpp"
 #include "prog_arrays.hpp"
 #include "unresolved.hpp"
 
@@ -159,6 +161,16 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    if (argc == 4 && std::string(argv[1]) == "--plain-btf") {
+        try {
+            winbpf::glue::describe_plain_object(argv[2], argv[3]);
+        } catch (const std::exception &e) {
+            // Not named: the loader names the user's object, of which argv[2] is a temporary copy.
+            std::cerr << "winbpf: " << e.what() << "\n";
+            return 1;
+        }
+        return 0;
+    }
     if (argc == 3 && std::string(argv[1]) == "--check-symbols") {
         try {
             winbpf::glue::check_unresolved_symbols(argv[2]);
@@ -193,6 +205,7 @@ int main(int argc, char **argv)
         std::cerr << "usage: winbpf-glue PASS1_OBJECT SOURCE OUTPUT\n       winbpf-glue --legacy-maps OBJECT\n"
                      "       winbpf-glue --check-symbols OBJECT\n       winbpf-glue --hide-optional OBJECT\n"
                      "       winbpf-glue --plain OBJECT USER_COPY GLUE_SOURCE [TYPE PROGRAM]\n"
+                     "       winbpf-glue --plain-btf USER_COPY GLUE_OBJECT\n"
                      "       winbpf-glue --link OUTPUT OBJECT...\n";
         return 2;
     }

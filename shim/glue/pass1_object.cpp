@@ -43,36 +43,39 @@ Error elf_error(const std::string &path, const std::string &what)
 
 std::optional<std::string> first_parameter_struct(const std::string &path, const std::string &function)
 {
-    std::unique_ptr<btf, decltype(&btf__free)> types(btf__parse_elf(path.c_str(), nullptr), btf__free);
-    if (!types)
-        return std::nullopt; // no .BTF: compiled without -g
-    const __s32 id = btf__find_by_name_kind(types.get(), function.c_str(), BTF_KIND_FUNC);
+    // Read through ElfFile: libbpf's btf__parse_elf warns on stderr about an object without .BTF (built without -g).
+    const ElfFile::Btf types = ElfFile(path, ElfFile::Mode::read).btf();
+    if (!types.types)
+        return std::nullopt;
+    const __s32 id = btf__find_by_name_kind(types.types.get(), function.c_str(), BTF_KIND_FUNC);
     if (id < 0)
         return std::nullopt;
-    const btf_type *proto = btf__type_by_id(types.get(), btf__type_by_id(types.get(), id)->type);
+    const btf_type *proto = btf__type_by_id(types.types.get(), btf__type_by_id(types.types.get(), id)->type);
     if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) == 0)
         return std::nullopt;
-    const btf_type *param = btf__type_by_id(types.get(), btf_params(proto)[0].type);
+    const btf_type *param = btf__type_by_id(types.types.get(), btf_params(proto)[0].type);
     if (!param || !btf_is_ptr(param))
         return std::nullopt;
-    const __s32 target = btf__resolve_type(types.get(), param->type); // through typedefs and qualifiers
-    const btf_type *pointee = target < 0 ? nullptr : btf__type_by_id(types.get(), target);
+    const __s32 target = btf__resolve_type(types.types.get(), param->type); // through typedefs and qualifiers
+    const btf_type *pointee = target < 0 ? nullptr : btf__type_by_id(types.types.get(), target);
     if (!pointee || !btf_is_struct(pointee))
         return std::nullopt;
-    return std::string(btf__name_by_offset(types.get(), pointee->name_off));
+    return std::string(btf__name_by_offset(types.types.get(), pointee->name_off));
 }
 
 std::string return_type_name(const std::string &path, const std::string &function)
 {
-    std::unique_ptr<btf, decltype(&btf__free)> types(btf__parse_elf(path.c_str(), nullptr), btf__free);
-    if (!types)
-        return "int";
-    const __s32 id = btf__find_by_name_kind(types.get(), function.c_str(), BTF_KIND_FUNC);
-    const btf_type *proto = id < 0 ? nullptr : btf__type_by_id(types.get(), btf__type_by_id(types.get(), id)->type);
-    const btf_type *result = proto && btf_is_func_proto(proto) ? btf__type_by_id(types.get(), proto->type) : nullptr;
+    const ElfFile::Btf types = ElfFile(path, ElfFile::Mode::read).btf();
+    if (!types.types)
+        return "int"; // no .BTF: compiled without -g
+    const __s32 id = btf__find_by_name_kind(types.types.get(), function.c_str(), BTF_KIND_FUNC);
+    const btf_type *proto =
+        id < 0 ? nullptr : btf__type_by_id(types.types.get(), btf__type_by_id(types.types.get(), id)->type);
+    const btf_type *result =
+        proto && btf_is_func_proto(proto) ? btf__type_by_id(types.types.get(), proto->type) : nullptr;
     if (!result)
         return "int";
-    const std::string name = btf__name_by_offset(types.get(), result->name_off);
+    const std::string name = btf__name_by_offset(types.types.get(), result->name_off);
     if (name.empty())
         return "int";
     if (btf_is_typedef(result) || btf_is_int(result))
@@ -120,7 +123,7 @@ std::set<std::string> read_uses(const std::string &path)
         if (feature.empty() || std::isdigit(static_cast<unsigned char>(feature[0])) ||
             !std::all_of(feature.begin(), feature.end(),
                          [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
-            throw std::runtime_error(path + ": section '" + name + "' does not name a winbpf feature");
+            throw Error(path + ": section '" + name + "' does not name a winbpf feature");
         features.insert(feature);
     }
     return features;

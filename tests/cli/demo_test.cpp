@@ -3,10 +3,12 @@
 // pass, no Makefile.bpf), netsh's positional parameters, and the verbs one per line in the `ebpf>` context fed by a
 // pipe. The demo's traffic goes between two network namespaces on a veth pair; the tutorial's binds happen in a child
 // cgroup of the test. Nothing is left attached (KernelTest checks).
+#include "support/bpftool.hpp"
 #include "support/cgroup.hpp"
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/netns.hpp"
+#include "support/pin_dir.hpp"
 #include "support/socket.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,8 +19,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace
@@ -455,6 +459,174 @@ TEST_F(Demo, ScriptThatAddsAndDeletesLeavesNothingAndSaysNothingMore)
     EXPECT_THAT(session.err, Not(HasSubstr("warning")));
     const winbpf::UniqueFd program(bpf_prog_get_fd_by_id(static_cast<__u32>(std::stoul(id))));
     EXPECT_FALSE(program) << "program " << id << " is still loaded after the script";
+}
+
+// `winbpf show map ID --json`'s first entry's value as a little-endian number (its bytes: a map without BTF value
+// types); -1 when it lists none.
+long long first_value(std::uint32_t map)
+{
+    auto shown = winbpf_run({"show", "map", std::to_string(map), "--json"});
+    EXPECT_EQ(shown.exit_code(), 0) << shown.err;
+    const nlohmann::json entries = nlohmann::json::parse(shown.out)["entries"];
+    if (entries.empty())
+        return -1;
+    std::istringstream bytes(entries[0]["values"][0]["bytes"].get<std::string>());
+    unsigned long long value = 0;
+    int shift = 0;
+    for (std::string byte; bytes >> byte; shift += 8)
+        value |= std::stoull(byte, nullptr, 16) << shift;
+    return static_cast<long long>(value);
+}
+
+// The file's bytes.
+std::string file_bytes(const fs::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// eBPF for Windows' older drop-packet sample, with legacy SEC("maps") struct bpf_map_def maps, built with the demo's
+// line (-Wall -Werror, no -g): an object without BTF, which libbpf 1.x cannot open as it is. winbpf completes it with
+// BTF of its own (the legacy maps and winbpf's maps moved to .maps and described, a FUNC and a line of each
+// function): show compatibility says so, show verification passes, and in the ebpf> context the demo's add program
+// drops the flood and counts it in the legacy map, which show map lists; delete program brings the traffic back.
+TEST_F(Demo, LegacyMapsWithoutBtfLoadAsTheDemoBuildsThem)
+{
+    winbpf::test::TempDir dir;
+    const std::string source = (dir.path() / "droppacket_legacy.c").string();
+    fs::copy_file(std::string(DEMO_SOURCE_DIR) + "/droppacket_legacy.c", source);
+    const fs::path object = dir.path() / "droppacket_legacy.o";
+    auto built = clang({"-Wall", "-Werror"}, source, object);
+    ASSERT_EQ(built.exit_code(), 0) << built.err;
+    ASSERT_EQ(file_bytes(object).find(".BTF"), std::string::npos) << "built without -g: no BTF";
+    ASSERT_NE(file_bytes(object).find("maps"), std::string::npos);
+
+    EXPECT_EQ(programs_of(object.string()), programs_of(DROPPACKET_OBJECT))
+        << "the same programs as Makefile.bpf's droppacket.o";
+    auto compatibility = winbpf_run({"show", "compatibility", object.string()});
+    EXPECT_EQ(compatibility.exit_code(), 0) << compatibility.err;
+    EXPECT_THAT(compatibility.out, HasSubstr("built by plain clang in one pass"));
+    EXPECT_THAT(compatibility.out, HasSubstr("compiled without -g"));
+    for (const char *map : {"dropped_packet_map", "interface_index_map"})
+        EXPECT_THAT(compatibility.out, HasSubstr(std::string("map '") + map +
+                                                 "': legacy SEC(\"maps\") struct bpf_map_def turned into a BTF map "
+                                                 "definition"));
+
+    VethPair pair;
+    const std::string netns = pair.netns_path(VethPair::b);
+    ASSERT_EQ(flood(pair, 100), 100) << "before the demo every datagram arrives";
+    auto verified = replay(dir.path(), "show verification droppacket_legacy.o xdp\n", netns);
+    EXPECT_EQ(verified.exit_code(), 0) << verified.out << verified.err;
+    EXPECT_THAT(verified.out, HasSubstr("Verification succeeded"));
+
+    auto added = replay(dir.path(),
+                        "add program droppacket_legacy.o xdp interface=" + pair.interface(VethPair::b) + "\n", netns);
+    ASSERT_EQ(added.exit_code(), 0) << added.out << added.err;
+    const std::string id = loaded_id(added.out);
+    ASSERT_FALSE(id.empty()) << added.out;
+    EXPECT_LE(flood(pair, 100), 2) << "the flood of empty datagrams drops to nearly nothing";
+
+    // The legacy definitions as Linux maps (the kernel keeps 15 bytes of a name), and the drops counted in the one the
+    // program updates.
+    const std::uint32_t dropped = map_of(id, "dropped_packet_");
+    auto shown = winbpf_run({"show", "map", std::to_string(dropped), "--json"});
+    ASSERT_EQ(shown.exit_code(), 0) << shown.err;
+    const nlohmann::json map = nlohmann::json::parse(shown.out);
+    EXPECT_EQ(map["map_type"], "array");
+    EXPECT_EQ(map["key_size"], 4);
+    EXPECT_EQ(map["value_size"], 8);
+    EXPECT_EQ(map["max_entries"], 1);
+    const long long drops = first_value(dropped);
+    EXPECT_GE(drops, 98) << shown.out;
+    EXPECT_LE(drops, 100) << shown.out;
+    EXPECT_EQ(first_value(map_of(id, "interface_index")), 0);
+
+    auto deleted = replay(dir.path(), "delete program droppacket_legacy.o xdp\n", netns);
+    ASSERT_EQ(deleted.exit_code(), 0) << deleted.out << deleted.err;
+    EXPECT_EQ(flood(pair, 100), 100) << "deleting the program brings the traffic back";
+
+    // The unsafe variant (the UDP header's bounds check removed), built the same way: the verifier refuses it, and
+    // without source lines the report names the user's function.
+    std::string text = file_bytes(source);
+    const std::string check = "    if ((char*)(udp_header + 1) > (char*)ctx->data_end)\n        goto Done;\n";
+    ASSERT_NE(text.find(check), std::string::npos);
+    text.erase(text.find(check), check.size());
+    std::ofstream(dir.path() / "droppacket_legacy_unsafe.c") << text;
+    auto unsafe_built = clang({"-Wall", "-Werror"}, (dir.path() / "droppacket_legacy_unsafe.c").string(),
+                              dir.path() / "droppacket_legacy_unsafe.o");
+    ASSERT_EQ(unsafe_built.exit_code(), 0) << unsafe_built.err;
+    auto refused = replay(dir.path(), "show verification droppacket_legacy_unsafe.o xdp\n", netns);
+    EXPECT_EQ(refused.exit_code(), 1) << refused.out << refused.err;
+    EXPECT_THAT(refused.out, HasSubstr("Verification failed"));
+    EXPECT_THAT(refused.out, HasSubstr("Source line: droppacket_legacy_unsafe.c:0: DropPacket: no source line "
+                                       "(compiled without -g)"));
+}
+
+// The same object completed ahead of time by Makefile.bpf's complete target loads with plain bpftool prog loadall
+// (Debian's libbpf 1.1), which pins its entry program; the pins go at the end.
+TEST_F(Demo, LegacyMapsWithoutBtfCompletedByMakefileLoadWithBpftool)
+{
+    winbpf::test::TempDir dir;
+    const std::string source = (dir.path() / "droppacket_legacy.c").string();
+    fs::copy_file(std::string(DEMO_SOURCE_DIR) + "/droppacket_legacy.c", source);
+    const fs::path object = dir.path() / "droppacket_legacy.o", completed = dir.path() / "completed.o";
+    auto built = clang({"-Wall", "-Werror"}, source, object);
+    ASSERT_EQ(built.exit_code(), 0) << built.err;
+    auto made = run({MAKE_PROGRAM, "-s", "-f", std::string(WINBPF_SOURCE_DIR) + "/Makefile.bpf", "complete",
+                     "OBJ=" + object.string(), "OUT=" + completed.string(), std::string("BUILD=") + WINBPF_BUILD_DIR,
+                     std::string("CLANG=") + CLANG_BPF});
+    ASSERT_EQ(made.exit_code(), 0) << made.out << made.err;
+    EXPECT_NE(file_bytes(completed).find(".BTF"), std::string::npos);
+    EXPECT_EQ(std::set<std::string>({"completed.o"}), [&] {
+        std::set<std::string> left; // the complete target's temporary files are gone
+        for (const auto &entry : fs::directory_iterator(dir.path()))
+            if (entry.path().filename().string().starts_with("completed"))
+                left.insert(entry.path().filename().string());
+        return left;
+    }());
+
+    winbpf::test::PinDir pins("winbpf_legacy_nobtf");
+    auto loaded = run({winbpf::test::bpftool_path(), "prog", "loadall", completed.string(), pins.path().string()});
+    ASSERT_EQ(loaded.exit_code(), 0) << loaded.out << loaded.err;
+    EXPECT_TRUE(fs::exists(pins.path() / "DropPacket__winbpf_xdp_xdp")) << loaded.err;
+}
+
+// Without BTF, the legacy maps winbpf cannot give a BTF definition are refused, naming the map: a static one (libbpf
+// loads maps of global linkage only) and a PERCPU_ARRAY over 32 KiB, which only Makefile.bpf's second pass can access.
+TEST_F(Demo, LegacyMapsWithoutBtfThatCannotLoadAreRefused)
+{
+    winbpf::test::TempDir dir;
+    const std::string head = "#include \"bpf_helpers.h\"\n#include \"xdp_hooks.h\"\n"
+                             "SEC(\"maps\") struct bpf_map_def small = {.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, "
+                             ".value_size = 8, .max_entries = 1};\n";
+    const std::string handler = "SEC(\"xdp\") int Handler(xdp_md_t* ctx)\n{\n    uint32_t key = 0;\n"
+                                "    uint64_t* value = bpf_map_lookup_elem(&big, &key);\n"
+                                "    uint64_t* other = bpf_map_lookup_elem(&small, &key);\n"
+                                "    return value && other && value[7] != *other ? XDP_DROP : XDP_PASS;\n}\n";
+    std::ofstream(dir.path() / "static_map.c")
+        << head
+        << "static SEC(\"maps\") struct bpf_map_def big = {.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, "
+           ".value_size = 64, .max_entries = 1};\n"
+        << handler;
+    std::ofstream(dir.path() / "big_percpu.c")
+        << head
+        << "SEC(\"maps\") struct bpf_map_def big = {.type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, "
+           ".value_size = 65536, .max_entries = 1};\n"
+        << handler;
+    for (const char *name : {"static_map", "big_percpu"}) {
+        auto built = clang({"-Wall", "-Werror"}, (dir.path() / (std::string(name) + ".c")).string(),
+                           dir.path() / (std::string(name) + ".o"));
+        ASSERT_EQ(built.exit_code(), 0) << built.err;
+    }
+    auto static_map = winbpf_run({"show", "verification", (dir.path() / "static_map.o").string(), "xdp"});
+    EXPECT_EQ(static_map.exit_code(), 1) << static_map.out;
+    EXPECT_THAT(static_map.err, HasSubstr("map 'big': a static SEC(\"maps\") map"));
+    EXPECT_THAT(static_map.err, HasSubstr("declare it without static"));
+
+    auto refused = winbpf_run({"show", "verification", (dir.path() / "big_percpu.o").string(), "xdp"});
+    EXPECT_EQ(refused.exit_code(), 1) << refused.out;
+    EXPECT_THAT(refused.err, HasSubstr("map 'big': a PERCPU_ARRAY with a value of 65536 bytes"));
+    EXPECT_THAT(refused.err, HasSubstr("build it with Makefile.bpf"));
 }
 
 } // namespace
