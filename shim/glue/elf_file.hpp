@@ -130,7 +130,7 @@ class ElfFile
             data->d_type = ELF_T_BYTE;
         if (!data)
             throw std::runtime_error(std::string("cannot give a section data: ") + elf_errmsg(-1));
-        data->d_version = EV_CURRENT; // a new section's data has none
+        data->d_version = EV_CURRENT;                    // a new section's data has none
         data->d_buf = kept.empty() ? none : kept.data(); // libelf keeps the old size of a section without a buffer
         data->d_size = kept.size();
         elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);

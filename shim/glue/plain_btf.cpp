@@ -131,7 +131,8 @@ int checked(int id, const std::string &what)
 void describe_plain_object(const std::string &object, const std::string &glue_object)
 {
     ElfFile elf(object, ElfFile::Mode::update);
-    if (elf.section(".BTF"))
+    const bool has_btf = elf.section(".BTF") != nullptr;
+    if (has_btf && !elf.section("maps"))
         return;
     GElf_Shdr symtab_header{};
     Elf_Scn *symtab = elf.symbol_table(symtab_header);
@@ -153,6 +154,18 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
             throw std::runtime_error("cannot update symbol " + symbol.name);
         elf_flagdata(symbol_data, ELF_C_SET, ELF_F_DIRTY);
     };
+
+    if (has_btf) {
+        // clang's BTF describes SEC("maps") as a section of its own, which this rewrite does not merge into .maps.
+        for (const ObjectSymbol &symbol : symbols)
+            if (Elf_Scn *scn = elf_getscn(elf.get(), symbol.sym.st_shndx);
+                scn && scn == elf.section("maps") && GELF_ST_TYPE(symbol.sym.st_info) == STT_OBJECT)
+                throw std::runtime_error("map '" + symbol.name +
+                                         "': a legacy SEC(\"maps\") map in an object built with -g, which winbpf "
+                                         "does not complete: build it without -g (as eBPF for Windows' demo does) or "
+                                         "with Makefile.bpf");
+        return;
+    }
 
     // Legacy maps: SEC("maps"), which libbpf 1.x refuses, joins ".maps".
     Elf_Scn *maps = elf.section(".maps");

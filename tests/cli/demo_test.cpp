@@ -592,8 +592,9 @@ TEST_F(Demo, LegacyMapsWithoutBtfCompletedByMakefileLoadWithBpftool)
 }
 
 // Without BTF, the legacy maps winbpf cannot give a BTF definition are refused, naming the map: a static one (libbpf
-// loads maps of global linkage only) and a PERCPU_ARRAY over 32 KiB, which only Makefile.bpf's second pass can access.
-TEST_F(Demo, LegacyMapsWithoutBtfThatCannotLoadAreRefused)
+// loads maps of global linkage only) and a PERCPU_ARRAY over 32 KiB, which only Makefile.bpf's second pass can access;
+// and legacy maps of a one-pass object built with -g, which winbpf does not complete, with what to do instead.
+TEST_F(Demo, LegacyMapsThatCannotLoadAreRefusedNamingTheMap)
 {
     winbpf::test::TempDir dir;
     const std::string head = "#include \"bpf_helpers.h\"\n#include \"xdp_hooks.h\"\n"
@@ -627,6 +628,17 @@ TEST_F(Demo, LegacyMapsWithoutBtfThatCannotLoadAreRefused)
     EXPECT_EQ(refused.exit_code(), 1) << refused.out;
     EXPECT_THAT(refused.err, HasSubstr("map 'big': a PERCPU_ARRAY with a value of 65536 bytes"));
     EXPECT_THAT(refused.err, HasSubstr("build it with Makefile.bpf"));
+
+    fs::copy_file(std::string(DEMO_SOURCE_DIR) + "/droppacket_legacy.c", dir.path() / "droppacket_legacy.c");
+    auto with_g =
+        clang({"-g", "-Werror"}, (dir.path() / "droppacket_legacy.c").string(), dir.path() / "droppacket_legacy.o");
+    ASSERT_EQ(with_g.exit_code(), 0) << with_g.err;
+    auto not_completed = winbpf_run({"show", "sections", (dir.path() / "droppacket_legacy.o").string()});
+    EXPECT_EQ(not_completed.exit_code(), 1) << not_completed.out;
+    EXPECT_THAT(not_completed.err, testing::ContainsRegex("map '(dropped_packet_map|interface_index_map)': a legacy "
+                                                          "SEC\\(\"maps\"\\) map in an object built with -g"));
+    EXPECT_THAT(not_completed.err,
+                HasSubstr("build it without -g (as eBPF for Windows' demo does) or with Makefile.bpf"));
 }
 
 } // namespace
