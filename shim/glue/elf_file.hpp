@@ -120,7 +120,7 @@ class ElfFile
     }
 
     /// Makes contents the bytes (and size) of section scn at the next elf_update; this ElfFile keeps them until then.
-    /// Throws std::runtime_error("bad section header", "cannot update a section header").
+    /// Throws winbpf::Error("bad section header", "cannot update a section header").
     void replace(Elf_Scn *scn, std::vector<char> contents)
     {
         static char none[8];
@@ -129,21 +129,21 @@ class ElfFile
         if (!data && (data = elf_newdata(scn)) != nullptr)
             data->d_type = ELF_T_BYTE;
         if (!data)
-            throw std::runtime_error(std::string("cannot give a section data: ") + elf_errmsg(-1));
+            throw Error(std::string("cannot give a section data: ") + elf_errmsg(-1));
         data->d_version = EV_CURRENT;                    // a new section's data has none
         data->d_buf = kept.empty() ? none : kept.data(); // libelf keeps the old size of a section without a buffer
         data->d_size = kept.size();
         elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         header.sh_size = kept.size();
         if (!gelf_update_shdr(scn, &header))
-            throw std::runtime_error("cannot update a section header");
+            throw Error("cannot update a section header");
     }
 
     /// The offset of name in the section name table (as a whole name or the tail of one), added to the table (written
-    /// at the next elf_update) when it is not there. Throws std::runtime_error as replace().
+    /// at the next elf_update) when it is not there. Throws winbpf::Error as replace().
     std::uint32_t section_name_offset(const std::string &name)
     {
         Elf_Scn *table = elf_getscn(elf_.get(), shstrndx_);
@@ -158,36 +158,36 @@ class ElfFile
         return at;
     }
 
-    /// Renames section scn (at the next elf_update). Throws std::runtime_error as replace().
+    /// Renames section scn (at the next elf_update). Throws winbpf::Error as replace().
     void rename(Elf_Scn *scn, const std::string &name)
     {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         header.sh_name = section_name_offset(name);
         if (!gelf_update_shdr(scn, &header))
-            throw std::runtime_error("cannot rename a section to " + name);
+            throw Error("cannot rename a section to " + name);
     }
 
     /// Adds a section of type SHT_PROGBITS named name holding contents, aligned to alignment bytes (at the next
-    /// elf_update). Throws std::runtime_error naming the section.
+    /// elf_update). Throws winbpf::Error naming the section.
     Elf_Scn *add_section(const std::string &name, std::vector<char> contents, std::uint64_t alignment)
     {
         Elf_Scn *scn = elf_newscn(elf_.get());
         GElf_Shdr header;
         if (!scn || !gelf_getshdr(scn, &header))
-            throw std::runtime_error("cannot add section " + name + ": " + elf_errmsg(-1));
+            throw Error("cannot add section " + name + ": " + elf_errmsg(-1));
         header.sh_type = SHT_PROGBITS;
         header.sh_addralign = alignment;
         header.sh_name = section_name_offset(name);
         if (!gelf_update_shdr(scn, &header))
-            throw std::runtime_error("cannot add section " + name + ": " + elf_errmsg(-1));
+            throw Error("cannot add section " + name + ": " + elf_errmsg(-1));
         replace(scn, std::move(contents));
         elf_getdata(scn, nullptr)->d_align = alignment;
         return scn;
     }
 
-    /// Writes the changes made through libelf (elf_update). Throws std::runtime_error("cannot write the object: ...").
+    /// Writes the changes made through libelf (elf_update). Throws winbpf::Error("cannot write the object: ...").
     void write() const
     {
         if (elf_update(elf_.get(), ELF_C_WRITE) < 0)

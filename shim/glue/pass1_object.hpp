@@ -35,7 +35,7 @@ std::string return_type_name(const std::string &path, const std::string &functio
 inline constexpr std::string_view kUsesSectionPrefix = ".winbpf.uses.";
 
 /// The features an object compiled from a user's source (pass 1, or one pass by plain clang) marked with WINBPF_USES
-/// (winbpf/common.h): the <feature> of each of its sections ".winbpf.uses.<feature>". Throws std::runtime_error on a
+/// (winbpf/common.h): the <feature> of each of its sections ".winbpf.uses.<feature>". Throws winbpf::Error on a
 /// malformed file or a feature name that is not a C identifier.
 std::set<std::string> read_uses(const std::string &path);
 

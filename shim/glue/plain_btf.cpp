@@ -7,6 +7,7 @@
 #include "map_adaptations.hpp"
 
 #include "winbpf/btf_ptr.hpp"
+#include "winbpf/error.hpp"
 
 #include <bpf/btf.h>
 #include <gelf.h>
@@ -17,7 +18,6 @@
 #include <cstring>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <vector>
 
 namespace winbpf::glue
@@ -81,10 +81,10 @@ __u32 copy_type(btf *to, const btf *from, __u32 id, std::map<__u32, __u32> &copi
         return found->second;
     const btf_type *source = btf__type_by_id(from, id);
     if (!source)
-        throw std::runtime_error("the glue's BTF has no type " + std::to_string(id));
+        throw Error("the glue's BTF has no type " + std::to_string(id));
     const int added = btf__add_type(to, from, source);
     if (added < 0)
-        throw std::runtime_error("cannot copy BTF type " + std::to_string(id) + " of the glue");
+        throw Error("cannot copy BTF type " + std::to_string(id) + " of the glue");
     copied[id] = static_cast<__u32>(added);
     // btf__add_type keeps from's ids in the copy: each is copied in turn and replaced by its id in to.
     std::vector<__u32> targets;
@@ -122,7 +122,7 @@ void put32(std::vector<char> &out, std::uint32_t value)
 int checked(int id, const std::string &what)
 {
     if (id < 0)
-        throw std::runtime_error("cannot add " + what + " to the BTF: " + std::strerror(-id));
+        throw Error("cannot add " + what + " to the BTF: " + std::strerror(-id));
     return id;
 }
 
@@ -137,21 +137,21 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
     GElf_Shdr symtab_header{};
     Elf_Scn *symtab = elf.symbol_table(symtab_header);
     if (!symtab)
-        throw std::runtime_error("no symbol table");
+        throw Error("no symbol table");
     Elf_Data *symbol_data = elf_getdata(symtab, nullptr);
     const std::size_t symbol_count = symtab_header.sh_entsize ? symtab_header.sh_size / symtab_header.sh_entsize : 0;
     std::vector<ObjectSymbol> symbols;
     for (std::size_t i = 0; symbol_data && i < symbol_count; ++i) {
         GElf_Sym sym;
         if (!gelf_getsym(symbol_data, static_cast<int>(i), &sym))
-            throw std::runtime_error("unreadable symbol " + std::to_string(i));
+            throw Error("unreadable symbol " + std::to_string(i));
         const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name);
         symbols.push_back({i, sym, name ? name : ""});
     }
     auto update_symbol = [&](const ObjectSymbol &symbol) {
         GElf_Sym sym = symbol.sym;
         if (!gelf_update_sym(symbol_data, static_cast<int>(symbol.index), &sym))
-            throw std::runtime_error("cannot update symbol " + symbol.name);
+            throw Error("cannot update symbol " + symbol.name);
         elf_flagdata(symbol_data, ELF_C_SET, ELF_F_DIRTY);
     };
 
@@ -160,10 +160,10 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
         for (const ObjectSymbol &symbol : symbols)
             if (Elf_Scn *scn = elf_getscn(elf.get(), symbol.sym.st_shndx);
                 scn && scn == elf.section("maps") && GELF_ST_TYPE(symbol.sym.st_info) == STT_OBJECT)
-                throw std::runtime_error("map '" + symbol.name +
-                                         "': a legacy SEC(\"maps\") map in an object built with -g, which winbpf "
-                                         "does not complete: build it without -g (as eBPF for Windows' demo does) or "
-                                         "with Makefile.bpf");
+                throw Error("map '" + symbol.name +
+                            "': a legacy SEC(\"maps\") map in an object built with -g, which winbpf "
+                            "does not complete: build it without -g (as eBPF for Windows' demo does) or "
+                            "with Makefile.bpf");
         return;
     }
 
@@ -178,9 +178,9 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
                 continue;
             legacy.insert(symbol.name);
             if (GELF_ST_BIND(symbol.sym.st_info) == STB_LOCAL)
-                throw std::runtime_error("map '" + symbol.name +
-                                         "': a static SEC(\"maps\") map, which libbpf does not load (its maps have "
-                                         "global linkage): declare it without static");
+                throw Error("map '" + symbol.name +
+                            "': a static SEC(\"maps\") map, which libbpf does not load (its maps have "
+                            "global linkage): declare it without static");
             // A per-CPU array winbpf spreads over an ARRAY needs the spread access Makefile.bpf's second pass selects.
             std::uint32_t type = 0, value_size = 0;
             if (symbol.sym.st_value + 12 <= definitions.size()) {
@@ -188,11 +188,10 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
                 std::memcpy(&value_size, definitions.data() + symbol.sym.st_value + 8, 4);
             }
             if (spread_per_cpu(type, value_size))
-                throw std::runtime_error("map '" + symbol.name + "': a PERCPU_ARRAY with a value of " +
-                                         std::to_string(value_size) +
-                                         " bytes (over Linux's 32 KiB per-CPU limit) is spread over an ARRAY, "
-                                         "which a one-pass build cannot access: build it with Makefile.bpf "
-                                         "(make -f Makefile.bpf SRC=... OUT=...)");
+                throw Error("map '" + symbol.name + "': a PERCPU_ARRAY with a value of " + std::to_string(value_size) +
+                            " bytes (over Linux's 32 KiB per-CPU limit) is spread over an ARRAY, "
+                            "which a one-pass build cannot access: build it with Makefile.bpf "
+                            "(make -f Makefile.bpf SRC=... OUT=...)");
         }
         if (!maps) {
             elf.rename(legacy_scn, ".maps");
@@ -217,7 +216,7 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
 
     BtfPtr types(btf__new_empty());
     if (!types)
-        throw std::runtime_error(std::string("cannot create BTF: ") + std::strerror(errno));
+        throw Error(std::string("cannot create BTF: ") + std::strerror(errno));
     btf *const t = types.get();
     const int int_id = checked(btf__add_int(t, "int", 4, BTF_INT_SIGNED), "int");
 
@@ -226,7 +225,7 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
     const ElfFile glue(glue_object, ElfFile::Mode::read);
     const ElfFile::Btf glue_btf = glue.btf();
     if (!glue_btf.types)
-        throw std::runtime_error(glue_object + " has no BTF");
+        throw Error(glue_object + " has no BTF");
     const std::map<std::string, __u32> shim_maps = glue_maps(glue_btf.types.get());
     std::map<__u32, __u32> copied; // glue type id -> its copy
 
@@ -265,7 +264,7 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
             } else if (const auto shim = shim_maps.find(symbol->name); shim != shim_maps.end()) {
                 type = static_cast<int>(copy_type(t, glue_btf.types.get(), shim->second, copied));
             } else {
-                throw std::runtime_error(
+                throw Error(
                     "it has no BTF (it was compiled without -g), and its map '" + symbol->name +
                     "' is a BTF-defined map (SEC(\".maps\")), which no libbpf can load without the object's BTF: "
                     "compile with -g (clang -target bpf -O2 -g ...), or define it as a legacy SEC(\"maps\") struct "
@@ -278,7 +277,7 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
         }
         GElf_Shdr header;
         if (!gelf_getshdr(maps, &header))
-            throw std::runtime_error("bad section header");
+            throw Error("bad section header");
         checked(btf__add_datasec(t, ".maps", static_cast<__u32>(header.sh_size)), "the .maps section");
         for (const MapVar &var : map_vars)
             checked(btf__add_datasec_var_info(t, var.var, static_cast<__u32>(var.offset), static_cast<__u32>(var.size)),
@@ -378,7 +377,7 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
     __u32 size = 0;
     const void *raw = btf__raw_data(t, &size);
     if (!raw)
-        throw std::runtime_error("cannot write the new BTF");
+        throw Error("cannot write the new BTF");
     elf.add_section(".BTF", std::vector<char>(static_cast<const char *>(raw), static_cast<const char *>(raw) + size),
                     4);
     elf.add_section(".BTF.ext", std::move(ext), 4);

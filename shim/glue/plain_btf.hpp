@@ -16,7 +16,7 @@ namespace winbpf::glue
 ///   object, compiled with -g from the same headers, gives them (its types copied);
 /// - every function gets a BTF FUNC (int (void), static in .text so that the verifier checks it with its caller) and
 ///   a .BTF.ext func_info record; there is no line info.
-/// Throws std::runtime_error naming the map for a map in ".maps" that is neither winbpf's nor legacy ("compile with
+/// Throws winbpf::Error naming the map for a map in ".maps" that is neither winbpf's nor legacy ("compile with
 /// -g"), a static legacy map, a legacy PERCPU_ARRAY winbpf spreads (only Makefile.bpf's second pass can access it), a
 /// legacy map of an object that has BTF (built with -g: not merged into .maps), and for what libbpf's BTF builder or
 /// libelf refuse.
