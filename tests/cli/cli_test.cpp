@@ -525,8 +525,8 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
     winbpf::UniqueFd receiver = winbpf::test::udp_socket_in(pair.netns_path(Side::b), pair.address(Side::b));
     winbpf::UniqueFd sender = winbpf::test::udp_socket_in(pair.netns_path(Side::a), pair.address(Side::a));
     for (int i = 0; i < 3; ++i)
-        winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::bound_port(receiver.get()), 0);
-    winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::bound_port(receiver.get()), 5);
+        winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::local_port(receiver.get()), 0);
+    winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::local_port(receiver.get()), 5);
     ASSERT_EQ(winbpf::test::receive_datagram(receiver.get(), 5000), 5);
 
     // show programs: one xdp row; bpftool knows it.
@@ -581,7 +581,7 @@ TEST_F(Cli, ObjectsOfAnAddedProgram)
                                  std::chrono::seconds(10)))
         << watch.out();
     for (int i = 0; i < 2; ++i)
-        winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::bound_port(receiver.get()), 0);
+        winbpf::test::send_datagram(sender.get(), pair.address(Side::b), winbpf::test::local_port(receiver.get()), 0);
     EXPECT_TRUE(watch.read_until([&] { return watch.out().find("value: (uint64_t)5\n") != std::string::npos; },
                                  std::chrono::seconds(10)))
         << watch.out();

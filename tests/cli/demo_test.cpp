@@ -81,7 +81,7 @@ int flood(const VethPair &pair, int count)
 {
     winbpf::UniqueFd receiver = winbpf::test::udp_socket_in(pair.netns_path(VethPair::b), pair.address(VethPair::b));
     winbpf::UniqueFd sender = winbpf::test::udp_socket_in(pair.netns_path(VethPair::a), pair.address(VethPair::a));
-    const std::uint16_t port = winbpf::test::bound_port(receiver.get());
+    const std::uint16_t port = winbpf::test::local_port(receiver.get());
     for (int i = 0; i < count; ++i)
         winbpf::test::send_datagram(sender.get(), pair.address(VethPair::b), port, 0);
     int received = 0;

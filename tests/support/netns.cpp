@@ -125,15 +125,6 @@ UniqueFd udp_socket_in(const std::string &netns_path, const std::string &address
     return fd;
 }
 
-std::uint16_t bound_port(int fd)
-{
-    sockaddr_in local{};
-    socklen_t length = sizeof(local);
-    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length) != 0)
-        throw std::system_error(errno, std::generic_category(), "getsockname");
-    return ntohs(local.sin_port);
-}
-
 void send_datagram(int fd, const std::string &address, std::uint16_t port, std::size_t size)
 {
     sockaddr_in to{};

@@ -52,9 +52,6 @@ class NetnsScope
 /// A UDP socket bound to address:port (port 0: the kernel chooses) in the namespace at netns_path.
 UniqueFd udp_socket_in(const std::string &netns_path, const std::string &address, std::uint16_t port = 0);
 
-/// The bound port of a socket (host order). Throws std::system_error.
-std::uint16_t bound_port(int fd);
-
 /// Sends a datagram with size payload bytes from fd to address:port. Throws std::system_error.
 void send_datagram(int fd, const std::string &address, std::uint16_t port, std::size_t size);
 

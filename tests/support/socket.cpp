@@ -78,14 +78,19 @@ int Socket::bind(std::uint16_t port)
     return result == 0 ? 0 : errno;
 }
 
-std::uint16_t Socket::local_port() const
+std::uint16_t local_port(int fd)
 {
     sockaddr_storage address{};
     socklen_t length = sizeof(address);
-    if (::getsockname(fd_.get(), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0)
         throw std::system_error(errno, std::generic_category(), "getsockname");
     return ntohs(address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in *>(&address)->sin_port
                                               : reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port);
+}
+
+std::uint16_t Socket::local_port() const
+{
+    return test::local_port(fd_.get());
 }
 
 Socket bound_loopback(Family family, Protocol protocol)

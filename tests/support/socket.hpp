@@ -39,6 +39,9 @@ class Socket
     UniqueFd fd_;
 };
 
+/// The port fd is bound to (getsockname; IPv4 or IPv6), host number; throws std::system_error.
+std::uint16_t local_port(int fd);
+
 /// 127.0.0.1:port (host number).
 sockaddr_in loopback_v4(std::uint16_t port);
 

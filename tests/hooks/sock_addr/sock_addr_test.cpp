@@ -48,6 +48,7 @@
 namespace
 {
 
+using winbpf::test::local_port;
 using winbpf::test::loopback;
 using winbpf::test::sockaddr_length;
 
@@ -104,16 +105,6 @@ int bind_to(int fd, int family, std::uint16_t port, bool mapped = false)
 {
     sockaddr_storage address = loopback(family, port, mapped);
     return ::bind(fd, reinterpret_cast<sockaddr *>(&address), sockaddr_length(address)) == 0 ? 0 : errno;
-}
-
-std::uint16_t local_port(int fd)
-{
-    sockaddr_storage address{};
-    socklen_t size = sizeof(address);
-    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
-        throw std::system_error(errno, std::generic_category(), "getsockname");
-    return ntohs(address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in &>(address).sin_port
-                                              : reinterpret_cast<sockaddr_in6 &>(address).sin6_port);
 }
 
 /// A server socket of mode's server family bound to loopback:0 (TCP: listening).

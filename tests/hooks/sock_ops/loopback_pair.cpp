@@ -24,16 +24,6 @@ UniqueFd open_socket(int family, Protocol protocol)
     return fd;
 }
 
-std::uint16_t port_of(int fd)
-{
-    sockaddr_storage address{};
-    socklen_t size = sizeof(address);
-    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
-        throw std::system_error(errno, std::generic_category(), "getsockname");
-    return ntohs(address.ss_family == AF_INET ? reinterpret_cast<sockaddr_in &>(address).sin_port
-                                              : reinterpret_cast<sockaddr_in6 &>(address).sin6_port);
-}
-
 Pair::Pair(Mode m, Protocol p) : mode(m), protocol(p)
 {
     const int server_family = mode == Mode::v6 ? AF_INET6 : AF_INET;
@@ -44,12 +34,12 @@ Pair::Pair(Mode m, Protocol p) : mode(m), protocol(p)
         throw std::system_error(errno, std::generic_category(), "bind server");
     if (protocol == Protocol::tcp && ::listen(server.get(), 16) != 0)
         throw std::system_error(errno, std::generic_category(), "listen");
-    server_port = port_of(server.get());
+    server_port = winbpf::test::local_port(server.get());
     client = open_socket(client_family, protocol);
     sockaddr_storage from = loopback(client_family, 0, mode == Mode::mapped);
     if (::bind(client.get(), reinterpret_cast<sockaddr *>(&from), sockaddr_length(from)) != 0)
         throw std::system_error(errno, std::generic_category(), "bind client");
-    client_port = port_of(client.get());
+    client_port = winbpf::test::local_port(client.get());
 }
 
 sockaddr_storage Pair::server_address() const

@@ -26,9 +26,6 @@ UniqueFd open_socket(int family, Protocol protocol);
 using winbpf::test::loopback;
 using winbpf::test::sockaddr_length;
 
-/// The bound port of fd (host number); throws std::system_error.
-std::uint16_t port_of(int fd);
-
 /// A server of mode's server family on loopback:0 (TCP: listening) and a client of the client family bound to
 /// loopback:0, both of this process. Throws std::system_error.
 struct Pair {

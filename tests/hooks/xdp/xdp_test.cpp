@@ -4,6 +4,7 @@
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/netns.hpp"
+#include "support/socket.hpp"
 
 #include "winbpf/attachment.hpp"
 #include "winbpf/error.hpp"
@@ -48,7 +49,7 @@ struct Traffic {
     explicit Traffic(const VethPair &pair)
         : pair(pair), receiver(udp_socket_in(pair.netns_path(VethPair::b), pair.address(VethPair::b))),
           sender(udp_socket_in(pair.netns_path(VethPair::a), pair.address(VethPair::a))),
-          port(winbpf::test::bound_port(receiver.get()))
+          port(winbpf::test::local_port(receiver.get()))
     {
     }
     // Sends a datagram of size bytes to the receiver.
@@ -132,7 +133,7 @@ TEST_F(Xdp, IgnoresOtherInterfaces)
     // Loopback of namespace b, where droppacket is not attached.
     winbpf::UniqueFd receiver = udp_socket_in(pair.netns_path(VethPair::b), "127.0.0.1");
     winbpf::UniqueFd sender = udp_socket_in(pair.netns_path(VethPair::b), "127.0.0.1");
-    send_datagram(sender.get(), "127.0.0.1", winbpf::test::bound_port(receiver.get()), 0);
+    send_datagram(sender.get(), "127.0.0.1", winbpf::test::local_port(receiver.get()), 0);
     EXPECT_EQ(receive_datagram(receiver.get(), 5000), 0);
     EXPECT_EQ(dropped(attached.object), 0u);
 }
