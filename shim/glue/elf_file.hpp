@@ -72,6 +72,32 @@ class ElfFile
         return nullptr;
     }
 
+    /// One entry of the symbol table: its index, the entry, and its name ("" for none).
+    struct Symbol {
+        std::size_t index = 0;
+        GElf_Sym sym{};
+        std::string name;
+    };
+
+    /// Every entry of the symbol table, in order (index i at [i]); empty when the object has none. Throws
+    /// winbpf::Error("unreadable symbol N").
+    std::vector<Symbol> symbols() const
+    {
+        GElf_Shdr header{};
+        Elf_Scn *symtab = symbol_table(header);
+        Elf_Data *data = symtab ? elf_getdata(symtab, nullptr) : nullptr;
+        const std::size_t count = header.sh_entsize ? header.sh_size / header.sh_entsize : 0;
+        std::vector<Symbol> out;
+        for (std::size_t i = 0; data && i < count; ++i) {
+            GElf_Sym sym;
+            if (!gelf_getsym(data, static_cast<int>(i), &sym))
+                throw Error("unreadable symbol " + std::to_string(i));
+            const char *name = elf_strptr(elf_.get(), header.sh_link, sym.st_name);
+            out.push_back({i, sym, name ? name : ""});
+        }
+        return out;
+    }
+
     /// The object's .BTF section: its data and libbpf's parse of it (btf__new over the section's bytes).
     struct Btf {
         Elf_Data *data = nullptr;

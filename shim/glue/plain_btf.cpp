@@ -25,11 +25,7 @@ namespace winbpf::glue
 namespace
 {
 
-struct ObjectSymbol {
-    std::size_t index;
-    GElf_Sym sym;
-    std::string name;
-};
+using ObjectSymbol = ElfFile::Symbol;
 
 /// The fields of t that hold type ids (libbpf's btf_type_visit_type_ids, which is not public).
 std::vector<__u32 *> type_id_fields(btf_type *t)
@@ -139,15 +135,7 @@ void describe_plain_object(const std::string &object, const std::string &glue_ob
     if (!symtab)
         throw Error("no symbol table");
     Elf_Data *symbol_data = elf_getdata(symtab, nullptr);
-    const std::size_t symbol_count = symtab_header.sh_entsize ? symtab_header.sh_size / symtab_header.sh_entsize : 0;
-    std::vector<ObjectSymbol> symbols;
-    for (std::size_t i = 0; symbol_data && i < symbol_count; ++i) {
-        GElf_Sym sym;
-        if (!gelf_getsym(symbol_data, static_cast<int>(i), &sym))
-            throw Error("unreadable symbol " + std::to_string(i));
-        const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name);
-        symbols.push_back({i, sym, name ? name : ""});
-    }
+    std::vector<ObjectSymbol> symbols = elf.symbols();
     auto update_symbol = [&](const ObjectSymbol &symbol) {
         GElf_Sym sym = symbol.sym;
         if (!gelf_update_sym(symbol_data, static_cast<int>(symbol.index), &sym))

@@ -45,42 +45,24 @@ std::set<std::string> libbpf_externs(const std::string &path)
     return names;
 }
 
-struct Symbol {
-    std::string name;
-    GElf_Sym sym;
-};
+using Symbol = ElfFile::Symbol;
 
 } // namespace
 
 void check_unresolved_symbols(const std::string &path)
 {
     const ElfFile elf(path, ElfFile::Mode::read);
-    Elf_Scn *symtab = nullptr;
-    GElf_Shdr symtab_header{};
     std::vector<std::pair<Elf_Scn *, GElf_Shdr>> relocations;
     for (Elf_Scn *scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
         GElf_Shdr header;
         if (!gelf_getshdr(scn, &header))
             throw Error("bad section header");
-        if (header.sh_type == SHT_SYMTAB) {
-            symtab = scn;
-            symtab_header = header;
-        } else if (header.sh_type == SHT_REL) {
+        if (header.sh_type == SHT_REL)
             relocations.emplace_back(scn, header);
-        }
     }
-    if (!symtab)
+    const std::vector<Symbol> symbols = elf.symbols();
+    if (symbols.empty())
         return;
-    Elf_Data *data = elf_getdata(symtab, nullptr);
-    const std::size_t count = symtab_header.sh_entsize ? symtab_header.sh_size / symtab_header.sh_entsize : 0;
-    std::vector<Symbol> symbols;
-    for (std::size_t i = 0; data && i < count; ++i) {
-        GElf_Sym sym;
-        if (!gelf_getsym(data, static_cast<int>(i), &sym))
-            throw Error("bad symbol table entry " + std::to_string(i));
-        const char *name = elf_strptr(elf.get(), symtab_header.sh_link, sym.st_name);
-        symbols.push_back({name ? name : "", sym});
-    }
     const std::set<std::string> externs = libbpf_externs(path);
     std::set<std::size_t> unresolved;
     for (std::size_t i = 1; i < symbols.size(); ++i) {
