@@ -5,6 +5,7 @@
 #include "winbpf/system.hpp"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -34,7 +35,109 @@ bool program_info(int fd, bpf_prog_info &info)
     return bpf_obj_get_info_by_fd(fd, &info, &length) == 0;
 }
 
+/// libbpf's section of each cgroup attach type (libbpf's section_defs, read the other way).
+const char *cgroup_section(std::uint32_t attach_type)
+{
+    switch (static_cast<bpf_attach_type>(attach_type)) {
+    case BPF_CGROUP_INET_INGRESS:
+        return "cgroup_skb/ingress";
+    case BPF_CGROUP_INET_EGRESS:
+        return "cgroup_skb/egress";
+    case BPF_CGROUP_INET_SOCK_CREATE:
+        return "cgroup/sock_create";
+    case BPF_CGROUP_INET_SOCK_RELEASE:
+        return "cgroup/sock_release";
+    case BPF_CGROUP_INET4_POST_BIND:
+        return "cgroup/post_bind4";
+    case BPF_CGROUP_INET6_POST_BIND:
+        return "cgroup/post_bind6";
+    case BPF_CGROUP_SOCK_OPS:
+        return "sockops";
+    case BPF_CGROUP_INET4_BIND:
+        return "cgroup/bind4";
+    case BPF_CGROUP_INET6_BIND:
+        return "cgroup/bind6";
+    case BPF_CGROUP_INET4_CONNECT:
+        return "cgroup/connect4";
+    case BPF_CGROUP_INET6_CONNECT:
+        return "cgroup/connect6";
+    case BPF_CGROUP_UDP4_SENDMSG:
+        return "cgroup/sendmsg4";
+    case BPF_CGROUP_UDP6_SENDMSG:
+        return "cgroup/sendmsg6";
+    case BPF_CGROUP_UDP4_RECVMSG:
+        return "cgroup/recvmsg4";
+    case BPF_CGROUP_UDP6_RECVMSG:
+        return "cgroup/recvmsg6";
+    case BPF_CGROUP_DEVICE:
+        return "cgroup/dev";
+    case BPF_CGROUP_SYSCTL:
+        return "cgroup/sysctl";
+    case BPF_CGROUP_GETSOCKOPT:
+        return "cgroup/getsockopt";
+    case BPF_CGROUP_SETSOCKOPT:
+        return "cgroup/setsockopt";
+    default:
+        return nullptr;
+    }
+}
+
+/// The hook of the program behind an open link, as program_hook() describes it; "" when the kernel refuses.
+std::string link_hook(int link_fd)
+{
+    bpf_link_info info{};
+    __u32 length = sizeof info;
+    if (bpf_obj_get_info_by_fd(link_fd, &info, &length) != 0)
+        return "";
+    switch (info.type) {
+    case BPF_LINK_TYPE_CGROUP: {
+        if (const char *section = cgroup_section(info.cgroup.attach_type))
+            return section;
+        const char *name = libbpf_bpf_attach_type_str(static_cast<bpf_attach_type>(info.cgroup.attach_type));
+        return name ? name : "cgroup attach type " + std::to_string(info.cgroup.attach_type);
+    }
+    case BPF_LINK_TYPE_RAW_TRACEPOINT: {
+        char tp_name[256] = "";
+        info = bpf_link_info{};
+        info.raw_tracepoint.tp_name = reinterpret_cast<std::uintptr_t>(tp_name);
+        info.raw_tracepoint.tp_name_len = sizeof tp_name;
+        length = sizeof info;
+        if (bpf_obj_get_info_by_fd(link_fd, &info, &length) != 0)
+            return "raw_tp";
+        const UniqueFd program(bpf_prog_get_fd_by_id(info.prog_id));
+        bpf_prog_info program_info{};
+        __u32 program_length = sizeof program_info;
+        const bool tp_btf = program && bpf_obj_get_info_by_fd(program.get(), &program_info, &program_length) == 0 &&
+                            program_info.type == BPF_PROG_TYPE_TRACING;
+        return std::string(tp_btf ? "tp_btf/" : "raw_tp/") + tp_name;
+    }
+    case BPF_LINK_TYPE_XDP:
+        return "xdp";
+    default: {
+        const char *name = libbpf_bpf_link_type_str(static_cast<bpf_link_type>(info.type));
+        return name ? name : "link type " + std::to_string(info.type);
+    }
+    }
+}
+
 } // namespace
+
+std::string program_hook(std::uint32_t id)
+{
+    for (__u32 link_id = 0; bpf_link_get_next_id(link_id, &link_id) == 0;) {
+        const UniqueFd link(bpf_link_get_fd_by_id(link_id));
+        bpf_link_info info{};
+        __u32 length = sizeof info;
+        if (link && bpf_obj_get_info_by_fd(link.get(), &info, &length) == 0 && info.prog_id == id)
+            return link_hook(link.get());
+    }
+    const UniqueFd program(bpf_prog_get_fd_by_id(id));
+    bpf_prog_info info;
+    if (!program || !program_info(program.get(), info))
+        return "";
+    const char *type = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(info.type));
+    return type ? type : "program type " + std::to_string(info.type);
+}
 
 BpfStatsEnabled::BpfStatsEnabled() : fd_(bpf_enable_stats(BPF_STATS_RUN_TIME))
 {
@@ -48,7 +151,7 @@ ProgramGroup::ProgramGroup(const std::set<std::uint32_t> &ids)
         UniqueFd fd(bpf_prog_get_fd_by_id(id));
         bpf_prog_info info;
         if (fd && program_info(fd.get(), info))
-            programs_.push_back({id, program_function_name(fd.get()), std::move(fd)});
+            programs_.push_back({id, program_function_name(fd.get()), program_hook(id), std::move(fd)});
     }
 }
 
@@ -57,7 +160,7 @@ std::vector<ProgramCounters> ProgramGroup::sample() const
     std::vector<ProgramCounters> counters;
     for (const Program &program : programs_) {
         bpf_prog_info info;
-        ProgramCounters entry{program.id, program.name, {}};
+        ProgramCounters entry{program.id, program.name, program.hook, {}};
         if (program_info(program.fd.get(), info))
             entry.counters = {info.run_time_ns, info.run_cnt};
         counters.push_back(std::move(entry));

@@ -35,15 +35,24 @@ struct BpfCounters {
 struct ProgramCounters {
     std::uint32_t id = 0;
     std::string name;
+    /// Where it is attached, as a libbpf section names it ("sockops", "cgroup/sock_create", "tp_btf/kfree_skb"), from
+    /// the BPF link behind it (program_hook()).
+    std::string hook;
     BpfCounters counters;
 };
+
+/// The attach point of program id as a libbpf section names it, from the first BPF link of the system that holds
+/// it: a cgroup link's attach type ("cgroup/bind4", "sockops", "cgroup_skb/ingress"; libbpf's attach type name for
+/// types without a cgroup section), "tp_btf/NAME" or "raw_tp/NAME" for a raw tracepoint link, "xdp", else libbpf's
+/// link type name. Without a link: libbpf's name of its program type ("tracepoint"); "" when the program is gone.
+std::string program_hook(std::uint32_t id);
 
 /// Programs, held open by id so their counters stay readable while the owning tool runs.
 class ProgramGroup
 {
   public:
     ProgramGroup() = default;
-    /// Opens the programs with these ids; ids that vanished are skipped.
+    /// Opens the programs with these ids and names their hooks (program_hook()); ids that vanished are skipped.
     explicit ProgramGroup(const std::set<std::uint32_t> &ids);
 
     /// Current counters of each program, in id order.
@@ -53,6 +62,7 @@ class ProgramGroup
     struct Program {
         std::uint32_t id;
         std::string name;
+        std::string hook;
         UniqueFd fd;
     };
     std::vector<Program> programs_;

@@ -38,6 +38,7 @@ constexpr Mode bare_mode = 0;
 /// after the workload ended; event counts cover the tool's whole run (so include other processes' events).
 struct Measurement {
     Mode mode = bare_mode;
+    unsigned round = 0; ///< the round it ran in (0-based; Report::add sets it): tools' figures are paired by round
     WorkloadResult workload;
     unsigned warmup_done = 0;              ///< operations of the unmeasured warm-up (Options::tool_warmup)
     std::optional<std::uint64_t> received; ///< events the tool says it received (its summary, warm-up included)

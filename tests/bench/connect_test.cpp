@@ -2,8 +2,9 @@
 // winbpf_bench connect (issue 20 §4): a short run measures bare, the Windows-style connect4 + recv_accept4 audit pair
 // attached by winbpf's loader (connect_audit, through winbpf_attach), connect_reference and hook_floor connect, each
 // also with bpf_stats; every tool's programs run for the connections (BPF runs per connection), the audit programs
-// write an entry per connection on each side (received), nothing is lost, the verdict states the 0.1 us target, and
-// the bench removes its cgroup.
+// write an entry per connection on each side (received), nothing is lost, each tool's programs are listed by hook
+// (cgroup/connect4 ...), the verdict states the 0.1 us target paired by round and per hook, and the bench removes its
+// cgroup.
 #include "support/child.hpp"
 #include "support/kernel_test.hpp"
 
@@ -66,6 +67,18 @@ TEST_F(BenchConnectTest, AuditPairBesideReferenceAndFloor)
               std::string::npos)
         << run.out;
     EXPECT_EQ(run.out.find("tool CPU per connection within"), std::string::npos) << run.out;
+    // Per program, by the hook the link attaches it to: one connect4 run per connection for each tool, and the
+    // verdict pairs the two tools' programs on each hook round by round (1 round: 1 pair).
+    for (const char *tool : {"connect_audit", "connect_reference", "hook_floor"}) {
+        const std::regex connect4(std::string(R"(\n  )") + tool +
+                                  R"( +cgroup/connect4 +\S+ +[0-9.]+ x 1\.00 = [0-9.]+\n)");
+        EXPECT_TRUE(std::regex_search(run.out, connect4)) << tool << "\n" << run.out;
+    }
+    EXPECT_NE(
+        run.out.find("  per hook, BPF us per connection, connect_audit minus connect_reference paired by round: "),
+        std::string::npos)
+        << run.out;
+    EXPECT_TRUE(std::regex_search(run.out, std::regex(R"([:;] cgroup/connect4 [-+][0-9.]+, 1 pair[;\n])"))) << run.out;
     EXPECT_NE(run.out.find("target: 0 events lost PASS"), std::string::npos) << run.out;
     for (const auto &entry : std::filesystem::directory_iterator(winbpf::cgroup2_mount()))
         EXPECT_FALSE(entry.path().filename().string().starts_with("winbpf_connect_bench."))
