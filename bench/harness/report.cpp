@@ -295,25 +295,32 @@ std::optional<Paired> paired(const RoundSeries &a, const RoundSeries &b, Pairing
 void print_program_lines(const Summaries &summaries, std::string_view unit_name, std::FILE *out)
 {
     const std::string unit(unit_name);
-    bool title = false;
-    for (const auto &[mode, s] : summaries.modes) {
-        // A "+bpf_stats" twin's programs are its tool's: print them once, under the tool's name.
-        if (s.programs.empty() ||
-            (mode.ends_with(bpf_stats_suffix) &&
-             summaries.find(mode.substr(0, mode.size() - std::string_view(bpf_stats_suffix).size()))))
-            continue;
-        if (!title)
-            std::fprintf(out,
-                         "BPF per program, medians over the rounds with bpf_stats: us per run x runs per %s = us "
-                         "per %s\n",
-                         unit.c_str(), unit.c_str());
-        title = true;
-        for (const ProgramSummary &program : s.programs)
-            std::fprintf(out, "  %-22s %-20s %-40s %s x %s = %s\n", mode.c_str(), program.hook.c_str(),
-                         program.name.c_str(), format_spread(program.us_per_run, "%.3f", false).c_str(),
+    // A "+bpf_stats" twin's programs are its tool's: print them once, under the tool's name.
+    std::vector<const std::pair<std::string, ModeSummary> *> tools;
+    for (const auto &mode : summaries.modes)
+        if (!mode.second.programs.empty() &&
+            !(mode.first.ends_with(bpf_stats_suffix) &&
+              summaries.find(mode.first.substr(0, mode.first.size() - std::string_view(bpf_stats_suffix).size()))))
+            tools.push_back(&mode);
+    if (tools.empty())
+        return;
+    int tool_width = 0, hook_width = 0, name_width = 0;
+    for (const auto *tool : tools) {
+        tool_width = std::max(tool_width, static_cast<int>(tool->first.size()));
+        for (const ProgramSummary &program : tool->second.programs) {
+            hook_width = std::max(hook_width, static_cast<int>(program.hook.size()));
+            name_width = std::max(name_width, static_cast<int>(program.name.size()));
+        }
+    }
+    std::fprintf(out, "BPF per program, medians over the rounds with bpf_stats: us per run x runs per %s = us per %s\n",
+                 unit.c_str(), unit.c_str());
+    for (const auto *tool : tools)
+        for (const ProgramSummary &program : tool->second.programs)
+            std::fprintf(out, "  %-*s  %-*s  %-*s  %s x %s = %s\n", tool_width, tool->first.c_str(), hook_width,
+                         program.hook.c_str(), name_width, program.name.c_str(),
+                         format_spread(program.us_per_run, "%.3f", false).c_str(),
                          format_spread(program.runs_per_op, "%.2f", false).c_str(),
                          format_spread(program.us_per_op, "%.3f", false).c_str());
-    }
 }
 
 void Report::add(unsigned round, const Measurement &m)

@@ -287,14 +287,14 @@ TEST(BenchVerdict, PerProgramFiguresAndPairedHooks)
                          "BPF per program, medians over the rounds with bpf_stats: us per run x runs per bind "
                          "= us per bind\n"))
         << programs;
-    EXPECT_TRUE(contains(programs, "  bind_monitor           cgroup/bind4         BindMonitor__winbpf_bind_bind4       "
-                                   "    0.670 x 1.00 = 0.670\n"))
+    EXPECT_TRUE(contains(
+        programs, "  bind_monitor    cgroup/bind4         BindMonitor__winbpf_bind_bind4       0.670 x 1.00 = 0.670\n"))
         << programs;
-    EXPECT_TRUE(contains(programs, "  bind_monitor           cgroup/sock_release  BindMonitor__winbpf_bind_unbind      "
-                                   "    0.300 x 1.00 = 0.300\n"))
+    EXPECT_TRUE(contains(
+        programs, "  bind_monitor    cgroup/sock_release  BindMonitor__winbpf_bind_unbind      0.300 x 1.00 = 0.300\n"))
         << programs;
-    EXPECT_TRUE(contains(programs, "  bind_reference         cgroup/post_bind4    bind_reference_post_bind4            "
-                                   "    1.300 x 1.00 = 1.300\n"))
+    EXPECT_TRUE(contains(
+        programs, "  bind_reference  cgroup/post_bind4    bind_reference_post_bind4            1.300 x 1.00 = 1.300\n"))
         << programs;
     EXPECT_FALSE(contains(programs, "+bpf_stats")) << programs;
 
