@@ -6,6 +6,9 @@
 #include <bpf/btf.h>
 
 #include <arpa/inet.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <endian.h>
 #include <netinet/in.h>
 
@@ -308,6 +311,24 @@ KernelNames load_kernel_names()
 
 char *put_hex(char *p, std::span<const std::byte> bytes) noexcept
 {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    // 16 bytes at a time: each nibble n becomes '0' + n, plus 'a' - '0' - 10 where n > 9, high and low nibbles
+    // interleaved (the table below took 0.4 ns a byte, most of the formatting of a 64-byte datagram's line).
+    const __m128i low_nibble = _mm_set1_epi8(0x0F);
+    const auto digits = [](__m128i nibbles) {
+        const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8('a' - '0' - 10));
+        return _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')), letter);
+    };
+    for (; i + 16 <= bytes.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(bytes.data() + i));
+        const __m128i high = digits(_mm_and_si128(_mm_srli_epi16(v, 4), low_nibble));
+        const __m128i low = digits(_mm_and_si128(v, low_nibble));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(p), _mm_unpacklo_epi8(high, low));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(p + 16), _mm_unpackhi_epi8(high, low));
+        p += 32;
+    }
+#endif
     // Both digits of a byte in one copy from a table of the 256 pairs (digit by digit was a quarter of
     // netevent_monitor's user CPU on 64-byte datagrams).
     static constexpr std::array<char, 512> pairs = [] {
@@ -319,8 +340,8 @@ char *put_hex(char *p, std::span<const std::byte> bytes) noexcept
         }
         return table;
     }();
-    for (const std::byte b : bytes) {
-        std::memcpy(p, &pairs[2 * static_cast<unsigned>(b)], 2);
+    for (; i < bytes.size(); ++i) {
+        std::memcpy(p, &pairs[2 * static_cast<unsigned>(bytes[i])], 2);
         p += 2;
     }
     return p;

@@ -107,6 +107,30 @@ TEST(NeteventMonitorFormat, HexOfEveryByteValue)
     EXPECT_EQ(hex(Bytes{}), "");
 }
 
+// 16 bytes at a time, then byte by byte: every length from 0 to 100 at every start offset within 16 bytes gives
+// snprintf's digits, and nothing is written beyond them.
+TEST(NeteventMonitorFormat, HexOfEveryLengthAndAlignment)
+{
+    Bytes bytes(116);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::byte>(i * 37 + 0x5a);
+    for (std::size_t offset = 0; offset < 16; ++offset) {
+        for (std::size_t length = 0; length <= 100; ++length) {
+            const std::span<const std::byte> part(bytes.data() + offset, length);
+            std::string expected;
+            for (const std::byte b : part) {
+                char digits[3];
+                std::snprintf(digits, sizeof(digits), "%02x", static_cast<unsigned>(b));
+                expected += digits;
+            }
+            std::string room(2 * length + 8, '#');
+            const char *end = put_hex(room.data(), part);
+            ASSERT_EQ(end, room.data() + 2 * length);
+            EXPECT_EQ(room, expected + "########") << offset << " " << length;
+        }
+    }
+}
+
 TEST(NeteventMonitorDecode, Ipv4UdpDrop)
 {
     RecordSpec spec;
