@@ -167,12 +167,18 @@ char *put_ipv6(char *p, const std::uint8_t *address) noexcept
 
 } // namespace
 
-void append_ip_address(unsigned family, const std::uint8_t *address, std::string &out)
+static_assert(ip_address_max == INET6_ADDRSTRLEN);
+
+char *put_ip_address(char *p, unsigned family, const std::uint8_t *address) noexcept
 {
     // By hand: glibc's inet_ntop formats each number with sprintf, a fifth of bind_monitor's user CPU.
-    char text[INET6_ADDRSTRLEN];
-    char *const end = family == 6 ? put_ipv6(text, address) : put_ipv4(text, address);
-    out.append(text, static_cast<std::size_t>(end - text));
+    return family == 6 ? put_ipv6(p, address) : put_ipv4(p, address);
+}
+
+void append_ip_address(unsigned family, const std::uint8_t *address, std::string &out)
+{
+    char text[ip_address_max];
+    out.append(text, static_cast<std::size_t>(put_ip_address(text, family, address) - text));
 }
 
 void append_ip_endpoint(unsigned family, const std::uint8_t *address, std::optional<std::uint16_t> port,
@@ -236,6 +242,7 @@ void append_filetime_iso8601(std::uint64_t filetime, std::string &out)
 
 char *FiletimeFormatter::put(char *p, std::uint64_t filetime) noexcept
 {
+    static_assert(max_text >= sizeof(date_time_) + 8); // the date and time, ".ffffffZ"
     const std::uint64_t micros = filetime / 10;
     const std::uint64_t second = micros / 1000000;
     if (second != second_) {
@@ -248,7 +255,7 @@ char *FiletimeFormatter::put(char *p, std::uint64_t filetime) noexcept
 
 void FiletimeFormatter::append(std::uint64_t filetime, std::string &out)
 {
-    char text[sizeof(date_time_) + 8];
+    char text[max_text];
     out.append(text, static_cast<std::size_t>(put(text, filetime) - text));
 }
 
@@ -256,7 +263,7 @@ void FiletimeFormatter::append_json_field(std::string_view key, std::uint64_t fi
 {
     append_json_key(key, out, first);
     // "<time>" in one append.
-    char text[sizeof(date_time_) + 10];
+    char text[max_text + 2];
     text[0] = '"';
     char *p = put(text + 1, filetime);
     *p++ = '"';
@@ -569,13 +576,7 @@ void append_json_key(std::string_view key, std::string &out, bool first)
         return;
     }
     char buffer[short_key + 4];
-    buffer[0] = ',';
-    buffer[1] = '"';
-    std::memcpy(buffer + 2, key.data(), key.size());
-    buffer[key.size() + 2] = '"';
-    buffer[key.size() + 3] = ':';
-    const std::size_t skip = first ? 1 : 0;
-    out.append(buffer + skip, key.size() + 4 - skip);
+    out.append(buffer, static_cast<std::size_t>(put_json_key(buffer, key, first) - buffer));
 }
 
 void append_json_string_field(std::string_view key, std::string_view text, std::string &out, bool first)
@@ -598,16 +599,8 @@ void append_json_number_field(std::string_view key, std::uint64_t value, std::st
         return;
     }
     // ,"key":<digits> in one append.
-    char buffer[short_key + 4 + 20];
-    buffer[0] = ',';
-    buffer[1] = '"';
-    std::memcpy(buffer + 2, key.data(), key.size());
-    char *p = buffer + key.size() + 2;
-    *p++ = '"';
-    *p++ = ':';
-    p = std::to_chars(p, buffer + sizeof(buffer), value).ptr;
-    const std::size_t skip = first ? 1 : 0;
-    out.append(buffer + skip, static_cast<std::size_t>(p - buffer) - skip);
+    char buffer[short_key + 24];
+    out.append(buffer, static_cast<std::size_t>(put_json_number_field(buffer, key, value, first) - buffer));
 }
 
 void append_json_null_field(std::string_view key, std::string &out, bool first)

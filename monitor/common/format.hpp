@@ -2,8 +2,10 @@
 // Text of monitor output lines: FILETIME and SID as text, terminal escaping of untrusted strings, JSON lines.
 #pragma once
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +22,13 @@ void append_decimal(std::uint64_t value, std::string &out);
 
 /// "tcp" (6), "udp" (17), or nullptr for another IP protocol number.
 const char *ip_protocol_name(std::uint8_t protocol) noexcept;
+
+/// Room put_ip_address needs: the longest IPv6 text (INET6_ADDRSTRLEN).
+inline constexpr std::size_t ip_address_max = 46;
+
+/// Writes the text form of an address as append_ip_address appends it at p (room for ip_address_max bytes); returns
+/// the end.
+char *put_ip_address(char *p, unsigned family, const std::uint8_t *address) noexcept;
 
 /// Appends the text form ("127.0.0.1", "::1") of an IPv4 (family 4: 4 bytes at address) or IPv6 (family 6: 16
 /// bytes) address in network order.
@@ -53,10 +62,12 @@ class FiletimeFormatter
     /// Appends ,"key":"<the same text>" (a JSON string field; no comma when first).
     void append_json_field(std::string_view key, std::uint64_t filetime, std::string &out, bool first = false);
 
-  private:
-    /// Writes the text at p (room for sizeof(date_time_) + 8 bytes); returns its end.
+    /// Room put needs: the longest text (a 20-digit year).
+    static constexpr std::size_t max_text = 48;
+    /// Writes the text append appends at p (room for max_text bytes); returns its end.
     char *put(char *p, std::uint64_t filetime) noexcept;
 
+  private:
     std::uint64_t second_ = UINT64_MAX; ///< Second (FILETIME / 10^7) of date_time_; no FILETIME has this one.
     char date_time_[40] = {};           ///< "YYYY-MM-DDTHH:MM:SS" of second_.
     std::size_t date_time_size_ = 0;
@@ -116,6 +127,38 @@ void append_json_number_field(std::string_view key, std::uint64_t value, std::st
 
 /// Appends ,"key":null (no comma when first).
 void append_json_null_field(std::string_view key, std::string &out, bool first = false);
+
+// The same fields written at a pointer into room the caller reserved (each says how much), returning the end: a
+// line's fixed fields are then plain stores, without the capacity check and library call of a std::string append
+// per field (inline, so a literal key is a copy of known size). The append_json_ functions above write these bytes.
+
+/// Writes ,"key": (no comma when first): room for key.size() + 4 bytes.
+inline char *put_json_key(char *p, std::string_view key, bool first = false) noexcept
+{
+    if (!first)
+        *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = '"';
+    *p++ = ':';
+    return p;
+}
+
+/// Writes ,"key":<value in decimal> (no comma when first): room for key.size() + 24 bytes.
+inline char *put_json_number_field(char *p, std::string_view key, std::uint64_t value, bool first = false) noexcept
+{
+    p = put_json_key(p, key, first);
+    return std::to_chars(p, p + 20, value).ptr;
+}
+
+/// Writes ,"key":null (no comma when first): room for key.size() + 8 bytes.
+inline char *put_json_null_field(char *p, std::string_view key, bool first = false) noexcept
+{
+    p = put_json_key(p, key, first);
+    std::memcpy(p, "null", 4);
+    return p + 4;
+}
 
 /// Appends ,"key":true or ,"key":false (no comma when first).
 void append_json_bool_field(std::string_view key, bool value, std::string &out, bool first = false);

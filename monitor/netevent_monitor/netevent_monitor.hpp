@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 extern "C" {
 #include "netevent_monitor.h"
@@ -80,7 +81,7 @@ class EnumNames
 {
   public:
     EnumNames() = default;
-    explicit EnumNames(std::map<std::uint64_t, std::string> names) : names_(std::move(names)) {}
+    explicit EnumNames(const std::map<std::uint64_t, std::string> &names);
 
     /// The values of the enum (ENUM or ENUM64) of types named enum_name, or, with an empty enum_name, of the first
     /// enum having a value named member (the TCP states are an anonymous enum). prefix is removed from names that
@@ -89,11 +90,32 @@ class EnumNames
                               std::string_view prefix = {});
 
     /// The name of value, or nullptr.
-    const std::string *find(std::uint64_t value) const noexcept;
+    const std::string *find(std::uint64_t value) const noexcept { return name_of(value, &Entry::name); }
+    /// The name of value as a JSON string (append_json_string's text, quotes included, made once), or nullptr.
+    const std::string *find_json(std::uint64_t value) const noexcept { return name_of(value, &Entry::json); }
     std::size_t size() const noexcept { return names_.size(); }
 
   private:
-    std::map<std::uint64_t, std::string> names_;
+    struct Entry {
+        std::string name;
+        std::string json;
+        bool known = false;
+    };
+    /// Values below this are looked up by index (a kernel enum's are small and dense), others in names_.
+    static constexpr std::uint64_t dense_limit = 1024;
+
+    const std::string *name_of(std::uint64_t value, std::string Entry::*part) const noexcept
+    {
+        if (value < dense_.size())
+            return dense_[value].known ? &(dense_[value].*part) : nullptr;
+        if (value < dense_limit)
+            return nullptr;
+        const auto it = names_.find(value);
+        return it == names_.end() ? nullptr : &(it->second.*part);
+    }
+
+    std::map<std::uint64_t, Entry> names_;
+    std::vector<Entry> dense_; ///< by value, up to the largest value below dense_limit
 };
 
 /// The running kernel's names the lines use.
@@ -111,6 +133,9 @@ KernelNames load_kernel_names();
 
 /// Appends bytes as lowercase hex, two digits each.
 void append_hex(std::span<const std::byte> bytes, std::string &out);
+
+/// Writes the same at p (room for 2 * bytes.size()); returns the end.
+char *put_hex(char *p, std::span<const std::byte> bytes) noexcept;
 
 /// Turns records into lines, one per event, appended to a caller-owned buffer:
 ///   Drop: Reason:<name|?>(<code>), Protocol:<tcp|udp|n|?>, <src>:<port> -> <dst>:<port>, IfIndex:<n>,
@@ -140,8 +165,8 @@ class NeteventMonitorFormatter
     void append_human(std::string &out);
     void append_json(std::string &out);
     void append_malformed(std::span<const std::byte> record, const char *reason, std::string &out) const;
-    /// The drop reason's name: the simulator's for a simulated event, the kernel's otherwise; nullptr when unknown.
-    const std::string *drop_reason_name() const noexcept;
+    /// The drop reason's names: the simulator's for a simulated event, the kernel's otherwise.
+    const EnumNames &drop_reasons() const noexcept;
 
     OutputFormat format_;
     KernelNames names_;

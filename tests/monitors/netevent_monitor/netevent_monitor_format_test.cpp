@@ -107,6 +107,30 @@ TEST(NeteventMonitorFormat, HexOfEveryByteValue)
     EXPECT_EQ(hex(Bytes{}), "");
 }
 
+// 16 bytes at a time, then byte by byte: every length from 0 to 100 at every start offset within 16 bytes gives
+// snprintf's digits, and nothing is written beyond them.
+TEST(NeteventMonitorFormat, HexOfEveryLengthAndAlignment)
+{
+    Bytes bytes(116);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::byte>(i * 37 + 0x5a);
+    for (std::size_t offset = 0; offset < 16; ++offset) {
+        for (std::size_t length = 0; length <= 100; ++length) {
+            const std::span<const std::byte> part(bytes.data() + offset, length);
+            std::string expected;
+            for (const std::byte b : part) {
+                char digits[3];
+                std::snprintf(digits, sizeof(digits), "%02x", static_cast<unsigned>(b));
+                expected += digits;
+            }
+            std::string room(2 * length + 8, '#');
+            const char *end = put_hex(room.data(), part);
+            ASSERT_EQ(end, room.data() + 2 * length);
+            EXPECT_EQ(room, expected + "########") << offset << " " << length;
+        }
+    }
+}
+
 TEST(NeteventMonitorDecode, Ipv4UdpDrop)
 {
     RecordSpec spec;
@@ -538,6 +562,41 @@ TEST(NeteventMonitorFormatter, JsonSameBytesAsNlohmann)
         }
         EXPECT_EQ(out, expected);
     }
+}
+
+// The JSON line is written into room reserved for its longest form: the longest one of each field still comes out
+// whole and as nlohmann writes it, after text already in the buffer: IPv6 addresses of eight 4-digit groups, the
+// largest numbers, the last FILETIME (a 5-digit year), a full 128-byte payload, and a 2,000-byte reason name of
+// control characters (six bytes each in JSON) and 1,000 invalid bytes (three each as U+FFFD).
+TEST(NeteventMonitorFormatter, JsonLongestFieldsComeOutWhole)
+{
+    Bytes packet = ipv6_packet(IPPROTO_UDP, {}, 65535, 65535);
+    for (std::size_t i = 8; i < 40; ++i)
+        packet[i] = std::byte{0xfe}; // fefe:fefe:... both addresses, 39 characters each
+    packet.resize(300, std::byte{0xa5});
+    RecordSpec spec;
+    spec.ethertype = 0x86DD;
+    spec.reason = UINT32_MAX;
+    spec.ifindex = UINT16_MAX;
+    spec.original_length = UINT32_MAX;
+    spec.payload = packet;
+    Bytes record = build_record(spec);
+    const std::uint64_t last_filetime = UINT64_MAX;
+    std::memcpy(record.data() + sizeof(netevent_data_header_t) + offsetof(netevent_pktmon_header_t, TimeStamp),
+                &last_filetime, sizeof last_filetime);
+
+    const KernelNames names{EnumNames({{UINT32_MAX, std::string(1000, '\x01') + std::string(1000, '\xff')}}), {}};
+    NeteventMonitorFormatter formatter(OutputFormat::json, names);
+    std::string out = "before\n";
+    ASSERT_TRUE(formatter.format(record, out).is_ok());
+    const std::string line = nlohmann_line(record, names);
+    EXPECT_EQ(out, "before\n" + line);
+    EXPECT_NE(line.find(R"("source_address":"fefe:fefe:fefe:fefe:fefe:fefe:fefe:fefe")"), std::string::npos) << line;
+    EXPECT_EQ(filetime_to_iso8601(last_filetime).size(), 28u); // a 5-digit year
+    EXPECT_NE(line.find(R"("timestamp":")" + filetime_to_iso8601(last_filetime) + '"'), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("packet_length":4294967295,"captured_length":128,)"), std::string::npos) << line;
+    EXPECT_GT(line.size(), 6000u + 3000u + 2 * 128u);
+    EXPECT_TRUE(nlohmann::json::parse(line).is_object());
 }
 
 } // namespace

@@ -55,6 +55,37 @@ TEST(NeteventMonitorNames, FromBtf)
     EXPECT_EQ(EnumNames::from_btf(*types, {}, "NO_SUCH_MEMBER").size(), 0u);
 }
 
+// Values below 1024 are looked up by index, larger ones (an enum64's) in the map: each finds its own name and its
+// JSON text (append_json_string's, made once), the values between them none.
+TEST(NeteventMonitorNames, LookupByIndexAndBeyond)
+{
+    const EnumNames names({{0, "ZERO"},
+                           {5, "FIVE \"q\""},
+                           {1023, "LAST_INDEXED"},
+                           {1024, "FIRST_MAPPED"},
+                           {0x100000000ULL, "WIDE"},
+                           {UINT64_MAX, "\xff"}});
+    ASSERT_EQ(names.size(), 6u);
+    for (const std::uint64_t value : {0ULL, 5ULL, 1023ULL, 1024ULL, 0x100000000ULL, ~0ULL}) {
+        const std::string *name = names.find(value);
+        const std::string *json = names.find_json(value);
+        ASSERT_NE(name, nullptr) << value;
+        ASSERT_NE(json, nullptr) << value;
+        std::string expected;
+        append_json_string(*name, expected);
+        EXPECT_EQ(*json, expected) << value;
+    }
+    EXPECT_EQ(*names.find(5), "FIVE \"q\"");
+    EXPECT_EQ(*names.find_json(5), R"("FIVE \"q\"")");
+    EXPECT_EQ(*names.find(1024), "FIRST_MAPPED");
+    EXPECT_EQ(*names.find_json(UINT64_MAX), "\"\xef\xbf\xbd\"");
+    for (const std::uint64_t value : {1ULL, 6ULL, 1022ULL, 1025ULL, 2000ULL, 0xFFFFFFFFULL}) {
+        EXPECT_EQ(names.find(value), nullptr) << value;
+        EXPECT_EQ(names.find_json(value), nullptr) << value;
+    }
+    EXPECT_EQ(EnumNames().find(0), nullptr);
+}
+
 TEST(NeteventMonitorNames, RunningKernel)
 {
     BtfPtr vmlinux(btf__load_vmlinux_btf(), &btf__free);
