@@ -15,10 +15,10 @@
 //            into winbpf_sa_conf
 //   chains   winbpf_sa_chain (socket storage of the per-call chain state, sock_addr_glue.h) is one map for every
 //            loaded object: before load, an existing map of that name is reused; after load, winbpf_sa_conf's self
-//            is the id of that map (the object's identity in chains), and winbpf_sa_solo (winbpf/abi.h) says on which
+//            is the id of that map (the object's identity in chains), and its solo bits (winbpf/abi.h) say on which
 //            Linux hooks the object's entry is the only winbpf entry of any loaded object (it then keeps no chain
 //            state); the objects already loaded on this object's hooks learn they are no longer alone before it
-//            attaches
+//            attaches. winbpf_sa_conf's fields are written one at a time through the map's memory (MappedConfig)
 #include "hooks/hook_module.hpp"
 #include "internal.hpp"
 #include "winbpf/abi.h"
@@ -28,7 +28,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <functional>
@@ -44,8 +47,7 @@ namespace
 constexpr const char *kRedirectProgram = "winbpf__sock_addr_redirect";
 constexpr const char *kRedirectUdpProgram = "winbpf__sock_addr_redirect_udp";
 constexpr const char *kChainMap = "winbpf_sa_chain";
-constexpr const char *kConfigMap = "winbpf_sa_conf";
-constexpr const char *kSoloMap = WINBPF_MAP_SOCK_ADDR_SOLO;
+constexpr const char *kConfigMap = WINBPF_MAP_SOCK_ADDR_CONFIG;
 
 // The WINBPF_SOCK_ADDR_HOOK_* bit (winbpf/abi.h) of a connect or connect_authorization entry event, else 0.
 std::uint32_t chain_hook_bit(std::string_view event)
@@ -64,10 +66,56 @@ std::uint32_t chain_hook_bit(std::string_view event)
     return 0;
 }
 
-// winbpf_sa_conf's value (struct winbpf_sock_addr_config of sock_addr_glue.h).
-struct Config {
-    std::uint32_t self = 0;
-    std::uint32_t compartment_id = 0;
+// Whether the map of info is a winbpf_sa_conf of this winbpf's glue: an ARRAY of struct winbpf_sock_addr_config
+// (winbpf/abi.h) that can be mapped into memory.
+bool is_config_map(const bpf_map_info &info)
+{
+    return info.type == BPF_MAP_TYPE_ARRAY && std::string_view(info.name) == kConfigMap &&
+           info.value_size == sizeof(winbpf_sock_addr_config) && info.max_entries >= 1 &&
+           (info.map_flags & BPF_F_MMAPABLE) != 0;
+}
+
+// The value of a loaded object's winbpf_sa_conf, mapped into this process's memory: each field is read and written by
+// itself, atomically (winbpf/abi.h), so that loaders writing different fields of one object's value at once (its own
+// compartment_id at attach, another object's load clearing its solo bits) lose neither write.
+class MappedConfig
+{
+  public:
+    // Maps the winbpf_sa_conf map at fd; what names it in errors. Throws winbpf::Error when it is not one of this
+    // winbpf's (an object built with other headers) or cannot be mapped.
+    MappedConfig(int fd, const std::string &what)
+    {
+        bpf_map_info info{};
+        __u32 size = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &size) != 0) {
+            int err = errno;
+            throw Error(what + ": reading its definition: " + errno_text(err), err);
+        }
+        if (!is_config_map(info))
+            throw Error(what + ": not this winbpf's (an ARRAY of " + std::to_string(sizeof(winbpf_sock_addr_config)) +
+                            "-byte values with BPF_F_MMAPABLE; it has " + std::to_string(info.value_size) +
+                            "-byte values, flags " + std::to_string(info.map_flags) +
+                            "): rebuild the object with this winbpf's headers",
+                        EINVAL);
+        void *memory = ::mmap(nullptr, sizeof(winbpf_sock_addr_config), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (memory == MAP_FAILED) {
+            int err = errno;
+            throw Error(what + ": mapping it into memory: " + errno_text(err), err);
+        }
+        value_ = static_cast<winbpf_sock_addr_config *>(memory);
+    }
+    ~MappedConfig() { ::munmap(value_, sizeof(winbpf_sock_addr_config)); }
+    MappedConfig(const MappedConfig &) = delete;
+    MappedConfig &operator=(const MappedConfig &) = delete;
+
+    // One field of the value (&winbpf_sock_addr_config::solo, ...), for atomic loads, stores and ANDs.
+    std::atomic_ref<__u32> field(__u32 winbpf_sock_addr_config::*member)
+    {
+        return std::atomic_ref<__u32>(value_->*member);
+    }
+
+  private:
+    winbpf_sock_addr_config *value_ = nullptr;
 };
 
 class SockAddrHook final : public HookModule
@@ -154,18 +202,14 @@ class SockAddrHook final : public HookModule
 
     void after_load(bpf_object *object, const std::string &object_name) const override
     {
-        bpf_map *config = bpf_object__find_map_by_name(object, kConfigMap);
-        if (!config)
+        bpf_map *map = bpf_object__find_map_by_name(object, kConfigMap);
+        if (!map)
             return;
-        bpf_map_info info{};
-        __u32 size = sizeof(info);
-        if (bpf_obj_get_info_by_fd(bpf_map__fd(config), &info, &size) != 0) {
-            int err = errno;
-            throw Error(object_name + ": reading the id of map " + kConfigMap + ": " + errno_text(err), err);
-        }
-        write_config(bpf_map__fd(config), Config{info.id, 0}, object_name + ": map " + kConfigMap);
-        if (bpf_map *solo = bpf_object__find_map_by_name(object, kSoloMap))
-            write_solo(object, bpf_map__fd(solo), object_name);
+        const std::string what = object_name + ": map " + kConfigMap;
+        MappedConfig config(bpf_map__fd(map), what);
+        const __u32 own = map_id(bpf_map__fd(map), what);
+        config.field(&winbpf_sock_addr_config::self).store(own);
+        write_solo(object, config, own, object_name);
     }
 
     std::vector<bpf_program *> support_programs(bpf_object *object) const override
@@ -223,10 +267,11 @@ class SockAddrHook final : public HookModule
     static bool prepare(int fd, const std::string &name, std::string_view section, const AttachOptions &options,
                         const std::string &path)
     {
-        if (UniqueFd config = program_map(fd, name, BPF_MAP_TYPE_ARRAY, kConfigMap)) {
-            Config value = read_config(config.get(), name);
-            value.compartment_id = compartment(options.compartment_id);
-            write_config(config.get(), value, "program '" + name + "': map " + kConfigMap);
+        if (UniqueFd map = program_map(fd, name, BPF_MAP_TYPE_ARRAY, kConfigMap)) {
+            const std::uint32_t compartment_id = compartment(options.compartment_id);
+            MappedConfig(map.get(), "program '" + name + "': map " + kConfigMap)
+                .field(&winbpf_sock_addr_config::compartment_id)
+                .store(compartment_id);
         }
         if (!section.starts_with("lsm/") && !section.starts_with("tp/"))
             return false;
@@ -268,32 +313,13 @@ class SockAddrHook final : public HookModule
         return value;
     }
 
-    static Config read_config(int fd, const std::string &program)
-    {
-        const __u32 zero = 0;
-        Config value;
-        if (bpf_map_lookup_elem(fd, &zero, &value) != 0) {
-            int err = errno;
-            throw Error("program '" + program + "': reading map " + kConfigMap + ": " + errno_text(err), err);
-        }
-        return value;
-    }
-
-    static void write_config(int fd, const Config &value, const std::string &what)
-    {
-        const __u32 zero = 0;
-        if (bpf_map_update_elem(fd, &zero, &value, BPF_ANY) != 0) {
-            int err = errno;
-            throw Error(what + ": writing it: " + errno_text(err), err);
-        }
-    }
-
-    // winbpf_sa_solo of the loaded object (map fd solo_fd), before it is attached: the Linux hooks of its connect and
-    // connect_authorization entries, and those where its one entry is the only winbpf entry of any loaded object
-    // (its entries there keep no chain state). The other objects' entries on its hooks lose that first. Each object
-    // publishes its hooks before it looks at the others' and looks again after setting its own solo hooks, so of two
-    // objects loaded at once the later to look sees the other. Without the privilege to walk map ids: none solo.
-    static void write_solo(bpf_object *object, int solo_fd, const std::string &object_name)
+    // The solo and hooks fields of winbpf_sa_conf of the loaded object (config, the map of id own), before it is
+    // attached: the Linux hooks of its connect and connect_authorization entries, and those where its one entry is the
+    // only winbpf entry of any loaded object (its entries there keep no chain state). The other objects' entries on
+    // its hooks lose that first. Each object publishes its hooks before it looks at the others' and looks again after
+    // setting its own solo hooks, so of two objects loaded at once the later to look sees the other; solo bits are
+    // only ever cleared (AND) once set, by either. Without the privilege to walk map ids: none solo.
+    static void write_solo(bpf_object *object, MappedConfig &config, __u32 own, const std::string &object_name)
     {
         std::uint32_t hooks = 0, shared = 0; // shared: hooks with two entries of this object
         bpf_program *program = nullptr;
@@ -305,32 +331,32 @@ class SockAddrHook final : public HookModule
             shared |= hooks & bit;
             hooks |= bit;
         }
-        const std::string what = object_name + ": map " + kSoloMap;
-        write_solo_value(solo_fd, {0, hooks}, what);
+        config.field(&winbpf_sock_addr_config::solo).store(0);
+        config.field(&winbpf_sock_addr_config::hooks).store(hooks);
         if (hooks == 0)
             return;
-        const __u32 own = map_id(solo_fd, what);
         const std::optional<std::uint32_t> others =
-            other_solo_maps(own, [&](int fd, winbpf_sock_addr_solo value, __u32 id) {
+            other_config_maps(own, [&](int fd, const winbpf_sock_addr_config &value, __u32 id) {
                 if ((value.hooks & hooks) != 0 && (value.solo & hooks) != 0)
-                    write_solo_value(fd, {value.solo & ~hooks, value.hooks},
-                                     object_name + ": map " + kSoloMap + " of another object (id " +
-                                         std::to_string(id) + ")");
+                    MappedConfig(fd, object_name + ": map " + kConfigMap + " of another object (id " +
+                                         std::to_string(id) + ")")
+                        .field(&winbpf_sock_addr_config::solo)
+                        .fetch_and(~hooks);
             });
         if (!others)
             return;
         const std::uint32_t solo = hooks & ~shared & ~*others;
         if (solo == 0)
             return;
-        write_solo_value(solo_fd, {solo, hooks}, what);
-        if (const std::optional<std::uint32_t> again = other_solo_maps(own, {}); !again || (*again & solo) != 0)
-            write_solo_value(solo_fd, {again ? solo & ~*again : 0, hooks}, what);
+        config.field(&winbpf_sock_addr_config::solo).store(solo);
+        if (const std::optional<std::uint32_t> again = other_config_maps(own, {}); !again || (*again & solo) != 0)
+            config.field(&winbpf_sock_addr_config::solo).fetch_and(again ? ~*again : 0u);
     }
 
-    // Calls visit (if set) with the fd, value and id of every loaded winbpf_sa_solo map but own and returns the union
+    // Calls visit (if set) with the fd, value and id of every loaded winbpf_sa_conf map but own and returns the union
     // of their hooks; nullopt without the privilege to walk map ids.
     static std::optional<std::uint32_t>
-    other_solo_maps(__u32 own, const std::function<void(int, winbpf_sock_addr_solo, __u32)> &visit)
+    other_config_maps(__u32 own, const std::function<void(int, const winbpf_sock_addr_config &, __u32)> &visit)
     {
         std::uint32_t hooks = 0;
         __u32 id = 0;
@@ -347,10 +373,9 @@ class SockAddrHook final : public HookModule
                 continue; // gone meanwhile
             bpf_map_info info{};
             __u32 size = sizeof(info);
-            winbpf_sock_addr_solo value{};
+            winbpf_sock_addr_config value{};
             const __u32 zero = 0;
-            if (bpf_obj_get_info_by_fd(fd.get(), &info, &size) != 0 || info.type != BPF_MAP_TYPE_ARRAY ||
-                std::string_view(info.name) != kSoloMap || info.value_size != sizeof(value) ||
+            if (bpf_obj_get_info_by_fd(fd.get(), &info, &size) != 0 || !is_config_map(info) ||
                 bpf_map_lookup_elem(fd.get(), &zero, &value) != 0)
                 continue;
             hooks |= value.hooks;
@@ -368,15 +393,6 @@ class SockAddrHook final : public HookModule
             throw Error(what + ": reading its id: " + errno_text(err), err);
         }
         return info.id;
-    }
-
-    static void write_solo_value(int fd, const winbpf_sock_addr_solo &value, const std::string &what)
-    {
-        const __u32 zero = 0;
-        if (bpf_map_update_elem(fd, &zero, &value, BPF_ANY) != 0) {
-            int err = errno;
-            throw Error(what + ": writing it: " + errno_text(err), err);
-        }
     }
 
     // Makes chain, the object's winbpf_sa_chain, the one already loaded by another object (the first found by id),

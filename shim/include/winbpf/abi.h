@@ -110,6 +110,33 @@ struct winbpf_account {
     __u16 name[WINBPF_ACCOUNT_NAME_MAX];
 };
 
+/*
+ * The process an event is about when the kernel runs the hook outside that process (sock_addr's recv_accept runs in
+ * softirq context for an inbound packet): the owner of the socket, recorded when the socket was created. While valid
+ * is set (by the entry program, for the handler's run only), the general helpers bpf_get_current_pid_tgid,
+ * bpf_get_current_logon_id, bpf_is_current_admin, bpf_get_current_process_start_key and
+ * bpf_get_current_thread_create_time report it instead of the current task.
+ */
+struct winbpf_owner {
+    __u64 pid_tgid;           /* tgid << 32 | pid of the thread that created the socket */
+    __u64 logon_id;           /* its bpf_get_current_logon_id() */
+    __u64 process_start_key;  /* its bpf_get_current_process_start_key() */
+    __u64 thread_create_time; /* its bpf_get_current_thread_create_time() (FILETIME) */
+    __s32 is_admin;           /* its bpf_is_current_admin() */
+    __u32 valid;              /* non-zero: the helpers report this owner */
+};
+
+/* Socket hooks (sock_addr, sockops): SK_STORAGE, value struct winbpf_sock_addr_socket, what cgroup/sock_create records
+ * of each socket created after the attach (shim/include/winbpf/socket_owner.h), cloned to the sockets a listener
+ * accepts: its owner (the process that created it), with only the fields the object's code can ask for (the others
+ * 0), and its network namespace (cgroup_skb programs get bpf_get_netns_cookie only on recent kernels). */
+#define WINBPF_MAP_SOCKET_OWNERS "winbpf_sock_addr_owners"
+struct winbpf_sock_addr_socket {
+    struct winbpf_owner owner;
+    __u32 compartment_id; /* winbpf_compartment of its network namespace */
+    __u32 reserved;
+};
+
 /* sock_addr hooks: LRU_HASH of redirect contexts (bpf_sock_addr_set_redirect_context at connect) by the redirected
  * TCP connection's tuple as the client socket holds it (key struct winbpf_redirect_key, value struct
  * winbpf_redirect_context of shim/include/winbpf/sock_addr_glue.h: __u32 size, then up to 128 bytes). A proxy that
@@ -123,20 +150,29 @@ struct winbpf_redirect_key {
     __u32 remote_ip[4]; /* network order; IPv4 in [0], the rest 0 */
 };
 
-/* sock_addr hooks: ARRAY of one struct winbpf_sock_addr_solo per loaded object, written by the loader before the object
- * is attached: the connect-family Linux hooks its entries use (WINBPF_SOCK_ADDR_HOOK_* bits: connect and sendmsg
- * entries, per family; IPv4-mapped entries on the IPv6 hooks apart, as they never take the same call as the IPv6 ones),
- * and among them those where its one entry is the only winbpf entry of any loaded object. An entry on such a hook keeps
- * no per-call chain state (shim/include/winbpf/sock_addr_glue.h: there is no later winbpf entry to tell). solo 0 (an
- * object loaded without winbpf's loader, or before the loader knows): every entry keeps the chain state. */
-#define WINBPF_MAP_SOCK_ADDR_SOLO "winbpf_sa_solo"
+/* sock_addr hooks: ARRAY of one struct winbpf_sock_addr_config per loaded object, BPF_F_MMAPABLE: the object's
+ * configuration, which its entries look up once per call. Written by the loader only, each field by itself through
+ * the map's memory (an atomic store or AND), never as a whole value: a loader that clears another object's solo bits
+ * and that object's own loader writing its compartment_id at attach cannot undo each other's write.
+ *   self: the object's identity in chains, the id of this map (unique while the object is loaded), written at load.
+ *   compartment_id: the only compartment (network namespace, winbpf_compartment numbering) whose calls the object's
+ *     handlers see (0: all), the attach option compartment_id=N, written at attach.
+ *   hooks: the connect-family Linux hooks its connect and connect_authorization entries use (WINBPF_SOCK_ADDR_HOOK_*
+ *     bits: connect and sendmsg entries, per family; IPv4-mapped entries on the IPv6 hooks apart, as they never take
+ *     the same call as the IPv6 ones), and solo: those among them where its one entry is the only winbpf entry of any
+ *     loaded object, written before the object is attached. An entry on a solo hook keeps no per-call chain state
+ *     (shim/include/winbpf/sock_addr_glue.h: there is no later winbpf entry to tell). All 0 for an object loaded
+ *     without winbpf's loader: self 0, every compartment, every entry keeps the chain state. */
+#define WINBPF_MAP_SOCK_ADDR_CONFIG "winbpf_sa_conf"
 #define WINBPF_SOCK_ADDR_HOOK_CONNECT4 0x01        /* cgroup/connect4 */
 #define WINBPF_SOCK_ADDR_HOOK_SENDMSG4 0x02        /* cgroup/sendmsg4 */
 #define WINBPF_SOCK_ADDR_HOOK_CONNECT6_MAPPED 0x04 /* cgroup/connect6, IPv4-mapped destinations */
 #define WINBPF_SOCK_ADDR_HOOK_SENDMSG6_MAPPED 0x08 /* cgroup/sendmsg6, IPv4-mapped destinations */
 #define WINBPF_SOCK_ADDR_HOOK_CONNECT6 0x10        /* cgroup/connect6, IPv6 destinations */
 #define WINBPF_SOCK_ADDR_HOOK_SENDMSG6 0x20        /* cgroup/sendmsg6, IPv6 destinations */
-struct winbpf_sock_addr_solo {
+struct winbpf_sock_addr_config {
+    __u32 self;
+    __u32 compartment_id;
     __u32 solo;  /* WINBPF_SOCK_ADDR_HOOK_* bits on which the object's entry runs without chain state */
     __u32 hooks; /* WINBPF_SOCK_ADDR_HOOK_* bits of the object's connect and connect_authorization entries */
 };

@@ -89,21 +89,8 @@ struct winbpf_loop_state {
     __u32 result;     /* byte length of a string built inside a bpf_loop step (winbpf_image_path) */
 };
 
-/*
- * The process an event is about when the kernel runs the hook outside that process (sock_addr's recv_accept runs in
- * softirq context for an inbound packet): the owner of the socket, recorded when the socket was created. While valid
- * is set (by the entry program, for the handler's run only), the general helpers bpf_get_current_pid_tgid,
- * bpf_get_current_logon_id, bpf_is_current_admin, bpf_get_current_process_start_key and
- * bpf_get_current_thread_create_time report it instead of the current task.
- */
-struct winbpf_owner {
-    __u64 pid_tgid;           /* tgid << 32 | pid of the thread that created the socket */
-    __u64 logon_id;           /* its bpf_get_current_logon_id() */
-    __u64 process_start_key;  /* its bpf_get_current_process_start_key() */
-    __u64 thread_create_time; /* its bpf_get_current_thread_create_time() (FILETIME) */
-    __s32 is_admin;           /* its bpf_is_current_admin() */
-    __u32 valid;              /* non-zero: the helpers report this owner */
-};
+/* struct winbpf_owner (the socket owner the helpers report where a hook runs outside its process) is in winbpf/abi.h:
+ * the tests read the socket owner's record. */
 
 /*
  * A tail call in flight (bpf_tail_call of a hook handler, winbpf/general_helpers.h): the caller writes the Linux
@@ -227,9 +214,16 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 enum bpf_func_id___winbpf { BPF_FUNC_cgrp_storage_get___winbpf = 0 };
 
 /* True on kernels with bpf_rdonly_cast (6.2+). A CO-RE constant set by libbpf at load from the running kernel's BTF:
- * the verifier never visits the branch not taken (Linux 6.1 gets bpf_probe_read_kernel instead). */
+ * the verifier never visits the branch not taken (Linux 6.1 gets bpf_probe_read_kernel instead). False in the glue of
+ * an object built by plain clang (WINBPF_PLAIN_GLUE), which reads with bpf_probe_read_kernel: libbpf's linker before
+ * 1.5 refuses two objects that both call one kernel function ("failed to resolve size of underlying type"), and the
+ * user's object calls bpf_rdonly_cast when its helpers read the task (bpf_get_current_pid_tgid, ...). */
+#ifdef WINBPF_PLAIN_GLUE
+#define winbpf_have_rdonly_cast() 0
+#else
 #define winbpf_have_rdonly_cast()                                                                                      \
     bpf_core_enum_value_exists(enum bpf_func_id___winbpf, BPF_FUNC_cgrp_storage_get___winbpf)
+#endif
 
 /* field of a kernel object at addr (a kernel pointer held as an integer): a direct load through bpf_rdonly_cast where
  * the kernel has it, else bpf_probe_read_kernel (CO-RE), chosen at load. */

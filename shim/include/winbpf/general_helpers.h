@@ -158,8 +158,9 @@ static __always_inline const struct winbpf_owner *winbpf_owner_override(void)
 }
 
 /* The winbpf_current_task_* readers below load the task's fields directly (winbpf_kread: bpf_rdonly_cast, 6.2+)
- * rather than by bpf_probe_read_kernel, a helper call per field: cgroup/sock_create records all of them for every
- * socket (winbpf/socket_owner.h). */
+ * rather than by bpf_probe_read_kernel, a helper call per field. Each helper that reports the socket owner leaves a
+ * WINBPF_USES mark (owner_<field>): cgroup/sock_create records for every socket only the fields an object's code asks
+ * for (winbpf/socket_owner.h). */
 
 /* bpf_get_current_pid_tgid(): the current task's tgid << 32 | pid, or the socket owner's where the hook runs outside
  * the process (winbpf_owner_override). Read from the task (bpf_get_current_task_btf), not with the helper: before
@@ -173,6 +174,7 @@ static __always_inline __u64 winbpf_current_task_pid_tgid(void)
 }
 static __always_inline __u64 winbpf_get_current_pid_tgid(void)
 {
+    WINBPF_USES(owner_pid_tgid); /* the socket owner's record then holds it */
     const struct winbpf_owner *owner = winbpf_owner_override();
     return owner ? owner->pid_tgid : winbpf_current_task_pid_tgid();
 }
@@ -192,6 +194,7 @@ static __always_inline __u64 winbpf_current_task_logon_id(void)
 }
 static __always_inline __u64 winbpf_get_current_logon_id(void)
 {
+    WINBPF_USES(owner_logon_id);
     const struct winbpf_owner *owner = winbpf_owner_override();
     return owner ? owner->logon_id : winbpf_current_task_logon_id();
 }
@@ -223,6 +226,7 @@ static __always_inline int winbpf_current_task_is_admin(void)
 }
 static __always_inline int winbpf_is_current_admin(void)
 {
+    WINBPF_USES(owner_is_admin);
     const struct winbpf_owner *owner = winbpf_owner_override();
     return owner ? owner->is_admin : winbpf_current_task_is_admin();
 }
@@ -243,6 +247,7 @@ static __always_inline __u64 winbpf_current_task_process_start_key(void)
 }
 static __always_inline __u64 bpf_get_current_process_start_key(void)
 {
+    WINBPF_USES(owner_process_start_key);
     const struct winbpf_owner *owner = winbpf_owner_override();
     return owner ? owner->process_start_key : winbpf_current_task_process_start_key();
 }
@@ -255,6 +260,7 @@ static __always_inline __u64 winbpf_current_task_thread_create_time(void)
 }
 static __always_inline __u64 bpf_get_current_thread_create_time(void)
 {
+    WINBPF_USES(owner_thread_create_time);
     const struct winbpf_owner *owner = winbpf_owner_override();
     return owner ? owner->thread_create_time : winbpf_current_task_thread_create_time();
 }

@@ -68,15 +68,6 @@ struct winbpf_redirect_context {
     __u8 data[WINBPF_REDIRECT_CONTEXT_MAX];
 };
 
-/* What the loader writes for an object (winbpf_sa_conf[0]): self, the object's identity in chains (the id
- * of this map, unique while the object is loaded; 0 under a plain bpftool load), and compartment_id, the only
- * compartment (network namespace, winbpf_compartment numbering) whose calls the object's handlers see (0: all; the
- * attach option compartment_id=N). */
-struct winbpf_sock_addr_config {
-    __u32 self;
-    __u32 compartment_id;
-};
-
 /*
  * Chains: Linux runs every program attached to a cgroup hook, in attach order, and fails the call when one returns 0.
  * Windows stops at the first REJECT or redirect. winbpf's entries keep per-call state so that an earlier program's
@@ -89,8 +80,9 @@ struct winbpf_sock_addr_config {
  *     call of a socket at a time (the hooks hold the socket lock), and every attached entry runs once per call, so an
  *     entry that finds itself already listed starts a new call: it clears the slot. A connect entry that finds the
  *     slot redirected returns 1 without running its handler; connect_authorization entries run on the redirected
- *     destination. An entry that is the only winbpf entry on its Linux hook among the loaded objects (winbpf_sa_solo,
- *     written by the loader: winbpf/abi.h) keeps no such state: no later entry would read it.
+ *     destination. An entry that is the only winbpf entry on its Linux hook among the loaded objects (the solo bits of
+ *     its object's winbpf_sa_conf, written by the loader: winbpf/abi.h) keeps no such state: no later entry would
+ *     read it.
  */
 #define WINBPF_SOCK_ADDR_CHAIN_MAX 16 /* entries of one Linux hook per call that the chain tells apart */
 struct winbpf_sock_addr_chain {
@@ -233,14 +225,10 @@ static __always_inline int winbpf_is_loopback(int mode, const __u32 *ip)
         chain_;                                                                                                        \
     })
 
-/* Whether the entry on hook (a WINBPF_SOCK_ADDR_HOOK_* bit, winbpf/abi.h) is the only winbpf entry there of any loaded
- * object (winbpf_sa_solo, written by the loader): it then keeps no chain state, as no later entry would read it. */
-#define winbpf_sock_addr_solo(hook)                                                                                    \
-    ({                                                                                                                 \
-        __u32 zero_ = 0;                                                                                               \
-        struct winbpf_sock_addr_solo *solo_ = bpf_map_lookup_elem(&winbpf_sa_solo, &zero_);                            \
-        solo_ && (solo_->solo & (hook));                                                                               \
-    })
+/* Whether the entry on hook (a WINBPF_SOCK_ADDR_HOOK_* bit, winbpf/abi.h) of the object of config (its winbpf_sa_conf
+ * value, or NULL) is the only winbpf entry there of any loaded object (config's solo bits, written by the loader): it
+ * then keeps no chain state, as no later entry would read it. */
+#define winbpf_sock_addr_solo(config, hook) ((config) && ((config)->solo & (hook)))
 
 /* Adds entry me to chain, first clearing it when me already ran in it (a new call) or it is full. */
 static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_chain *chain, __u64 me)
@@ -282,7 +270,8 @@ static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_c
         __u32 user_[4];                                                                                                \
         struct winbpf_sock_addr_config *config_ = winbpf_sock_addr_config_get();                                       \
         struct winbpf_sock_addr_chain *chain_ = NULL;                                                                  \
-        if ((at) != WINBPF_SOCK_ADDR_AT_BIND && !winbpf_sock_addr_solo(WINBPF_SOCK_ADDR_HOOK_BIT(mode, sendmsg)))      \
+        if ((at) != WINBPF_SOCK_ADDR_AT_BIND &&                                                                        \
+            !winbpf_sock_addr_solo(config_, WINBPF_SOCK_ADDR_HOOK_BIT(mode, sendmsg)))                                 \
             chain_ = winbpf_sock_addr_chain_enter((ctx)->sk, WINBPF_SOCK_ADDR_CHAIN_SLOT(mode, sendmsg), config_,      \
                                                   handler_id);                                                         \
         if (bpf_get_retval() != 0) {                                                                                   \
@@ -291,7 +280,7 @@ static __always_inline void winbpf_sock_addr_chain_add(struct winbpf_sock_addr_c
             /* an earlier program redirected the call: the redirect stands, this handler does not run */               \
         } else if (WINBPF_SOCK_ADDR_READ_USER(user_, ctx, mode)) {                                                     \
             /* the call's compartment, read once: the scope of compartment_id=N and the context's field */             \
-            const __u32 compartment_ = winbpf_compartment(bpf_get_netns_cookie(ctx), bpf_get_netns_cookie(NULL));      \
+            const __u32 compartment_ = winbpf_compartment(bpf_get_netns_cookie(ctx), winbpf_init_netns_cookie());      \
             if (!config_ || config_->compartment_id == 0 || config_->compartment_id == compartment_) {                 \
                 struct winbpf_sock_addr_flow_key key_ = {};                                                            \
                 struct winbpf_sock_addr_flow *cached_ = NULL;                                                          \
@@ -598,6 +587,7 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
     struct {                                                                                                           \
         __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
         __uint(max_entries, 1);                                                                                        \
+        __uint(map_flags, BPF_F_MMAPABLE); /* the loader writes each field alone (winbpf/abi.h) */                     \
         __type(key, __u32);                                                                                            \
         __type(value, struct winbpf_sock_addr_config);                                                                 \
     } winbpf_sa_conf SEC(".maps");                                                                                     \
@@ -607,12 +597,6 @@ static __always_inline void winbpf_sock_addr_parse(struct __sk_buff *skb, int mo
         __type(key, int);                                                                                              \
         __type(value, struct winbpf_sock_addr_chains);                                                                 \
     } winbpf_sa_chain SEC(".maps");                                                                                    \
-    struct {                                                                                                           \
-        __uint(type, BPF_MAP_TYPE_ARRAY);                                                                              \
-        __uint(max_entries, 1);                                                                                        \
-        __type(key, __u32);                                                                                            \
-        __type(value, struct winbpf_sock_addr_solo);                                                                   \
-    } winbpf_sa_solo SEC(".maps");                                                                                     \
     WINBPF_SOCK_ADDR_REDIRECT_GLUE()
 
 /* One Linux sock_addr entry program: <handler>__winbpf_sock_addr_<event> in section, for a Windows attach type. */

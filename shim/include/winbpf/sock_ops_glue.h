@@ -127,15 +127,18 @@ static __always_inline int winbpf_sock_ops_is_mapped(const __u32 *ip6)
         ret_;                                                                                                          \
     })
 
-/* The owner recorded for a full socket (winbpf/socket_owner.h) into flow; valid 0 when the socket predates the
- * attach. */
-#define winbpf_sock_ops_set_owner(flow, full_sk)                                                                       \
+/* The owner and compartment recorded for a full socket (winbpf/socket_owner.h) into flow; for a socket that predates
+ * the attach, owner valid 0 and the compartment of the network namespace of ops (a Linux sockops context). */
+#define winbpf_sock_ops_set_owner(flow, full_sk, ops)                                                                  \
     do {                                                                                                               \
         struct winbpf_sock_addr_socket *socket_ = bpf_sk_storage_get(&winbpf_sock_addr_owners, (full_sk), 0, 0);       \
-        if (socket_)                                                                                                   \
+        if (socket_) {                                                                                                 \
             (flow)->owner = socket_->owner;                                                                            \
-        else                                                                                                           \
+            (flow)->md.compartment_id = socket_->compartment_id;                                                       \
+        } else {                                                                                                       \
             (flow)->owner.valid = 0;                                                                                   \
+            (flow)->md.compartment_id = winbpf_compartment(bpf_get_netns_cookie(ops), winbpf_init_netns_cookie());     \
+        }                                                                                                              \
     } while (0)
 
 /* Endpoints of a Linux sockops context into md: IPv4, IPv6, or IPv4-mapped IPv6 presented as AF_INET. Ports: Linux
@@ -202,9 +205,8 @@ static __always_inline __u32 winbpf_sock_ops_tcp_ifindex(struct bpf_sock *sk)
                 __builtin_memset(&flow_->md, 0, sizeof(flow_->md));                                                    \
                 winbpf_sock_ops_tcp_endpoints(&flow_->md, ops);                                                        \
                 flow_->md.protocol = WINBPF_IPPROTO_TCP;                                                               \
-                flow_->md.compartment_id = winbpf_compartment(bpf_get_netns_cookie(ops), bpf_get_netns_cookie(NULL));  \
                 flow_->md.interface_luid = winbpf_net_luid(winbpf_sock_ops_tcp_ifindex(sk_));                          \
-                winbpf_sock_ops_set_owner(flow_, sk_);                                                                 \
+                winbpf_sock_ops_set_owner(flow_, sk_, ops);                                                            \
                 flow_->flow_id = winbpf_sock_ops_new_flow_id();                                                        \
                 flow_->blocked = 0;                                                                                    \
                 flow_->deleted = 0;                                                                                    \

@@ -199,6 +199,20 @@ std::uint32_t recv_accept_index(Mode mode)
     return mode == Mode::v6 ? SOCK_ADDR_TEST_RECV_ACCEPT6 : SOCK_ADDR_TEST_RECV_ACCEPT4;
 }
 
+/// Object name built in dir by plain clang in one pass from source (a Windows-style program with winbpf's headers),
+/// opened by winbpf's loader, which completes it; a failed build fails the test.
+winbpf::Object build_plain(const winbpf::test::TempDir &dir, const std::string &name, const std::string &source)
+{
+    const std::string source_path = (dir.path() / (name + ".c")).string(),
+                      object = (dir.path() / (name + ".o")).string();
+    std::ofstream(source_path) << source;
+    const winbpf::test::CommandResult built =
+        winbpf::test::run({CLANG_BPF, "-target", "bpf", "-O2", "-g", "-Werror", "-I", WINBPF_INCLUDE_DIR, "-c",
+                           source_path, "-o", object});
+    EXPECT_TRUE(built.status && WIFEXITED(*built.status) && WEXITSTATUS(*built.status) == 0) << built.err;
+    return winbpf::Object::open_file(object);
+}
+
 /// A loaded test object attached to a cgroup; detached and closed on destruction.
 struct Loaded {
     winbpf::Object object;
@@ -885,16 +899,10 @@ TEST_F(SockAddrTest, RedirectContextProgramsOnlyWhereTheHelperIsCalled)
     // Plain clang in one pass, completed when winbpf's loader opens the object.
     winbpf::test::TempDir dir;
     const auto build = [&](const std::string &name, const std::string &body) {
-        const std::string source = (dir.path() / (name + ".c")).string(),
-                          object = (dir.path() / (name + ".o")).string();
-        std::ofstream(source) << "#include \"bpf_helpers.h\"\n#include \"ebpf_nethooks.h\"\n"
-                                 "SEC(\"cgroup/connect4\")\nint Connect(bpf_sock_addr_t *ctx)\n{\n"
-                              << body << "    return BPF_SOCK_ADDR_VERDICT_PROCEED_SOFT;\n}\n";
-        const winbpf::test::CommandResult built =
-            winbpf::test::run({CLANG_BPF, "-target", "bpf", "-O2", "-g", "-Werror", "-I", WINBPF_INCLUDE_DIR, "-c",
-                               source, "-o", object});
-        EXPECT_TRUE(built.status && WIFEXITED(*built.status) && WEXITSTATUS(*built.status) == 0) << built.err;
-        return winbpf::Object::open_file(object);
+        return build_plain(dir, name,
+                           "#include \"bpf_helpers.h\"\n#include \"ebpf_nethooks.h\"\n"
+                           "SEC(\"cgroup/connect4\")\nint Connect(bpf_sock_addr_t *ctx)\n{\n" +
+                               body + "    return BPF_SOCK_ADDR_VERDICT_PROCEED_SOFT;\n}\n");
     };
     winbpf::Object quiet = build("quiet", "");
     EXPECT_EQ(support(quiet), std::set<std::string>{});
@@ -908,14 +916,22 @@ TEST_F(SockAddrTest, RedirectContextProgramsOnlyWhereTheHelperIsCalled)
 
 // Chain state (docs/hooks/sock_addr.md): a connect entry that is the only winbpf entry on its Linux hook keeps none (no
 // socket storage in winbpf_sa_chain for the connecting socket); once a second object with entries on the same hooks
-// is loaded, both keep it, and the chain semantics hold (ThreeCopiesChain).
+// is loaded, both keep it, and the chain semantics hold (ThreeCopiesChain). The solo bits are in the object's one
+// config value (winbpf_sa_conf, winbpf/abi.h): the second object's load clears the first's and leaves its other fields
+// (its identity, the compartment_id its attach wrote) as they were.
 TEST_F(SockAddrTest, ChainStateOnlyWithSeveralEntriesOnAHook)
 {
     const auto solo = [](const Loaded &loaded) {
-        winbpf_sock_addr_solo value{};
+        winbpf_sock_addr_config value{};
         const std::uint32_t zero = 0;
-        EXPECT_EQ(bpf_map_lookup_elem(loaded.map(WINBPF_MAP_SOCK_ADDR_SOLO), &zero, &value), 0);
+        EXPECT_EQ(bpf_map_lookup_elem(loaded.map(WINBPF_MAP_SOCK_ADDR_CONFIG), &zero, &value), 0);
         return value;
+    };
+    const auto map_id = [](const Loaded &loaded, const char *name) {
+        bpf_map_info info{};
+        __u32 size = sizeof(info);
+        EXPECT_EQ(bpf_obj_get_info_by_fd(loaded.map(name), &info, &size), 0);
+        return info.id;
     };
     const auto has_chain_state = [](const Loaded &loaded, int socket) {
         std::vector<unsigned char> value(bpf_map__value_size(loaded.object.map("winbpf_sa_chain")));
@@ -926,10 +942,12 @@ TEST_F(SockAddrTest, ChainStateOnlyWithSeveralEntriesOnAHook)
                               WINBPF_SOCK_ADDR_HOOK_CONNECT6 | WINBPF_SOCK_ADDR_HOOK_SENDMSG6;
     Server server(Mode::v4, Protocol::tcp);
 
-    load_policy();
+    policy.emplace("sock_addr_policy", cgroup->path().string(), "1");
     ASSERT_EQ(solo(*policy).hooks, all) << "connect4 and connect6 handlers: every connect-family hook";
     ASSERT_EQ(solo(*policy).solo, all) << "another winbpf sock_addr object with connect entries is loaded (another "
                                           "test run on this machine?): rerun";
+    EXPECT_EQ(solo(*policy).self, map_id(*policy, WINBPF_MAP_SOCK_ADDR_CONFIG));
+    EXPECT_EQ(solo(*policy).compartment_id, 1u) << "compartment_id=1 at attach";
     UniqueFd alone = open_socket(AF_INET, Protocol::tcp);
     EXPECT_EQ(connect_to(alone.get(), Mode::v4, server.port), 0);
     EXPECT_TRUE(accept_within(server.fd.get()));
@@ -938,8 +956,12 @@ TEST_F(SockAddrTest, ChainStateOnlyWithSeveralEntriesOnAHook)
 
     Loaded second("sock_addr_policy", cgroup->path().string());
     EXPECT_EQ(solo(*policy).solo, 0u) << "the first object still believes it is alone";
+    EXPECT_EQ(solo(*policy).hooks, all);
+    EXPECT_EQ(solo(*policy).self, map_id(*policy, WINBPF_MAP_SOCK_ADDR_CONFIG)) << "the second's load changed it";
+    EXPECT_EQ(solo(*policy).compartment_id, 1u) << "the second's load changed it";
     EXPECT_EQ(solo(second).solo, 0u);
     EXPECT_EQ(solo(second).hooks, all);
+    EXPECT_EQ(solo(second).compartment_id, 0u);
     UniqueFd chained = open_socket(AF_INET, Protocol::tcp);
     EXPECT_EQ(connect_to(chained.get(), Mode::v4, server.port), 0);
     EXPECT_TRUE(accept_within(server.fd.get()));
@@ -959,6 +981,109 @@ TEST_F(SockAddrTest, ChainStateOnlyWithSeveralEntriesOnAHook)
         << "the second object's block overrode the redirect";
     EXPECT_TRUE(accept_within(proxy.fd.get()));
     EXPECT_EQ(second.calls("calls_map", SOCK_ADDR_TEST_CONNECT4), 1u) << "the second object ran after the redirect";
+}
+
+// The socket owner's record (winbpf_sock_addr_owners, written at cgroup/sock_create: winbpf/abi.h) holds only the
+// fields the object's code can ask for: each owner-reporting helper leaves a WINBPF_USES mark for winbpf-glue, the
+// others stay 0 (not read from the task). sock_addr_policy (Makefile.bpf) calls all five helpers: the record of each
+// socket holds what they give in the process itself at connect, and its recv_accept handler sees them. Plain clang
+// objects with a recv_accept4 handler that calls bpf_get_current_pid_tgid alone, or bpf_get_current_process_start_key
+// and bpf_is_current_admin alone, get those fields and no others, and their handler sees the right values.
+TEST_F(SockAddrTest, SocketOwnerRecordsWhatTheHelpersAsk)
+{
+    const auto record_of = [](const winbpf::Object &object, int socket) {
+        winbpf_sock_addr_socket value{};
+        EXPECT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map(WINBPF_MAP_SOCKET_OWNERS)), &socket, &value), 0)
+            << "no owner record of the socket: " << std::strerror(errno);
+        return value;
+    };
+    const auto connection = [](Server &server) {
+        UniqueFd client = open_socket(AF_INET, Protocol::tcp);
+        EXPECT_EQ(connect_to(client.get(), Mode::v4, server.port), 0);
+        EXPECT_TRUE(accept_within(server.fd.get()));
+        return client;
+    };
+
+    // Makefile.bpf, every helper: the values of the connect handler, which runs in this thread (the current task).
+    load_policy();
+    Server server(Mode::v4, Protocol::tcp);
+    UniqueFd client = connection(server);
+    const sock_addr_test_audit here = policy->audit("audit_map", SOCK_ADDR_TEST_CONNECT4);
+    ASSERT_EQ(here.pid_tgid, (static_cast<std::uint64_t>(getpid()) << 32) | static_cast<std::uint32_t>(gettid()));
+    ASSERT_NE(here.process_start_key, 0u);
+    ASSERT_NE(here.thread_create_time, 0u);
+    ASSERT_EQ(here.is_admin, 1) << "the test runs as root";
+    for (int fd : {client.get(), server.fd.get()}) {
+        const winbpf_sock_addr_socket record = record_of(policy->object, fd);
+        EXPECT_EQ(record.owner.valid, 1u);
+        EXPECT_EQ(record.owner.pid_tgid, here.pid_tgid);
+        EXPECT_EQ(record.owner.logon_id, here.logon_id);
+        EXPECT_EQ(record.owner.process_start_key, here.process_start_key);
+        EXPECT_EQ(record.owner.thread_create_time, here.thread_create_time);
+        EXPECT_EQ(record.owner.is_admin, here.is_admin);
+        EXPECT_EQ(record.compartment_id, 1u) << "the initial network namespace";
+    }
+    const sock_addr_test_audit inbound = policy->audit("audit_map", SOCK_ADDR_TEST_RECV_ACCEPT4);
+    EXPECT_EQ(inbound.pid_tgid, here.pid_tgid) << "recv_accept's helpers report the server socket's owner";
+    EXPECT_EQ(inbound.logon_id, here.logon_id);
+    EXPECT_EQ(inbound.process_start_key, here.process_start_key);
+    EXPECT_EQ(inbound.thread_create_time, here.thread_create_time);
+    EXPECT_EQ(inbound.is_admin, here.is_admin);
+    client.reset();
+    policy.reset();
+
+    // Plain clang in one pass: the handler keeps what the helpers it calls give in seen[0] and seen[1].
+    winbpf::test::TempDir dir;
+    const auto recv_accept = [&](const std::string &name, const std::string &first, const std::string &second) {
+        return build_plain(dir, name,
+                           "#include \"bpf_helpers.h\"\n#include \"ebpf_nethooks.h\"\n"
+                           "struct {\n    __uint(type, BPF_MAP_TYPE_ARRAY);\n    __type(key, uint32_t);\n"
+                           "    __type(value, uint64_t);\n    __uint(max_entries, 2);\n} seen SEC(\".maps\");\n"
+                           "SEC(\"cgroup/recv_accept4\")\nint Accept(bpf_sock_addr_t *ctx)\n{\n"
+                           "    uint32_t index = 0;\n    uint64_t value = " +
+                               first +
+                               ";\n    bpf_map_update_elem(&seen, &index, &value, 0);\n"
+                               "    index = 1;\n    value = " +
+                               second +
+                               ";\n    bpf_map_update_elem(&seen, &index, &value, 0);\n"
+                               "    return BPF_SOCK_ADDR_VERDICT_PROCEED_SOFT;\n}\n");
+    };
+    const auto seen = [](const winbpf::Object &object, std::uint32_t index) {
+        std::uint64_t value = 0;
+        EXPECT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map("seen")), &index, &value), 0);
+        return value;
+    };
+    {
+        winbpf::Object pid_only = recv_accept("pid_only", "bpf_get_current_pid_tgid()", "0");
+        pid_only.load();
+        winbpf::Attachment attachment(pid_only, winbpf::AttachOptions{.cgroup = cgroup->path().string()});
+        Server plain_server(Mode::v4, Protocol::tcp);
+        UniqueFd plain_client = connection(plain_server);
+        EXPECT_EQ(seen(pid_only, 0), here.pid_tgid);
+        const winbpf_sock_addr_socket record = record_of(pid_only, plain_server.fd.get());
+        EXPECT_EQ(record.owner.valid, 1u);
+        EXPECT_EQ(record.owner.pid_tgid, here.pid_tgid);
+        EXPECT_EQ(record.owner.logon_id, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.process_start_key, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.thread_create_time, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.is_admin, 0) << "recorded without a handler that asks";
+        EXPECT_EQ(record.compartment_id, 1u);
+    }
+    winbpf::Object key_and_admin =
+        recv_accept("key_and_admin", "bpf_get_current_process_start_key()", "bpf_is_current_admin(ctx)");
+    key_and_admin.load();
+    winbpf::Attachment attachment(key_and_admin, winbpf::AttachOptions{.cgroup = cgroup->path().string()});
+    Server plain_server(Mode::v4, Protocol::tcp);
+    UniqueFd plain_client = connection(plain_server);
+    EXPECT_EQ(seen(key_and_admin, 0), here.process_start_key);
+    EXPECT_EQ(seen(key_and_admin, 1), 1u);
+    const winbpf_sock_addr_socket record = record_of(key_and_admin, plain_server.fd.get());
+    EXPECT_EQ(record.owner.valid, 1u);
+    EXPECT_EQ(record.owner.process_start_key, here.process_start_key);
+    EXPECT_EQ(record.owner.is_admin, 1);
+    EXPECT_EQ(record.owner.pid_tgid, 0u) << "recorded without a handler that asks";
+    EXPECT_EQ(record.owner.logon_id, 0u) << "recorded without a handler that asks";
+    EXPECT_EQ(record.owner.thread_create_time, 0u) << "recorded without a handler that asks";
 }
 
 } // namespace

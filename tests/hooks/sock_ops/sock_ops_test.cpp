@@ -8,9 +8,12 @@
 #include "loopback_pair.hpp"
 
 #include "support/cgroup.hpp"
+#include "support/child.hpp"
 #include "support/kernel_test.hpp"
 #include "support/socket.hpp"
+#include "support/temp_dir.hpp"
 #include "support/wait.hpp"
+#include "winbpf/abi.h"
 #include "winbpf/attachment.hpp"
 #include "winbpf/object.hpp"
 #include "winbpf/ring_buffer.hpp"
@@ -32,6 +35,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -159,6 +163,8 @@ class Recorder
     }
 
     void clear() { events_.clear(); }
+
+    const winbpf::Object &object() const { return object_; }
 
     template <typename Key, typename Value> void put(const char *map, const Key &key, const Value &value) const
     {
@@ -363,6 +369,79 @@ TEST_F(SockOpsTest, FlowsOlderThanTheAttachGiveNoEvent)
     Pair fresh(Mode::v4, Protocol::tcp);
     ASSERT_EQ(fresh.exchange(), 0);
     EXPECT_EQ(recorder->wait_for(2).size(), 2u) << "a flow after the attach does";
+}
+
+/// The socket owner's record of socket (winbpf/abi.h: WINBPF_MAP_SOCKET_OWNERS) in object.
+winbpf_sock_addr_socket owner_record(const winbpf::Object &object, int socket)
+{
+    winbpf_sock_addr_socket value{};
+    EXPECT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map(WINBPF_MAP_SOCKET_OWNERS)), &socket, &value), 0)
+        << "no owner record of the socket: " << std::strerror(errno);
+    return value;
+}
+
+// The socket owner's record (written at cgroup/sock_create) holds only the fields the object's handlers can ask for:
+// each owner-reporting helper leaves a WINBPF_USES mark for winbpf-glue, the other fields stay 0 (not read from the
+// task). sock_ops_recorder (Makefile.bpf) calls bpf_get_current_pid_tgid alone: the record has this thread and nothing
+// else. A plain clang object (one pass) whose handler calls bpf_get_current_process_start_key and
+// bpf_is_current_admin alone gets those two, and its handler sees this process's values at PASSIVE_ESTABLISHED.
+TEST_F(SockOpsTest, SocketOwnerRecordsOnlyWhatTheHandlersAsk)
+{
+    Pair pair(Mode::v4, Protocol::tcp);
+    ASSERT_EQ(pair.exchange(), 0);
+    EXPECT_EQ(recorder->wait_for(2).size(), 2u);
+    for (int fd : {pair.client.get(), pair.server.get(), pair.accepted.get()}) {
+        const winbpf_sock_addr_socket record = owner_record(recorder->object(), fd);
+        EXPECT_EQ(record.owner.valid, 1u);
+        EXPECT_EQ(record.owner.pid_tgid,
+                  (static_cast<std::uint64_t>(getpid()) << 32) | static_cast<std::uint32_t>(gettid()));
+        EXPECT_EQ(record.owner.logon_id, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.process_start_key, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.thread_create_time, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.is_admin, 0) << "recorded without a handler that asks";
+        EXPECT_EQ(record.compartment_id, 1u) << "the initial network namespace";
+    }
+    recorder.reset();
+
+    winbpf::test::TempDir dir;
+    const std::string source = (dir.path() / "key_and_admin.c").string(),
+                      object_path = (dir.path() / "key_and_admin.o").string();
+    std::ofstream(source) << "#include \"bpf_helpers.h\"\n#include \"ebpf_nethooks.h\"\n"
+                             "struct {\n    __uint(type, BPF_MAP_TYPE_ARRAY);\n    __type(key, uint32_t);\n"
+                             "    __type(value, uint64_t);\n    __uint(max_entries, 2);\n} seen SEC(\".maps\");\n"
+                             "SEC(\"sockops\")\nint Flows(bpf_sock_ops_t *ctx)\n{\n"
+                             "    if (ctx->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)\n        return 0;\n"
+                             "    uint32_t index = 0;\n    uint64_t value = bpf_get_current_process_start_key();\n"
+                             "    bpf_map_update_elem(&seen, &index, &value, 0);\n"
+                             "    index = 1;\n    value = bpf_is_current_admin(ctx);\n"
+                             "    bpf_map_update_elem(&seen, &index, &value, 0);\n    return 0;\n}\n";
+    const winbpf::test::CommandResult built =
+        winbpf::test::run({CLANG_BPF, "-target", "bpf", "-O2", "-g", "-Werror", "-I", WINBPF_INCLUDE_DIR, "-c", source,
+                           "-o", object_path});
+    ASSERT_TRUE(built.status && WIFEXITED(*built.status) && WEXITSTATUS(*built.status) == 0) << built.err;
+    winbpf::Object object = winbpf::Object::open_file(object_path);
+    object.load();
+    winbpf::Attachment attachment(object, winbpf::AttachOptions{.cgroup = cgroup->path().string()});
+    Pair plain(Mode::v4, Protocol::tcp);
+    ASSERT_EQ(plain.exchange(), 0);
+    std::uint64_t key = 0, admin = 0;
+    const std::uint32_t first = 0, second = 1;
+    ASSERT_TRUE(winbpf::test::wait_until(
+        [&] { return bpf_map_lookup_elem(bpf_map__fd(object.map("seen")), &second, &admin) == 0 && admin != 0; },
+        1000ms))
+        << "no PASSIVE_ESTABLISHED with bpf_is_current_admin() = 1 (the test runs as root)";
+    ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(object.map("seen")), &first, &key), 0);
+    EXPECT_EQ(key & ((1u << 22) - 1), static_cast<std::uint64_t>(getpid())) << "the start key's tgid part";
+    EXPECT_NE(key >> 22, 0u) << "the start key's time part";
+    for (int fd : {plain.server.get(), plain.accepted.get()}) {
+        const winbpf_sock_addr_socket record = owner_record(object, fd);
+        EXPECT_EQ(record.owner.valid, 1u);
+        EXPECT_EQ(record.owner.process_start_key, key) << "what the handler saw";
+        EXPECT_EQ(record.owner.is_admin, 1);
+        EXPECT_EQ(record.owner.pid_tgid, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.logon_id, 0u) << "recorded without a handler that asks";
+        EXPECT_EQ(record.owner.thread_create_time, 0u) << "recorded without a handler that asks";
+    }
 }
 
 } // namespace
