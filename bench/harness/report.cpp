@@ -53,12 +53,7 @@ std::string format_spread(const std::optional<Spread> &value, const char *format
 /// else "".
 std::string ci_text(const Spread &value, const char *format)
 {
-    if (!value.median_ci)
-        return "";
-    char low[32], high[32];
-    std::snprintf(low, sizeof low, format, value.median_ci->first);
-    std::snprintf(high, sizeof high, format, value.median_ci->second);
-    return std::string(" (95% CI ") + low + " to " + high + ")";
+    return format_ci(value, format, " to ");
 }
 
 /// "1 pair", "N pairs".
@@ -232,14 +227,14 @@ std::optional<Spread> spread(std::vector<double> values)
     return result;
 }
 
-std::string format_ci(const Spread &value, const char *format)
+std::string format_ci(const Spread &value, const char *format, const char *separator)
 {
     if (!value.median_ci)
         return "";
     char low[32], high[32];
     std::snprintf(low, sizeof low, format, value.median_ci->first);
     std::snprintf(high, sizeof high, format, value.median_ci->second);
-    return std::string(" (95% CI ") + low + "-" + high + ")";
+    return std::string(" (95% CI ") + low + separator + high + ")";
 }
 
 const ModeSummary *Summaries::find(std::string_view name) const

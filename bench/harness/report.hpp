@@ -30,8 +30,8 @@ struct Spread {
 /// The spread of values; nullopt when empty.
 std::optional<Spread> spread(std::vector<double> values);
 
-/// " (95% CI a-b)" for a median with a confidence interval (bounds printed with format), else "".
-std::string format_ci(const Spread &value, const char *format = "%.3f");
+/// " (95% CI a-b)" for a median with a confidence interval (bounds printed with format, joined by separator), else "".
+std::string format_ci(const Spread &value, const char *format = "%.3f", const char *separator = "-");
 
 /// One figure of a mode per round: round (0-based) -> value, the mean when a round measured the mode more than once.
 using RoundSeries = std::map<unsigned, double>;
