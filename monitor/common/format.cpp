@@ -259,15 +259,20 @@ void FiletimeFormatter::append(std::uint64_t filetime, std::string &out)
     out.append(text, static_cast<std::size_t>(put(text, filetime) - text));
 }
 
+char *FiletimeFormatter::put_quoted(char *p, std::uint64_t filetime) noexcept
+{
+    *p++ = '"';
+    p = put(p, filetime);
+    *p++ = '"';
+    return p;
+}
+
 void FiletimeFormatter::append_json_field(std::string_view key, std::uint64_t filetime, std::string &out, bool first)
 {
     append_json_key(key, out, first);
     // "<time>" in one append.
     char text[max_text + 2];
-    text[0] = '"';
-    char *p = put(text + 1, filetime);
-    *p++ = '"';
-    out.append(text, static_cast<std::size_t>(p - text));
+    out.append(text, static_cast<std::size_t>(put_quoted(text, filetime) - text));
 }
 
 std::string filetime_to_iso8601(std::uint64_t filetime)

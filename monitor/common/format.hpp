@@ -66,6 +66,8 @@ class FiletimeFormatter
     static constexpr std::size_t max_text = 48;
     /// Writes the text append appends at p (room for max_text bytes); returns its end.
     char *put(char *p, std::uint64_t filetime) noexcept;
+    /// Writes the text in double quotes, a JSON string, at p (room for max_text + 2 bytes); returns its end.
+    char *put_quoted(char *p, std::uint64_t filetime) noexcept;
 
   private:
     std::uint64_t second_ = UINT64_MAX; ///< Second (FILETIME / 10^7) of date_time_; no FILETIME has this one.

@@ -473,10 +473,7 @@ void NeteventMonitorFormatter::append_json(std::string &out)
     constexpr std::string_view drop_start = R"({"type":"drop")", flow_start = R"({"type":"flow")";
     std::memcpy(p, (drop ? drop_start : flow_start).data(), drop_start.size());
     p += drop_start.size();
-    p = put_json_key(p, "timestamp");
-    *p++ = '"';
-    p = times_.put(p, e.pktmon.TimeStamp);
-    *p++ = '"';
+    p = times_.put_quoted(put_json_key(p, "timestamp"), e.pktmon.TimeStamp);
     name_or_null("reason", reason);
     number_or_null("reason_code", drop ? Number(static_cast<std::uint64_t>(e.pktmon.DropReason)) : std::nullopt);
     number_or_null("protocol", facts.protocol);
